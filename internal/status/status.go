@@ -65,12 +65,18 @@ func (c Code) HTTPStatus() int {
 type Error struct {
 	Code    Code
 	Message string
+	// Rule optionally names the game rule that was broken (e.g.
+	// "not_your_turn"), so clients can react without parsing Message.
+	Rule string
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
 
 // New returns an *Error with the given code and message.
 func New(code Code, msg string) *Error { return &Error{Code: code, Message: msg} }
+
+// RuleError returns an *Error for a broken game rule.
+func RuleError(code Code, rule, msg string) *Error { return &Error{Code: code, Message: msg, Rule: rule} }
 
 // Errorf returns an *Error with a formatted message.
 func Errorf(code Code, format string, args ...any) *Error {

@@ -1,0 +1,58 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gobwas/ws"
+
+	"github.com/lordgame/lordgame/internal/session"
+)
+
+// ServeTCP accepts TCP connections on ln until ctx ends, then closes ln and
+// returns after the accept loop has stopped.
+func (g *Gateway) ServeTCP(ctx context.Context, ln net.Listener) error {
+	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
+	defer stop()
+	var delay time.Duration
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, errTooManyFiles) {
+				// Out of descriptors or a transient fault: back off, keep serving.
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		if tc, ok := conn.(*net.TCPConn); ok {
+			_ = tc.SetNoDelay(true)
+		}
+		s := session.New(g.newSessionID(), conn, nil, session.ModeTCP, &g.cfg.Session, nil)
+		g.accept(conn, nil, session.ModeTCP, s)
+	}
+}
+
+// ServeHTTP upgrades a request to a WebSocket connection (mounted at /ws).
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.draining.Load() {
+		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	conn, rw, _, err := ws.UpgradeHTTP(r, w)
+	if err != nil {
+		g.m.badFrames.WithLabelValues("bad_upgrade").Inc()
+		return // UpgradeHTTP has answered the client
+	}
+	s := session.New(g.newSessionID(), conn, rw.Reader, session.ModeWS, &g.cfg.Session, nil)
+	g.accept(conn, rw.Reader, session.ModeWS, s)
+}

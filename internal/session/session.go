@@ -1,0 +1,699 @@
+package session
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gobwas/ws"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/lordgame/lordgame/internal/transport"
+	"github.com/lordgame/lordgame/proto/gen/pb"
+)
+
+// Mode is how frames travel on a connection.
+type Mode uint8
+
+// Connection modes.
+const (
+	ModeTCP    Mode = iota + 1 // length-prefixed binary frames
+	ModeWS                     // WebSocket binary messages, protobuf bodies
+	ModeWSText                 // WebSocket text messages, JSON envelopes
+)
+
+func (m Mode) String() string {
+	switch m {
+	case ModeTCP:
+		return "tcp"
+	case ModeWS:
+		return "ws"
+	case ModeWSText:
+		return "ws-json"
+	}
+	return "unknown"
+}
+
+// Transport names the listener a session came from ("tcp" or "ws").
+func (m Mode) Transport() string {
+	if m == ModeTCP {
+		return "tcp"
+	}
+	return "ws"
+}
+
+// Handler receives a session's frames. The body of f is valid only during
+// the call. Serve calls HandleFrame from the session's reader goroutine, one
+// frame at a time.
+type Handler interface {
+	HandleFrame(s *Session, f *transport.Frame)
+	// Closed is called once, from the reader goroutine, after the
+	// connection has closed.
+	Closed(s *Session)
+}
+
+// Close reasons sent in the Kick frame and counted in metrics.
+const (
+	ReasonServerShutdown   = "server_shutdown"
+	ReasonSlowConsumer     = "slow_consumer"
+	ReasonRateLimited      = "rate_limited"
+	ReasonHeartbeatTimeout = "heartbeat_timeout"
+	ReasonHandshakeTimeout = "handshake_timeout"
+	ReasonLoggedElsewhere  = "logged_in_elsewhere"
+	ReasonBanned           = "banned"
+	ReasonProtocolError    = "protocol_error"
+	ReasonKicked           = "kicked"
+	ReasonClientClosed     = "client_closed"
+	ReasonReadError        = "read_error"
+	ReasonWriteError       = "write_error"
+	ReasonTooManyInFlight  = "too_many_in_flight"
+)
+
+// ErrClosed is returned by Send on a closed session.
+var ErrClosed = errors.New("session: closed")
+
+// ErrQueueFull is returned by Send when the send queue overflowed; the
+// session is closed with reason slow_consumer.
+var ErrQueueFull = errors.New("session: send queue full")
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+type outFrame struct {
+	b      []byte
+	pooled *[]byte
+}
+
+// Session is one client connection.
+type Session struct {
+	id     string
+	conn   net.Conn
+	mode   Mode
+	cfg    *Config
+	remote string
+	start  time.Time
+
+	counters  Counters
+	refusal   string
+	strikeAt  time.Time
+
+	userID    atomic.Int64
+	roles     atomic.Pointer[[]string]
+	inFlight  atomic.Int32
+	strikes   atomic.Int32
+	handshake atomic.Bool
+
+	// reader state (reader goroutine only)
+	br     io.Reader
+	tokens float64
+	last   time.Time
+
+	mu          sync.Mutex
+	queue       []outFrame
+	writing     bool
+	closing     bool
+	closed      bool
+	closeReason string
+	props       map[string]any
+	onDrop      func(reason string)
+}
+
+// New wraps conn. br, when not nil, holds bytes already read from conn
+// (after an HTTP upgrade). onDrop, when not nil, is told why the session
+// closed, once.
+func New(id string, conn net.Conn, br *bufio.Reader, mode Mode, cfg *Config, onDrop func(reason string)) *Session {
+	s := &Session{id: id, conn: conn, mode: mode, cfg: cfg, start: time.Now(), onDrop: onDrop}
+	s.br = conn
+	if br != nil && br.Buffered() > 0 {
+		pre := make([]byte, br.Buffered())
+		_, _ = io.ReadFull(br, pre)
+		s.br = io.MultiReader(&bytesReader{b: pre}, conn)
+	}
+	if a := conn.RemoteAddr(); a != nil {
+		s.remote = a.String()
+	}
+	s.tokens = float64(cfg.RateBurst)
+	return s
+}
+
+type bytesReader struct{ b []byte }
+
+func (r *bytesReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+// ID is the session id given to the client in the handshake answer.
+func (s *Session) ID() string { return s.id }
+
+// Mode is how frames travel on this connection.
+func (s *Session) Mode() Mode { return s.mode }
+
+// SetMode switches a WebSocket session to JSON text mode; the gateway calls
+// it during the handshake only.
+func (s *Session) SetMode(m Mode) { s.mode = m }
+
+// RemoteAddr is the peer's address.
+func (s *Session) RemoteAddr() string { return s.remote }
+
+// Started is when the connection was accepted.
+func (s *Session) Started() time.Time { return s.start }
+
+// UserID is the authenticated user, 0 for an anonymous session.
+func (s *Session) UserID() int64 { return s.userID.Load() }
+
+// Roles are the authenticated user's roles.
+func (s *Session) Roles() []string {
+	if r := s.roles.Load(); r != nil {
+		return *r
+	}
+	return nil
+}
+
+// HasRole reports whether the user has role.
+func (s *Session) HasRole(role string) bool {
+	for _, r := range s.Roles() {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// Bind attaches an authenticated user to the session.
+func (s *Session) Bind(userID int64, roles []string) {
+	s.roles.Store(&roles)
+	s.userID.Store(userID)
+}
+
+// Handshaken reports whether the handshake completed.
+func (s *Session) Handshaken() bool { return s.handshake.Load() }
+
+// MarkHandshaken records that the handshake completed; the read deadline
+// becomes the heartbeat idle timeout from then on.
+func (s *Session) MarkHandshaken() { s.handshake.Store(true) }
+
+// Set stores a session property.
+func (s *Session) Set(key string, v any) {
+	s.mu.Lock()
+	if s.props == nil {
+		s.props = make(map[string]any, 2)
+	}
+	s.props[key] = v
+	s.mu.Unlock()
+}
+
+// Get returns a session property.
+func (s *Session) Get(key string) (any, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.props[key]
+	return v, ok
+}
+
+// AcquireInFlight reserves a request slot; false when MaxInFlight are busy.
+func (s *Session) AcquireInFlight() bool {
+	if s.inFlight.Add(1) > int32(s.cfg.MaxInFlight) {
+		s.inFlight.Add(-1)
+		return false
+	}
+	return true
+}
+
+// ReleaseInFlight frees a slot taken by AcquireInFlight.
+func (s *Session) ReleaseInFlight() { s.inFlight.Add(-1) }
+
+// Allow takes one token from the rate bucket (reader goroutine only).
+func (s *Session) Allow(now time.Time) bool {
+	if !s.last.IsZero() {
+		s.tokens += now.Sub(s.last).Seconds() * s.cfg.RatePerSecond
+		if max := float64(s.cfg.RateBurst); s.tokens > max {
+			s.tokens = max
+		}
+	}
+	s.last = now
+	if s.tokens >= 1 {
+		s.tokens--
+		return true
+	}
+	return false
+}
+
+// Strike counts a rate-limit violation (reader goroutine only) and reports
+// whether the session has used up its strikes. Strikes older than ten
+// seconds are forgotten, so only a sustained flood closes the connection.
+func (s *Session) Strike(now time.Time) bool {
+	if now.Sub(s.strikeAt) > 10*time.Second {
+		s.strikeAt = now
+		s.strikes.Store(0)
+	}
+	return int(s.strikes.Add(1)) >= s.cfg.RateStrikes
+}
+
+// Counter is the part of a Prometheus counter the writer uses.
+type Counter interface{ Add(float64) }
+
+// Counters receive the writer's frame and byte counts.
+type Counters struct{ FramesOut, BytesOut Counter }
+
+// SetCounters installs output counters; call before Serve.
+func (s *Session) SetCounters(c Counters) { s.counters = c }
+
+// SetRefusal marks a connection that is over a limit: its handshake will be
+// refused with this reason. Call before Serve.
+func (s *Session) SetRefusal(reason string) { s.refusal = reason }
+
+// Refusal is the reason set by SetRefusal.
+func (s *Session) Refusal() string { return s.refusal }
+
+// SetID replaces the session id (a resumed session takes its old id back);
+// only before the handshake completes.
+func (s *Session) SetID(id string) {
+	if !s.Handshaken() {
+		s.id = id
+	}
+}
+
+// CloseReason is why the session closed ("" while open).
+func (s *Session) CloseReason() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closeReason
+}
+
+// Serve runs the read loop until the connection closes, handing every
+// frame to h, then calls h.Closed. It is the session's one long-lived
+// goroutine.
+func (s *Session) Serve(h Handler) {
+	defer h.Closed(s)
+	err := s.readLoop(h)
+	reason := ReasonReadError
+	var ne net.Error
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, errClientClose):
+		reason = ReasonClientClosed
+	case errors.As(err, &ne) && ne.Timeout():
+		reason = ReasonHeartbeatTimeout
+		if !s.Handshaken() {
+			reason = ReasonHandshakeTimeout
+		}
+	case errors.Is(err, transport.ErrFrameTooLarge), errors.Is(err, transport.ErrBadKind),
+		errors.Is(err, transport.ErrShortFrame), errors.Is(err, transport.ErrWSProtocol),
+		errors.Is(err, transport.ErrBadJSON), errors.Is(err, io.ErrUnexpectedEOF):
+		reason = ReasonProtocolError
+	}
+	if reason == ReasonProtocolError || reason == ReasonHeartbeatTimeout || reason == ReasonHandshakeTimeout {
+		s.Close(reason, protocolMessage(err, reason))
+	} else {
+		s.abort(reason)
+	}
+	// Wait for the writer so that the last frames (a kick) get out, bounded
+	// by the write timeout the writer applies.
+	s.waitWriter()
+}
+
+func protocolMessage(err error, reason string) string {
+	if reason == ReasonProtocolError && err != nil {
+		return err.Error()
+	}
+	return reason
+}
+
+var errClientClose = errors.New("session: client sent close")
+
+func (s *Session) setReadDeadline() {
+	d := s.cfg.HandshakeTimeout
+	if s.Handshaken() {
+		d = s.cfg.IdleTimeout()
+	}
+	_ = s.conn.SetReadDeadline(time.Now().Add(d))
+}
+
+func (s *Session) readLoop(h Handler) error {
+	if s.mode == ModeTCP {
+		r := transport.TCPReader{R: s.br, MaxBody: s.cfg.MaxFrameBytes}
+		for {
+			s.setReadDeadline()
+			bp := bufPool.Get().(*[]byte)
+			f, err := r.Next((*bp)[:0])
+			if err != nil {
+				bufPool.Put(bp)
+				return err
+			}
+			h.HandleFrame(s, &f)
+			bufPool.Put(bp)
+			if s.isClosing() {
+				return io.EOF
+			}
+		}
+	}
+	r := transport.WSReader{R: s.br, MaxBody: s.cfg.MaxFrameBytes + transport.HeaderWS}
+	for {
+		s.setReadDeadline()
+		bp := bufPool.Get().(*[]byte)
+		op, msg, err := r.Next((*bp)[:0])
+		if err != nil {
+			bufPool.Put(bp)
+			return err
+		}
+		var f transport.Frame
+		switch op {
+		case ws.OpBinary:
+			if s.mode == ModeWSText && s.Handshaken() {
+				err = transport.ErrBadJSON
+				break
+			}
+			f, err = transport.DecodeWS(msg, s.cfg.MaxFrameBytes)
+		case ws.OpText:
+			if s.mode == ModeWS && s.Handshaken() {
+				err = transport.ErrBadKind
+				break
+			}
+			f, err = transport.DecodeJSON(msg, s.cfg.MaxFrameBytes)
+			if err == nil && !s.Handshaken() {
+				s.mode = ModeWSText
+			}
+		case ws.OpPing:
+			s.enqueueRaw(transport.AppendWSHeader(nil, ws.OpPong, len(msg)), msg)
+			bufPool.Put(bp)
+			continue
+		case ws.OpPong:
+			bufPool.Put(bp)
+			continue
+		case ws.OpClose:
+			bufPool.Put(bp)
+			return errClientClose
+		default:
+			err = transport.ErrWSProtocol
+		}
+		if err != nil {
+			bufPool.Put(bp)
+			return err
+		}
+		h.HandleFrame(s, &f)
+		bufPool.Put(bp)
+		if s.isClosing() {
+			return io.EOF
+		}
+	}
+}
+
+func (s *Session) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing || s.closed
+}
+
+func (s *Session) enqueueRaw(parts ...[]byte) {
+	var b []byte
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	_ = s.enqueue(outFrame{b: b}, false)
+}
+
+// Send encodes msg in the session's codec and queues it. routeName is used
+// by JSON text mode only.
+func (s *Session) Send(kind transport.Kind, route uint16, routeName string, seq uint32, msg proto.Message) error {
+	f := transport.Frame{Kind: kind, Route: route, Seq: seq, RouteName: routeName}
+	bp := bufPool.Get().(*[]byte)
+	b, err := s.encode((*bp)[:0], &f, msg)
+	if err != nil {
+		bufPool.Put(bp)
+		return err
+	}
+	*bp = b
+	return s.enqueue(outFrame{b: b, pooled: bp}, false)
+}
+
+// SendError queues an error RESPONSE (or HANDSHAKE_ACK) for seq.
+func (s *Session) SendError(kind transport.Kind, route uint16, routeName string, seq uint32, e *pb.Error) error {
+	f := transport.Frame{Kind: kind, Flags: transport.FlagError, Route: route, Seq: seq, RouteName: routeName}
+	bp := bufPool.Get().(*[]byte)
+	var b []byte
+	if s.mode == ModeWSText {
+		f.Body = ErrorJSON(e)
+		b = s.wrapText((*bp)[:0], &f)
+	} else {
+		var err error
+		if b, err = s.encode((*bp)[:0], &f, e); err != nil {
+			bufPool.Put(bp)
+			return err
+		}
+	}
+	*bp = b
+	return s.enqueue(outFrame{b: b, pooled: bp}, false)
+}
+
+// SendFrame queues a frame whose body is already encoded for this
+// session's codec (protobuf bytes, or JSON in text mode).
+func (s *Session) SendFrame(f *transport.Frame) error {
+	bp := bufPool.Get().(*[]byte)
+	b := (*bp)[:0]
+	switch s.mode {
+	case ModeTCP:
+		b = transport.AppendTCP(b, f)
+	case ModeWS:
+		b = transport.AppendWSHeader(b, ws.OpBinary, transport.HeaderWS+len(f.Body))
+		b = transport.AppendWS(b, f)
+	default:
+		b = s.wrapText(b, f)
+	}
+	*bp = b
+	return s.enqueue(outFrame{b: b, pooled: bp}, false)
+}
+
+func (s *Session) wrapText(dst []byte, f *transport.Frame) []byte {
+	payload := transport.AppendJSON(nil, f)
+	dst = transport.AppendWSHeader(dst, ws.OpText, len(payload))
+	return append(dst, payload...)
+}
+
+// ErrorJSON is the JSON text mode form of an Error: lower-case code names.
+func ErrorJSON(e *pb.Error) []byte {
+	b := []byte(`{"code":`)
+	b = appendQuote(b, CodeName(e.GetCode()))
+	b = append(b, `,"message":`...)
+	b = appendQuote(b, e.GetMessage())
+	if e.GetRule() != "" {
+		b = append(b, `,"rule":`...)
+		b = appendQuote(b, e.GetRule())
+	}
+	return append(b, '}')
+}
+
+// CodeName is the wire name of a code ("not_found").
+func CodeName(c pb.Code) string {
+	switch c {
+	case pb.Code_CODE_BAD_REQUEST:
+		return "bad_request"
+	case pb.Code_CODE_UNAUTHENTICATED:
+		return "unauthenticated"
+	case pb.Code_CODE_FORBIDDEN:
+		return "forbidden"
+	case pb.Code_CODE_NOT_FOUND:
+		return "not_found"
+	case pb.Code_CODE_CONFLICT:
+		return "conflict"
+	case pb.Code_CODE_RATE_LIMITED:
+		return "rate_limited"
+	case pb.Code_CODE_UNAVAILABLE:
+		return "unavailable"
+	default:
+		return "internal"
+	}
+}
+
+var jsonOpts = protojson.MarshalOptions{UseProtoNames: true}
+
+func (s *Session) encode(dst []byte, f *transport.Frame, msg proto.Message) ([]byte, error) {
+	switch s.mode {
+	case ModeTCP:
+		n := len(dst)
+		dst = transport.AppendTCP(dst, f)
+		body, err := proto.MarshalOptions{}.MarshalAppend(dst, msg)
+		if err != nil {
+			return nil, err
+		}
+		putLen(body[n:], len(body)-n-transport.HeaderTCP)
+		return body, nil
+	case ModeWS:
+		size := proto.Size(msg)
+		dst = transport.AppendWSHeader(dst, ws.OpBinary, transport.HeaderWS+size)
+		dst = transport.AppendWS(dst, f)
+		return proto.MarshalOptions{}.MarshalAppend(dst, msg)
+	default:
+		body, err := jsonOpts.Marshal(msg)
+		if err != nil {
+			return nil, err
+		}
+		f.Body = body
+		return s.wrapText(dst, f), nil
+	}
+}
+
+func putLen(b []byte, n int) {
+	b[0], b[1], b[2], b[3] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
+}
+
+// enqueue adds a frame to the send queue, starting the writer when it is
+// not running. A full queue closes the session (slow consumer).
+func (s *Session) enqueue(o outFrame, last bool) error {
+	s.mu.Lock()
+	if s.closed || (s.closing && !last) {
+		s.mu.Unlock()
+		release(o)
+		return ErrClosed
+	}
+	if len(s.queue) >= s.cfg.SendQueue {
+		s.mu.Unlock()
+		release(o)
+		s.abort(ReasonSlowConsumer)
+		return ErrQueueFull
+	}
+	s.queue = append(s.queue, o)
+	if !s.writing {
+		s.writing = true
+		// The writer goroutine is owned by the session: it exits when the
+		// queue is empty or the connection fails; Serve waits for it.
+		go s.writeLoop()
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+func release(o outFrame) {
+	if o.pooled != nil && cap(*o.pooled) <= 64<<10 {
+		*o.pooled = (*o.pooled)[:0]
+		bufPool.Put(o.pooled)
+	}
+}
+
+func (s *Session) writeLoop() {
+	var bufs net.Buffers
+	for {
+		s.mu.Lock()
+		if len(s.queue) == 0 || s.closed {
+			s.writing = false
+			closeNow := s.closing && !s.closed
+			if closeNow {
+				s.closed = true
+			}
+			for _, o := range s.queue {
+				release(o)
+			}
+			s.queue = nil
+			s.mu.Unlock()
+			if closeNow {
+				_ = s.conn.Close()
+			}
+			return
+		}
+		batch := s.queue
+		s.queue = nil
+		s.mu.Unlock()
+
+		bufs = bufs[:0]
+		for _, o := range batch {
+			bufs = append(bufs, o.b)
+		}
+		_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+		n, err := bufs.WriteTo(s.conn)
+		if s.counters.FramesOut != nil {
+			s.counters.FramesOut.Add(float64(len(batch)))
+			s.counters.BytesOut.Add(float64(n))
+		}
+		for _, o := range batch {
+			release(o)
+		}
+		if err != nil {
+			s.abort(ReasonWriteError)
+		}
+	}
+}
+
+func (s *Session) waitWriter() {
+	deadline := time.Now().Add(s.cfg.WriteTimeout + time.Second)
+	for time.Now().Before(deadline) {
+		s.mu.Lock()
+		w := s.writing
+		s.mu.Unlock()
+		if !w {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.abort(ReasonReadError)
+}
+
+// Close tells the client why (a KICK frame, and a WebSocket close frame),
+// lets the queued frames drain, then closes the connection. The reader
+// notices and ends Serve.
+func (s *Session) Close(reason, message string) {
+	s.mu.Lock()
+	if s.closing || s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closeReason = reason
+	s.mu.Unlock()
+	if s.Handshaken() {
+		_ = s.Send(transport.KindKick, 0, "", 0, &pb.Kick{Reason: reason, Message: message})
+	}
+	if s.mode != ModeTCP {
+		code := ws.StatusNormalClosure
+		if reason == ReasonProtocolError {
+			code = ws.StatusProtocolError
+		}
+		body := ws.NewCloseFrameBody(code, reason)
+		_ = s.enqueue(outFrame{b: append(transport.AppendWSHeader(nil, ws.OpClose, len(body)), body...)}, false)
+	}
+	s.mu.Lock()
+	s.closing = true
+	if !s.writing && !s.closed {
+		s.closed = true
+		s.mu.Unlock()
+		_ = s.conn.Close()
+		s.report(reason)
+		return
+	}
+	s.mu.Unlock()
+	// Bound the drain: a client that does not read gets cut off.
+	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	_ = s.conn.SetReadDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	s.report(reason)
+}
+
+// abort closes the connection at once, dropping queued frames.
+func (s *Session) abort(reason string) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	first := s.closeReason == ""
+	if first {
+		s.closeReason = reason
+	}
+	s.closed = true
+	s.closing = true
+	s.mu.Unlock()
+	_ = s.conn.Close()
+	if first {
+		s.report(reason)
+	}
+}
+
+func (s *Session) report(reason string) {
+	if s.onDrop != nil {
+		s.onDrop(reason)
+	}
+}

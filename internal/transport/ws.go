@@ -1,0 +1,112 @@
+package transport
+
+import (
+	"errors"
+	"io"
+
+	"github.com/gobwas/ws"
+)
+
+// WebSocket messages are read and written with the low-level API of
+// github.com/gobwas/ws: no per-connection buffers beyond what a message needs.
+
+// ErrWSProtocol is returned for WebSocket framing the RFC forbids.
+var ErrWSProtocol = errors.New("transport: websocket protocol violation")
+
+// WSReader reads whole WebSocket messages from R, joining fragments and
+// unmasking client frames. Control frames are returned as they come.
+type WSReader struct {
+	R       io.Reader
+	MaxBody int // largest data message, header included
+}
+
+// Next returns the next message's opcode and payload. Data payloads are read
+// into buf when they fit. Lengths are checked before anything is allocated.
+func (w *WSReader) Next(buf []byte) (ws.OpCode, []byte, error) {
+	var op ws.OpCode
+	var msg []byte
+	inBuf := false
+	for {
+		h, err := ws.ReadHeader(w.R)
+		if err != nil {
+			return 0, nil, err
+		}
+		if h.OpCode.IsControl() {
+			if h.Length > 125 || !h.Fin {
+				return 0, nil, ErrWSProtocol
+			}
+			p := make([]byte, h.Length)
+			if err := readPayload(w.R, p, h); err != nil {
+				return 0, nil, err
+			}
+			return h.OpCode, p, nil
+		}
+		if h.OpCode == ws.OpContinuation {
+			if op == 0 {
+				return 0, nil, ErrWSProtocol
+			}
+		} else {
+			if op != 0 {
+				return 0, nil, ErrWSProtocol
+			}
+			op = h.OpCode
+		}
+		total := int64(len(msg)) + h.Length
+		if h.Length < 0 || total > int64(w.MaxBody) {
+			return 0, nil, ErrFrameTooLarge
+		}
+		n := len(msg)
+		if int(total) <= cap(buf) && (n == 0 || inBuf) {
+			msg, inBuf = buf[:total], true
+		} else {
+			grown := make([]byte, total)
+			copy(grown, msg)
+			msg, inBuf = grown, false
+		}
+		if err := readPayload(w.R, msg[n:], h); err != nil {
+			return 0, nil, err
+		}
+		if h.Fin {
+			return op, msg, nil
+		}
+	}
+}
+
+func readPayload(r io.Reader, p []byte, h ws.Header) error {
+	if _, err := io.ReadFull(r, p); err != nil {
+		if errors.Is(err, io.EOF) {
+			return io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	if h.Masked {
+		ws.Cipher(p, h.Mask, 0)
+	}
+	return nil
+}
+
+type appendWriter struct{ b []byte }
+
+func (a *appendWriter) Write(p []byte) (int, error) {
+	a.b = append(a.b, p...)
+	return len(p), nil
+}
+
+// AppendWSHeader appends the header of an unmasked, final WebSocket frame
+// with the given opcode and payload length (server to client).
+func AppendWSHeader(dst []byte, op ws.OpCode, n int) []byte {
+	w := appendWriter{b: dst}
+	_ = ws.WriteHeader(&w, ws.Header{Fin: true, OpCode: op, Length: int64(n)})
+	return w.b
+}
+
+// AppendWSMasked appends a whole masked, final WebSocket frame (client to
+// server) carrying payload.
+func AppendWSMasked(dst []byte, op ws.OpCode, payload []byte, mask [4]byte) []byte {
+	w := appendWriter{b: dst}
+	_ = ws.WriteHeader(&w, ws.Header{Fin: true, OpCode: op, Length: int64(len(payload)), Masked: true, Mask: mask})
+	n := len(w.b)
+	w.b = append(w.b, payload...)
+	ws.Cipher(w.b[n:], mask, 0)
+	return w.b
+}

@@ -97,9 +97,9 @@ type Session struct {
 	remote string
 	start  time.Time
 
-	counters  Counters
-	refusal   string
-	strikeAt  time.Time
+	counters Counters
+	refusal  string
+	strikeAt time.Time
 
 	userID    atomic.Int64
 	roles     atomic.Pointer[[]string]

@@ -76,7 +76,9 @@ func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
 func New(code Code, msg string) *Error { return &Error{Code: code, Message: msg} }
 
 // RuleError returns an *Error for a broken game rule.
-func RuleError(code Code, rule, msg string) *Error { return &Error{Code: code, Message: msg, Rule: rule} }
+func RuleError(code Code, rule, msg string) *Error {
+	return &Error{Code: code, Message: msg, Rule: rule}
+}
 
 // Errorf returns an *Error with a formatted message.
 func Errorf(code Code, format string, args ...any) *Error {

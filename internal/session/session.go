@@ -295,6 +295,11 @@ func (s *Session) CloseReason() string {
 func (s *Session) Serve(h Handler) {
 	defer h.Closed(s)
 	err := s.readLoop(h)
+	if errors.Is(err, errClosing) {
+		// Close was called: let the writer drain (it closes the connection).
+		s.waitWriter()
+		return
+	}
 	reason := ReasonReadError
 	var ne net.Error
 	switch {
@@ -327,7 +332,10 @@ func protocolMessage(err error, reason string) string {
 	return reason
 }
 
-var errClientClose = errors.New("session: client sent close")
+var (
+	errClientClose = errors.New("session: client sent close")
+	errClosing     = errors.New("session: closing")
+)
 
 func (s *Session) setReadDeadline() {
 	d := s.cfg.HandshakeTimeout
@@ -351,7 +359,7 @@ func (s *Session) readLoop(h Handler) error {
 			h.HandleFrame(s, &f)
 			bufPool.Put(bp)
 			if s.isClosing() {
-				return io.EOF
+				return errClosing
 			}
 		}
 	}
@@ -401,7 +409,7 @@ func (s *Session) readLoop(h Handler) error {
 		h.HandleFrame(s, &f)
 		bufPool.Put(bp)
 		if s.isClosing() {
-			return io.EOF
+			return errClosing
 		}
 	}
 }

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/internal/observe"
+)
+
+// Config is the whole server configuration. Each part belongs to its package.
+type Config struct {
+	// HTTP is the address of the HTTP server (API, WebSocket at /ws, web client).
+	HTTP string `yaml:"http"`
+	// TCP is the address of the TCP gateway ("" or "off" disables it).
+	TCP string `yaml:"tcp"`
+	// Data is the folder for the embedded database and generated keys.
+	Data string `yaml:"data"`
+	// DB is a PostgreSQL URL; empty means the embedded SQLite file under Data.
+	DB string `yaml:"db"`
+	// NodeID is this node's id in generated 64-bit ids (0–1023).
+	NodeID int `yaml:"node_id"`
+	// ShutdownTimeout bounds a graceful shutdown.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	Log             observe.LogConfig `yaml:"log"`
+	Gateway         gateway.Config    `yaml:"gateway"`
+}
+
+func defaultConfig() Config {
+	return Config{
+		HTTP:            ":8080",
+		TCP:             ":7000",
+		Data:            "./data",
+		ShutdownTimeout: 15 * time.Second,
+		Log:             observe.DefaultLogConfig(),
+		Gateway:         gateway.DefaultConfig(),
+	}
+}
+
+func (c *Config) Validate() error {
+	if c.HTTP == "" {
+		return errors.New("config: http address is required")
+	}
+	if c.Data == "" {
+		return errors.New("config: data folder is required")
+	}
+	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		return errors.New("config: db must be a postgres:// URL (or empty for the embedded SQLite store)")
+	}
+	if c.NodeID < 0 || c.NodeID > 1023 {
+		return errors.New("config: node_id must be between 0 and 1023")
+	}
+	if c.ShutdownTimeout <= 0 {
+		return errors.New("config: shutdown_timeout must be positive")
+	}
+	if err := c.Log.Validate(); err != nil {
+		return err
+	}
+	return c.Gateway.Validate()
+}
+
+// bind declares one flag per setting, bound to the fields of c.
+func bind(fs *flag.FlagSet, c *Config) *string {
+	file := fs.String("config", "", "optional YAML configuration file (flags and LORDGAME_* environment override it)")
+	fs.StringVar(&c.HTTP, "http", c.HTTP, "HTTP listen address: API, WebSocket /ws, web client")
+	fs.StringVar(&c.TCP, "tcp", c.TCP, `TCP gateway listen address ("off" disables it)`)
+	fs.StringVar(&c.Data, "data", c.Data, "data folder (embedded SQLite database, generated keys)")
+	fs.StringVar(&c.DB, "db", c.DB, "PostgreSQL URL (postgres://...); empty uses SQLite under -data")
+	fs.IntVar(&c.NodeID, "node-id", c.NodeID, "node id for generated ids (0-1023)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "graceful shutdown deadline")
+	fs.StringVar(&c.Log.Format, "log-format", c.Log.Format, "log format: auto (text on a terminal, JSON otherwise), text, json")
+	fs.StringVar(&c.Log.Level, "log-level", c.Log.Level, "log level: debug, info, warn, error")
+	g := &c.Gateway
+	fs.IntVar(&g.MaxConns, "max-conns", g.MaxConns, "maximum concurrent connections")
+	fs.IntVar(&g.MaxConnsPerIP, "max-conns-per-ip", g.MaxConnsPerIP, "maximum concurrent connections from one IP address")
+	fs.DurationVar(&g.RequestTimeout, "request-timeout", g.RequestTimeout, "default deadline of one request")
+	fs.IntVar(&g.Workers, "workers", g.Workers, "worker pool size for concurrent routes")
+	fs.IntVar(&g.RouteMaxInFlight, "route-max-in-flight", g.RouteMaxInFlight, "most requests of one concurrent route at once")
+	fs.DurationVar(&g.ResumeTTL, "resume-ttl", g.ResumeTTL, "how long a session resume token is valid")
+	s := &g.Session
+	fs.IntVar(&s.SendQueue, "send-queue", s.SendQueue, "frames queued per connection before it is closed as a slow consumer")
+	fs.DurationVar(&s.WriteTimeout, "write-timeout", s.WriteTimeout, "deadline of one socket write")
+	fs.DurationVar(&s.HandshakeTimeout, "handshake-timeout", s.HandshakeTimeout, "time a new connection has to send its handshake")
+	fs.DurationVar(&s.HeartbeatInterval, "heartbeat", s.HeartbeatInterval, "heartbeat interval clients must keep")
+	fs.IntVar(&s.MissedHeartbeats, "missed-heartbeats", s.MissedHeartbeats, "silent heartbeat intervals before a connection is closed")
+	fs.IntVar(&s.MaxFrameBytes, "max-frame-bytes", s.MaxFrameBytes, "largest frame body accepted, in bytes")
+	fs.Float64Var(&s.RatePerSecond, "rate", s.RatePerSecond, "messages per second allowed per connection (token bucket rate)")
+	fs.IntVar(&s.RateBurst, "rate-burst", s.RateBurst, "token bucket burst per connection")
+	fs.IntVar(&s.RateStrikes, "rate-strikes", s.RateStrikes, "rate-limited messages within 10s before the connection is closed")
+	fs.IntVar(&s.MaxInFlight, "max-in-flight", s.MaxInFlight, "requests of one connection handled at once")
+	return file
+}
+
+// envName is the environment variable of a flag: -max-conns → LORDGAME_MAX_CONNS.
+func envName(flagName string) string {
+	return "LORDGAME_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(flagName))
+}
+
+// loadConfig applies, lowest first: defaults, the file, the environment, flags.
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, *flag.FlagSet, error) {
+	cfg := defaultConfig()
+	fs := flag.NewFlagSet("lordgame", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	check := fs.Bool("check", false, "validate the configuration and exit")
+	file := bind(fs, &cfg)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: lordgame [flags]\n       lordgame migrate up|down|status\n       lordgame admin grant USERNAME\n\n"+
+			"Every flag can also be set as LORDGAME_<NAME> (e.g. LORDGAME_MAX_CONNS) or in the -config file.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, fs, err
+	}
+	if *file == "" {
+		*file = getenv("LORDGAME_CONFIG")
+	}
+	if *file != "" {
+		path := *file
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fs, fmt.Errorf("config: %w", err)
+		}
+		fresh := defaultConfig()
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&fresh); err != nil && !errors.Is(err, io.EOF) {
+			return cfg, fs, fmt.Errorf("config: %s: %w", path, err)
+		}
+		cfg = fresh
+		*file = path
+	}
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Name == "config" || f.Name == "check" {
+			return
+		}
+		if v := getenv(envName(f.Name)); v != "" {
+			if err := f.Value.Set(v); err != nil && envErr == nil {
+				envErr = fmt.Errorf("config: %s=%q: %w", envName(f.Name), v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return cfg, fs, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, fs, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fs, err
+	}
+	if *check {
+		return cfg, fs, errCheckOnly
+	}
+	return cfg, fs, nil
+}
+
+var errCheckOnly = errors.New("check only")

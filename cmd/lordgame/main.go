@@ -1,0 +1,53 @@
+// Command lordgame is the LordGame server: every role in one process by
+// default (HTTP API, WebSocket and TCP gateways, services, web client).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		fmt.Fprintln(os.Stderr, "lordgame:", err)
+		os.Exit(1)
+	}
+}
+
+// run is main without the process: tests call it with their own context,
+// arguments and environment. ready, when not nil, receives the server once
+// every listener is up.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- *server) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "migrate":
+			return runMigrate(ctx, args[1:], getenv, stdout, stderr)
+		case "admin":
+			return runAdmin(ctx, args[1:], getenv, stdout, stderr)
+		}
+	}
+	cfg, _, err := loadConfig(args, getenv, stderr)
+	if errors.Is(err, errCheckOnly) {
+		fmt.Fprintln(stdout, "configuration ok")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	srv, err := newServer(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	return srv.Run(ctx, ready)
+}

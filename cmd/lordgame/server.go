@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/internal/observe"
+	"github.com/lordgame/lordgame/web"
+)
+
+// server is every component of one node, wired by hand.
+type server struct {
+	cfg     Config
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	gw      *gateway.Gateway
+	httpLn  net.Listener
+	tcpLn   net.Listener
+	ready   atomic.Bool
+	closers []func()
+}
+
+func newServer(ctx context.Context, cfg Config, logOut io.Writer) (*server, error) {
+	s := &server{cfg: cfg, log: observe.NewLogger(logOut, cfg.Log), reg: observe.NewRegistry()}
+	router := gateway.NewRouter()
+	gateway.RegisterSys(router)
+	gw, err := gateway.New(cfg.Gateway, router, nil, s.log, s.reg)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.gw = gw
+	return s, nil
+}
+
+func (s *server) close() {
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		s.closers[i]()
+	}
+	s.closers = nil
+}
+
+// HTTPAddr and TCPAddr are the bound addresses (useful with :0).
+func (s *server) HTTPAddr() string { return s.httpLn.Addr().String() }
+func (s *server) TCPAddr() string {
+	if s.tcpLn == nil {
+		return ""
+	}
+	return s.tcpLn.Addr().String()
+}
+
+func (s *server) mux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET /ws", s.gw)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		if !s.ready.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "not ready\n")
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
+	mux.Handle("GET /metrics", observe.Handler(s.reg))
+	mux.Handle("GET /", http.FileServerFS(web.FS()))
+	return mux
+}
+
+// Run serves until ctx ends, then shuts down in order: stop accepting, let
+// in-flight requests finish and tell sessions, close the services.
+func (s *server) Run(ctx context.Context, ready chan<- *server) error {
+	defer s.close()
+	var err error
+	if s.httpLn, err = net.Listen("tcp", s.cfg.HTTP); err != nil {
+		return fmt.Errorf("listen http: %w", err)
+	}
+	if s.cfg.TCP != "" && s.cfg.TCP != "off" {
+		if s.tcpLn, err = net.Listen("tcp", s.cfg.TCP); err != nil {
+			_ = s.httpLn.Close()
+			return fmt.Errorf("listen tcp: %w", err)
+		}
+	}
+	hs := &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	serveCtx, stopServing := context.WithCancel(context.Background())
+	defer stopServing()
+	g, gctx := errgroup.WithContext(serveCtx)
+	g.Go(func() error {
+		if err := hs.Serve(s.httpLn); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http: %w", err)
+		}
+		return nil
+	})
+	if s.tcpLn != nil {
+		g.Go(func() error { return s.gw.ServeTCP(gctx, s.tcpLn) })
+	}
+	s.ready.Store(true)
+	s.log.Info("lordgame started", "http", s.HTTPAddr(), "tcp", s.TCPAddr(), "data", s.cfg.Data,
+		"db", redactDB(s.cfg.DB))
+	if ready != nil {
+		ready <- s
+	}
+	select {
+	case <-ctx.Done():
+	case <-gctx.Done():
+	}
+	s.ready.Store(false)
+	s.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	stopServing() // closes the TCP listener
+	_ = hs.Shutdown(sctx)
+	gwErr := s.gw.Shutdown(sctx)
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if gwErr != nil {
+		s.log.Warn("shutdown incomplete", "err", gwErr)
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+func redactDB(dsn string) string {
+	if dsn == "" {
+		return "sqlite"
+	}
+	return "postgres"
+}

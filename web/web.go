@@ -1,0 +1,20 @@
+// Package web holds the browser client, embedded in the server binary and
+// served at /.
+package web
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed static
+var static embed.FS
+
+// FS is the client's files, rooted at the folder served as /.
+func FS() fs.FS {
+	sub, err := fs.Sub(static, "static")
+	if err != nil {
+		panic(err) // the embedded folder always exists
+	}
+	return sub
+}

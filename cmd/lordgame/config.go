@@ -28,7 +28,7 @@ type Config struct {
 	// NodeID is this node's id in generated 64-bit ids (0–1023).
 	NodeID int `yaml:"node_id"`
 	// ShutdownTimeout bounds a graceful shutdown.
-	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	ShutdownTimeout time.Duration     `yaml:"shutdown_timeout"`
 	Log             observe.LogConfig `yaml:"log"`
 	Gateway         gateway.Config    `yaml:"gateway"`
 }

@@ -61,7 +61,7 @@ type Gateway struct {
 	resumeKey []byte
 	draining  atomic.Bool
 	readers   sync.WaitGroup
-	requests  sync.WaitGroup
+	requests  atomic.Int64 // requests being handled; Shutdown waits for zero
 	baseCtx   context.Context
 	cancel    context.CancelFunc
 
@@ -364,7 +364,7 @@ func decodeBody(m session.Mode, body []byte, msg proto.Message) error {
 }
 
 func (g *Gateway) run(c *Call, seq uint32) {
-	defer g.requests.Done()
+	defer g.requests.Add(-1)
 	ctx, cancel := context.WithTimeout(g.baseCtx, c.Route.timeout)
 	resp, err := c.Route.final(ctx, c)
 	cancel()
@@ -549,12 +549,14 @@ func (g *Gateway) checkResume(tok string) (string, int64, bool) {
 // Serve methods when their context ends.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.draining.Store(true)
-	done := make(chan struct{})
-	go func() { g.requests.Wait(); close(done) }() // ends when in-flight requests end
-	select {
-	case <-done:
-	case <-ctx.Done():
+	tick := time.NewTicker(5 * time.Millisecond)
+	for g.requests.Load() > 0 && ctx.Err() == nil {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+		}
 	}
+	tick.Stop()
 	g.reg.each(func(s *session.Session) { s.Close(session.ReasonServerShutdown, "server shutting down") })
 	g.cancel()
 	readers := make(chan struct{})

@@ -1,0 +1,11 @@
+DROP TABLE game_events;
+DROP TABLE game_players;
+DROP TABLE games;
+DROP TABLE user_stats;
+DROP TABLE signing_keys;
+DROP TABLE ledger;
+DROP TABLE wallets;
+DROP TABLE refresh_tokens;
+DROP TABLE sessions;
+DROP TABLE devices;
+DROP TABLE accounts;

@@ -2,8 +2,8 @@ package doudizhu
 
 // Play is a set of cards with its label. The zero Play is a pass.
 type Play struct {
-	Cards Cards
-	Label Label
+	Cards Cards `json:"cards"`
+	Label Label `json:"label"`
 }
 
 // IsPass reports whether p is a pass.

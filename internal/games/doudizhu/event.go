@@ -1,0 +1,70 @@
+package doudizhu
+
+// Kind names what an Event records.
+type Kind string
+
+// Action kinds: a player (or the server acting for one) sends these to
+// Game.Apply.
+const (
+	KindBid  Kind = "bid"  // score bidding: Value 1…3, or 0 for pass
+	KindCall Kind = "call" // call/grab bidding, call phase: Value 1 calls, 0 declines
+	KindGrab Kind = "grab" // call/grab bidding, grab phase: Value 1 grabs, 0 does not
+	KindPlay Kind = "play" // Cards played; an empty set is a pass
+	KindPass Kind = "pass"
+)
+
+// Kinds the game itself records.
+const (
+	KindDeal     Kind = "deal"     // a shuffle: Seat is the first bidder, Value the deal number from 1
+	KindRedeal   Kind = "redeal"   // everybody passed (spec §3.3); a deal or the end follows
+	KindLandlord Kind = "landlord" // Seat is the landlord, Value the bid value V, Cards the bottom
+	KindEnd      Kind = "end"      // the hand is over; Result says how
+)
+
+// IsAction reports whether k is sent by a player rather than recorded by
+// the game.
+func (k Kind) IsAction() bool {
+	switch k {
+	case KindBid, KindCall, KindGrab, KindPlay, KindPass:
+		return true
+	}
+	return false
+}
+
+// Event is one step of a hand. Every event is public: hands are never in
+// an event (they follow from the seed), so an event log can be broadcast
+// and stored as it is. The JSON form is the game log's line format, e.g.
+// {"kind":"play","seat":0,"cards":["3","3"],"label":{"type":"pair","rank":"3","len":1},"multiplier":1}.
+type Event struct {
+	Kind  Kind  `json:"kind"`
+	Seat  int   `json:"seat"`
+	Value int   `json:"value,omitempty"`
+	Cards Cards `json:"cards,omitzero"`
+	// Label is the label of a play.
+	Label Label `json:"label,omitzero"`
+	// Multiplier is V×2^k after a play or at the landlord event (spec §10.2).
+	Multiplier int     `json:"multiplier,omitempty"`
+	Result     *Result `json:"result,omitempty"`
+}
+
+// Bid returns the action of seat bidding v (0 passes) in score bidding.
+func Bid(seat, v int) Event { return Event{Kind: KindBid, Seat: seat, Value: v} }
+
+// Call returns the action of seat calling (yes) or declining in call/grab bidding.
+func Call(seat int, yes bool) Event { return Event{Kind: KindCall, Seat: seat, Value: b2i(yes)} }
+
+// Grab returns the action of seat grabbing (yes) or not in call/grab bidding.
+func Grab(seat int, yes bool) Event { return Event{Kind: KindGrab, Seat: seat, Value: b2i(yes)} }
+
+// PlayCards returns the action of seat playing cards.
+func PlayCards(seat int, cards Cards) Event { return Event{Kind: KindPlay, Seat: seat, Cards: cards} }
+
+// Pass returns the action of seat passing.
+func Pass(seat int) Event { return Event{Kind: KindPass, Seat: seat} }
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

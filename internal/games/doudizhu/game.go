@@ -1,0 +1,345 @@
+package doudizhu
+
+import (
+	"fmt"
+	"math/rand/v2"
+)
+
+// Phase is the stage of a hand.
+type Phase uint8
+
+// The phases in order. A redeal goes from Bidding back to Bidding.
+const (
+	PhaseBidding Phase = iota
+	PhasePlaying
+	PhaseOver
+)
+
+var phaseNames = [...]string{"bidding", "playing", "over"}
+
+func (p Phase) String() string {
+	if int(p) < len(phaseNames) {
+		return phaseNames[p]
+	}
+	return fmt.Sprintf("Phase(%d)", uint8(p))
+}
+
+// MarshalText encodes p as "bidding", "playing" or "over".
+func (p Phase) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// Game is one hand of Dou Dizhu at a three-seat table, from the first deal
+// to the settlement, redeals included. Every action is validated; a
+// rejected action returns a *RuleError and leaves the game as it was.
+//
+// A Game is not safe for concurrent use: one goroutine owns it.
+type Game struct {
+	opts   Options
+	seed   Seed
+	rng    *rand.Rand
+	events []Event
+
+	phase    Phase
+	deal     int // deals so far, from 1
+	allPass  int // consecutive all-pass deals
+	first    int // first bidder of the current deal
+	turn     int
+	hands    [3]Cards
+	bottom   Cards
+	landlord int // -1 until known
+
+	bid bidding
+
+	bidValue int    // V
+	bombs    int    // k
+	current  Play   // the play to beat; zero when leading
+	curSeat  int    // who made current; -1 when leading
+	plays    [3]int // non-pass plays per seat
+	played   [3]Cards
+	round    int // index in events where the current round starts
+	start    int // index in events where the current deal starts
+	result   *Result
+}
+
+// New starts a hand: it checks the options, shuffles from seed and deals.
+// The game is then bidding; Events() holds the deal.
+func New(opts Options, seed Seed) (*Game, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.BaseStake == 0 {
+		opts.BaseStake = 1
+	}
+	g := &Game{opts: opts, seed: seed, rng: seed.rng(), landlord: -1, curSeat: -1}
+	g.first = opts.FirstBidder
+	if g.first == RandomSeat {
+		g.first = g.rng.IntN(3)
+	}
+	g.dealCards()
+	return g, nil
+}
+
+// dealCards shuffles and deals, and opens the bidding with g.first.
+func (g *Game) dealCards() {
+	g.hands, g.bottom = shuffle(g.rng)
+	g.deal++
+	g.phase = PhaseBidding
+	g.turn = g.first
+	g.bid = bidding{}
+	g.start = len(g.events)
+	g.emit(Event{Kind: KindDeal, Seat: g.first, Value: g.deal})
+}
+
+func (g *Game) emit(e Event) { g.events = append(g.events, e) }
+
+// Options returns the options the game runs with (BaseStake filled in).
+func (g *Game) Options() Options { return g.opts }
+
+// Seed returns the seed of the game.
+func (g *Game) Seed() Seed { return g.seed }
+
+// Phase returns the current phase.
+func (g *Game) Phase() Phase { return g.phase }
+
+// Turn returns the seat to act, or -1 once the hand is over.
+func (g *Game) Turn() int {
+	if g.phase == PhaseOver {
+		return -1
+	}
+	return g.turn
+}
+
+// Leading reports whether the seat to act is leading a round: it must play
+// and may not pass. A server uses it with Phase to pick the timer of spec
+// §11.1 (bidding 15 s, following 20 s, leading 30 s).
+func (g *Game) Leading() bool { return g.phase == PhasePlaying && !g.current.Label.Valid() }
+
+// Current returns the play to beat and its seat; a zero Play and -1 when
+// the seat to act leads.
+func (g *Game) Current() (Play, int) { return g.current, g.curSeat }
+
+// FirstBidder returns the first bidder of the current deal. The next hand
+// at the table starts with the seat after it (spec §3.1.1).
+func (g *Game) FirstBidder() int { return g.first }
+
+// Landlord returns the landlord's seat, or -1 while bidding.
+func (g *Game) Landlord() int { return g.landlord }
+
+// Multiplier returns V × 2^k as shown during the hand (spec §10.2); 0
+// before the landlord is known.
+func (g *Game) Multiplier() int { return g.bidValue << g.bombs }
+
+// Result returns the outcome once the hand is over.
+func (g *Game) Result() (Result, bool) {
+	if g.result == nil {
+		return Result{}, false
+	}
+	return *g.result, true
+}
+
+// Events returns a copy of every event so far, the game log.
+func (g *Game) Events() []Event { return append([]Event(nil), g.events...) }
+
+// Apply performs an action event: KindBid, KindCall, KindGrab, KindPlay or
+// KindPass, by e.Seat. It returns the events the action caused, the action
+// itself first.
+func (g *Game) Apply(e Event) ([]Event, error) {
+	if err := g.check(e.Seat); err != nil {
+		return nil, err
+	}
+	n := len(g.events)
+	var err error
+	switch e.Kind {
+	case KindBid:
+		err = g.scoreBid(e.Seat, e.Value)
+	case KindCall:
+		err = g.call(e.Seat, e.Value)
+	case KindGrab:
+		err = g.grab(e.Seat, e.Value)
+	case KindPlay:
+		err = g.play(e.Seat, e.Cards)
+	case KindPass:
+		err = g.pass(e.Seat)
+	default:
+		err = ruleErr(UnknownAction, e.Seat, "kind %q", e.Kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append([]Event(nil), g.events[n:]...), nil
+}
+
+// check applies the rules every action shares: the hand is on, the seat
+// exists and it is its turn.
+func (g *Game) check(seat int) error {
+	switch {
+	case g.phase == PhaseOver:
+		return ruleErr(GameOver, seat, "the hand has ended")
+	case seat < 0 || seat > 2:
+		return ruleErr(BadSeat, seat, "no such seat")
+	case seat != g.turn:
+		return ruleErr(NotYourTurn, seat, "seat %d is to act", g.turn)
+	}
+	return nil
+}
+
+// Bid bids v (0 passes) for seat in score bidding.
+func (g *Game) Bid(seat, v int) ([]Event, error) { return g.Apply(Bid(seat, v)) }
+
+// Call calls (yes) or declines for seat in the call phase of grab bidding.
+func (g *Game) Call(seat int, yes bool) ([]Event, error) { return g.Apply(Call(seat, yes)) }
+
+// Grab grabs (yes) or not for seat in the grab phase of grab bidding.
+func (g *Game) Grab(seat int, yes bool) ([]Event, error) { return g.Apply(Grab(seat, yes)) }
+
+// Play plays cards for seat. An empty set passes.
+func (g *Game) Play(seat int, cards Cards) ([]Event, error) { return g.Apply(PlayCards(seat, cards)) }
+
+// Pass passes for seat.
+func (g *Game) Pass(seat int) ([]Event, error) { return g.Apply(Pass(seat)) }
+
+func (g *Game) next(seat int) int { return (seat + 1) % 3 }
+
+// becomeLandlord ends the auction: the bottom is revealed and joins the
+// landlord's hand, who leads the first round (spec §3.4).
+func (g *Game) becomeLandlord(seat, v int) {
+	g.landlord, g.bidValue = seat, v
+	g.hands[seat] = g.hands[seat].Plus(g.bottom)
+	g.phase = PhasePlaying
+	g.turn = seat
+	g.allPass = 0
+	g.emit(Event{Kind: KindLandlord, Seat: seat, Value: v, Cards: g.bottom, Multiplier: g.Multiplier()})
+	g.round = len(g.events)
+}
+
+// redeal handles an all-pass auction (spec §3.3).
+func (g *Game) redeal() {
+	g.allPass++
+	g.emit(Event{Kind: KindRedeal, Seat: g.first, Value: g.deal})
+	if g.opts.MaxRedeals > 0 && g.allPass >= g.opts.MaxRedeals {
+		g.finish(&Result{Cancelled: true, Landlord: -1, Winner: -1, BaseStake: g.opts.BaseStake})
+		return
+	}
+	g.first = g.next(g.first)
+	g.dealCards()
+}
+
+// play handles KindPlay after check.
+func (g *Game) play(seat int, cards Cards) error {
+	if g.phase != PhasePlaying {
+		return ruleErr(WrongPhase, seat, "cannot play while %s", g.phase)
+	}
+	if cards.IsEmpty() {
+		return g.pass(seat)
+	}
+	l := Classify(cards)
+	switch {
+	case !l.Valid():
+		return ruleErr(InvalidCombination, seat, "%v is not a legal play", cards)
+	case !g.hands[seat].Contains(cards):
+		return ruleErr(CardsNotHeld, seat, "%v not in hand", cards)
+	case g.current.Label.Valid() && !Beats(l, g.current.Label):
+		return ruleErr(DoesNotBeat, seat, "%v (%v) does not beat %v (%v)", cards, l, g.current.Cards, g.current.Label)
+	}
+	if g.curSeat == -1 {
+		g.round = len(g.events)
+	}
+	g.hands[seat] = g.hands[seat].Minus(cards)
+	g.played[seat] = g.played[seat].Plus(cards)
+	g.plays[seat]++
+	if l.Type == Bomb || l.Type == Rocket {
+		g.bombs++
+	}
+	g.current, g.curSeat = Play{Cards: cards, Label: l}, seat
+	g.emit(Event{Kind: KindPlay, Seat: seat, Cards: cards, Label: l, Multiplier: g.Multiplier()})
+	if g.hands[seat].IsEmpty() {
+		g.win(seat)
+		return nil
+	}
+	g.turn = g.next(seat)
+	return nil
+}
+
+// pass handles KindPass after check.
+func (g *Game) pass(seat int) error {
+	if g.phase != PhasePlaying {
+		return ruleErr(WrongPhase, seat, "cannot pass a play while %s", g.phase)
+	}
+	if g.curSeat == -1 {
+		return ruleErr(LeaderCannotPass, seat, "the leader must play")
+	}
+	g.emit(Event{Kind: KindPass, Seat: seat})
+	g.turn = g.next(seat)
+	if g.turn == g.curSeat { // both others passed: a new round (spec §8.4)
+		g.current, g.curSeat = Play{}, -1
+		g.round = len(g.events)
+	}
+	return nil
+}
+
+// win ends the hand when seat has played its last card (spec §9, §10).
+func (g *Game) win(seat int) {
+	r := &Result{
+		Landlord:    g.landlord,
+		LandlordWon: seat == g.landlord,
+		Winner:      seat,
+		BaseStake:   g.opts.BaseStake,
+		BidValue:    g.bidValue,
+		Bombs:       g.bombs,
+	}
+	if r.LandlordWon {
+		r.Spring = g.plays[g.next(seat)] == 0 && g.plays[g.next(g.next(seat))] == 0
+	} else {
+		r.AntiSpring = g.plays[g.landlord] == 1
+	}
+	r.Settle(g.opts.MaxMultiplier)
+	g.finish(r)
+}
+
+func (g *Game) finish(r *Result) {
+	g.result = r
+	g.phase = PhaseOver
+	g.emit(Event{Kind: KindEnd, Seat: r.Winner, Result: r})
+}
+
+// DefaultAction returns the action of spec §11.2 for the seat to act, for
+// a server whose timer ran out or a player in auto-play: pass in bidding,
+// pass when following, and the single lowest card when leading. It is
+// deterministic (§11.5). ok is false once the hand is over.
+func (g *Game) DefaultAction() (e Event, ok bool) {
+	switch g.phase {
+	case PhaseBidding:
+		switch {
+		case g.opts.Bidding == ScoreBidding:
+			return Bid(g.turn, 0), true
+		case !g.bid.called:
+			return Call(g.turn, false), true
+		default:
+			return Grab(g.turn, false), true
+		}
+	case PhasePlaying:
+		if g.Leading() {
+			return PlayCards(g.turn, one(g.hands[g.turn].Lowest(), 1)), true
+		}
+		return Pass(g.turn), true
+	}
+	return Event{}, false
+}
+
+// Replay rebuilds a game from its options, seed and log. Only the action
+// events of the log are applied; the events the game records itself
+// follow from the seed. It fails on the first action the rules reject.
+func Replay(opts Options, seed Seed, log []Event) (*Game, error) {
+	g, err := New(opts, seed)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range log {
+		if !e.Kind.IsAction() {
+			continue
+		}
+		if _, err := g.Apply(e); err != nil {
+			return nil, fmt.Errorf("replay event %d: %w", i, err)
+		}
+	}
+	return g, nil
+}

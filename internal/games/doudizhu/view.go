@@ -1,0 +1,81 @@
+package doudizhu
+
+// View is what one seat may see (spec §4.2): its own hand, the number of
+// cards every seat holds, the bottom once revealed, every bid and play of
+// the current deal, and the multiplier. It never holds another seat's
+// cards, so a server that sends only views cannot leak a hand. A View
+// shares no memory with the Game.
+type View struct {
+	Seat    int     `json:"seat"`
+	Phase   Phase   `json:"phase"`
+	Bidding BidMode `json:"bidding"`
+	Deal    int     `json:"deal"`    // deal number, from 1
+	Turn    int     `json:"turn"`    // seat to act; -1 when over
+	Leading bool    `json:"leading"` // the seat to act leads and may not pass
+	Hand    Cards   `json:"hand"`
+	// HandSizes holds the number of cards of every seat.
+	HandSizes [3]int `json:"hand_sizes"`
+	Landlord  int    `json:"landlord"` // -1 while bidding
+	// Bottom is the three bottom cards once the landlord is known.
+	Bottom Cards `json:"bottom,omitzero"`
+	// HighestBid is the highest score bid so far while bidding, then V.
+	HighestBid int `json:"highest_bid"`
+	// Multiplier is V × 2^k (spec §10.2).
+	Multiplier int `json:"multiplier"`
+	// Current is the play to beat and CurrentSeat its seat; zero and -1
+	// when the seat to act leads.
+	Current     Play `json:"current"`
+	CurrentSeat int  `json:"current_seat"`
+	// Played holds the cards each seat has played this hand.
+	Played [3]Cards `json:"played"`
+	// Log is every event of the current deal, from its deal event; Round
+	// is the tail of Log since the current round began.
+	Log    []Event `json:"log"`
+	Round  []Event `json:"round"`
+	Result *Result `json:"result,omitempty"`
+}
+
+// View returns what seat may see. It panics on a seat outside 0…2: that
+// is a bug in the caller.
+func (g *Game) View(seat int) View {
+	if seat < 0 || seat > 2 {
+		panic("doudizhu: View of a seat outside 0…2")
+	}
+	v := View{
+		Seat:        seat,
+		Phase:       g.phase,
+		Bidding:     g.opts.Bidding,
+		Deal:        g.deal,
+		Turn:        g.Turn(),
+		Leading:     g.Leading(),
+		Hand:        g.hands[seat],
+		Landlord:    g.landlord,
+		HighestBid:  g.bid.highest,
+		Multiplier:  g.Multiplier(),
+		Current:     g.current,
+		CurrentSeat: g.curSeat,
+		Played:      g.played,
+		Log:         append([]Event(nil), g.events[g.start:]...),
+	}
+	for s := range v.HandSizes {
+		v.HandSizes[s] = g.hands[s].Len()
+	}
+	if g.landlord >= 0 {
+		v.Bottom = g.bottom
+		v.HighestBid = g.bidValue
+	}
+	if g.phase == PhasePlaying {
+		v.Round = v.Log[g.round-g.start:]
+	}
+	if g.result != nil {
+		r := *g.result
+		v.Result = &r
+	}
+	for i, e := range v.Log {
+		if e.Result != nil {
+			r := *e.Result
+			v.Log[i].Result = &r
+		}
+	}
+	return v
+}

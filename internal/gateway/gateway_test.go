@@ -44,7 +44,7 @@ func (fakeAuth) Authenticate(_ context.Context, tok string) (gateway.Identity, e
 	return gateway.Identity{}, status.New(status.Unauthenticated, "token expired")
 }
 
-func start(t *testing.T, mutate func(*gateway.Config), register func(*gateway.Router)) *testServer {
+func start(t testing.TB, mutate func(*gateway.Config), register func(*gateway.Router)) *testServer {
 	t.Helper()
 	cfg := gateway.DefaultConfig()
 	if mutate != nil {

@@ -18,13 +18,17 @@ var ErrWSProtocol = errors.New("transport: websocket protocol violation")
 type WSReader struct {
 	R       io.Reader
 	MaxBody int // largest data message, header included
+
+	// A fragmented message interrupted by a control frame waits here.
+	fragOp ws.OpCode
+	frag   []byte
 }
 
 // Next returns the next message's opcode and payload. Data payloads are read
 // into buf when they fit. Lengths are checked before anything is allocated.
 func (w *WSReader) Next(buf []byte) (ws.OpCode, []byte, error) {
-	var op ws.OpCode
-	var msg []byte
+	op, msg := w.fragOp, w.frag
+	w.fragOp, w.frag = 0, nil
 	inBuf := false
 	for {
 		h, err := ws.ReadHeader(w.R)
@@ -38,6 +42,9 @@ func (w *WSReader) Next(buf []byte) (ws.OpCode, []byte, error) {
 			p := make([]byte, h.Length)
 			if err := readPayload(w.R, p, h); err != nil {
 				return 0, nil, err
+			}
+			if op != 0 { // keep the unfinished message for the next call
+				w.fragOp, w.frag = op, append([]byte(nil), msg...)
 			}
 			return h.OpCode, p, nil
 		}

@@ -65,6 +65,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "lordgame_bad_frames_total", Help: "Frames rejected as malformed, by kind of fault.",
 		}, []string{"fault"}),
 	}
+	for _, tr := range []string{"tcp", "ws"} {
+		m.conns.WithLabelValues(tr)
+		m.framesIn.WithLabelValues(tr)
+		m.framesOut.WithLabelValues(tr)
+		m.bytesIn.WithLabelValues(tr)
+		m.bytesOut.WithLabelValues(tr)
+	}
 	if reg != nil {
 		reg.MustRegister(m.conns, m.handshakes, m.framesIn, m.framesOut, m.bytesIn, m.bytesOut,
 			m.latency, m.errors, m.closes, m.drops, m.rateHits, m.badFrames)

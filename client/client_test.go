@@ -1,0 +1,177 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lordgame/lordgame/client"
+	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/proto/gen/pb"
+)
+
+// node is a gateway serving WebSocket and TCP on fixed addresses, so a test
+// can stop it and start another on the same ports.
+type node struct {
+	gw    *gateway.Gateway
+	hs    *http.Server
+	stop  context.CancelFunc
+	wg    sync.WaitGroup
+	wsURL string
+	tcp   string
+}
+
+func startNode(t *testing.T, httpAddr, tcpAddr string) *node {
+	t.Helper()
+	r := gateway.NewRouter()
+	gateway.RegisterSys(r)
+	cfg := gateway.DefaultConfig()
+	cfg.Session.HeartbeatInterval = 100 * time.Millisecond
+	gw, err := gateway.New(cfg, r, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hl, tl net.Listener
+	for i := 0; i < 50; i++ { // the old node's ports may take a moment to free
+		if hl, err = net.Listen("tcp", httpAddr); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tl, err = net.Listen("tcp", tcpAddr); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n := &node{gw: gw, hs: &http.Server{Handler: gw}, stop: cancel,
+		wsURL: "ws://" + hl.Addr().String() + "/ws", tcp: "tcp://" + tl.Addr().String()}
+	n.wg.Add(2)
+	go func() { defer n.wg.Done(); _ = n.hs.Serve(hl) }()
+	go func() { defer n.wg.Done(); _ = gw.ServeTCP(ctx, tl) }()
+	t.Cleanup(n.shutdown)
+	return n
+}
+
+func (n *node) shutdown() {
+	n.stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = n.gw.Shutdown(ctx)
+	_ = n.hs.Close()
+	n.wg.Wait()
+}
+
+func TestReconnectAfterServerRestart(t *testing.T) {
+	for _, transport := range []string{"ws", "tcp"} {
+		t.Run(transport, func(t *testing.T) {
+			n := startNode(t, "127.0.0.1:0", "127.0.0.1:0")
+			target := n.wsURL
+			if transport == "tcp" {
+				target = n.tcp
+			}
+			var states sync.Map
+			var connects atomic.Int32
+			c, err := client.Dial(t.Context(), target, client.Options{
+				Reconnect: true, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
+				OnState: func(s client.State) {
+					states.Store(s, true)
+					if s == client.StateConnected {
+						connects.Add(1)
+					}
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			first := c.SessionID()
+			httpAddr := n.wsURL[len("ws://") : len(n.wsURL)-len("/ws")]
+			tcpAddr := n.tcp[len("tcp://"):]
+			n.shutdown()
+			startNode(t, httpAddr, tcpAddr)
+			deadline := time.Now().Add(10 * time.Second)
+			for connects.Load() < 2 {
+				if time.Now().After(deadline) {
+					t.Fatal("client did not reconnect")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if err := c.Request(t.Context(), "sys.ping", &pb.PingReq{}, &pb.PingResp{}); err != nil {
+				t.Fatalf("after reconnect: %v", err)
+			}
+			if _, ok := states.Load(client.StateReconnecting); !ok {
+				t.Error("no reconnecting state reported")
+			}
+			if c.SessionID() == "" || c.SessionID() == first {
+				// a new server does not know the old resume token's key: fresh session
+				t.Logf("session %q → %q", first, c.SessionID())
+			}
+		})
+	}
+}
+
+func TestResumeKeepsSessionID(t *testing.T) {
+	n := startNode(t, "127.0.0.1:0", "127.0.0.1:0")
+	c, err := client.Dial(t.Context(), n.tcp, client.Options{Reconnect: true, MinBackoff: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	id := c.SessionID()
+	// Drop the connection from the server side without a kick.
+	s := n.gw.Session(id)
+	if s == nil {
+		t.Fatal("session not registered")
+	}
+	if err := n.gw.Kick(id, "heartbeat_timeout", "test"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := c.Request(t.Context(), "sys.ping", &pb.PingReq{}, &pb.PingResp{})
+		if err == nil && c.SessionID() == id && n.gw.Session(id) != nil && n.gw.Session(id) != s {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("session not resumed: id %q → %q, last err %v", id, c.SessionID(), err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestCloseStopsEverything(t *testing.T) {
+	n := startNode(t, "127.0.0.1:0", "127.0.0.1:0")
+	c, err := client.Dial(t.Context(), n.wsURL, client.Options{Reconnect: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Request(t.Context(), "sys.ping", &pb.PingReq{}, &pb.PingResp{}); !errors.Is(err, client.ErrClosed) {
+		t.Fatalf("request after Close: %v", err)
+	}
+	if err := c.Request(t.Context(), "no.such", &pb.PingReq{}, nil); err == nil {
+		t.Fatal("unknown route accepted")
+	}
+}
+
+func TestDialErrors(t *testing.T) {
+	for _, target := range []string{"http://x", "tcp://127.0.0.1:1", "::bad"} {
+		if _, err := client.Dial(t.Context(), target, client.Options{DialTimeout: time.Second}); err == nil {
+			t.Errorf("Dial(%q) succeeded", target)
+		}
+	}
+	if _, err := client.Dial(t.Context(), "tcp://127.0.0.1:1", client.Options{Codec: "json"}); err == nil {
+		t.Error("json over tcp accepted")
+	}
+}

@@ -30,6 +30,7 @@ type RefreshToken struct {
 type Sessions interface {
 	CreateSession(ctx context.Context, s Session, first RefreshToken) error
 	Session(ctx context.Context, id string) (Session, error)
+	SessionByRefreshToken(ctx context.Context, hash string) (Session, error)
 	RotateRefreshToken(ctx context.Context, oldHash string, next RefreshToken, now time.Time) (RefreshToken, error)
 	RevokeSession(ctx context.Context, id, reason string) error
 	RevokeUserSessions(ctx context.Context, userID int64, reason string) (int, error)
@@ -91,9 +92,19 @@ func (db *DB) Session(ctx context.Context, id string) (Session, error) {
 	return s, nil
 }
 
-// errReused carries a detected reuse out of the transaction, which must
-// still commit so that the revocation sticks.
-var errReused = errors.New("reused")
+// SessionByRefreshToken returns the session a refresh token belongs to
+// (spent or not), or ErrNotFound.
+func (db *DB) SessionByRefreshToken(ctx context.Context, hash string) (Session, error) {
+	var id string
+	err := db.b.queryRow(ctx, "SELECT session_id FROM refresh_tokens WHERE hash = ?", hash).Scan(&id)
+	if isNoRows(err) {
+		return Session{}, ErrNotFound
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("store: session by refresh token: %w", err)
+	}
+	return db.Session(ctx, id)
+}
 
 // RotateRefreshToken spends the token with oldHash and stores next in the
 // same session. It returns the spent token (with its session and user).

@@ -53,6 +53,12 @@ func TestRefreshRotation(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if s, err := db.SessionByRefreshToken(ctx, "ts3"); err != nil || s.ID != "s3" || !s.RevokedAt.IsZero() {
+			t.Errorf("SessionByRefreshToken(ts3) = %+v, %v", s, err)
+		}
+		if _, err := db.SessionByRefreshToken(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("SessionByRefreshToken(nope) err = %v", err)
+		}
 		if err := db.RevokeSession(ctx, "s3", "logout"); err != nil {
 			t.Fatal(err)
 		}

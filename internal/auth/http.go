@@ -1,0 +1,432 @@
+package auth
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lordgame/lordgame/internal/status"
+)
+
+// Handler serves the /v1 account API (docs/api.md). It expects full
+// paths: mount it as mux.Handle("/v1/", s.Handler()), without StripPrefix.
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	routes := map[string]http.HandlerFunc{
+		"POST /v1/auth/register":        s.handleRegister,
+		"POST /v1/auth/login":           s.handleLogin,
+		"POST /v1/auth/guest":           s.handleGuest,
+		"POST /v1/auth/refresh":         s.handleRefresh,
+		"POST /v1/auth/logout":          s.handleLogout,
+		"GET /v1/account":               s.authed(s.handleAccount),
+		"POST /v1/account/password":     s.authed(s.handlePassword),
+		"POST /v1/account/display-name": s.authed(s.handleDisplayName),
+		"POST /v1/account/upgrade":      s.authed(s.handleUpgrade),
+		"POST /v1/admin/ban":            s.admin(s.handleBan),
+		"POST /v1/admin/unban":          s.admin(s.handleUnban),
+	}
+	methods := map[string]string{}
+	for pattern, h := range routes {
+		mux.HandleFunc(pattern, h)
+		m, path, _ := strings.Cut(pattern, " ")
+		methods[path] = m
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if m, ok := methods[r.URL.Path]; ok {
+			s.writeErr(w, r, status.Errorf(status.BadRequest, "method %s not allowed on %s: use %s", r.Method, r.URL.Path, m))
+			return
+		}
+		s.writeErr(w, r, status.Errorf(status.NotFound, "no endpoint %s", r.URL.Path))
+	})
+	return mux
+}
+
+// tokenJSON is the answer of every call that issues tokens. user_id is a
+// decimal string: ids use 63 bits, JavaScript numbers only 53.
+type tokenJSON struct {
+	UserID       string `json:"user_id"`
+	SessionID    string `json:"session_id"`
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+}
+
+func toTokenJSON(t Tokens) tokenJSON {
+	return tokenJSON{UserID: strconv.FormatInt(t.UserID, 10), SessionID: t.SessionID, AccessToken: t.AccessToken,
+		RefreshToken: t.RefreshToken, TokenType: "Bearer", ExpiresIn: int64(t.ExpiresIn / time.Second)}
+}
+
+type statsJSON struct {
+	Games          int64 `json:"games"`
+	Wins           int64 `json:"wins"`
+	LandlordGames  int64 `json:"landlord_games"`
+	LandlordWins   int64 `json:"landlord_wins"`
+	FarmerGames    int64 `json:"farmer_games"`
+	FarmerWins     int64 `json:"farmer_wins"`
+	Springs        int64 `json:"springs"`
+	BestMultiplier int64 `json:"best_multiplier"`
+}
+
+type profileJSON struct {
+	UserID      string    `json:"user_id"`
+	Username    string    `json:"username"`
+	DisplayName string    `json:"display_name"`
+	Guest       bool      `json:"guest"`
+	Roles       []string  `json:"roles"`
+	Balance     int64     `json:"balance"`
+	Rating      int64     `json:"rating"`
+	Stats       statsJSON `json:"stats"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func toProfileJSON(p Profile) profileJSON {
+	roles := p.Roles
+	if roles == nil {
+		roles = []string{}
+	}
+	st := p.Stats
+	return profileJSON{UserID: strconv.FormatInt(p.UserID, 10), Username: p.Username, DisplayName: p.DisplayName, Guest: p.Guest,
+		Roles: roles, Balance: p.Balance, Rating: st.Rating, CreatedAt: p.CreatedAt,
+		Stats: statsJSON{Games: st.Games, Wins: st.Wins, LandlordGames: st.LandlordGames, LandlordWins: st.LandlordWins,
+			FarmerGames: st.FarmerGames, FarmerWins: st.FarmerWins, Springs: st.Springs, BestMultiplier: st.BestMultiplier}}
+}
+
+type errorJSON struct {
+	Code    status.Code `json:"code"`
+	Message string      `json:"message"`
+}
+
+func (s *Service) writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeErr answers {"code","message"} with the code's HTTP status. Errors
+// without a client-visible code are logged here and answered "internal".
+func (s *Service) writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	e := status.From(err)
+	if e.Code == status.Internal {
+		s.log.Error("account api failure", "path", r.URL.Path, "err", err)
+	}
+	if e.Code == status.Unauthenticated {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="lordgame"`)
+	}
+	s.writeJSON(w, e.Code.HTTPStatus(), errorJSON{Code: e.Code, Message: e.Message})
+}
+
+// decode reads a JSON body of at most MaxBodyBytes into v, refusing
+// unknown fields.
+func (s *Service) decode(w http.ResponseWriter, r *http.Request, v any) error {
+	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	var (
+		maxErr  *http.MaxBytesError
+		typeErr *json.UnmarshalTypeError
+		syntax  *json.SyntaxError
+		field   *status.Error
+	)
+	switch {
+	case err == nil:
+		if dec.More() {
+			return status.New(status.BadRequest, "body: one JSON object expected")
+		}
+		return nil
+	case errors.As(err, &field): // from a field's UnmarshalJSON
+		return field
+	case errors.As(err, &maxErr):
+		return status.Errorf(status.BadRequest, "body: larger than %d bytes", s.cfg.MaxBodyBytes)
+	case errors.Is(err, io.EOF):
+		return status.New(status.BadRequest, "body: empty, expected a JSON object")
+	case errors.As(err, &typeErr):
+		return status.Errorf(status.BadRequest, "%s: must be %s", typeErr.Field, typeName(typeErr.Type.Kind().String()))
+	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+		return status.New(status.BadRequest, "body: invalid JSON")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return status.Errorf(status.BadRequest, "body: unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return status.New(status.BadRequest, "body: invalid JSON")
+}
+
+func typeName(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "struct", "map":
+		return "an object"
+	}
+	return "a " + kind
+}
+
+// clientIP is the address failed logins are counted against.
+func (s *Service) clientIP(r *http.Request) string {
+	if s.cfg.TrustForwardedFor {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			first, _, _ := strings.Cut(xff, ",")
+			return strings.TrimSpace(first)
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+		return "", false
+	}
+	return strings.TrimSpace(tok), true
+}
+
+type authedHandler func(w http.ResponseWriter, r *http.Request, id Identity)
+
+// authed requires a valid bearer access token.
+func (s *Service) authed(h authedHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := bearer(r)
+		if !ok {
+			s.writeErr(w, r, status.New(status.Unauthenticated, "authorization: bearer access token required"))
+			return
+		}
+		id, err := s.Authenticate(r.Context(), tok)
+		if err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+		h(w, r, id)
+	}
+}
+
+// admin requires a valid bearer access token of an admin.
+func (s *Service) admin(h authedHandler) http.HandlerFunc {
+	return s.authed(func(w http.ResponseWriter, r *http.Request, id Identity) {
+		if !slices.Contains(id.Roles, RoleAdmin) {
+			s.writeErr(w, r, status.New(status.Forbidden, "admin role required"))
+			return
+		}
+		h(w, r, id)
+	})
+}
+
+type credentialsReq struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+func (s *Service) handleRegister(w http.ResponseWriter, r *http.Request) {
+	var req credentialsReq
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	t, err := s.Register(r.Context(), req.Username, req.Password)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusCreated, toTokenJSON(t))
+}
+
+func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
+	var req credentialsReq
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	t, err := s.Login(r.Context(), req.Username, req.Password, s.clientIP(r))
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, toTokenJSON(t))
+}
+
+func (s *Service) handleGuest(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		DeviceID string `json:"device_id"`
+	}
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	t, err := s.Guest(r.Context(), req.DeviceID)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, toTokenJSON(t))
+}
+
+type refreshReq struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
+func (s *Service) handleRefresh(w http.ResponseWriter, r *http.Request) {
+	var req refreshReq
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	t, err := s.Refresh(r.Context(), req.RefreshToken)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, toTokenJSON(t))
+}
+
+// handleLogout revokes the session of the bearer access token, or of the
+// refresh token in the body when there is no bearer token.
+func (s *Service) handleLogout(w http.ResponseWriter, r *http.Request) {
+	var err error
+	if tok, ok := bearer(r); ok {
+		var id Identity
+		if id, err = s.Authenticate(r.Context(), tok); err == nil {
+			err = s.Logout(r.Context(), id.UserID, id.SessionID)
+		}
+	} else {
+		var req refreshReq
+		if err = s.decode(w, r, &req); err == nil {
+			err = s.LogoutRefresh(r.Context(), req.RefreshToken)
+		}
+	}
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Service) handleAccount(w http.ResponseWriter, r *http.Request, id Identity) {
+	p, err := s.Profile(r.Context(), id.UserID)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, toProfileJSON(p))
+}
+
+func (s *Service) handlePassword(w http.ResponseWriter, r *http.Request, id Identity) {
+	var req struct {
+		OldPassword string `json:"old_password"`
+		NewPassword string `json:"new_password"`
+	}
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	t, err := s.ChangePassword(r.Context(), id.UserID, req.OldPassword, req.NewPassword)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, toTokenJSON(t))
+}
+
+func (s *Service) handleDisplayName(w http.ResponseWriter, r *http.Request, id Identity) {
+	var req struct {
+		DisplayName string `json:"display_name"`
+	}
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	p, err := s.SetDisplayName(r.Context(), id.UserID, req.DisplayName)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, toProfileJSON(p))
+}
+
+func (s *Service) handleUpgrade(w http.ResponseWriter, r *http.Request, id Identity) {
+	var req credentialsReq
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	p, err := s.UpgradeGuest(r.Context(), id.UserID, req.Username, req.Password)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, toProfileJSON(p))
+}
+
+// userID is a user id in a request body: a decimal string (or a number).
+type userID int64
+
+func (u *userID) UnmarshalJSON(b []byte) error {
+	str := strings.Trim(string(b), `"`)
+	v, err := strconv.ParseInt(str, 10, 64)
+	if err != nil || v <= 0 {
+		return status.New(status.BadRequest, "user_id: must be a positive decimal id")
+	}
+	*u = userID(v)
+	return nil
+}
+
+func (s *Service) handleBan(w http.ResponseWriter, r *http.Request, admin Identity) {
+	var req struct {
+		UserID userID `json:"user_id"`
+		Reason string `json:"reason"`
+		// Until is an RFC 3339 time; empty means forever.
+		Until string `json:"until"`
+	}
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if req.UserID == 0 {
+		s.writeErr(w, r, fieldErr("user_id", "required"))
+		return
+	}
+	var until time.Time
+	if req.Until != "" {
+		var err error
+		if until, err = time.Parse(time.RFC3339, req.Until); err != nil {
+			s.writeErr(w, r, fieldErr("until", "must be an RFC 3339 time such as 2026-12-01T00:00:00Z"))
+			return
+		}
+	}
+	if err := s.Ban(r.Context(), int64(req.UserID), req.Reason, until); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.log.Info("admin action", "action", "ban", "admin_id", admin.UserID, "player_id", int64(req.UserID))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Service) handleUnban(w http.ResponseWriter, r *http.Request, admin Identity) {
+	var req struct {
+		UserID userID `json:"user_id"`
+	}
+	if err := s.decode(w, r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if req.UserID == 0 {
+		s.writeErr(w, r, fieldErr("user_id", "required"))
+		return
+	}
+	if err := s.Unban(r.Context(), int64(req.UserID)); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.log.Info("admin action", "action", "unban", "admin_id", admin.UserID, "player_id", int64(req.UserID))
+	w.WriteHeader(http.StatusNoContent)
+}

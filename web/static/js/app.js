@@ -1,0 +1,724 @@
+// LordGame browser client: screens, accounts, matchmaking and the Dou
+// Dizhu table, over the /v1 HTTP API and the realtime protocol in JSON text
+// mode (docs/protocol.md, proto/lordgame/v1/ddz.proto).
+
+import { Api, ApiError, errorText } from './api.js';
+import { Conn, ProtoError } from './ws.js';
+import { cardEl, withSuits, sortAsc, prettyCards } from './cards.js';
+import { emptyTable, applyEvent, applySnapshot, num } from './model.js';
+import { TableView, esc, initials, modeName } from './table.js';
+
+const $ = (id) => document.getElementById(id);
+
+// Friendly words for the rules the server names in Error.rule; the
+// server's own message is shown when there is one.
+const RULE_TEXT = {
+  not_your_turn: 'It is not your turn.',
+  invalid_combination: 'Those cards are not a valid combination.',
+  does_not_beat: 'Those cards do not beat the current play.',
+  cards_not_held: 'You do not hold those cards.',
+  leader_cannot_pass: 'You lead this round: you must play.',
+  bid_not_higher: 'Your bid must be higher than the highest bid.',
+  bid_out_of_range: 'Bids are 1, 2 or 3 (or pass).',
+  wrong_phase: 'That is not possible in this phase of the game.',
+  game_over: 'The hand is over.',
+  not_at_table: 'You are not at a table.',
+  game_paused: 'The table is waiting for players to come back.',
+  bad_card: 'Unknown card.',
+  chat_rate_limited: 'You are chatting too fast.',
+  chat_invalid: 'That message cannot be sent.',
+  already_queued: 'You are already in a queue.',
+  already_seated: 'You are already at a table.',
+  insufficient_balance: 'You do not have enough coins for this table.',
+  unknown_mode: 'Unknown game mode.',
+  not_queued: 'You are not in a queue.',
+};
+
+export function reasonText(err) {
+  if (!err) return '';
+  const msg = err.message && err.message !== 'Unexpected error.' ? err.message : '';
+  return msg || RULE_TEXT[err.rule] || errorText(err);
+}
+
+const DEFAULT_PHRASES = ['Hello!', 'Nice play!', 'Hurry up, please.', 'Well played, partner!', 'Oops.', 'Good game!'];
+
+class App {
+  constructor() {
+    this.api = new Api('/v1');
+    this.account = null;
+    this.table = null;
+    this.queue = null; // {mode, since, position, eta}
+    this.lastMode = 'practice';
+    this.hints = null; // {key, plays, i}
+    this.busy = false;
+    this.view = new TableView(this);
+    this.conn = new Conn({
+      getToken: () => this.api.token(),
+      onAuthFailed: (err) => this.sessionLost(err),
+    });
+    this.api.onSessionLost = (err) => this.sessionLost(err);
+    this.bindAuth();
+    this.bindLobby();
+    this.bindTable();
+    this.bindConn();
+    this.heroCards();
+  }
+
+  // ---------------------------------------------------------------- screens
+  show(name) {
+    for (const s of ['auth', 'lobby', 'table']) $(`screen-${s}`).hidden = s !== name;
+    $('boot').hidden = true;
+    this.screen = name;
+    document.body.dataset.screen = name;
+    if (name === 'table' && this.table) requestAnimationFrame(() => this.view.fitHand());
+  }
+
+  toast(text, kind = '') {
+    const el = document.createElement('div');
+    el.className = `toast ${kind}`;
+    el.dataset.testid = 'toast';
+    el.textContent = text;
+    $('toasts').append(el);
+    setTimeout(() => el.remove(), 4500);
+  }
+
+  async start() {
+    if (!this.api.loggedIn) {
+      this.show('auth');
+      return;
+    }
+    this.show('lobby');
+    this.loadAccount();
+    this.conn.start();
+  }
+
+  sessionLost(err) {
+    this.conn.stop();
+    this.api.clear();
+    this.table = null;
+    this.queue = null;
+    this.renderQueue();
+    this.show('auth');
+    this.authError(err ? errorText(err) : 'Please log in again.');
+  }
+
+  // ---------------------------------------------------------------- auth
+  bindAuth() {
+    this.registering = false;
+    const setTab = (reg) => {
+      this.registering = reg;
+      $('tab-login').classList.toggle('active', !reg);
+      $('tab-register').classList.toggle('active', reg);
+      $('tab-login').setAttribute('aria-selected', String(!reg));
+      $('tab-register').setAttribute('aria-selected', String(reg));
+      $('confirm-row').hidden = !reg;
+      $('auth-hint').hidden = !reg;
+      $('auth-submit').textContent = reg ? 'Create account' : 'Log in';
+      $('auth-password').autocomplete = reg ? 'new-password' : 'current-password';
+      this.authError('');
+    };
+    $('tab-login').onclick = () => setTab(false);
+    $('tab-register').onclick = () => setTab(true);
+    $('guest-btn').onclick = () => this.doAuth(() => this.api.guest());
+    $('auth-form').onsubmit = (ev) => {
+      ev.preventDefault();
+      const u = $('auth-username').value.trim();
+      const p = $('auth-password').value;
+      if (u.length < 3 || u.length > 20) return this.authError('Username: use 3 to 20 characters.');
+      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(u)) return this.authError('Username: use letters, digits and _ only, starting with a letter.');
+      if (this.registering) {
+        if (p.length < 8) return this.authError('Password: use at least 8 characters.');
+        if (p !== $('auth-password2').value) return this.authError('The two passwords do not match.');
+        return this.doAuth(() => this.api.register(u, p));
+      }
+      if (!p) return this.authError('Enter your password.');
+      return this.doAuth(() => this.api.login(u, p));
+    };
+  }
+
+  authError(text) {
+    $('auth-error').textContent = text;
+    $('auth-error').hidden = !text;
+  }
+
+  async doAuth(fn) {
+    if (this.busy) return;
+    this.busy = true;
+    this.authError('');
+    for (const b of ['guest-btn', 'auth-submit']) $(b).disabled = true;
+    try {
+      await fn();
+      $('auth-password').value = '';
+      $('auth-password2').value = '';
+      this.show('lobby');
+      this.loadAccount();
+      this.conn.start();
+    } catch (err) {
+      this.authError(authErrorText(err));
+    } finally {
+      this.busy = false;
+      for (const b of ['guest-btn', 'auth-submit']) $(b).disabled = false;
+    }
+  }
+
+  heroCards() {
+    const box = $('hero-cards');
+    const cards = withSuits(['RJ', 'BJ', '2', 'A', 'K']);
+    cards[2].suit = { sym: '\u2665', red: true };
+    cards[3].suit = { sym: '\u2660', red: false };
+    cards[4].suit = { sym: '\u2666', red: true };
+    cards.forEach((c, i) => {
+      const el = cardEl(c, 'lg');
+      el.style.left = `${i * 46}px`;
+      el.style.transform = `rotate(${(i - 2) * 8}deg)`;
+      box.append(el);
+    });
+  }
+
+  // ---------------------------------------------------------------- lobby
+  bindLobby() {
+    $('logout-btn').onclick = async () => {
+      this.conn.stop();
+      this.queue = null;
+      this.table = null;
+      this.renderQueue();
+      await this.api.logout();
+      this.account = null;
+      this.show('auth');
+    };
+    for (const b of document.querySelectorAll('.mode')) b.onclick = () => this.join(b.dataset.mode);
+    $('queue-cancel').onclick = () => this.cancelQueue();
+    setInterval(() => this.tickQueue(), 500);
+  }
+
+  async loadAccount() {
+    try {
+      this.account = await this.api.account();
+      this.renderAccount();
+    } catch (err) {
+      if (err.code !== 'unauthenticated') this.lobbyError(`Could not load your profile: ${errorText(err)}`);
+    }
+  }
+
+  renderAccount() {
+    const a = normAccount(this.account || {});
+    $('lobby-name').textContent = a.name;
+    $('lobby-avatar').textContent = initials(a.name);
+    $('lobby-guest').hidden = !a.guest;
+    $('lobby-coins').textContent = a.coins === null ? '–' : a.coins.toLocaleString('en-US');
+    $('lobby-rating').textContent = a.rating === null ? '–' : String(a.rating);
+    const st = a.stats;
+    const rows = [
+      ['Games', st.games],
+      ['Wins', st.wins],
+      ['Win rate', st.games ? `${Math.round((100 * st.wins) / st.games)}%` : '–'],
+      ['As landlord', st.landlord],
+      ['As farmer', st.farmer],
+      ['Best ×', st.best || '–'],
+    ];
+    $('lobby-stats').innerHTML = rows.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v ?? 0)}</dd></div>`).join('');
+  }
+
+  lobbyError(text) {
+    $('lobby-error').textContent = text;
+    $('lobby-error').hidden = !text;
+  }
+
+  async join(mode) {
+    this.lobbyError('');
+    this.lastMode = mode;
+    if (this.conn.state !== 'open') {
+      this.lobbyError('Connecting to the game server… try again in a moment.');
+      return;
+    }
+    this.queue = { mode, since: Date.now(), position: 0, eta: 0, state: 'joining' };
+    this.renderQueue();
+    try {
+      const r = await this.conn.request('match.join', { mode });
+      if (this.queue && this.queue.state === 'joining') {
+        Object.assign(this.queue, { state: 'queued', ticket: r.ticket_id, position: num(r.position, 0), eta: num(r.estimated_wait_ms, 0) });
+      }
+      this.renderQueue();
+    } catch (err) {
+      if (err.rule === 'already_seated') {
+        this.queue = null;
+        this.renderQueue();
+        this.fetchState();
+        return;
+      }
+      if (err.rule === 'already_queued') return; // the running ticket goes on
+      this.queue = null;
+      this.renderQueue();
+      this.lobbyError(reasonText(err));
+      if (this.screen === 'table') this.toast(reasonText(err), 'err');
+    }
+  }
+
+  async cancelQueue() {
+    const q = this.queue;
+    this.queue = null;
+    this.renderQueue();
+    if (!q) return;
+    try {
+      await this.conn.request('match.cancel', {});
+    } catch (err) {
+      if (err.rule !== 'not_queued') this.lobbyError(reasonText(err));
+    }
+  }
+
+  renderQueue() {
+    const q = this.queue;
+    $('queue').hidden = !q;
+    for (const b of document.querySelectorAll('.mode')) b.disabled = !!q;
+    if (!q) return;
+    $('queue-title').textContent = q.state === 'matched' ? 'Table found! Dealing…' : `Looking for a ${modeName(q.mode).toLowerCase()} table…`;
+    const bits = [];
+    if (q.position) bits.push(`Position ${q.position} in queue`);
+    if (q.eta) bits.push(`about ${Math.max(1, Math.round(q.eta / 1000))} s left`);
+    $('queue-detail').textContent = bits.join(' · ');
+    $('queue-cancel').disabled = q.state === 'matched';
+    this.tickQueue();
+  }
+
+  tickQueue() {
+    if (!this.queue) return;
+    const s = Math.floor((Date.now() - this.queue.since) / 1000);
+    $('queue-elapsed').textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  }
+
+  onMatchStatus(m) {
+    const state = m.state || '';
+    if (state === 'queued') {
+      const since = Date.now() - num(m.waited_ms, 0);
+      this.queue = { ...(this.queue || { since }), mode: m.mode || (this.queue && this.queue.mode), state: 'queued', position: num(m.position, 0), eta: num(m.estimated_wait_ms, 0) };
+      if (m.waited_ms !== undefined) this.queue.since = since;
+    } else if (state === 'matched') {
+      if (this.queue) this.queue.state = 'matched';
+      else this.queue = { mode: m.mode, since: Date.now(), state: 'matched' };
+    } else if (state === 'cancelled') {
+      this.queue = null;
+    }
+    this.renderQueue();
+  }
+
+  // ---------------------------------------------------------------- connection
+  bindConn() {
+    this.conn.on('state', (s, info) => {
+      const banner = $('conn-banner');
+      if (s === 'reconnecting') {
+        banner.hidden = false;
+        const secs = info && info.delay ? Math.max(1, Math.round(info.delay / 1000)) : 0;
+        $('conn-text').textContent = secs ? `Connection lost. Reconnecting in ${secs} s (attempt ${info.attempt})…` : 'Reconnecting…';
+        $('conn-retry').hidden = !secs;
+      } else if (s === 'open' || s === 'idle') {
+        banner.hidden = true;
+      }
+    });
+    $('conn-retry').onclick = () => {
+      if (this.conn.state === 'closed' || this.conn.state === 'idle') this.conn.start();
+      else this.conn.reconnectNow();
+    };
+    this.conn.on('kick', (reason, text) => {
+      const banner = $('conn-banner');
+      banner.hidden = false;
+      $('conn-text').textContent = text;
+      $('conn-retry').hidden = false;
+      $('conn-retry').textContent = 'Reconnect';
+      this.toast(text, 'err');
+    });
+    this.conn.on('ready', () => {
+      $('conn-retry').textContent = 'Retry now';
+      this.fetchState(true);
+      if (this.screen === 'lobby') this.loadAccount();
+    });
+    this.conn.onPush('match.status', (m) => this.onMatchStatus(m));
+    this.conn.onPush('ddz.snapshot', (s) => this.onSnapshot(s));
+    this.conn.onPush('ddz.event', (e) => this.onEvent(e));
+    this.conn.onPush('ddz.result', (r) => this.onResult(r));
+    this.conn.onPush('ddz.chat', (c) => this.onChat(c));
+  }
+
+  // fetchState asks for the running table (after a connect or a gap in
+  // the events); without one, the player is in the lobby.
+  async fetchState(onConnect = false) {
+    try {
+      const s = await this.conn.request('ddz.state', {});
+      this.onSnapshot(s);
+    } catch (err) {
+      if (err.rule === 'not_at_table' || err.code === 'not_found' || err.code === 'conflict') {
+        if (this.table && this.table.phase !== 'over' && !this.table.resultShown) {
+          // The table went away while we were gone (finished or cancelled).
+          this.table = null;
+          this.show('lobby');
+          this.loadAccount();
+        }
+        if (onConnect && this.queue && this.queue.state !== 'matched') this.rejoinQueue();
+        if (this.screen !== 'table' && !this.api.loggedIn) this.show('auth');
+        return;
+      }
+      if (err.code !== 'closed' && err.code !== 'unavailable') this.toast(reasonText(err), 'err');
+    }
+  }
+
+  async rejoinQueue() {
+    const q = this.queue;
+    try {
+      await this.conn.request('match.join', { mode: q.mode });
+    } catch (err) {
+      if (err.rule === 'already_seated') this.fetchState();
+      else if (err.rule !== 'already_queued') {
+        this.queue = null;
+        this.renderQueue();
+        this.lobbyError(reasonText(err));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- table
+  bindTable() {
+    $('btn-auto').onclick = () => this.act('ddz.autoplay', { on: !(this.table && this.table.auto[this.table.seat]) });
+    $('btn-chat').onclick = (ev) => {
+      ev.stopPropagation();
+      this.toggleChat();
+    };
+    document.addEventListener('click', (ev) => {
+      if (!$('chat-menu').hidden && !ev.target.closest('#chat-menu')) this.toggleChat(false);
+    });
+    $('result-lobby').onclick = () => {
+      $('result').hidden = true;
+      this.table = null;
+      this.view.reset();
+      this.show('lobby');
+      this.loadAccount();
+    };
+    $('result-again').onclick = () => {
+      const mode = (this.table && this.table.mode) || this.lastMode;
+      $('result').hidden = true;
+      this.table = null;
+      this.view.reset();
+      this.show('lobby');
+      this.loadAccount();
+      this.join(mode);
+    };
+    document.addEventListener('keydown', (ev) => {
+      if (this.screen !== 'table' || ev.target.closest('input, textarea')) return;
+      if (ev.key === 'Enter') this.clickIfEnabled('btn-play');
+      else if (ev.key === ' ') {
+        ev.preventDefault();
+        this.clickIfEnabled('btn-pass');
+      } else if (ev.key === 'h' || ev.key === 'H') this.clickIfEnabled('btn-hint');
+      else if (ev.key === 'Escape') this.view.clearSelection();
+    });
+  }
+
+  clickIfEnabled(id) {
+    const b = $(id);
+    if (b && !b.disabled) b.click();
+  }
+
+  toggleChat(open) {
+    const menu = $('chat-menu');
+    const show = open === undefined ? menu.hidden : open;
+    menu.hidden = !show;
+    $('btn-chat').setAttribute('aria-expanded', String(show));
+    if (!show) return;
+    const phrases = (this.table && this.table.phrases && this.table.phrases.length ? this.table.phrases : DEFAULT_PHRASES);
+    menu.replaceChildren(
+      ...phrases.map((p, i) => {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = p;
+        b.dataset.testid = 'chat-phrase';
+        b.onclick = () => {
+          this.toggleChat(false);
+          this.act('ddz.chat', { phrase: i + 1 });
+        };
+        return b;
+      }),
+    );
+  }
+
+  onSnapshot(s) {
+    const t = this.table && this.table.gameId === s.game_id ? this.table : emptyTable();
+    const fresh = t !== this.table;
+    applySnapshot(t, s);
+    this.table = t;
+    if (fresh) {
+      this.view.reset();
+      $('result').hidden = true;
+    }
+    this.queue = null;
+    this.renderQueue();
+    this.hints = null;
+    this.show('table');
+    this.renderTable();
+  }
+
+  onEvent(e) {
+    const t = this.table;
+    if (!t || (e.game_id && t.gameId && e.game_id !== t.gameId)) {
+      this.fetchState();
+      return;
+    }
+    const seq = num(e.seq, 0);
+    if (seq && t.seq && seq <= t.seq) return; // already in the snapshot
+    if (seq && t.seq && seq > t.seq + 1) {
+      this.fetchState(); // a gap: take the whole table again
+      return;
+    }
+    applyEvent(t, e);
+    if (e.kind === 'deal' && num(e.value, 1) > 1) this.toast('Everybody passed: the cards are dealt again.');
+    if (e.kind === 'cancel') {
+      this.toast('The game was cancelled. No coins moved.', 'err');
+      this.table = null;
+      this.view.reset();
+      this.show('lobby');
+      this.loadAccount();
+      return;
+    }
+    this.hints = null;
+    if (e.kind === 'play' || e.kind === 'pass' || e.kind === 'bid' || e.kind === 'landlord') this.hideTableError();
+    this.renderTable();
+  }
+
+  onChat(c) {
+    const t = this.table;
+    if (!t) return;
+    const phrases = t.phrases && t.phrases.length ? t.phrases : DEFAULT_PHRASES;
+    const text = num(c.phrase, 0) ? phrases[num(c.phrase, 0) - 1] || '' : c.text || '';
+    if (text) this.view.showChat(num(c.seat, 0), text);
+  }
+
+  myTurn() {
+    const t = this.table;
+    return !!t && t.turn === t.seat && (t.phase === 'bidding' || t.phase === 'playing');
+  }
+
+  renderTable() {
+    const t = this.table;
+    if (!t) return;
+    this.view.render(t);
+    this.renderActions();
+    const auto = t.auto[t.seat];
+    $('btn-auto').classList.toggle('on', auto);
+    $('btn-auto').setAttribute('aria-pressed', String(auto));
+    $('btn-auto').textContent = auto ? 'Auto-play on' : 'Auto-play';
+    $('btn-auto').disabled = t.phase === 'over';
+    if (t.phase === 'over' && t.settlement && !t.resultShown) this.showResult();
+  }
+
+  renderActions() {
+    const t = this.table;
+    const box = $('actions');
+    const parts = [];
+    const timer = '<div class="timer" data-testid="countdown"></div>';
+    if (t.auto[t.seat] && t.phase !== 'over') {
+      parts.push('<span class="chip">Auto-play is playing for you</span>');
+      parts.push('<button type="button" class="btn btn-gold" data-testid="btn-auto-off" id="btn-auto-off">Take over</button>');
+    } else if (this.myTurn() && t.phase === 'bidding') {
+      parts.push('<button type="button" class="btn btn-ghost" data-testid="btn-bid-0" data-bid="0">No bid</button>');
+      for (const v of [1, 2, 3]) {
+        parts.push(`<button type="button" class="btn btn-gold" data-testid="btn-bid-${v}" data-bid="${v}"${v <= t.highestBid ? ' disabled' : ''}>${v} pt${v > 1 ? 's' : ''}</button>`);
+      }
+      parts.push(timer);
+    } else if (this.myTurn() && t.phase === 'playing') {
+      parts.push(`<button type="button" class="btn btn-ghost" id="btn-pass" data-testid="btn-pass"${t.leading ? ' disabled' : ''}>Pass</button>`);
+      parts.push('<button type="button" class="btn btn-primary" id="btn-hint" data-testid="btn-hint">Hint</button>');
+      parts.push(timer);
+      parts.push('<button type="button" class="btn btn-green" id="btn-play" data-testid="btn-play" disabled>Play</button>');
+    }
+    const key = parts.join('');
+    if (box.dataset.key !== key) {
+      box.dataset.key = key;
+      box.innerHTML = key;
+      for (const b of box.querySelectorAll('[data-bid]')) b.onclick = () => this.act('ddz.bid', { value: Number(b.dataset.bid) });
+      if ($('btn-pass')) $('btn-pass').onclick = () => this.act('ddz.pass', {});
+      if ($('btn-hint')) $('btn-hint').onclick = () => this.hint();
+      if ($('btn-play')) $('btn-play').onclick = () => this.play();
+      if ($('btn-auto-off')) $('btn-auto-off').onclick = () => this.act('ddz.autoplay', { on: false });
+    }
+    this.onSelectionChange();
+    this.view.tick();
+  }
+
+  onSelectionChange() {
+    const b = $('btn-play');
+    if (b) b.disabled = this.view.selected.size === 0 || this.acting;
+  }
+
+  async play() {
+    const cards = this.view.selectedCards();
+    if (!cards.length) return;
+    const ok = await this.act('ddz.play', { cards: sortAsc(cards) });
+    if (ok) this.view.clearSelection();
+  }
+
+  async hint() {
+    const t = this.table;
+    const key = `${t.seq}`;
+    if (!this.hints || this.hints.key !== key) {
+      try {
+        const r = await this.conn.request('ddz.hint', {});
+        this.hints = { key, plays: (r.plays || []).filter((p) => p.cards && p.cards.length), i: 0 };
+      } catch (err) {
+        this.showTableError(err);
+        return;
+      }
+    }
+    const h = this.hints;
+    if (!h.plays.length) {
+      this.showTableError({ message: 'Nothing in your hand beats that play: pass.' }, 'nothing_beats');
+      this.view.clearSelection();
+      return;
+    }
+    this.view.selectCards(h.plays[h.i % h.plays.length].cards);
+    h.i++;
+  }
+
+  // act sends one table request; a rule error is shown over the table and
+  // changes nothing else.
+  async act(route, body) {
+    if (this.acting && route !== 'ddz.chat') return false;
+    const isChat = route === 'ddz.chat';
+    if (!isChat) this.acting = true;
+    this.onSelectionChange();
+    try {
+      await this.conn.request(route, body);
+      if (!isChat) this.hideTableError();
+      return true;
+    } catch (err) {
+      this.showTableError(err);
+      return false;
+    } finally {
+      if (!isChat) this.acting = false;
+      this.onSelectionChange();
+    }
+  }
+
+  showTableError(err, rule) {
+    const el = $('table-error');
+    el.textContent = err instanceof ProtoError || err instanceof ApiError ? reasonText(err) : err.message || String(err);
+    el.dataset.rule = rule || err.rule || err.code || '';
+    el.hidden = false;
+    // Restart the shake animation.
+    el.style.animation = 'none';
+    void el.offsetWidth;
+    el.style.animation = '';
+    clearTimeout(this.errTimer);
+    this.errTimer = setTimeout(() => this.hideTableError(), 4000);
+  }
+
+  hideTableError() {
+    $('table-error').hidden = true;
+  }
+
+  onResult(r) {
+    const t = this.table;
+    if (!t || (r.game_id && t.gameId && r.game_id !== t.gameId)) return;
+    t.settlement = r;
+    t.phase = 'over';
+    t.turn = -1;
+    t.deadline = 0;
+    this.renderTable();
+  }
+
+  showResult() {
+    const t = this.table;
+    const r = t.settlement;
+    t.resultShown = true;
+    const me = t.seat;
+    const landlord = num(r.landlord, 0);
+    const landlordWon = !!r.landlord_won;
+    const iWon = (me === landlord) === landlordWon;
+    const card = document.querySelector('.result-card');
+    card.classList.toggle('lose', !iWon);
+    if (r.cancelled) {
+      $('result-title').textContent = 'Game cancelled';
+      $('result-sub').textContent = 'Nobody bid. Nothing was scored.';
+    } else {
+      $('result-title').textContent = iWon ? 'You win!' : 'You lose';
+      const spring = r.spring ? ' with a spring!' : r.anti_spring ? ' with an anti-spring!' : '.';
+      $('result-sub').textContent = (landlordWon ? `The landlord (${t.players[landlord].name || 'seat ' + (landlord + 1)}) wins` : 'The farmers win') + spring;
+    }
+    const bid = num(r.bid_value, 0);
+    const bombs = num(r.bombs, 0);
+    const mult = num(r.multiplier, 0);
+    const base = num(r.base_stake, 0);
+    const scores = (r.scores || []).map((x) => num(x, 0));
+    const coins = (r.coins || []).map((x) => num(x, 0));
+    const rating = (r.rating || []).map((x) => num(x, 0));
+    const rows = [
+      ['Bid', `${bid}`],
+      ['Bombs &amp; rockets', bombs ? `${bombs} (×${2 ** bombs})` : '0'],
+      ['Spring', r.spring ? 'Spring ×2' : r.anti_spring ? 'Anti-spring ×2' : 'No'],
+      ['Base stake', `${base}`],
+      ['Multiplier', `×${mult}`],
+      ['Your points', signed(scores[me] || 0)],
+    ];
+    $('result-breakdown').innerHTML = rows.map(([k, v], i) => `<dt${i === rows.length - 1 ? ' class="total"' : ''}>${k}</dt><dd${i === rows.length - 1 ? ' class="total"' : ''} data-testid="breakdown-${i}">${esc(v)}</dd>`).join('');
+    $('result-hands').innerHTML = [0, 1, 2]
+      .map((s) => {
+        const p = t.players[s] || {};
+        const v = t.mode === 'practice' ? scores[s] || 0 : coins[s] || 0;
+        return `<div class="row"><span>${esc(p.name || `Seat ${s + 1}`)}${s === me ? ' (you)' : ''}</span><span class="role ${s === landlord ? 'landlord' : 'farmer'}">${s === landlord ? 'Landlord' : 'Farmer'}</span><span class="score ${v > 0 ? 'plus' : v < 0 ? 'minus' : ''}">${signed(v)}</span></div>`;
+      })
+      .join('');
+    const delta = $('result-delta');
+    const myCoins = coins[me] || 0;
+    const bal = num(r.balance_after, 0);
+    const rat = rating[me] || 0;
+    let html = '';
+    if (t.mode === 'practice') {
+      html = `${signed(scores[me] || 0)} points<small>Practice game: no coins at stake</small>`;
+      delta.className = `result-delta ${(scores[me] || 0) >= 0 ? 'plus' : 'minus'}`;
+    } else {
+      html = `${signed(myCoins)} coins<small>Balance ${bal.toLocaleString('en-US')}${rat ? ` · rating ${signed(rat)} → ${num(r.rating_after, 0)}` : ''}</small>`;
+      delta.className = `result-delta ${myCoins >= 0 ? 'plus' : 'minus'}`;
+    }
+    delta.innerHTML = html;
+    $('result').hidden = false;
+    $('result-again').focus();
+  }
+}
+
+function signed(n) {
+  return n > 0 ? `+${n}` : String(n);
+}
+
+function authErrorText(err) {
+  if (err.code === 'unauthenticated') return err.message && !/log in again/i.test(err.message) ? err.message : 'Wrong username or password.';
+  if (err.code === 'conflict') return err.message || 'That username is taken.';
+  return errorText(err);
+}
+
+// normAccount reads GET /v1/account, whatever the exact nesting of its
+// balance, rating and stats (docs/api.md).
+function normAccount(a) {
+  const acc = a.account || a.user || a;
+  const stats = a.stats || acc.stats || {};
+  const wallet = a.wallet || acc.wallet || {};
+  const pick = (...xs) => {
+    for (const x of xs) if (x !== undefined && x !== null && x !== '') return x;
+    return null;
+  };
+  const coins = pick(a.balance, acc.balance, wallet.balance, a.coins, acc.coins);
+  const rating = pick(a.rating, acc.rating, stats.rating);
+  return {
+    name: pick(acc.display_name, acc.username, a.display_name, a.username) || 'Player',
+    guest: !!pick(acc.guest, a.guest, acc.is_guest),
+    coins: coins === null ? null : Number(coins),
+    rating: rating === null ? null : Number(rating),
+    stats: {
+      games: Number(pick(stats.games, stats.games_played) || 0),
+      wins: Number(pick(stats.wins, stats.games_won) || 0),
+      landlord: Number(pick(stats.landlord_games, stats.as_landlord, stats.landlord) || 0),
+      farmer: Number(pick(stats.farmer_games, stats.as_farmer, stats.farmer) || 0),
+      best: Number(pick(stats.best_multiplier, stats.best) || 0),
+    },
+  };
+}
+
+const app = new App();
+window.lordgame = app; // for debugging from the console
+app.start();
+void prettyCards;

@@ -1,0 +1,323 @@
+// Table rendering and hand interaction. The view reads the model (model.js)
+// and calls back into the app for every action; it never talks to the
+// server itself.
+
+import { cardEl, cardBackEl, withSuits, groupForDisplay, sortDesc } from './cards.js';
+import { next, prev, typeName } from './model.js';
+
+const $ = (id) => document.getElementById(id);
+
+const CROWN = '<svg class="crown" viewBox="0 0 30 20" aria-hidden="true"><path d="M2 18 L4 5 L10 11 L15 2 L20 11 L26 5 L28 18 Z" fill="#f2c14e" stroke="#7a5200" stroke-width="1.2"/></svg>';
+
+export function initials(name) {
+  const s = String(name || '?').trim();
+  return (s[0] || '?').toUpperCase();
+}
+
+export function esc(s) {
+  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+}
+
+export class TableView {
+  constructor(app) {
+    this.app = app;
+    this.selected = new Set(); // indexes into the rendered (sorted) hand
+    this.handCards = []; // the hand as rendered
+    this.drag = null;
+    this.lastHandKey = '';
+    this.chatTimers = [0, 0, 0];
+    this.chat = [null, null, null];
+    this.shownPlays = ['', '', ''];
+    this.setupHand();
+    setInterval(() => this.tick(), 250);
+    window.addEventListener('resize', () => this.fitHand());
+  }
+
+  // ---------- hand selection: click/tap, and drag across ----------
+  setupHand() {
+    const hand = $('hand');
+    const cardAt = (x, y) => {
+      const el = document.elementFromPoint(x, y);
+      const c = el && el.closest('#hand .card');
+      return c ? Number(c.dataset.i) : -1;
+    };
+    hand.addEventListener('pointerdown', (ev) => {
+      const i = cardAt(ev.clientX, ev.clientY);
+      if (i < 0) return;
+      ev.preventDefault();
+      const on = !this.selected.has(i);
+      this.drag = { on, seen: new Set([i]), id: ev.pointerId };
+      this.setSel(i, on);
+    });
+    const move = (ev) => {
+      if (!this.drag || ev.pointerId !== this.drag.id) return;
+      const i = cardAt(ev.clientX, ev.clientY);
+      if (i < 0 || this.drag.seen.has(i)) return;
+      this.drag.seen.add(i);
+      this.setSel(i, this.drag.on);
+    };
+    const end = (ev) => {
+      if (this.drag && ev.pointerId === this.drag.id) this.drag = null;
+    };
+    window.addEventListener('pointermove', move);
+    window.addEventListener('pointerup', end);
+    window.addEventListener('pointercancel', end);
+    // A double click on the felt clears the selection.
+    document.querySelector('.felt').addEventListener('dblclick', (ev) => {
+      if (!ev.target.closest('.card, button')) this.clearSelection();
+    });
+  }
+
+  setSel(i, on) {
+    if (on) this.selected.add(i);
+    else this.selected.delete(i);
+    const el = $('hand').querySelector(`.card[data-i="${i}"]`);
+    if (el) el.classList.toggle('sel', on);
+    this.app.onSelectionChange();
+  }
+
+  clearSelection() {
+    this.selected.clear();
+    for (const el of $('hand').querySelectorAll('.card.sel')) el.classList.remove('sel');
+    this.app.onSelectionChange();
+  }
+
+  selectedCards() {
+    return [...this.selected].sort((a, b) => a - b).map((i) => this.handCards[i]);
+  }
+
+  // selectCards selects exactly the given ranks (a hint) in the hand.
+  selectCards(cards) {
+    this.selected.clear();
+    const want = [...cards];
+    this.handCards.forEach((c, i) => {
+      const k = want.indexOf(c);
+      if (k >= 0) {
+        want.splice(k, 1);
+        this.selected.add(i);
+      }
+    });
+    for (const el of $('hand').querySelectorAll('.card')) el.classList.toggle('sel', this.selected.has(Number(el.dataset.i)));
+    this.app.onSelectionChange();
+  }
+
+  // ---------- rendering ----------
+  render(t) {
+    const me = t.seat;
+    $('table-mode').textContent = modeName(t.mode);
+    $('multiplier').textContent = t.multiplier || (t.highestBid || 1);
+    $('bid-value').textContent = t.landlord >= 0 ? t.highestBid : t.highestBid ? t.highestBid : '–';
+    this.renderBottom(t);
+    this.renderSeat($('seat-right'), t, next(me), 'right');
+    this.renderSeat($('seat-left'), t, prev(me), 'left');
+    this.renderMe(t);
+    this.renderPlayed($('played-right'), t, next(me), 1);
+    this.renderPlayed($('played-left'), t, prev(me), 2);
+    this.renderPlayed($('played-me'), t, me, 0);
+    this.renderHand(t);
+    this.renderCenter(t);
+    this.tick();
+  }
+
+  renderBottom(t) {
+    const box = $('bottom-cards');
+    const key = t.bottom.join(',') + '|' + t.phase;
+    if (box.dataset.key === key) return;
+    box.dataset.key = key;
+    box.replaceChildren();
+    if (t.bottom.length) {
+      for (const c of withSuits(sortDesc(t.bottom))) box.append(cardEl(c, 'sm'));
+    } else {
+      for (let i = 0; i < 3; i++) box.append(cardBackEl('sm'));
+    }
+  }
+
+  playerName(t, seat) {
+    const p = t.players[seat] || {};
+    return p.name || `Seat ${seat + 1}`;
+  }
+
+  roleHTML(t, seat) {
+    if (t.landlord < 0) return '<span class="role">Bidding</span>';
+    return seat === t.landlord ? '<span class="role landlord" data-testid="role">Landlord</span>' : '<span class="role farmer" data-testid="role">Farmer</span>';
+  }
+
+  badgesHTML(t, seat) {
+    const b = [];
+    if (t.auto[seat]) b.push('<span class="badge auto">Auto</span>');
+    if (!t.online[seat]) b.push('<span class="badge off">Offline</span>');
+    if ((t.players[seat] || {}).bot) b.push('<span class="badge">Bot</span>');
+    return `<div class="badges">${b.join('')}</div>`;
+  }
+
+  renderSeat(el, t, seat) {
+    const p = t.players[seat] || {};
+    const n = t.handSizes[seat] || 0;
+    const turn = t.turn === seat && (t.phase === 'bidding' || t.phase === 'playing');
+    el.classList.toggle('turn', turn);
+    el.dataset.seat = seat;
+    el.innerHTML =
+      `<div class="avatar-wrap">${seat === t.landlord ? CROWN : ''}<div class="avatar${p.bot ? ' bot' : ''}${seat === t.landlord ? ' landlord' : ''}">${esc(initials(p.name))}</div>${turn ? '<div class="timer" data-testid="countdown"></div>' : ''}</div>` +
+      `<div class="name" data-testid="opp-name">${esc(this.playerName(t, seat))}</div>` +
+      this.roleHTML(t, seat) +
+      `<div class="count-stack${n > 0 && n <= 2 ? ' low' : ''}" title="${n} cards"><div class="card back"></div><span class="n" data-testid="opp-count">${n}</span></div>` +
+      this.badgesHTML(t, seat);
+  }
+
+  renderMe(t) {
+    const seat = t.seat;
+    const p = t.players[seat] || {};
+    $('me-info').innerHTML =
+      `<div class="avatar-wrap">${seat === t.landlord ? CROWN : ''}<div class="avatar${seat === t.landlord ? ' landlord' : ''}">${esc(initials(p.name))}</div></div>` +
+      `<div class="who"><span class="name" data-testid="me-name">${esc(p.name || 'You')}</span>${this.roleHTML(t, seat)}${t.auto[seat] ? '<span class="badge auto">Auto-play</span>' : ''}</div>`;
+  }
+
+  renderPlayed(el, t, seat, pos) {
+    const l = t.last[seat];
+    const chat = this.chat[seat];
+    let key = 'none';
+    if (l) key = l.kind + ':' + (l.cards ? l.cards.join(',') : l.value);
+    key += '|' + (chat ? chat.id : '');
+    if (this.shownPlays[pos] === key && el.dataset.deal === String(t.deal)) return;
+    const fresh = this.shownPlays[pos] !== key;
+    this.shownPlays[pos] = key;
+    el.dataset.deal = String(t.deal);
+    el.replaceChildren();
+    el.dataset.seat = seat;
+    const stack = document.createElement('div');
+    stack.className = 'stack';
+    if (chat) {
+      const b = document.createElement('div');
+      b.className = 'say chat';
+      b.dataset.testid = 'chat-bubble';
+      b.textContent = chat.text;
+      stack.append(b);
+    }
+    if (l && l.kind === 'play') {
+      const tag = typeName(l.label);
+      const row = document.createElement('div');
+      row.className = 'cards' + (fresh ? ' fresh' : '');
+      for (const c of withSuits(groupForDisplay(l.cards))) row.append(cardEl(c, 'md'));
+      stack.append(row);
+      if (tag) {
+        const s = document.createElement('span');
+        s.className = 'type-tag';
+        s.textContent = tag;
+        stack.append(s);
+      }
+    } else if (l) {
+      const s = document.createElement('div');
+      s.className = 'say' + (l.kind === 'pass' ? '' : ' bid');
+      if (l.kind === 'pass') s.textContent = 'Pass';
+      else if (l.kind === 'bid') s.textContent = l.value ? `${l.value} pt${l.value > 1 ? 's' : ''}` : 'No bid';
+      else if (l.kind === 'call') s.textContent = l.value ? 'Call!' : 'No call';
+      else if (l.kind === 'grab') s.textContent = l.value ? 'Grab!' : 'No grab';
+      if (!l.value && l.kind !== 'pass') s.className = 'say';
+      stack.append(s);
+    }
+    el.append(stack);
+  }
+
+  renderHand(t) {
+    const hand = $('hand');
+    const cards = sortDesc(t.hand);
+    const key = cards.join(',');
+    if (key === this.lastHandKey) return;
+    // Keep the selection of cards that are still there.
+    const keep = this.selectedCards();
+    const old = new Set(this.handCards.length ? [] : ['*']);
+    const fresh = !this.lastHandKey && cards.length >= 17;
+    this.lastHandKey = key;
+    this.handCards = cards;
+    this.selected.clear();
+    hand.replaceChildren();
+    const suited = withSuits(cards);
+    suited.forEach((c, i) => {
+      const el = cardEl(c, 'lg');
+      el.dataset.i = i;
+      el.dataset.testid = 'hand-card';
+      if (fresh) {
+        el.classList.add('new');
+        el.style.animationDelay = `${i * 18}ms`;
+      }
+      hand.append(el);
+    });
+    void old;
+    if (keep.length && keep.length < cards.length) {
+      const want = [...keep];
+      cards.forEach((c, i) => {
+        const k = want.indexOf(c);
+        if (k >= 0) {
+          want.splice(k, 1);
+          this.selected.add(i);
+        }
+      });
+      for (const el of hand.querySelectorAll('.card')) el.classList.toggle('sel', this.selected.has(Number(el.dataset.i)));
+    }
+    this.fitHand();
+  }
+
+  fitHand() {
+    const hand = $('hand');
+    const n = this.handCards.length;
+    if (!n) return;
+    const w = hand.parentElement.clientWidth - 24;
+    const cw = parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--card-lg-w')) || 84;
+    // The visible strip of each covered card, as wide as fits, at most 60% of a card.
+    const strip = Math.min(cw * 0.6, Math.max(12, (w - cw) / Math.max(1, n - 1)));
+    hand.style.setProperty('--overlap', `${-(cw - strip)}px`);
+  }
+
+  renderCenter(t) {
+    const el = $('center-msg');
+    let html = '';
+    if (t.phase === 'waiting') html = 'Waiting for the deal…';
+    else if (t.phase === 'bidding') {
+      html = t.turn === t.seat ? '<b>Your bid</b> — how sure are you of winning as landlord?' : `${esc(this.playerName(t, t.turn))} is bidding…`;
+    } else if (t.phase === 'playing') {
+      if (t.turn === t.seat) html = t.leading ? '<b>Your lead</b> — play any combination' : '<b>Your turn</b> — beat it or pass';
+      else html = `${esc(this.playerName(t, t.turn))} is thinking…`;
+    } else if (t.phase === 'over') html = '';
+    el.innerHTML = html;
+  }
+
+  // tick updates the countdowns.
+  tick() {
+    const t = this.app.table;
+    if (!t) return;
+    const left = t.deadline ? Math.max(0, Math.ceil((t.deadline - Date.now()) / 1000)) : null;
+    for (const el of document.querySelectorAll('#screen-table .timer')) {
+      el.textContent = left === null ? '' : String(left);
+      el.classList.toggle('urgent', left !== null && left <= 5);
+      el.hidden = left === null;
+    }
+  }
+
+  showChat(seat, text) {
+    const id = Math.random();
+    this.chat[seat] = { id, text };
+    clearTimeout(this.chatTimers[seat]);
+    this.chatTimers[seat] = setTimeout(() => {
+      if (this.chat[seat] && this.chat[seat].id === id) {
+        this.chat[seat] = null;
+        if (this.app.table) this.render(this.app.table);
+      }
+    }, 3500);
+    if (this.app.table) this.render(this.app.table);
+  }
+
+  reset() {
+    this.selected.clear();
+    this.handCards = [];
+    this.lastHandKey = '';
+    this.shownPlays = ['', '', ''];
+    this.chat = [null, null, null];
+    $('hand').replaceChildren();
+    $('bottom-cards').dataset.key = '';
+  }
+}
+
+export function modeName(m) {
+  if (!m) return 'Table';
+  return m.charAt(0).toUpperCase() + m.slice(1);
+}

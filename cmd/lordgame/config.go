@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/internal/gateway"
 	"github.com/lordgame/lordgame/internal/observe"
 )
@@ -31,6 +32,7 @@ type Config struct {
 	ShutdownTimeout time.Duration     `yaml:"shutdown_timeout"`
 	Log             observe.LogConfig `yaml:"log"`
 	Gateway         gateway.Config    `yaml:"gateway"`
+	Cluster         cluster.Config    `yaml:"cluster"`
 }
 
 func defaultConfig() Config {
@@ -41,6 +43,7 @@ func defaultConfig() Config {
 		ShutdownTimeout: 15 * time.Second,
 		Log:             observe.DefaultLogConfig(),
 		Gateway:         gateway.DefaultConfig(),
+		Cluster:         cluster.DefaultConfig(),
 	}
 }
 
@@ -63,6 +66,9 @@ func (c *Config) Validate() error {
 	if err := c.Log.Validate(); err != nil {
 		return err
 	}
+	if err := c.Cluster.Validate(); err != nil {
+		return err
+	}
 	return c.Gateway.Validate()
 }
 
@@ -77,6 +83,9 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "graceful shutdown deadline")
 	fs.StringVar(&c.Log.Format, "log-format", c.Log.Format, "log format: auto (text on a terminal, JSON otherwise), text, json")
 	fs.StringVar(&c.Log.Level, "log-level", c.Log.Level, "log level: debug, info, warn, error")
+	fs.StringVar(&c.Cluster.URL, "nats", c.Cluster.URL, "NATS URL of an external cluster; empty runs NATS embedded in the process")
+	fs.StringVar(&c.Cluster.Listen, "nats-listen", c.Cluster.Listen, "address the embedded NATS server listens on (empty: in-process only)")
+	fs.StringVar(&c.Cluster.Prefix, "nats-prefix", c.Cluster.Prefix, "prefix of every NATS subject")
 	g := &c.Gateway
 	fs.IntVar(&g.MaxConns, "max-conns", g.MaxConns, "maximum concurrent connections")
 	fs.IntVar(&g.MaxConnsPerIP, "max-conns-per-ip", g.MaxConnsPerIP, "maximum concurrent connections from one IP address")

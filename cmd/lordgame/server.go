@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/internal/gateway"
 	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/web"
@@ -25,6 +26,7 @@ type server struct {
 	log     *slog.Logger
 	reg     *prometheus.Registry
 	gw      *gateway.Gateway
+	bus     *cluster.NATS
 	httpLn  net.Listener
 	tcpLn   net.Listener
 	ready   atomic.Bool
@@ -33,6 +35,16 @@ type server struct {
 
 func newServer(ctx context.Context, cfg Config, logOut io.Writer) (*server, error) {
 	s := &server{cfg: cfg, log: observe.NewLogger(logOut, cfg.Log), reg: observe.NewRegistry()}
+	bus, err := cluster.New(ctx, cfg.Cluster, s.log)
+	if err != nil {
+		return nil, fmt.Errorf("bus: %w", err)
+	}
+	s.bus = bus
+	s.closers = append(s.closers, func() {
+		if err := bus.Close(); err != nil {
+			s.log.Warn("bus close", "err", err)
+		}
+	})
 	router := gateway.NewRouter()
 	gateway.RegisterSys(router)
 	gw, err := gateway.New(cfg.Gateway, router, nil, s.log, s.reg)

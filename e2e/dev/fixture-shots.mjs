@@ -39,7 +39,7 @@ const snap = {
 const bidding = { ...snap, phase: 'bidding', landlord: -1, bottom: [], current: null, current_seat: -1, round: [], highest_bid: 1, multiplier: 0,
   log: [{ kind: 'deal', seat: 1, value: 1 }, { kind: 'bid', seat: 1, value: 1 }, { kind: 'bid', seat: 2 }],
   seats: snap.seats.map((s) => ({ ...s, cards: 17 })) };
-const result = { game_id: '123', landlord: 1, landlord_won: false, winner: 0, base_stake: 1, bid_value: 2, bombs: 1, spring: false, multiplier: 4, scores: ['4', '-8', '4'], coins: [], rating: [] };
+const result = { game_id: '124', landlord: 1, landlord_won: false, winner: 0, base_stake: 1, bid_value: 2, bombs: 1, spring: false, multiplier: 4, scores: ['4', '-8', '4'], coins: [], rating: [] };
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
 for (const [w, h, tag] of [[1280, 800, 'desktop'], [390, 844, 'phone']]) {

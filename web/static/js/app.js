@@ -497,6 +497,15 @@ class App {
   renderTable() {
     const t = this.table;
     if (!t) return;
+    // State for tests and tools: stable attributes on the table screen.
+    const scr = $('screen-table');
+    scr.dataset.seq = String(t.seq);
+    scr.dataset.phase = t.phase;
+    scr.dataset.turn = String(t.turn);
+    scr.dataset.myTurn = String(this.myTurn());
+    scr.dataset.seat = String(t.seat);
+    scr.dataset.landlord = String(t.landlord);
+    scr.dataset.gameId = t.gameId;
     this.view.render(t);
     this.renderActions();
     const auto = t.auto[t.seat];

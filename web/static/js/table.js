@@ -167,6 +167,7 @@ export class TableView {
   renderMe(t) {
     const seat = t.seat;
     const p = t.players[seat] || {};
+    $('me-info').classList.toggle('turn', t.turn === seat && (t.phase === 'bidding' || t.phase === 'playing'));
     $('me-info').innerHTML =
       `<div class="avatar-wrap">${seat === t.landlord ? CROWN : ''}<div class="avatar${seat === t.landlord ? ' landlord' : ''}">${esc(initials(p.name))}</div></div>` +
       `<div class="who"><span class="name" data-testid="me-name">${esc(p.name || 'You')}</span>${this.roleHTML(t, seat)}${t.auto[seat] ? '<span class="badge auto">Auto-play</span>' : ''}</div>`;
@@ -177,45 +178,48 @@ export class TableView {
     const chat = this.chat[seat];
     let key = 'none';
     if (l) key = l.kind + ':' + (l.cards ? l.cards.join(',') : l.value);
-    key += '|' + (chat ? chat.id : '');
-    if (this.shownPlays[pos] === key && el.dataset.deal === String(t.deal)) return;
-    const fresh = this.shownPlays[pos] !== key;
-    this.shownPlays[pos] = key;
-    el.dataset.deal = String(t.deal);
-    el.replaceChildren();
+    key += '|' + t.deal;
     el.dataset.seat = seat;
+    // The chat bubble lives in its own slot, so a message does not replay
+    // the cards' animation.
+    let bubble = el.querySelector('.chat-bubble');
+    if (chat) {
+      if (!bubble || bubble.dataset.id !== String(chat.id)) {
+        if (bubble) bubble.remove();
+        bubble = document.createElement('div');
+        bubble.className = 'say chat chat-bubble';
+        bubble.dataset.testid = 'chat-bubble';
+        bubble.dataset.id = String(chat.id);
+        bubble.textContent = chat.text;
+        el.append(bubble);
+      }
+    } else if (bubble) bubble.remove();
+    if (this.shownPlays[pos] === key) return;
+    this.shownPlays[pos] = key;
+    const old = el.querySelector('.stack');
+    if (old) old.remove();
     const stack = document.createElement('div');
     stack.className = 'stack';
-    if (chat) {
-      const b = document.createElement('div');
-      b.className = 'say chat';
-      b.dataset.testid = 'chat-bubble';
-      b.textContent = chat.text;
-      stack.append(b);
-    }
     if (l && l.kind === 'play') {
       const tag = typeName(l.label);
       const row = document.createElement('div');
-      row.className = 'cards' + (fresh ? ' fresh' : '');
+      row.className = 'cards fresh';
       for (const c of withSuits(groupForDisplay(l.cards))) row.append(cardEl(c, 'md'));
       stack.append(row);
       if (tag) {
         const s = document.createElement('span');
-        s.className = 'type-tag';
+        s.className = 'type-tag' + (l.label.type === 'bomb' || l.label.type === 'rocket' ? ' boom' : '');
         s.textContent = tag;
         stack.append(s);
       }
     } else if (l) {
       const s = document.createElement('div');
-      s.className = 'say' + (l.kind === 'pass' ? '' : ' bid');
+      s.className = 'say' + (l.kind !== 'pass' && l.value ? ' bid' : '');
       if (l.kind === 'pass') s.textContent = 'Pass';
       else if (l.kind === 'bid') s.textContent = l.value ? `${l.value} pt${l.value > 1 ? 's' : ''}` : 'No bid';
-      else if (l.kind === 'call') s.textContent = l.value ? 'Call!' : 'No call';
-      else if (l.kind === 'grab') s.textContent = l.value ? 'Grab!' : 'No grab';
-      if (!l.value && l.kind !== 'pass') s.className = 'say';
       stack.append(s);
     }
-    el.append(stack);
+    el.prepend(stack);
   }
 
   renderHand(t) {

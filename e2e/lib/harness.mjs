@@ -1,0 +1,146 @@
+// Test harness: builds and starts the real LordGame server on a free port
+// with a temporary data directory, drives Debian's Chromium through
+// playwright-core, and collects console errors so a test can fail on them.
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const E2E = path.resolve(import.meta.dirname, '..');
+export const ROOT = path.resolve(E2E, '..');
+export const ARTIFACTS = path.join(E2E, 'artifacts');
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+function goBinary() {
+  for (const p of (process.env.PATH || '').split(path.delimiter)) {
+    if (p && fs.existsSync(path.join(p, 'go'))) return path.join(p, 'go');
+  }
+  return '/usr/local/go/bin/go';
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// startServer builds ./cmd/lordgame (unless LORDGAME_BIN names a binary)
+// and runs it until stop() is called.
+export async function startServer() {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lordgame-e2e-'));
+  let bin = process.env.LORDGAME_BIN;
+  if (!bin) {
+    bin = path.join(tmp, 'lordgame');
+    const b = spawnSync(goBinary(), ['build', '-o', bin, './cmd/lordgame'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, GOFLAGS: process.env.GOFLAGS || '-buildvcs=false' },
+    });
+    if (b.status !== 0) throw new Error(`go build ./cmd/lordgame failed (exit ${b.status})`);
+  }
+  const port = await freePort();
+  const data = path.join(tmp, 'data');
+  fs.mkdirSync(data);
+  const log = fs.openSync(path.join(ARTIFACTS, 'server.log'), 'w');
+  const proc = spawn(bin, ['-http', `127.0.0.1:${port}`, '-tcp', 'off', '-data', data], {
+    cwd: tmp,
+    stdio: ['ignore', log, log],
+  });
+  let exited = false;
+  proc.on('exit', () => {
+    exited = true;
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) throw new Error(`the server exited at start; see ${path.join(ARTIFACTS, 'server.log')}`);
+    try {
+      const r = await fetch(`${base}/readyz`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      proc.kill('SIGKILL');
+      throw new Error('the server did not become ready within 60 s');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    proc,
+    async stop() {
+      if (!exited) {
+        proc.kill('SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+        await new Promise((r) => (exited ? r() : proc.on('exit', r)));
+        clearTimeout(t);
+      }
+      fs.closeSync(log);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}
+
+// openPage opens a fresh browser context (its own localStorage) and
+// collects every console error and uncaught exception of its pages.
+export async function openPage(browser, viewport = DESKTOP) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console error: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  page.setDefaultTimeout(20_000);
+  return { context, page, errors };
+}
+
+export async function shot(page, name) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+// shotBoth takes the screenshot at the desktop and the phone width, and
+// leaves the page at the size it had.
+export async function shotBoth(page, name) {
+  const before = page.viewportSize();
+  await page.setViewportSize(DESKTOP);
+  await page.waitForTimeout(250);
+  await shot(page, `${name}-1280x800`);
+  await page.setViewportSize(PHONE);
+  await page.waitForTimeout(250);
+  await shot(page, `${name}-390x844`);
+  await page.setViewportSize(before);
+  await page.waitForTimeout(100);
+}

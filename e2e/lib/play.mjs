@@ -1,0 +1,122 @@
+// Helpers that play the game through the page, the way a person would:
+// buttons and cards only, no shortcuts into the client's state.
+
+export const table = (page) => page.locator('[data-testid=table-screen]');
+
+export async function loginAsGuest(page, base) {
+  await page.goto(base + '/');
+  await page.getByTestId('guest-btn').click();
+  await page.getByTestId('lobby-screen').waitFor({ state: 'visible' });
+}
+
+export async function startPractice(page) {
+  await page.getByTestId('mode-practice').click();
+  await page.getByTestId('table-screen').waitFor({ state: 'visible', timeout: 30_000 });
+  await page.locator('[data-testid=hand-card]').first().waitFor({ state: 'visible' });
+}
+
+export async function handRanks(page) {
+  return page.locator('[data-testid=hand-card]').evaluateAll((els) => els.map((e) => e.dataset.rank));
+}
+
+export async function attr(page, name) {
+  return table(page).getAttribute(`data-${name}`);
+}
+
+// clickCard clicks the visible strip of a hand card (cards overlap).
+export async function clickCard(card) {
+  await card.click({ position: { x: 6, y: 40 } });
+}
+
+const resultVisible = (page) => page.getByTestId('result-screen').isVisible();
+
+// waitMyTurnOrEnd waits until the player must act or the hand is over.
+export async function waitMyTurnOrEnd(page, timeout = 90_000) {
+  await page.waitForFunction(
+    () => {
+      const t = document.querySelector('[data-testid=table-screen]');
+      const r = document.querySelector('[data-testid=result-screen]');
+      if (r && !r.hidden) return true;
+      return t && t.dataset.myTurn === 'true' && document.querySelector('#actions [data-testid^=btn-]:not([disabled])');
+    },
+    null,
+    { timeout, polling: 100 },
+  );
+  return (await resultVisible(page)) ? 'end' : await attr(page, 'phase');
+}
+
+// waitSeqAfter waits until the table has moved past seq (or the hand ended).
+export async function waitSeqAfter(page, seq, timeout = 30_000) {
+  await page.waitForFunction(
+    (s) => {
+      const t = document.querySelector('[data-testid=table-screen]');
+      const r = document.querySelector('[data-testid=result-screen]');
+      return (r && !r.hidden) || (t && Number(t.dataset.seq) > s);
+    },
+    Number(seq),
+    { timeout, polling: 100 },
+  );
+}
+
+// bid takes the highest bid still open (the hand is played out faster
+// when the player is landlord), or passes.
+export async function bid(page) {
+  for (const v of [3, 2, 1, 0]) {
+    const b = page.getByTestId(`btn-bid-${v}`);
+    if ((await b.count()) && (await b.isEnabled())) {
+      await b.click();
+      return v;
+    }
+  }
+  throw new Error('no bid button');
+}
+
+// playWithHint asks the server for a hint and plays it, or passes when
+// nothing beats the current play.
+export async function playWithHint(page) {
+  await page.getByTestId('btn-hint').click();
+  const play = page.getByTestId('btn-play');
+  await page.waitForFunction(
+    () => {
+      const p = document.querySelector('[data-testid=btn-play]');
+      const e = document.querySelector('[data-testid=table-error]');
+      return !p || !p.disabled || (e && !e.hidden);
+    },
+    null,
+    { timeout: 10_000, polling: 50 },
+  );
+  if ((await play.count()) && (await play.isEnabled())) {
+    await play.click();
+    return 'play';
+  }
+  const pass = page.getByTestId('btn-pass');
+  if ((await pass.count()) && (await pass.isEnabled())) {
+    await pass.click();
+    return 'pass';
+  }
+  return 'none';
+}
+
+// takeTurn makes one move for the player: a bid or a play.
+export async function takeTurn(page) {
+  const seq = await attr(page, 'seq');
+  const phase = await attr(page, 'phase');
+  let what;
+  if (phase === 'bidding') what = `bid ${await bid(page)}`;
+  else what = await playWithHint(page);
+  await waitSeqAfter(page, seq);
+  return what;
+}
+
+// playToEnd plays the player's turns until the result screen shows.
+// onTurn is called before each move with the number of moves so far.
+export async function playToEnd(page, { onTurn, maxMoves = 80 } = {}) {
+  for (let n = 0; n < maxMoves; n++) {
+    const state = await waitMyTurnOrEnd(page);
+    if (state === 'end') return n;
+    if (onTurn) await onTurn(n, state);
+    if (await resultVisible(page)) return n;
+    await takeTurn(page);
+  }
+  throw new Error(`the hand did not end after ${maxMoves} moves`);
+}

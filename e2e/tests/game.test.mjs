@@ -1,0 +1,192 @@
+// End-to-end tests of the browser client against the real server, in
+// Debian's Chromium. Run with e2e/run.sh (or: node --test tests/).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage, shotBoth, shot } from '../lib/harness.mjs';
+import {
+  loginAsGuest, startPractice, handRanks, attr, clickCard, waitMyTurnOrEnd, waitSeqAfter,
+  bid, playWithHint, takeTurn, playToEnd,
+} from '../lib/play.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) await server.stop();
+});
+
+const sorted = (xs) => [...xs].sort();
+
+test('a guest plays a practice game against two bots to the end', { timeout: 300_000 }, async () => {
+  const { context, page, errors } = await openPage(browser);
+  try {
+    await loginAsGuest(page, server.base);
+    await page.getByTestId('lobby-coins').filter({ hasText: /\d/ }).waitFor();
+    assert.match(await page.getByTestId('lobby-name').textContent(), /\S/);
+    await shotBoth(page, 'lobby');
+
+    await startPractice(page);
+    assert.equal((await handRanks(page)).length, 17, 'a farmer-size hand is dealt');
+    assert.match(await page.getByTestId('opp-left').getByTestId('opp-name').textContent(), /\S/);
+    assert.match(await page.getByTestId('opp-right').getByTestId('opp-name').textContent(), /\S/);
+
+    let tableShot = false;
+    const moves = await playToEnd(page, {
+      onTurn: async (n, phase) => {
+        if (!tableShot && phase === 'playing') {
+          await shotBoth(page, 'table');
+          tableShot = true;
+        }
+      },
+    });
+    assert.ok(moves > 0, 'the player made moves');
+
+    const result = page.getByTestId('result-screen');
+    await result.waitFor({ state: 'visible' });
+    assert.match(await page.getByTestId('result-title').textContent(), /You win|You lose/);
+    const breakdown = await page.getByTestId('result-breakdown').textContent();
+    for (const w of ['Bid', 'Bombs', 'Spring', 'Multiplier']) assert.ok(breakdown.includes(w), `breakdown shows ${w}: ${breakdown}`);
+    await shotBoth(page, 'result');
+
+    await page.getByTestId('result-lobby').click();
+    await page.getByTestId('lobby-screen').waitFor({ state: 'visible' });
+    assert.deepEqual(errors, [], 'no console errors');
+  } finally {
+    await context.close();
+  }
+});
+
+test('a registered user reloads mid-hand and gets the same table back', { timeout: 300_000 }, async () => {
+  const { context, page, errors } = await openPage(browser);
+  try {
+    const username = `e2e_${Date.now().toString(36)}`;
+    const password = 'correct horse battery';
+    await page.goto(server.base + '/');
+    await page.getByTestId('tab-register').click();
+    await page.getByTestId('auth-username').fill(username);
+    await page.getByTestId('auth-password').fill(password);
+    await page.getByTestId('auth-password2').fill(password);
+    await page.getByTestId('auth-submit').click();
+    await page.getByTestId('lobby-screen').waitFor({ state: 'visible' });
+
+    // Log out and in again with the password.
+    await page.getByTestId('logout-btn').click();
+    await page.getByTestId('auth-screen').waitFor({ state: 'visible' });
+    await page.getByTestId('auth-username').fill(username);
+    await page.getByTestId('auth-password').fill('wrong password!');
+    await page.getByTestId('auth-submit').click();
+    await page.getByTestId('auth-error').waitFor({ state: 'visible' });
+    assert.match(await page.getByTestId('auth-error').textContent(), /\S/);
+    await page.getByTestId('auth-password').fill(password);
+    await page.getByTestId('auth-submit').click();
+    await page.getByTestId('lobby-screen').waitFor({ state: 'visible' });
+    await page.getByTestId('lobby-name').filter({ hasText: username }).waitFor();
+
+    await startPractice(page);
+    // Play into the hand: bid, then a move or two.
+    for (let n = 0; n < 3; n++) {
+      const st = await waitMyTurnOrEnd(page);
+      if (st === 'end') break;
+      await takeTurn(page);
+    }
+    await page.waitForTimeout(300);
+    const before = {
+      hand: sorted(await handRanks(page)),
+      seat: await attr(page, 'seat'),
+      game: await attr(page, 'game-id'),
+      landlord: await attr(page, 'landlord'),
+      left: await page.getByTestId('opp-left').getByTestId('opp-name').textContent(),
+      right: await page.getByTestId('opp-right').getByTestId('opp-name').textContent(),
+    };
+    assert.ok(before.hand.length > 0);
+
+    await page.reload();
+    await page.getByTestId('table-screen').waitFor({ state: 'visible', timeout: 30_000 });
+    await page.locator('[data-testid=hand-card]').first().waitFor();
+    const after = {
+      hand: sorted(await handRanks(page)),
+      seat: await attr(page, 'seat'),
+      game: await attr(page, 'game-id'),
+      landlord: await attr(page, 'landlord'),
+      left: await page.getByTestId('opp-left').getByTestId('opp-name').textContent(),
+      right: await page.getByTestId('opp-right').getByTestId('opp-name').textContent(),
+    };
+    // Bots may have moved meanwhile, but the player's hand only changes on
+    // the player's own moves.
+    assert.deepEqual(after, before, 'the table comes back with the same hand');
+
+    // And the game goes on from there.
+    const st = await waitMyTurnOrEnd(page);
+    if (st !== 'end') await takeTurn(page);
+    assert.deepEqual(errors, [], 'no console errors');
+  } finally {
+    await context.close();
+  }
+});
+
+test('an illegal play shows the server reason and the game goes on', { timeout: 300_000 }, async () => {
+  const { context, page, errors } = await openPage(browser);
+  // The server's own words for the rejected play, read off the socket.
+  const serverErrors = [];
+  page.on('websocket', (ws) => {
+    ws.on('framereceived', (f) => {
+      try {
+        const m = JSON.parse(String(f.payload));
+        if (m.kind === 'response' && m.route === 'ddz.play' && m.error) serverErrors.push(m.error);
+      } catch {
+        // not JSON
+      }
+    });
+  });
+  try {
+    await loginAsGuest(page, server.base);
+    await startPractice(page);
+    for (;;) {
+      const st = await waitMyTurnOrEnd(page);
+      assert.notEqual(st, 'end', 'the hand ended before the player could play');
+      if (st === 'playing') break;
+      await bid(page);
+      await waitSeqAfter(page, await attr(page, 'seq'));
+    }
+    const hand = await handRanks(page);
+    const seq = await attr(page, 'seq');
+    // Two cards of different ranks (not the rocket) are never a legal play.
+    const cards = page.locator('[data-testid=hand-card]');
+    const ranks = [...new Set(hand.filter((r) => r !== 'BJ' && r !== 'RJ'))];
+    assert.ok(ranks.length >= 2);
+    const a = hand.lastIndexOf(ranks[ranks.length - 1]);
+    const b = hand.lastIndexOf(ranks[ranks.length - 2]);
+    await clickCard(cards.nth(a));
+    await clickCard(cards.nth(b));
+    assert.equal(await page.locator('[data-testid=hand-card].sel').count(), 2);
+    await page.getByTestId('btn-play').click();
+
+    const err = page.getByTestId('table-error');
+    await err.waitFor({ state: 'visible' });
+    assert.equal(serverErrors.length, 1, 'the server rejected the play');
+    assert.equal(await err.getAttribute('data-rule'), serverErrors[0].rule);
+    assert.equal((await err.textContent()).trim(), serverErrors[0].message || (await err.textContent()).trim());
+    assert.match(serverErrors[0].rule, /invalid_combination|does_not_beat/);
+    await shot(page, 'illegal-play-1280x800');
+
+    // Nothing changed: same hand, same turn, the table still works.
+    assert.deepEqual(await handRanks(page), hand);
+    assert.equal(await attr(page, 'seq'), seq);
+    assert.equal(await attr(page, 'my-turn'), 'true');
+    await page.locator('body').press('Escape');
+    const what = await playWithHint(page);
+    assert.ok(what === 'play' || what === 'pass', `a legal move was made (${what})`);
+    await waitSeqAfter(page, seq);
+    if (what === 'play') assert.ok((await handRanks(page)).length < hand.length, 'the legal play left the hand');
+    assert.deepEqual(errors, [], 'no console errors');
+  } finally {
+    await context.close();
+  }
+});

@@ -62,6 +62,16 @@ func (f *fixture) kicked() []kickRecord {
 	return append([]kickRecord(nil), f.kicks...)
 }
 
+func newBenchFixture(b *testing.B, p Argon2Params) *fixture {
+	b.Helper()
+	db, err := store.Open(b.Context(), "", b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return newFixtureOn(b, db, func(c *Config) { c.Argon2 = p })
+}
+
 func newFixture(t *testing.T, edit func(*Config)) *fixture {
 	t.Helper()
 	db, err := store.Open(t.Context(), "", t.TempDir())
@@ -72,7 +82,7 @@ func newFixture(t *testing.T, edit func(*Config)) *fixture {
 	return newFixtureOn(t, db, edit)
 }
 
-func newFixtureOn(t *testing.T, db *store.DB, edit func(*Config)) *fixture {
+func newFixtureOn(t testing.TB, db *store.DB, edit func(*Config)) *fixture {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Argon2 = cheapArgon2

@@ -25,10 +25,10 @@ type env struct {
 	dsn     string
 	dataDir string
 	// exec runs raw SQL beside the store (to fake a newer schema).
-	exec func(t *testing.T, q string)
+	exec func(t testing.TB, q string)
 }
 
-func (e env) open(t *testing.T) *store.DB {
+func (e env) open(t testing.TB) *store.DB {
 	t.Helper()
 	db, err := store.Open(t.Context(), e.dsn, e.dataDir)
 	if err != nil {
@@ -42,7 +42,7 @@ func (e env) open(t *testing.T) *store.DB {
 func eachBackend(t *testing.T, fn func(t *testing.T, e env)) {
 	t.Run("sqlite", func(t *testing.T) {
 		dir := t.TempDir()
-		fn(t, env{name: "sqlite", dataDir: dir, exec: func(t *testing.T, q string) {
+		fn(t, env{name: "sqlite", dataDir: dir, exec: func(t testing.TB, q string) {
 			t.Helper()
 			raw, err := sql.Open("sqlite", "file:"+dir+"/"+store.DefaultFile+"?_pragma=busy_timeout(10000)")
 			if err != nil {
@@ -59,6 +59,22 @@ func eachBackend(t *testing.T, fn func(t *testing.T, e env)) {
 	})
 }
 
+// sqliteEnv is a temporary SQLite database.
+func sqliteEnv(t testing.TB) env {
+	dir := t.TempDir()
+	return env{name: "sqlite", dataDir: dir, exec: func(t testing.TB, q string) {
+		t.Helper()
+		raw, err := sql.Open("sqlite", "file:"+dir+"/"+store.DefaultFile+"?_pragma=busy_timeout(10000)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer raw.Close()
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("exec %q: %v", q, err)
+		}
+	}}
+}
+
 // withStore runs fn on a freshly migrated store of each backend.
 func withStore(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	eachBackend(t, func(t *testing.T, e env) {
@@ -68,7 +84,7 @@ func withStore(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	})
 }
 
-func postgresEnv(t *testing.T) env {
+func postgresEnv(t testing.TB) env {
 	t.Helper()
 	base := os.Getenv(PostgresEnv)
 	if base == "" {
@@ -102,7 +118,7 @@ func postgresEnv(t *testing.T) env {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return env{name: "postgres", dsn: u.String(), exec: func(t *testing.T, s string) {
+	return env{name: "postgres", dsn: u.String(), exec: func(t testing.TB, s string) {
 		t.Helper()
 		if _, err := admin.Exec(ctx, "SET search_path TO "+schema+"; "+s); err != nil {
 			t.Fatalf("exec %q: %v", s, err)

@@ -27,6 +27,7 @@ type server struct {
 	reg     *prometheus.Registry
 	gw      *gateway.Gateway
 	bus     *cluster.NATS
+	ddz     *ddzNode
 	httpLn  net.Listener
 	tcpLn   net.Listener
 	ready   atomic.Bool
@@ -47,12 +48,19 @@ func newServer(ctx context.Context, cfg Config, logOut io.Writer) (*server, erro
 	})
 	router := gateway.NewRouter()
 	gateway.RegisterSys(router)
-	gw, err := gateway.New(cfg.Gateway, router, nil, s.log, s.reg)
+	dz, err := newDDZ(ctx, s, router)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	s.ddz = dz
+	gw, err := gateway.New(cfg.Gateway, router, dz.authenticator(), s.log, s.reg)
 	if err != nil {
 		s.close()
 		return nil, err
 	}
 	s.gw = gw
+	dz.attach(gw)
 	return s, nil
 }
 
@@ -89,6 +97,7 @@ func (s *server) mux() *http.ServeMux {
 		_, _ = io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", observe.Handler(s.reg))
+	s.ddz.routes(mux)
 	mux.Handle("GET /", http.FileServerFS(web.FS()))
 	return mux
 }
@@ -121,6 +130,7 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 	if s.tcpLn != nil {
 		g.Go(func() error { return s.gw.ServeTCP(gctx, s.tcpLn) })
 	}
+	g.Go(func() error { return s.ddz.run(gctx) })
 	s.ready.Store(true)
 	s.log.Info("lordgame started", "http", s.HTTPAddr(), "tcp", s.TCPAddr(), "data", s.cfg.Data,
 		"db", redactDB(s.cfg.DB))

@@ -718,7 +718,7 @@ func (*DdzStateReq) Descriptor() ([]byte, []int) {
 // ddz.chat (307): DdzChatReq → DdzChatResp. Say something at the table:
 // either a quick phrase (phrase ≥ 1, text empty) or a short text (at most
 // 60 characters; words on the filter list are replaced by "*"). Every seat
-// receives a ddz.chat push. Errors: rate_limited/chat_rate_limited (more
+// receives a ddz.message push. Errors: rate_limited/chat_rate_limited (more
 // than 3 messages in 5 s), bad_request/chat_invalid (empty, too long, or
 // an unknown phrase), conflict/not_at_table.
 type DdzChatReq struct {
@@ -1653,7 +1653,7 @@ func (x *DdzResult) GetCancelled() bool {
 	return false
 }
 
-// ddz.chat (353, push): a chat message at the table.
+// ddz.message (353, push): a chat message at the table (sent by ddz.chat).
 type DdzChat struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	GameId string                 `protobuf:"bytes,1,opt,name=game_id,json=gameId,proto3" json:"game_id,omitempty"`

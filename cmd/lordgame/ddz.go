@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/lordgame/lordgame/internal/auth"
+	"github.com/lordgame/lordgame/internal/ddz"
+	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/internal/id"
+	"github.com/lordgame/lordgame/internal/match"
+	"github.com/lordgame/lordgame/internal/session"
+	"github.com/lordgame/lordgame/internal/store"
+)
+
+// ddzNode is the Dou Dizhu part of a node: matchmaking and tables, plus
+// (until server.go wires them) the store, ids and accounts they need.
+type ddzNode struct {
+	db      *store.DB
+	auth    *auth.Service
+	svc     *ddz.Service
+	matcher *match.Matcher
+	push    lazyPusher
+}
+
+// lazyPusher lets the service be built, and its routes registered, before
+// the gateway exists; pushes before attach are dropped.
+type lazyPusher struct{ gw atomic.Pointer[gateway.Gateway] }
+
+func (p *lazyPusher) PushUser(uid int64, route string, msg proto.Message) error {
+	gw := p.gw.Load()
+	if gw == nil {
+		return fmt.Errorf("gateway not attached")
+	}
+	return gw.PushUser(uid, route, msg)
+}
+
+// newDDZ opens the store, builds accounts, matchmaking and the table
+// service and registers their routes on router.
+func newDDZ(ctx context.Context, s *server, router *gateway.Router) (*ddzNode, error) {
+	tcfg, mcfg, err := ddzConfig()
+	if err != nil {
+		return nil, err
+	}
+	n := &ddzNode{}
+	n.db, err = store.Open(ctx, s.cfg.DB, s.cfg.Data)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s.closers = append(s.closers, func() { _ = n.db.Close() })
+	ids, err := id.New(int64(s.cfg.NodeID))
+	if err != nil {
+		return nil, err
+	}
+	n.auth, err = auth.New(ctx, auth.DefaultConfig(), n.db, ids, s.log.With("service", "auth"), s.reg)
+	if err != nil {
+		return nil, err
+	}
+	n.svc, err = ddz.New(tcfg, mcfg.Modes, n.db, &n.push, ids, s.log)
+	if err != nil {
+		return nil, err
+	}
+	n.matcher, err = match.New(mcfg, n.svc.Formed, n.svc.Notify)
+	if err != nil {
+		return nil, err
+	}
+	n.svc.SetQueue(n.matcher)
+	ddz.Register(router, n.svc)
+	return n, nil
+}
+
+// authenticator is what the gateway checks handshake tokens with.
+func (n *ddzNode) authenticator() gateway.Authenticator { return gwAuth{n.auth} }
+
+type gwAuth struct{ a *auth.Service }
+
+func (g gwAuth) Authenticate(ctx context.Context, tok string) (gateway.Identity, error) {
+	id, err := g.a.Authenticate(ctx, tok)
+	return gateway.Identity(id), err
+}
+
+// attach connects the service to the gateway's pushes and presence.
+func (n *ddzNode) attach(gw *gateway.Gateway) {
+	n.push.gw.Store(gw)
+	gw.OnConnect(func(s *session.Session) {
+		if uid := s.UserID(); uid != 0 {
+			n.svc.Connected(uid)
+		}
+	})
+	gw.OnDisconnect(func(s *session.Session, _ string) {
+		uid := s.UserID()
+		if uid == 0 {
+			return
+		}
+		if cur := gw.UserSession(uid); cur != nil && cur != s {
+			return // replaced by a newer login: the player is still here
+		}
+		n.svc.Disconnected(uid)
+	})
+}
+
+// routes mounts the HTTP API parts this node serves.
+func (n *ddzNode) routes(mux *http.ServeMux) {
+	api := n.auth.Handler()
+	mux.Handle("GET /v1/", api)
+	mux.Handle("POST /v1/", api)
+	mux.Handle("GET /v1/games/{id}", n.svc.GameHandler(func(ctx context.Context, tok string) (int64, error) {
+		id, err := n.auth.Authenticate(ctx, tok)
+		return id.UserID, err
+	}))
+}
+
+// run restores the games a previous process left, then runs the tables
+// and the matchmaker until ctx ends.
+func (n *ddzNode) run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return n.svc.Run(ctx) })
+	if _, _, _, err := n.svc.Recover(ctx); err != nil {
+		return err
+	}
+	g.Go(func() error { return n.matcher.Run(ctx) })
+	err := g.Wait()
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// ddzConfig is the table and matchmaking configuration: the defaults,
+// changed by LORDGAME_DDZ_* environment variables (durations as "15s"):
+// BID_TIMEOUT, FOLLOW_TIMEOUT, LEAD_TIMEOUT, AUTOPLAY_DELAY, BOT_DELAY,
+// GRACE, BOT_WAIT (classic), STAKE (classic), MIN_BALANCE (classic).
+func ddzConfig() (ddz.Config, match.Config, error) {
+	t, m := ddz.DefaultConfig(), match.DefaultConfig()
+	durs := map[string]*time.Duration{
+		"BID_TIMEOUT": &t.BidTimeout, "FOLLOW_TIMEOUT": &t.FollowTimeout, "LEAD_TIMEOUT": &t.LeadTimeout,
+		"AUTOPLAY_DELAY": &t.AutoPlayDelay, "BOT_DELAY": &t.BotDelay, "GRACE": &t.Grace,
+		"BOT_WAIT": &m.Modes[0].BotWait,
+	}
+	for k, p := range durs {
+		if v := os.Getenv("LORDGAME_DDZ_" + k); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return t, m, fmt.Errorf("LORDGAME_DDZ_%s: %w", k, err)
+			}
+			*p = d
+		}
+	}
+	ints := map[string]*int64{"STAKE": &m.Modes[0].Stake, "MIN_BALANCE": &m.Modes[0].MinBalance}
+	for k, p := range ints {
+		if v := os.Getenv("LORDGAME_DDZ_" + k); v != "" {
+			i, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return t, m, fmt.Errorf("LORDGAME_DDZ_%s: %w", k, err)
+			}
+			*p = i
+		}
+	}
+	if err := t.Validate(); err != nil {
+		return t, m, err
+	}
+	return t, m, m.Validate()
+}

@@ -1,0 +1,379 @@
+package ddz
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	mrand "math/rand/v2"
+	"sync"
+	"time"
+
+	ddz "github.com/lordgame/lordgame/internal/games/doudizhu"
+	"github.com/lordgame/lordgame/internal/games/doudizhu/bot"
+	"github.com/lordgame/lordgame/internal/match"
+	"github.com/lordgame/lordgame/internal/room"
+	"github.com/lordgame/lordgame/internal/status"
+	"github.com/lordgame/lordgame/internal/store"
+	"github.com/lordgame/lordgame/proto/gen/pb"
+)
+
+// Store is the durable state the service needs; *store.DB implements it.
+type Store interface {
+	CreateGame(ctx context.Context, g store.NewGame) error
+	AppendEvent(ctx context.Context, e store.Event) error
+	Events(ctx context.Context, gameID int64) ([]store.Event, error)
+	UnfinishedGames(ctx context.Context) ([]store.GameRecord, error)
+	CancelGame(ctx context.Context, gameID int64) error
+	SettleGame(ctx context.Context, s store.Settlement) (store.Settlement, error)
+	Game(ctx context.Context, gameID int64) (store.GameRecord, error)
+	Stats(ctx context.Context, userID int64) (store.Stats, error)
+	Balance(ctx context.Context, userID int64) (int64, error)
+}
+
+// IDs hands out unique game ids (internal/id satisfies it).
+type IDs interface {
+	Next() (int64, error)
+}
+
+// Errors of the service a client may see.
+var (
+	ErrNotAtTable       = status.RuleError(status.Conflict, "not_at_table", "you are not at a table")
+	ErrAlreadySeated    = status.RuleError(status.Conflict, "already_seated", "you are already at a table; ask ddz.state")
+	ErrInsufficientFund = status.RuleError(status.Conflict, "insufficient_balance", "your balance is below the minimum of this mode")
+	ErrGameRunning      = status.RuleError(status.Conflict, "game_running", "the game is still running")
+)
+
+// Service runs every Dou Dizhu table of this node.
+type Service struct {
+	cfg   Config
+	st    Store
+	push  room.Pusher
+	ids   IDs
+	log   *slog.Logger
+	queue match.Queue
+	modes map[string]match.Mode
+
+	starts chan *room.Room // rooms for Run to start
+
+	mu     sync.Mutex
+	byUser map[int64]*table
+	tables int
+}
+
+// New builds the service. Attach a queue with SetQueue before serving.
+func New(cfg Config, modes []match.Mode, st Store, push room.Pusher, ids IDs, log *slog.Logger) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, st: st, push: push, ids: ids, log: log.With("game", "doudizhu"),
+		modes: map[string]match.Mode{}, starts: make(chan *room.Room, 1024), byUser: map[int64]*table{}}
+	for _, m := range modes {
+		s.modes[m.Name] = m
+	}
+	return s, nil
+}
+
+// SetQueue attaches the matchmaking queue (built after the service, since
+// the matcher hands its tables to Formed).
+func (s *Service) SetQueue(q match.Queue) { s.queue = q }
+
+// Run starts and owns the room goroutine of every table until ctx ends,
+// then waits for them. Tables left running stay "running" in the store
+// and are restored by Recover at the next start.
+func (s *Service) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case r := <-s.starts:
+			wg.Go(func() {
+				if err := r.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+					s.log.Warn("room stopped", "room_id", r.ID(), "err", err)
+				}
+			})
+		}
+	}
+}
+
+// Tables is the number of running tables.
+func (s *Service) Tables() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tables
+}
+
+// Join queues userID in mode after the checks only this service can make:
+// not at a table, balance at least the mode's minimum.
+func (s *Service) Join(ctx context.Context, userID int64, mode string) (match.Status, error) {
+	if s.tableOf(userID) != nil {
+		return match.Status{}, ErrAlreadySeated
+	}
+	m, ok := s.modes[mode]
+	if !ok {
+		return match.Status{}, match.ErrUnknownMode
+	}
+	if !m.Practice && m.MinBalance > 0 {
+		bal, err := s.st.Balance(ctx, userID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return match.Status{}, err
+		}
+		if bal < m.MinBalance {
+			return match.Status{}, ErrInsufficientFund
+		}
+	}
+	st, err := s.st.Stats(ctx, userID)
+	if err != nil {
+		return match.Status{}, err
+	}
+	return s.queue.Join(ctx, userID, mode, st.Rating)
+}
+
+// Cancel leaves the queue.
+func (s *Service) Cancel(ctx context.Context, userID int64) error { return s.queue.Cancel(ctx, userID) }
+
+// Notify pushes a queue status (the matcher's notify callback).
+func (s *Service) Notify(userID int64, st match.Status) {
+	_ = s.push.PushUser(userID, RouteMatchStatus, wireStatus(st, ""))
+}
+
+func wireStatus(st match.Status, gameID string) *pb.MatchStatus {
+	return &pb.MatchStatus{
+		State: st.State, Mode: st.Mode, TicketId: st.TicketID, Position: uint32(st.Position),
+		EstimatedWaitMs: uint32(st.Estimate / time.Millisecond), WaitedMs: uint32(st.Waited / time.Millisecond),
+		GameId: gameID,
+	}
+}
+
+// Formed seats a formed match at a new table (the matcher's formed
+// callback). The players are registered at the table before it returns,
+// so none of them can queue again in between.
+func (s *Service) Formed(ctx context.Context, m match.Match) {
+	id, err := s.ids.Next()
+	if err != nil {
+		s.log.Error("game id", "err", err)
+		return
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	seed := int64(binary.LittleEndian.Uint64(b[:]) >> 1)
+	t := s.newTable(id, seed, m.Mode)
+	seats := mrand.Perm(3)
+	for i, tk := range m.Tickets {
+		t.users[seats[i]] = tk.UserID
+	}
+	for i := len(m.Tickets); i < 3; i++ {
+		t.bots[seats[i]] = s.newBot()
+		t.names[seats[i]] = fmt.Sprintf("Bot %d", seats[i]+1)
+	}
+	for st := range 3 {
+		t.online[st] = t.human(st)
+	}
+	if !s.seat(t) {
+		return
+	}
+	now := time.Now()
+	for _, tk := range m.Tickets {
+		_ = s.push.PushUser(tk.UserID, RouteMatchStatus, wireStatus(match.Status{
+			State: "matched", Mode: m.Mode.Name, TicketID: tk.ID, Waited: now.Sub(tk.Joined)}, t.gid))
+	}
+	s.start(ctx, t)
+}
+
+func (s *Service) newBot() bot.Player {
+	p, err := bot.New(bot.Level(s.cfg.BotLevel))
+	if err != nil {
+		p = bot.NewNormal()
+	}
+	return p
+}
+
+func (s *Service) newTable(id, seed int64, mode match.Mode) *table {
+	opts := ddz.DefaultOptions()
+	opts.MaxRedeals = s.cfg.MaxRedeals
+	return &table{svc: s, id: id, gid: formatID(id), seed: seed, mode: mode, opts: opts,
+		log: s.log.With("room_id", id, "mode", mode.Name)}
+}
+
+// seat registers t's players; false if one of them is already seated.
+func (s *Service) seat(t *table) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range t.users {
+		if u > 0 && s.byUser[u] != nil {
+			s.log.Error("player already seated", "player_id", u, "room_id", t.id)
+			return false
+		}
+	}
+	for _, u := range t.users {
+		if u > 0 {
+			s.byUser[u] = t
+		}
+	}
+	s.tables++
+	return true
+}
+
+func (s *Service) start(ctx context.Context, t *table) {
+	var users []int64
+	for _, u := range t.users {
+		users = append(users, max(u, 0))
+	}
+	r := room.New(t.id, users, t, s.push)
+	s.mu.Lock()
+	t.room = r
+	s.mu.Unlock()
+	select {
+	case s.starts <- r:
+	case <-ctx.Done():
+		s.release(t)
+	}
+}
+
+// release forgets t's players (called on t's room goroutine at the end).
+func (s *Service) release(t *table) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gone := false
+	for _, u := range t.users {
+		if u > 0 && s.byUser[u] == t {
+			delete(s.byUser, u)
+			gone = true
+		}
+	}
+	if gone {
+		s.tables--
+	}
+}
+
+func (s *Service) tableOf(userID int64) *table {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byUser[userID]
+}
+
+func (s *Service) createGame(ctx context.Context, t *table) error {
+	ng := store.NewGame{ID: t.id, Mode: t.mode.Name, Seed: t.seed}
+	for st, u := range t.users {
+		ng.Players = append(ng.Players, store.Player{Seat: st, UserID: max(u, 0)})
+	}
+	return s.st.CreateGame(ctx, ng)
+}
+
+// Connected tells the user's table that the player is back.
+func (s *Service) Connected(userID int64) {
+	if t := s.tableOf(userID); t != nil {
+		s.presence(t, userID, true)
+	}
+}
+
+// Disconnected drops the user's ticket and puts their seat on auto-play.
+func (s *Service) Disconnected(userID int64) {
+	if s.queue != nil {
+		_ = s.queue.Cancel(context.Background(), userID)
+	}
+	if t := s.tableOf(userID); t != nil {
+		s.presence(t, userID, false)
+	}
+}
+
+func (s *Service) presence(t *table, userID int64, online bool) {
+	r := s.roomOf(t)
+	if r == nil {
+		return
+	}
+	if err := r.Presence(userID, online); err != nil && !errors.Is(err, room.ErrClosed) {
+		s.log.Warn("presence", "player_id", userID, "err", err)
+	}
+}
+
+// roomOf is the room that runs t (set once by room.New through Start).
+func (s *Service) roomOf(t *table) *room.Room {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return t.room
+}
+
+// Do hands a table request of userID to their table.
+func (s *Service) Do(ctx context.Context, userID int64, msg any) (any, error) {
+	t := s.tableOf(userID)
+	if t == nil {
+		return nil, ErrNotAtTable
+	}
+	r := s.roomOf(t)
+	if r == nil {
+		return nil, status.New(status.Unavailable, "the table is starting; try again")
+	}
+	seat := r.Seat(userID)
+	v, err := r.Do(ctx, seat, msg)
+	switch {
+	case errors.Is(err, room.ErrClosed):
+		return nil, status.RuleError(status.Conflict, string(ddz.GameOver), "the hand has ended")
+	case errors.Is(err, room.ErrBusy):
+		return nil, status.New(status.Unavailable, "the table is busy; try again")
+	}
+	return v, err
+}
+
+// settled is what a settlement hands back to the table's pushes.
+type settled struct {
+	wire    *pb.DdzResult
+	balance [3]int64
+	rating  [3]int64
+}
+
+// settle applies the stake rule and the rating rule to a finished hand and
+// records it in one store transaction (idempotent per game and seat).
+func (s *Service) settle(ctx context.Context, gameID int64, mode match.Mode, users [3]int64, res ddz.Result) (settled, error) {
+	var coins, rating [3]int64
+	gid := formatID(gameID)
+	if res.Cancelled {
+		out := settled{wire: wireResult(gid, res, coins, rating)}
+		return out, s.st.CancelGame(ctx, gameID)
+	}
+	var human [3]bool
+	var bal [3]int64
+	ratings := [3]int64{store.DefaultRating, store.DefaultRating, store.DefaultRating}
+	for st, u := range users {
+		if u <= 0 || mode.Practice {
+			continue
+		}
+		human[st] = true
+		var err error
+		if bal[st], err = s.st.Balance(ctx, u); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return settled{wire: wireResult(gid, res, coins, rating)}, err
+		}
+		stats, err := s.st.Stats(ctx, u)
+		if err != nil {
+			return settled{wire: wireResult(gid, res, coins, rating)}, err
+		}
+		ratings[st] = stats.Rating
+	}
+	coins = Stakes(res.Scores, mode.Stake, human, bal, res.Winner)
+	delta := Ratings(ratings, res.Landlord, res.LandlordWon, res.Winner, s.cfg.RatingK)
+	sm := store.Settlement{GameID: gameID, LandlordSeat: res.Landlord, Multiplier: int64(res.Multiplier),
+		Spring: res.Spring || res.AntiSpring, Detail: mustJSON(res)}
+	for st := range 3 {
+		if !human[st] {
+			delta[st] = 0
+			continue
+		}
+		sm.Seats = append(sm.Seats, store.SeatResult{Seat: st, Win: res.Scores[st] > 0, Coins: coins[st], Rating: delta[st]})
+	}
+	var out settled
+	got, err := s.st.SettleGame(ctx, sm)
+	if err != nil {
+		out.wire = wireResult(gid, res, [3]int64{}, [3]int64{})
+		return out, err
+	}
+	for _, sr := range got.Seats {
+		coins[sr.Seat], rating[sr.Seat] = sr.Applied, sr.Rating
+		out.balance[sr.Seat], out.rating[sr.Seat] = sr.BalanceAfter, sr.RatingAfter
+	}
+	out.wire = wireResult(gid, res, coins, rating)
+	return out, nil
+}

@@ -1,0 +1,95 @@
+package ddz
+
+import "math"
+
+// Stakes applies the stake rule (docs/ddz-online.md) to the points of a
+// hand: each seat's points times stake are what it should win or lose, but
+//
+//   - coins move only between players: a bot seat neither pays nor is
+//     paid, and what a player is owed is limited to what the players on
+//     the other side owe;
+//   - nobody loses more than their balance: a loser pays at most what it
+//     holds;
+//   - winners share exactly what the losers paid: one winner takes it all,
+//     two winners split it, the odd coin going to the seat that went out
+//     (winner), or to the lower seat when that is not one of them.
+//
+// So the coins of a game always sum to zero and no balance goes negative.
+func Stakes(points [3]int, stake int64, human [3]bool, balance [3]int64, winner int) [3]int64 {
+	var coins [3]int64
+	if stake <= 0 {
+		return coins
+	}
+	var owedTo, owedBy int64
+	var winners, losers []int
+	for s := range 3 {
+		if !human[s] || points[s] == 0 {
+			continue
+		}
+		v := int64(points[s]) * stake
+		if v > 0 {
+			owedTo += v
+			winners = append(winners, s)
+		} else {
+			owedBy -= v
+			losers = append(losers, s)
+		}
+	}
+	transfer := min(owedTo, owedBy)
+	var paid int64
+	for _, s := range losers {
+		due := -int64(points[s]) * stake
+		if len(losers) == 1 {
+			due = transfer
+		}
+		pay := min(due, max(balance[s], 0))
+		coins[s] = -pay
+		paid += pay
+	}
+	switch len(winners) {
+	case 1:
+		coins[winners[0]] = paid
+	case 2:
+		a, b := winners[0], winners[1]
+		coins[a], coins[b] = paid/2, paid/2
+		if paid%2 == 1 {
+			if b == winner {
+				coins[b]++
+			} else {
+				coins[a]++
+			}
+		}
+	}
+	return coins
+}
+
+// Ratings is the Elo rule for 2 vs 1: the landlord plays the farmers'
+// team, whose rating is the mean of the two farmers. With E the
+// landlord's expected score, 1 / (1 + 10^((farmers − landlord) / 400)),
+// and S = 1 if the landlord won else 0, the landlord gains
+// d = round(K · (S − E)) and each farmer loses half of it (the farmer who
+// went out takes the odd point), so ratings move zero-sum between the
+// three seats. Bots are rated at the default rating and never change.
+func Ratings(rating [3]int64, landlord int, landlordWon bool, winner int, k int) [3]int64 {
+	var out [3]int64
+	if landlord < 0 || landlord > 2 {
+		return out
+	}
+	f1, f2 := (landlord+1)%3, (landlord+2)%3
+	team := float64(rating[f1]+rating[f2]) / 2
+	e := 1 / (1 + math.Pow(10, (team-float64(rating[landlord]))/400))
+	s := 0.0
+	if landlordWon {
+		s = 1
+	}
+	d := int64(math.Round(float64(k) * (s - e)))
+	out[landlord] = d
+	half := -d / 2
+	rest := -d - half
+	if winner == f2 {
+		out[f1], out[f2] = half, rest
+	} else {
+		out[f1], out[f2] = rest, half
+	}
+	return out
+}

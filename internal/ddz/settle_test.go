@@ -1,0 +1,74 @@
+package ddz_test
+
+import (
+	"testing"
+
+	"github.com/lordgame/lordgame/internal/ddz"
+)
+
+func TestStakes(t *testing.T) {
+	all := [3]bool{true, true, true}
+	rich := [3]int64{1000, 1000, 1000}
+	tests := []struct {
+		name    string
+		points  [3]int
+		stake   int64
+		human   [3]bool
+		balance [3]int64
+		winner  int
+		want    [3]int64
+	}{
+		{"landlord wins", [3]int{24, -12, -12}, 1, all, rich, 0, [3]int64{24, -12, -12}},
+		{"farmers win", [3]int{-8, 4, 4}, 10, all, rich, 1, [3]int64{-80, 40, 40}},
+		{"poor farmer pays what it has", [3]int{24, -12, -12}, 1, all, [3]int64{0, 5, 1000}, 0, [3]int64{17, -5, -12}},
+		{"poor landlord, odd coin to the farmer who went out", [3]int{-8, 4, 4}, 1, all, [3]int64{5, 0, 0}, 2, [3]int64{-5, 2, 3}},
+		{"broke loser pays nothing", [3]int{-2, 1, 1}, 1, all, [3]int64{0, 9, 9}, 1, [3]int64{0, 0, 0}},
+		{"bot farmer: landlord gets only the human farmer's share", [3]int{2, -1, -1}, 1, [3]bool{true, true, false}, rich, 0, [3]int64{1, -1, 0}},
+		{"bot farmer: landlord pays only the human farmer", [3]int{-2, 1, 1}, 1, [3]bool{true, false, true}, rich, 1, [3]int64{-1, 0, 1}},
+		{"human alone with bots", [3]int{-2, 1, 1}, 1, [3]bool{true, false, false}, rich, 1, [3]int64{0, 0, 0}},
+		{"no stake", [3]int{2, -1, -1}, 0, all, rich, 0, [3]int64{0, 0, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ddz.Stakes(tt.points, tt.stake, tt.human, tt.balance, tt.winner)
+			if got != tt.want {
+				t.Fatalf("Stakes(%v, %d, %v, %v) = %v, want %v", tt.points, tt.stake, tt.human, tt.balance, got, tt.want)
+			}
+			if got[0]+got[1]+got[2] != 0 {
+				t.Errorf("coins %v do not sum to zero", got)
+			}
+			for s, c := range got {
+				if -c > tt.balance[s] {
+					t.Errorf("seat %d loses %d with a balance of %d", s, -c, tt.balance[s])
+				}
+			}
+		})
+	}
+}
+
+func TestRatings(t *testing.T) {
+	tests := []struct {
+		name        string
+		rating      [3]int64
+		landlord    int
+		landlordWon bool
+		winner      int
+		want        [3]int64
+	}{
+		{"even, landlord wins", [3]int64{1500, 1500, 1500}, 0, true, 0, [3]int64{16, -8, -8}},
+		{"even, farmers win", [3]int64{1500, 1500, 1500}, 1, false, 2, [3]int64{8, -16, 8}},
+		{"strong landlord wins little", [3]int64{1900, 1500, 1500}, 0, true, 0, [3]int64{3, -2, -1}},
+		{"weak landlord upsets", [3]int64{1100, 1500, 1500}, 0, true, 0, [3]int64{29, -15, -14}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ddz.Ratings(tt.rating, tt.landlord, tt.landlordWon, tt.winner, 32)
+			if got != tt.want {
+				t.Fatalf("Ratings(%v, %d, %v) = %v, want %v", tt.rating, tt.landlord, tt.landlordWon, got, tt.want)
+			}
+			if got[0]+got[1]+got[2] != 0 {
+				t.Errorf("rating changes %v do not sum to zero", got)
+			}
+		})
+	}
+}

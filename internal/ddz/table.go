@@ -1,0 +1,531 @@
+package ddz
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	ddz "github.com/lordgame/lordgame/internal/games/doudizhu"
+	"github.com/lordgame/lordgame/internal/games/doudizhu/bot"
+	"github.com/lordgame/lordgame/internal/match"
+	"github.com/lordgame/lordgame/internal/room"
+	"github.com/lordgame/lordgame/internal/status"
+	"github.com/lordgame/lordgame/proto/gen/pb"
+)
+
+// Push routes of the table.
+const (
+	RouteMatchStatus = "match.status"
+	RouteSnapshot    = "ddz.snapshot"
+	RouteEvent       = "ddz.event"
+	RouteResult      = "ddz.result"
+	RouteChat        = "ddz.message"
+)
+
+var (
+	errPaused     = status.RuleError(status.Conflict, "game_paused", "the table is waiting for its players to come back")
+	errStoreDown  = status.New(status.Unavailable, "the game could not be recorded; it was cancelled")
+	errNotYourTur = status.RuleError(status.Conflict, string(ddz.NotYourTurn), "it is not your turn")
+)
+
+// table is one game at one room: it implements room.Game, so every method
+// runs on the room goroutine.
+type table struct {
+	svc   *Service
+	id    int64
+	gid   string
+	mode  match.Mode
+	seed  int64
+	opts  ddz.Options
+	users [3]int64
+	names [3]string
+	bots  [3]bot.Player
+	log   *slog.Logger
+	room  *room.Room // guarded by Service.mu until the room runs
+
+	g        *ddz.Game
+	seq      uint64
+	seqs     []uint64 // log seq of every engine event, parallel to g.Events()
+	online   [3]bool
+	auto     [3]bool
+	strikes  [3]int
+	chat     [3]limiter
+	deadline time.Time // when the seat to act times out (or is acted for)
+
+	restored bool // rebuilt from the log after a restart
+	paused   bool // restored and waiting for its players
+	finished bool
+}
+
+var _ room.Game = (*table)(nil)
+
+func (t *table) human(s int) bool { return t.users[s] > 0 }
+
+// Start creates the game record and deals, or, for a restored table,
+// pauses until the players are back.
+func (t *table) Start(r *room.Room) {
+	if t.restored {
+		t.paused = true
+		r.SetTimer(t.svc.cfg.Grace)
+		return
+	}
+	ctx, cancel := t.svc.storeCtx()
+	defer cancel()
+	if err := t.svc.createGame(ctx, t); err != nil {
+		t.log.Error("create game", "err", err)
+		t.abort(r, "store_error")
+		return
+	}
+	g, err := ddz.New(t.opts, ddz.SeedFromUint64(uint64(t.seed)))
+	if err != nil {
+		t.log.Error("new game", "err", err)
+		t.abort(r, "internal")
+		return
+	}
+	t.g = g
+	recs := []record{{Kind: kindOptions, Options: &tableOptions{Rules: t.opts, Mode: t.mode.Name, Stake: t.mode.Stake}}}
+	for _, e := range g.Events() {
+		recs = append(recs, engineRecord(e))
+	}
+	if err := t.append(r, recs); err != nil {
+		return
+	}
+	t.schedule(r)
+	for s := range 3 {
+		r.Push(s, RouteSnapshot, t.snapshot(r, s))
+	}
+}
+
+// Handle serves one request of the player in seat.
+func (t *table) Handle(r *room.Room, seat int, msg any) (any, error) {
+	if t.finished {
+		return nil, status.RuleError(status.Conflict, string(ddz.GameOver), "the hand has ended")
+	}
+	switch m := msg.(type) {
+	case *pb.DdzStateReq:
+		return t.snapshot(r, seat), nil
+	case *pb.DdzChatReq:
+		return t.say(r, seat, m)
+	}
+	if t.paused {
+		return nil, errPaused
+	}
+	switch m := msg.(type) {
+	case *pb.DdzBidReq:
+		return t.act(r, seat, ddz.Bid(seat, int(min(m.Value, 99))), true)
+	case *pb.DdzPlayReq:
+		c, err := parseCards(m.Cards)
+		if err != nil {
+			return nil, err
+		}
+		return t.act(r, seat, ddz.PlayCards(seat, c), true)
+	case *pb.DdzPassReq:
+		return t.act(r, seat, ddz.Pass(seat), true)
+	case *pb.DdzAutoplayReq:
+		return t.setAuto(r, seat, m.On)
+	case *pb.DdzHintReq:
+		return t.hint(seat)
+	}
+	return nil, status.New(status.BadRequest, "unknown table request")
+}
+
+// act applies one action for seat. byPlayer is false when the server acts
+// (timeout, auto-play, bot); a player's own action resets the timeout
+// count and ends auto-play (spec §11.3.2, §11.3.3).
+func (t *table) act(r *room.Room, seat int, e ddz.Event, byPlayer bool) (*pb.DdzActionResp, error) {
+	evs, err := t.g.Apply(e)
+	if err != nil {
+		return nil, ruleStatus(err)
+	}
+	var recs []record
+	if byPlayer {
+		t.strikes[seat] = 0
+		if t.auto[seat] {
+			t.auto[seat] = false
+			recs = append(recs, record{Kind: kindAutoplay, Seat: seat})
+		}
+	}
+	for _, e := range evs {
+		recs = append(recs, engineRecord(e))
+	}
+	if err := t.commit(r, recs); err != nil {
+		return nil, err
+	}
+	return &pb.DdzActionResp{Seq: t.seq}, nil
+}
+
+// commit logs recs, re-arms the timer, announces them, and settles when
+// the hand is over.
+func (t *table) commit(r *room.Room, recs []record) error {
+	first := t.seq + 1
+	if err := t.append(r, recs); err != nil {
+		return err
+	}
+	over := t.g.Phase() == ddz.PhaseOver
+	if !over {
+		t.schedule(r)
+	}
+	t.announce(r, first, recs)
+	if over {
+		t.settle(r)
+	}
+	return nil
+}
+
+// append writes recs to the store. A table whose log cannot be written is
+// cancelled: an unrecorded game must not go on.
+func (t *table) append(r *room.Room, recs []record) error {
+	ctx, cancel := t.svc.storeCtx()
+	defer cancel()
+	for _, rc := range recs {
+		t.seq++
+		ev, err := rc.storeEvent(t.id, t.seq)
+		if err == nil {
+			err = t.svc.st.AppendEvent(ctx, ev)
+		}
+		if err != nil {
+			t.log.Error("append game event", "seq", t.seq, "err", err)
+			t.abort(r, "store_error")
+			return errStoreDown
+		}
+		if rc.Event != nil {
+			t.seqs = append(t.seqs, t.seq)
+		}
+	}
+	return nil
+}
+
+// announce pushes recs (seq from first) to every seat, each with its own
+// hand where the event deals one.
+func (t *table) announce(r *room.Room, first uint64, recs []record) {
+	sizes := t.handSizes()
+	turn, leading := int32(t.g.Turn()), t.g.Leading()
+	left, dl := t.timeLeft()
+	for i, rc := range recs {
+		ev := rc.wire(t.gid, first+uint64(i))
+		ev.Turn, ev.Leading, ev.TimeLeftMs, ev.DeadlineMs, ev.HandSizes = turn, leading, left, dl, sizes
+		dealt := rc.Event != nil && (rc.Event.Kind == ddz.KindDeal || rc.Event.Kind == ddz.KindLandlord)
+		r.Broadcast(RouteEvent, func(s int) proto.Message {
+			if !dealt || (rc.Event.Kind == ddz.KindLandlord && s != rc.Event.Seat) {
+				return ev
+			}
+			own := proto.Clone(ev).(*pb.DdzEvent)
+			own.Hand = cardStrings(t.g.View(s).Hand)
+			return own
+		})
+	}
+}
+
+func (t *table) handSizes() []uint32 {
+	v := t.g.View(0)
+	return []uint32{uint32(v.HandSizes[0]), uint32(v.HandSizes[1]), uint32(v.HandSizes[2])}
+}
+
+func (t *table) timeLeft() (uint32, int64) {
+	if t.deadline.IsZero() {
+		return 0, 0
+	}
+	return uint32(max(time.Until(t.deadline), 0) / time.Millisecond), t.deadline.UnixMilli()
+}
+
+// schedule arms the timer for the seat to act: its decision timer (spec
+// §11.1), the auto-play delay, or a bot's think time.
+func (t *table) schedule(r *room.Room) {
+	s := t.g.Turn()
+	if s < 0 {
+		r.StopTimer()
+		t.deadline = time.Time{}
+		return
+	}
+	d := t.svc.cfg.FollowTimeout
+	switch {
+	case t.bots[s] != nil:
+		d = t.svc.cfg.BotDelay
+	case t.auto[s]:
+		d = t.svc.cfg.AutoPlayDelay
+	case t.g.Phase() == ddz.PhaseBidding:
+		d = t.svc.cfg.BidTimeout
+	case t.g.Leading():
+		d = t.svc.cfg.LeadTimeout
+	}
+	r.SetTimer(d)
+	t.deadline = r.Deadline()
+}
+
+// Timeout acts for the seat to act: a bot's move, an auto-play move, or
+// the default action of spec §11.2 after the decision timer ran out.
+func (t *table) Timeout(r *room.Room) {
+	if t.paused {
+		t.graceOver(r)
+		return
+	}
+	if t.finished || t.g.Phase() == ddz.PhaseOver {
+		return
+	}
+	s := t.g.Turn()
+	v := t.g.View(s)
+	switch {
+	case t.bots[s] != nil:
+		if _, err := t.act(r, s, t.bots[s].Act(&v), false); err != nil && !t.finished {
+			t.log.Warn("bot move refused", "seat", s, "err", err)
+			t.defaultAction(r, s, nil)
+		}
+	case t.auto[s]:
+		t.defaultAction(r, s, nil)
+	default:
+		t.strikes[s]++
+		pre := []record{{Kind: kindTimeout, Seat: s}}
+		t.defaultAction(r, s, pre)
+	}
+}
+
+// defaultAction applies spec §11.2 for seat, logging pre first; after
+// AutoPlayAfter timeouts in a row the seat goes to auto-play.
+func (t *table) defaultAction(r *room.Room, s int, pre []record) {
+	e, ok := t.g.DefaultAction()
+	if !ok {
+		return
+	}
+	evs, err := t.g.Apply(e)
+	if err != nil { // the engine's own default action: a bug
+		t.log.Error("default action refused", "seat", s, "err", err)
+		t.abort(r, "internal")
+		return
+	}
+	recs := pre
+	for _, e := range evs {
+		recs = append(recs, engineRecord(e))
+	}
+	if len(pre) > 0 && t.strikes[s] >= t.svc.cfg.AutoPlayAfter && !t.auto[s] {
+		t.auto[s] = true
+		recs = append(recs, record{Kind: kindAutoplay, Seat: s, Value: 1})
+	}
+	_ = t.commit(r, recs)
+}
+
+// setAuto switches auto-play for seat on request.
+func (t *table) setAuto(r *room.Room, seat int, on bool) (*pb.DdzActionResp, error) {
+	if t.auto[seat] == on {
+		return &pb.DdzActionResp{Seq: t.seq}, nil
+	}
+	t.auto[seat] = on
+	if !on {
+		t.strikes[seat] = 0
+	}
+	if err := t.commit(r, []record{{Kind: kindAutoplay, Seat: seat, Value: b2i(on)}}); err != nil {
+		return nil, err
+	}
+	return &pb.DdzActionResp{Seq: t.seq}, nil
+}
+
+// Presence handles a player's connection going up or down: down puts the
+// seat on auto-play at once (spec §11.4); up sends the full view back.
+func (t *table) Presence(r *room.Room, seat int, online bool) {
+	if t.finished || t.online[seat] == online && !online {
+		return
+	}
+	t.online[seat] = online
+	if t.paused {
+		if online && t.allOnline() {
+			t.resume(r)
+		} else if online {
+			r.Push(seat, RouteSnapshot, t.snapshot(r, seat))
+		}
+		return
+	}
+	recs := []record{{Kind: kindOnline, Seat: seat, Value: b2i(online)}}
+	if !online && !t.auto[seat] {
+		t.auto[seat] = true
+		recs = append(recs, record{Kind: kindAutoplay, Seat: seat, Value: 1})
+	}
+	if err := t.commit(r, recs); err != nil {
+		return
+	}
+	if online {
+		r.Push(seat, RouteSnapshot, t.snapshot(r, seat))
+	}
+}
+
+func (t *table) allOnline() bool {
+	for s := range 3 {
+		if t.human(s) && !t.online[s] {
+			return false
+		}
+	}
+	return true
+}
+
+// resume starts a restored table again: players who are still away play
+// on auto-play.
+func (t *table) resume(r *room.Room) {
+	t.paused = false
+	var recs []record
+	for s := range 3 {
+		recs = append(recs, record{Kind: kindOnline, Seat: s, Value: b2i(t.online[s] || !t.human(s))})
+		if t.human(s) && !t.online[s] && !t.auto[s] {
+			t.auto[s] = true
+			recs = append(recs, record{Kind: kindAutoplay, Seat: s, Value: 1})
+		}
+	}
+	t.log.Info("restored game resumed")
+	if err := t.commit(r, recs); err != nil {
+		return
+	}
+	for s := range 3 {
+		r.Push(s, RouteSnapshot, t.snapshot(r, s))
+	}
+}
+
+// graceOver ends the wait of a restored table: it resumes if any player
+// came back, and is cancelled with no coins moved otherwise.
+func (t *table) graceOver(r *room.Room) {
+	for s := range 3 {
+		if t.human(s) && t.online[s] {
+			t.resume(r)
+			return
+		}
+	}
+	t.log.Info("restored game cancelled: nobody came back")
+	t.abort(r, "players_gone")
+}
+
+// abort cancels the game with no coins moved and closes the table.
+func (t *table) abort(r *room.Room, reason string) {
+	if t.finished {
+		return
+	}
+	ctx, cancel := t.svc.storeCtx()
+	defer cancel()
+	if err := t.svc.st.CancelGame(ctx, t.id); err != nil && !errors.Is(err, errNoGame) {
+		t.log.Error("cancel game", "err", err)
+	}
+	ev := &pb.DdzEvent{GameId: t.gid, Seq: t.seq, Kind: kindCancel, Turn: -1}
+	r.Broadcast(RouteEvent, func(int) proto.Message { return ev })
+	t.finish(r)
+}
+
+var errNoGame = errors.New("ddz: no game record")
+
+func (t *table) finish(r *room.Room) {
+	t.finished = true
+	t.svc.release(t)
+	r.Close()
+}
+
+// settle moves coins and ratings through the store and pushes the result.
+func (t *table) settle(r *room.Room) {
+	res, _ := t.g.Result()
+	ctx, cancel := t.svc.storeCtx()
+	defer cancel()
+	out, err := t.svc.settle(ctx, t.id, t.mode, t.users, res)
+	if err != nil {
+		// The game stays "running" in the store with its end in the log:
+		// Recover settles it at the next start.
+		t.log.Error("settle game", "err", err)
+	}
+	for s := range 3 {
+		msg := proto.Clone(out.wire).(*pb.DdzResult)
+		msg.BalanceAfter, msg.RatingAfter = out.balance[s], out.rating[s]
+		r.Push(s, RouteResult, msg)
+	}
+	t.finish(r)
+}
+
+// hint lists plays for the seat to act, the engine bot's suggestion first.
+func (t *table) hint(seat int) (*pb.DdzHintResp, error) {
+	if t.g.Phase() != ddz.PhasePlaying {
+		return nil, status.RuleError(status.Conflict, string(ddz.WrongPhase), "hints are given while playing")
+	}
+	if t.g.Turn() != seat {
+		return nil, errNotYourTur
+	}
+	v := t.g.View(seat)
+	resp := &pb.DdzHintResp{}
+	seen := map[ddz.Cards]bool{}
+	add := func(c ddz.Cards) {
+		if c.IsEmpty() || seen[c] || len(resp.Plays) >= 32 {
+			return
+		}
+		seen[c] = true
+		resp.Plays = append(resp.Plays, &pb.DdzCards{Cards: cardStrings(c), Type: ddz.Classify(c).Type.String()})
+	}
+	add(bot.Hint(&v).Cards)
+	for _, p := range ddz.Moves(v.Hand, v.Current.Label) {
+		add(p.Cards)
+	}
+	return resp, nil
+}
+
+// snapshot is seat's full view of the table (spec §4.2: own hand only).
+func (t *table) snapshot(r *room.Room, seat int) *pb.DdzSnapshot {
+	out := &pb.DdzSnapshot{
+		GameId: t.gid, Mode: t.mode.Name, Seat: uint32(seat), Seq: t.seq,
+		BaseStake: uint32(max(t.mode.Stake, 0)), Phrases: t.svc.cfg.Phrases, Turn: -1, Landlord: -1, CurrentSeat: -1,
+	}
+	if t.g == nil {
+		out.Phase = "starting"
+		return out
+	}
+	v := t.g.View(seat)
+	out.Phase = v.Phase.String()
+	if t.paused {
+		out.Phase = "paused"
+	}
+	out.Deal, out.Turn, out.Leading = uint32(v.Deal), int32(v.Turn), v.Leading
+	out.TimeLeftMs, out.DeadlineMs = t.timeLeft()
+	out.Hand, out.Landlord, out.Bottom = cardStrings(v.Hand), int32(v.Landlord), cardStrings(v.Bottom)
+	out.HighestBid, out.Multiplier = uint32(v.HighestBid), uint32(v.Multiplier)
+	out.CurrentSeat = int32(v.CurrentSeat)
+	if v.Current.Label.Valid() {
+		out.Current = &pb.DdzCards{Cards: cardStrings(v.Current.Cards), Type: v.Current.Label.Type.String()}
+	}
+	seqs := t.seqs[len(t.seqs)-len(v.Log):]
+	for i, e := range v.Log {
+		out.Log = append(out.Log, wireEvent(t.gid, seqs[i], e))
+	}
+	out.Round = out.Log[len(out.Log)-len(v.Round):]
+	for s := range 3 {
+		out.Seats = append(out.Seats, &pb.DdzSeat{
+			Seat: uint32(s), UserId: formatID(max(t.users[s], 0)), Name: t.names[s], Bot: !t.human(s),
+			Cards: uint32(v.HandSizes[s]), Autoplay: t.auto[s], Online: t.online[s] || !t.human(s),
+			Played: cardStrings(v.Played[s]),
+		})
+	}
+	return out
+}
+
+// say handles ddz.chat.
+func (t *table) say(r *room.Room, seat int, m *pb.DdzChatReq) (*pb.DdzChatResp, error) {
+	msg, err := t.svc.chatLine(m)
+	if err != nil {
+		return nil, err
+	}
+	if !t.chat[seat].allow(time.Now(), t.svc.cfg.ChatBurst, t.svc.cfg.ChatWindow) {
+		return nil, status.RuleError(status.RateLimited, "chat_rate_limited", "too many chat messages; wait a moment")
+	}
+	msg.GameId, msg.Seat, msg.UserId, msg.SentAtMs = t.gid, int32(seat), formatID(max(t.users[seat], 0)), time.Now().UnixMilli()
+	r.Broadcast(RouteChat, func(int) proto.Message { return msg })
+	return &pb.DdzChatResp{}, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// storeCtx bounds one store call made from a room goroutine, which has no
+// request context of its own.
+func (s *Service) storeCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 10*time.Second)
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}

@@ -33,7 +33,9 @@ type ddzNode struct {
 
 // lazyPusher lets the service be built, and its routes registered, before
 // the gateway exists; pushes before attach are dropped.
-type lazyPusher struct{ gw atomic.Pointer[gateway.Gateway] }
+type lazyPusher struct {
+	gw atomic.Pointer[gateway.Gateway]
+}
 
 func (p *lazyPusher) PushUser(uid int64, route string, msg proto.Message) error {
 	gw := p.gw.Load()

@@ -33,11 +33,13 @@ type record struct {
 // tableOptions is what a table was created with; replaying needs it.
 type tableOptions struct {
 	Rules ddz.Options `json:"rules"`
-	Mode  string     `json:"mode"`
-	Stake int64      `json:"stake"`
+	Mode  string      `json:"mode"`
+	Stake int64       `json:"stake"`
 }
 
-func engineRecord(e ddz.Event) record { return record{Kind: string(e.Kind), Seat: e.Seat, Value: e.Value, Event: &e} }
+func engineRecord(e ddz.Event) record {
+	return record{Kind: string(e.Kind), Seat: e.Seat, Value: e.Value, Event: &e}
+}
 
 func (rc record) storeEvent(gameID int64, seq uint64) (store.Event, error) {
 	b, err := json.Marshal(rc)

@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -53,6 +54,22 @@ type LimitConfig struct {
 	FreePerIP      int           `yaml:"free_per_ip"`
 	Lockout        time.Duration `yaml:"lockout"`
 	MaxLockout     time.Duration `yaml:"max_lockout"`
+}
+
+// LogValue logs the config with the signing key redacted, so the server
+// can log its effective config.
+func (c Config) LogValue() slog.Value {
+	key := ""
+	if c.SigningKey != "" {
+		key = "(redacted)"
+	}
+	return slog.GroupValue(
+		slog.Duration("access_ttl", c.AccessTTL), slog.Duration("refresh_ttl", c.RefreshTTL),
+		slog.String("issuer", c.Issuer), slog.String("signing_key", key), slog.String("signing_key_id", c.SigningKeyID),
+		slog.Int64("initial_coins", c.InitialCoins), slog.Any("admins", c.Admins), slog.Int("blocked_words", len(c.BlockedWords)),
+		slog.Any("argon2", c.Argon2), slog.Int("max_hashing", c.MaxHashing), slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.Bool("trust_forwarded_for", c.TrustForwardedFor), slog.Any("limits", c.Limits),
+	)
 }
 
 // DefaultConfig returns the defaults documented in docs/api.md.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -94,7 +95,7 @@ func postgresEnv(t testing.TB) env {
 		t.Skip("PostgreSQL conformance run skipped under -short: it needs a running server")
 	}
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, base)
+	admin, err := pgx.Connect(ctx, withoutPoolParams(base))
 	if err != nil {
 		t.Fatalf("connect %s: %v", PostgresEnv, err)
 	}
@@ -124,4 +125,21 @@ func postgresEnv(t testing.TB) env {
 			t.Fatalf("exec %q: %v", s, err)
 		}
 	}}
+}
+
+// withoutPoolParams drops pgxpool's pool_* settings, which a plain
+// connection would send to the server as unknown parameters.
+func withoutPoolParams(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "pool_") {
+			q.Del(k)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
 }

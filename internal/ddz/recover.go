@@ -140,6 +140,7 @@ func (s *Service) GameRecord(ctx context.Context, userID int64, gameID string) (
 	}
 	for i, rc := range log {
 		if rc.Kind == kindOptions {
+			out.OptionsJson = string(mustJSON(rc.Options.Rules))
 			continue
 		}
 		out.Events = append(out.Events, rc.wire(gameID, uint64(i+1)))

@@ -873,9 +873,13 @@ type DdzGameRecord struct {
 	// the seed.
 	Events []*DdzEvent `protobuf:"bytes,6,rep,name=events,proto3" json:"events,omitempty"`
 	// Set when finished.
-	Result        *DdzResult `protobuf:"bytes,7,opt,name=result,proto3" json:"result,omitempty"`
-	CreatedAtMs   int64      `protobuf:"varint,8,opt,name=created_at_ms,json=createdAtMs,proto3" json:"created_at_ms,omitempty"`
-	EndedAtMs     int64      `protobuf:"varint,9,opt,name=ended_at_ms,json=endedAtMs,proto3" json:"ended_at_ms,omitempty"`
+	Result      *DdzResult `protobuf:"bytes,7,opt,name=result,proto3" json:"result,omitempty"`
+	CreatedAtMs int64      `protobuf:"varint,8,opt,name=created_at_ms,json=createdAtMs,proto3" json:"created_at_ms,omitempty"`
+	EndedAtMs   int64      `protobuf:"varint,9,opt,name=ended_at_ms,json=endedAtMs,proto3" json:"ended_at_ms,omitempty"`
+	// The rules options the hand was played with, as the JSON of the
+	// engine's doudizhu.Options, e.g. {"bidding":"score","first_bidder":-1,
+	// "max_redeals":3,"base_stake":1,"max_multiplier":0}.
+	OptionsJson   string `protobuf:"bytes,10,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -971,6 +975,13 @@ func (x *DdzGameRecord) GetEndedAtMs() int64 {
 		return x.EndedAtMs
 	}
 	return 0
+}
+
+func (x *DdzGameRecord) GetOptionsJson() string {
+	if x != nil {
+		return x.OptionsJson
+	}
+	return ""
 }
 
 // ddz.snapshot (350, push; also the answer of ddz.state): one seat's full
@@ -1786,7 +1797,7 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\vDdzChatResp\"%\n" +
 	"\n" +
 	"DdzGameReq\x12\x17\n" +
-	"\agame_id\x18\x01 \x01(\tR\x06gameId\"\xa3\x02\n" +
+	"\agame_id\x18\x01 \x01(\tR\x06gameId\"\xc6\x02\n" +
 	"\rDdzGameRecord\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x12\n" +
 	"\x04mode\x18\x02 \x01(\tR\x04mode\x12\x14\n" +
@@ -1796,7 +1807,9 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\x06events\x18\x06 \x03(\v2\x15.lordgame.v1.DdzEventR\x06events\x12.\n" +
 	"\x06result\x18\a \x01(\v2\x16.lordgame.v1.DdzResultR\x06result\x12\"\n" +
 	"\rcreated_at_ms\x18\b \x01(\x03R\vcreatedAtMs\x12\x1e\n" +
-	"\vended_at_ms\x18\t \x01(\x03R\tendedAtMs\"\x93\x05\n" +
+	"\vended_at_ms\x18\t \x01(\x03R\tendedAtMs\x12!\n" +
+	"\foptions_json\x18\n" +
+	" \x01(\tR\voptionsJson\"\x93\x05\n" +
 	"\vDdzSnapshot\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x12\n" +
 	"\x04mode\x18\x02 \x01(\tR\x04mode\x12\x12\n" +

@@ -1,0 +1,304 @@
+// Package ddzclient plays Dou Dizhu through the real protocol: a Go client
+// connection driven by one of the engine's bots. Tests, the crash-restart
+// test and lordbench use it as a headless player; it checks on the way
+// what a player may see (own hand only, gap-free events, zero-sum
+// results).
+//
+// Concurrency: pushes arrive on the client's reader goroutine and are
+// queued; Play runs the game on the caller's goroutine.
+package ddzclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/lordgame/lordgame/client"
+	"github.com/lordgame/lordgame/internal/ddz"
+	engine "github.com/lordgame/lordgame/internal/games/doudizhu"
+	"github.com/lordgame/lordgame/internal/games/doudizhu/bot"
+	"github.com/lordgame/lordgame/proto/gen/pb"
+)
+
+// Player is one headless player on a connection.
+type Player struct {
+	C *client.Client
+	// Think is how long the player waits before each action.
+	Think time.Duration
+	// Stake is the mode's coins per point, for the stake-rule check.
+	Stake int64
+	// Latency receives the time from sending an action to receiving its
+	// ddz.event push (may be nil).
+	Latency func(time.Duration)
+
+	bot    bot.Player
+	pushes chan push
+
+	mu        sync.Mutex
+	sentAt    time.Time // a pending action, zero when none
+	seat      int32
+	gameID    string
+	violation []string
+	events    int
+}
+
+type push struct {
+	route string
+	snap  *pb.DdzSnapshot
+	ev    *pb.DdzEvent
+	res   *pb.DdzResult
+	st    *pb.MatchStatus
+}
+
+// New attaches a player to a connected client. Call it before joining.
+func New(c *client.Client, think time.Duration) *Player {
+	p := &Player{C: c, Think: think, bot: bot.NewNormal(), pushes: make(chan push, 1024), seat: -1}
+	c.On("ddz.snapshot", func(m client.Push) { p.deliver(m, push{route: m.Route, snap: &pb.DdzSnapshot{}}) })
+	c.On("ddz.event", func(m client.Push) { p.deliver(m, push{route: m.Route, ev: &pb.DdzEvent{}}) })
+	c.On("ddz.result", func(m client.Push) { p.deliver(m, push{route: m.Route, res: &pb.DdzResult{}}) })
+	c.On("match.status", func(m client.Push) { p.deliver(m, push{route: m.Route, st: &pb.MatchStatus{}}) })
+	return p
+}
+
+func (p *Player) deliver(m client.Push, x push) {
+	var err error
+	switch {
+	case x.snap != nil:
+		err = m.Decode(x.snap)
+	case x.ev != nil:
+		err = m.Decode(x.ev)
+		p.observe(x.ev)
+	case x.res != nil:
+		err = m.Decode(x.res)
+	case x.st != nil:
+		err = m.Decode(x.st)
+	}
+	if err != nil {
+		p.violate("undecodable %s push: %v", m.Route, err)
+		return
+	}
+	select {
+	case p.pushes <- x:
+	default:
+		p.violate("push queue overflow")
+	}
+}
+
+// observe runs on the reader goroutine: it times the player's pending
+// action and checks that pushed hands are the player's own.
+func (p *Player) observe(ev *pb.DdzEvent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.events++
+	if !p.sentAt.IsZero() && ev.Seat == p.seat {
+		switch ev.Kind {
+		case "bid", "play", "pass":
+			if p.Latency != nil {
+				p.Latency(time.Since(p.sentAt))
+			}
+			p.sentAt = time.Time{}
+		}
+	}
+	if len(ev.Hand) > 0 && ev.Kind != "deal" && !(ev.Kind == "landlord" && ev.Seat == p.seat) {
+		p.violation = append(p.violation, fmt.Sprintf("event %s of seat %d carried a hand", ev.Kind, ev.Seat))
+	}
+}
+
+func (p *Player) violate(format string, args ...any) {
+	p.mu.Lock()
+	p.violation = append(p.violation, fmt.Sprintf(format, args...))
+	p.mu.Unlock()
+}
+
+// Violations returns and clears the invariant violations seen so far.
+func (p *Player) Violations() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v := p.violation
+	p.violation = nil
+	return v
+}
+
+// Join queues in mode.
+func (p *Player) Join(ctx context.Context, mode string) error {
+	return p.C.Request(ctx, "match.join", &pb.MatchJoinReq{Mode: mode}, &pb.MatchJoinResp{})
+}
+
+// ErrCancelled is returned by Play when the game was cancelled.
+var ErrCancelled = errors.New("ddzclient: game cancelled")
+
+// Play plays until the current (or next) game ends and returns its
+// result, as this player saw it.
+func (p *Player) Play(ctx context.Context) (*pb.DdzResult, error) {
+	var last uint64 // seq of the newest event seen
+	acted := uint64(0)
+	turn := int32(-1)
+	for {
+		var x push
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case x = <-p.pushes:
+		}
+		switch {
+		case x.snap != nil:
+			p.mu.Lock()
+			p.seat, p.gameID = int32(x.snap.Seat), x.snap.GameId
+			p.mu.Unlock()
+			p.checkSnapshot(x.snap)
+			last, turn = x.snap.Seq, x.snap.Turn
+		case x.ev != nil:
+			if x.ev.GameId != p.game() {
+				continue
+			}
+			if x.ev.Kind == "cancel" {
+				return nil, ErrCancelled
+			}
+			if last != 0 && x.ev.Seq != last+1 && x.ev.Seq > last {
+				p.violate("event seq %d after %d", x.ev.Seq, last)
+			}
+			last, turn = max(last, x.ev.Seq), x.ev.Turn
+		case x.res != nil:
+			if x.res.GameId == p.game() {
+				p.checkResult(x.res)
+				return x.res, nil
+			}
+			continue
+		default:
+			continue
+		}
+		if turn == p.mySeat() && last > acted && len(p.pushes) == 0 {
+			seq, err := p.act(ctx)
+			if err != nil {
+				return nil, err
+			}
+			acted = max(seq, last)
+		}
+	}
+}
+
+func (p *Player) game() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.gameID
+}
+
+func (p *Player) mySeat() int32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.seat
+}
+
+// act thinks, fetches the table, and makes the bot's move. It returns the
+// seq the action reached (0 when it was not the player's turn after all).
+func (p *Player) act(ctx context.Context) (uint64, error) {
+	if p.Think > 0 {
+		select {
+		case <-time.After(p.Think):
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	snap := &pb.DdzSnapshot{}
+	if err := p.C.Request(ctx, "ddz.state", &pb.DdzStateReq{}, snap); err != nil {
+		return 0, ignoreRace(err)
+	}
+	p.checkSnapshot(snap)
+	if snap.Turn != int32(snap.Seat) || snap.Phase == "over" || snap.Phase == "paused" {
+		return snap.Seq, nil
+	}
+	v, err := ddz.ViewOf(snap)
+	if err != nil {
+		p.violate("snapshot: %v", err)
+		return snap.Seq, nil
+	}
+	e := p.bot.Act(&v)
+	var req proto.Message = &pb.DdzPassReq{}
+	route := "ddz.pass"
+	switch e.Kind {
+	case engine.KindBid:
+		route, req = "ddz.bid", &pb.DdzBidReq{Value: uint32(e.Value)}
+	case engine.KindPlay:
+		if !e.Cards.IsEmpty() {
+			route, req = "ddz.play", &pb.DdzPlayReq{Cards: e.Cards.Strings()}
+		}
+	}
+	resp := &pb.DdzActionResp{}
+	p.mu.Lock()
+	p.sentAt = time.Now()
+	p.mu.Unlock()
+	err = p.C.Request(ctx, route, req, resp)
+	if err != nil {
+		p.mu.Lock()
+		p.sentAt = time.Time{}
+		p.mu.Unlock()
+		return snap.Seq, ignoreRace(err)
+	}
+	return resp.Seq, nil
+}
+
+// ignoreRace drops the errors a well-behaved player can get when the
+// server acted for it first (auto-play, timeout) or the game just ended.
+func ignoreRace(err error) error {
+	var ce *client.Error
+	if errors.As(err, &ce) {
+		switch ce.Rule {
+		case "not_your_turn", "game_over", "wrong_phase", "not_at_table", "game_paused":
+			return nil
+		}
+	}
+	return err
+}
+
+// checkSnapshot checks that a snapshot shows this seat's hand and nobody
+// else's cards.
+func (p *Player) checkSnapshot(s *pb.DdzSnapshot) {
+	if s.Phase == "starting" {
+		return
+	}
+	for _, st := range s.Seats {
+		if st.Seat == s.Seat && int(st.Cards) != len(s.Hand) {
+			p.violate("snapshot hand has %d cards, seat shows %d", len(s.Hand), st.Cards)
+		}
+	}
+}
+
+// checkResult checks a result: points and coins sum to zero, no seat
+// moves more coins than its points times the stake, and winners never
+// lose coins.
+func (p *Player) checkResult(r *pb.DdzResult) {
+	if r.Cancelled {
+		return
+	}
+	var points, coins int64
+	for s := range r.Scores {
+		points += r.Scores[s]
+		if s < len(r.Coins) {
+			c := r.Coins[s]
+			coins += c
+			if abs(c) > abs(r.Scores[s])*p.Stake || c*r.Scores[s] < 0 {
+				p.violate("seat %d: %d coins for %d points at stake %d", s, c, r.Scores[s], p.Stake)
+			}
+		}
+	}
+	if points != 0 {
+		p.violate("game %s: points sum to %d", r.GameId, points)
+	}
+	if coins != 0 {
+		p.violate("game %s: coins sum to %d", r.GameId, coins)
+	}
+	if r.BalanceAfter < 0 {
+		p.violate("game %s: balance %d after settlement", r.GameId, r.BalanceAfter)
+	}
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}

@@ -1,0 +1,57 @@
+package ddz
+
+import (
+	"fmt"
+
+	ddz "github.com/lordgame/lordgame/internal/games/doudizhu"
+	"github.com/lordgame/lordgame/proto/gen/pb"
+)
+
+// ViewOf rebuilds the engine's view of one seat from a snapshot, so a
+// client can hand it to an engine bot (games/doudizhu/bot) or to the move
+// generator. Only what a snapshot carries is filled in.
+func ViewOf(s *pb.DdzSnapshot) (ddz.View, error) {
+	v := ddz.View{
+		Seat: int(s.Seat), Deal: int(s.Deal), Turn: int(s.Turn), Leading: s.Leading,
+		Landlord: int(s.Landlord), HighestBid: int(s.HighestBid), Multiplier: int(s.Multiplier),
+		CurrentSeat: int(s.CurrentSeat),
+	}
+	switch s.Phase {
+	case "bidding":
+		v.Phase = ddz.PhaseBidding
+	case "playing":
+		v.Phase = ddz.PhasePlaying
+	default:
+		v.Phase = ddz.PhaseOver
+	}
+	var err error
+	if v.Hand, err = parseCards(s.Hand); err != nil {
+		return v, fmt.Errorf("hand: %w", err)
+	}
+	if v.Bottom, err = parseCards(s.Bottom); err != nil {
+		return v, fmt.Errorf("bottom: %w", err)
+	}
+	if s.Current != nil {
+		c, err := parseCards(s.Current.Cards)
+		if err != nil {
+			return v, fmt.Errorf("current: %w", err)
+		}
+		v.Current = ddz.NewPlay(c)
+	}
+	for _, st := range s.Seats {
+		if st.Seat < 3 {
+			v.HandSizes[st.Seat] = int(st.Cards)
+			if v.Played[st.Seat], err = parseCards(st.Played); err != nil {
+				return v, fmt.Errorf("played: %w", err)
+			}
+		}
+	}
+	for _, e := range s.Log {
+		c, err := parseCards(e.Cards)
+		if err != nil {
+			return v, fmt.Errorf("log: %w", err)
+		}
+		v.Log = append(v.Log, ddz.Event{Kind: ddz.Kind(e.Kind), Seat: int(e.Seat), Value: int(e.Value), Cards: c, Multiplier: int(e.Multiplier)})
+	}
+	return v, nil
+}

@@ -21,7 +21,7 @@ func BenchmarkHashPassword(b *testing.B) {
 // Run with -cpu 1 for logins/s per core.
 func BenchmarkLogin(b *testing.B) {
 	f := newBenchFixture(b, DefaultArgon2)
-	if _, err := f.svc.Register(b.Context(), "bench", "correct horse battery"); err != nil {
+	if _, err := f.svc.Register(b.Context(), "bench", "correct horse battery", ""); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
@@ -40,7 +40,7 @@ func BenchmarkLogin(b *testing.B) {
 // BenchmarkVerifyAccessToken is the signature and claims check alone.
 func BenchmarkVerifyAccessToken(b *testing.B) {
 	f := newBenchFixture(b, cheapArgon2)
-	tk, err := f.svc.Register(b.Context(), "bench", "correct horse battery")
+	tk, err := f.svc.Register(b.Context(), "bench", "correct horse battery", "")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 // session and ban lookups on SQLite.
 func BenchmarkAuthenticate(b *testing.B) {
 	f := newBenchFixture(b, cheapArgon2)
-	tk, err := f.svc.Register(b.Context(), "bench", "correct horse battery")
+	tk, err := f.svc.Register(b.Context(), "bench", "correct horse battery", "")
 	if err != nil {
 		b.Fatal(err)
 	}

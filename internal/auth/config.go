@@ -45,15 +45,21 @@ type Config struct {
 	Limits LimitConfig `yaml:"limits"`
 }
 
-// LimitConfig throttles failed logins per client address and per account.
-// After Free failures inside Window a key is locked out for Lockout,
-// doubling with every further failure up to MaxLockout.
+// LimitConfig throttles failed logins per client address and per account,
+// and account creation per client address.
 type LimitConfig struct {
-	Window         time.Duration `yaml:"window"`
+	// Window is how long failures (and new accounts) are remembered.
+	Window time.Duration `yaml:"window"`
+	// FreePerAccount and FreePerIP are the failed logins allowed per
+	// Window before the username or address is locked out for Lockout,
+	// doubling with every further failure up to MaxLockout.
 	FreePerAccount int           `yaml:"free_per_account"`
 	FreePerIP      int           `yaml:"free_per_ip"`
 	Lockout        time.Duration `yaml:"lockout"`
 	MaxLockout     time.Duration `yaml:"max_lockout"`
+	// SignupsPerIP is how many accounts (registered or guest) one address
+	// may create per Window.
+	SignupsPerIP int `yaml:"signups_per_ip"`
 }
 
 // LogValue logs the config with the signing key redacted, so the server
@@ -89,6 +95,7 @@ func DefaultConfig() Config {
 			FreePerIP:      20,
 			Lockout:        time.Second,
 			MaxLockout:     15 * time.Minute,
+			SignupsPerIP:   30,
 		},
 	}
 }
@@ -108,8 +115,8 @@ func (c Config) Validate() error {
 		return errors.New("auth: max_hashing must be at least 1")
 	case c.MaxBodyBytes < 256:
 		return errors.New("auth: max_body_bytes must be at least 256")
-	case c.Limits.Window <= 0 || c.Limits.FreePerAccount < 1 || c.Limits.FreePerIP < 1 || c.Limits.Lockout <= 0 || c.Limits.MaxLockout < c.Limits.Lockout:
-		return errors.New("auth: limits need a positive window and lockout, free attempts of at least 1, and max_lockout >= lockout")
+	case c.Limits.Window <= 0 || c.Limits.FreePerAccount < 1 || c.Limits.FreePerIP < 1 || c.Limits.Lockout <= 0 || c.Limits.MaxLockout < c.Limits.Lockout || c.Limits.SignupsPerIP < 1:
+		return errors.New("auth: limits need a positive window and lockout, free attempts and signups_per_ip of at least 1, and max_lockout >= lockout")
 	}
 	if err := c.Argon2.validate(); err != nil {
 		return err

@@ -53,7 +53,7 @@ func Example() {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", svc.Handler())
 
-	tokens, err := svc.Register(ctx, "alice", "correct horse")
+	tokens, err := svc.Register(ctx, "alice", "correct horse", "")
 	if err != nil {
 		fmt.Println(err)
 		return

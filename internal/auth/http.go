@@ -233,7 +233,7 @@ func (s *Service) handleRegister(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	t, err := s.Register(r.Context(), req.Username, req.Password)
+	t, err := s.Register(r.Context(), req.Username, req.Password, s.clientIP(r))
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -263,7 +263,7 @@ func (s *Service) handleGuest(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	t, err := s.Guest(r.Context(), req.DeviceID)
+	t, err := s.Guest(r.Context(), req.DeviceID, s.clientIP(r))
 	if err != nil {
 		s.writeErr(w, r, err)
 		return

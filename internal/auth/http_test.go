@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -326,5 +327,31 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 	if !registered(t, f.reg, "lordgame_auth_logins_total") {
 		t.Error("metrics not on the given registry")
+	}
+}
+
+func TestSignupLimit(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.Limits.SignupsPerIP = 2 })
+	f.register(t, "one", "password1")
+	if r := f.call(t, "POST", "/v1/auth/guest", "", `{"device_id":"device-0003"}`); r.code != 200 {
+		t.Fatalf("guest = %d %s", r.code, r.raw)
+	}
+	wantErr(t, f.call(t, "POST", "/v1/auth/register", "", `{"username":"three","password":"password1"}`), 429, "rate_limited", "too many new accounts")
+	wantErr(t, f.call(t, "POST", "/v1/auth/guest", "", `{"device_id":"device-0004"}`), 429, "rate_limited", "too many new accounts")
+	// An existing guest still logs in.
+	if r := f.call(t, "POST", "/v1/auth/guest", "", `{"device_id":"device-0003"}`); r.code != 200 {
+		t.Errorf("existing guest = %d %s", r.code, r.raw)
+	}
+	f.clock.advance(16 * time.Minute)
+	f.register(t, "three", "password1")
+}
+
+func TestConfigLogRedactsKey(t *testing.T) {
+	var buf strings.Builder
+	c := DefaultConfig()
+	c.SigningKey = strings.Repeat("s3cr3t", 6)
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("config", "auth", c)
+	if strings.Contains(buf.String(), "s3cr3t") || !strings.Contains(buf.String(), "(redacted)") {
+		t.Errorf("config log: %s", buf.String())
 	}
 }

@@ -18,11 +18,16 @@ import (
 var errBadCredentials = status.New(status.Unauthenticated, "invalid username or password")
 
 // Register creates an account with a username and password and logs it in.
-func (s *Service) Register(ctx context.Context, username, password string) (Tokens, error) {
+// clientIP counts against Limits.SignupsPerIP (empty: not limited, for
+// trusted callers).
+func (s *Service) Register(ctx context.Context, username, password, clientIP string) (Tokens, error) {
 	if err := checkUsername(username); err != nil {
 		return Tokens{}, err
 	}
 	if err := checkPasswordField("password", password); err != nil {
+		return Tokens{}, err
+	}
+	if err := s.allowSignup(clientIP); err != nil {
 		return Tokens{}, err
 	}
 	hash, err := s.hash.hash(ctx, password)
@@ -46,7 +51,26 @@ func (s *Service) Register(ctx context.Context, username, password string) (Toke
 		return Tokens{}, s.storeErr(err, nil)
 	}
 	s.m.registrations.WithLabelValues("user").Inc()
+	s.countSignup(clientIP)
 	return s.issue(ctx, a)
+}
+
+// allowSignup refuses a new account from an address that made
+// Limits.SignupsPerIP of them within Limits.Window.
+func (s *Service) allowSignup(clientIP string) error {
+	if clientIP == "" {
+		return nil
+	}
+	if d := s.signups.wait("ip:" + clientIP); d > 0 {
+		return status.Errorf(status.RateLimited, "too many new accounts from this address: try again in %ds", int(math.Ceil(d.Seconds())))
+	}
+	return nil
+}
+
+func (s *Service) countSignup(clientIP string) {
+	if clientIP != "" {
+		s.signups.fail("ip:"+clientIP, s.cfg.Limits.SignupsPerIP-1)
+	}
 }
 
 // Login checks a username and password. Failures are counted per client
@@ -104,14 +128,21 @@ func (s *Service) checkBan(a store.Account) error {
 	return status.Errorf(status.Forbidden, "account banned until %s: %s", a.BannedUntil.UTC().Format(time.RFC3339), a.BanReason)
 }
 
-// Guest logs in the guest account of a device, creating it on first use.
-func (s *Service) Guest(ctx context.Context, deviceID string) (Tokens, error) {
+// Guest logs in the guest account of a device, creating it on first use
+// (which counts against Limits.SignupsPerIP like Register).
+func (s *Service) Guest(ctx context.Context, deviceID, clientIP string) (Tokens, error) {
 	if err := checkDeviceID(deviceID); err != nil {
 		return Tokens{}, err
 	}
 	a, err := s.st.AccountByDevice(ctx, deviceID)
 	if errors.Is(err, store.ErrNotFound) {
+		if err := s.allowSignup(clientIP); err != nil {
+			return Tokens{}, err
+		}
 		a, err = s.createGuest(ctx, deviceID)
+		if err == nil {
+			s.countSignup(clientIP)
+		}
 	}
 	if err != nil {
 		return Tokens{}, s.storeErr(err, nil)

@@ -75,7 +75,9 @@ type Service struct {
 	m     *metrics
 	hash  *hasher
 	limit *limiter
-	keys  keyRing
+	// signups counts new accounts per client address.
+	signups *limiter
+	keys    keyRing
 	// now is the clock; tests replace it before use.
 	now func() time.Time
 
@@ -96,6 +98,8 @@ func New(ctx context.Context, cfg Config, st Store, ids IDs, log *slog.Logger, r
 	}
 	s := &Service{cfg: cfg, st: st, ids: ids, log: log, m: newMetrics(reg), hash: h, now: time.Now}
 	s.limit = newLimiter(cfg.Limits, func() time.Time { return s.now() })
+	w := cfg.Limits.Window
+	s.signups = newLimiter(LimitConfig{Window: w, Lockout: w, MaxLockout: w}, func() time.Time { return s.now() })
 	if err := s.loadKeys(ctx); err != nil {
 		return nil, fmt.Errorf("auth: load signing keys: %w", err)
 	}

@@ -22,7 +22,7 @@ func wantUnauthenticated(t *testing.T, f *fixture, token, why string) {
 
 func TestAuthenticate(t *testing.T) {
 	f := newFixture(t, nil)
-	tk, err := f.svc.Register(t.Context(), "root", "password1") // configured admin
+	tk, err := f.svc.Register(t.Context(), "root", "password1", "") // configured admin
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestAuthenticate(t *testing.T) {
 
 func TestKeyRotation(t *testing.T) {
 	f := newFixture(t, nil)
-	tk, err := f.svc.Register(t.Context(), "ivan", "password1")
+	tk, err := f.svc.Register(t.Context(), "ivan", "password1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestKeysAndTokensSurviveRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFixtureOn(t, db, nil)
-	tk, err := f.svc.Register(t.Context(), "jack", "password1")
+	tk, err := f.svc.Register(t.Context(), "jack", "password1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func TestKeysAndTokensSurviveRestart(t *testing.T) {
 func TestConfigKey(t *testing.T) {
 	key := strings.Repeat("k", 32)
 	f := newFixture(t, func(c *Config) { c.SigningKey, c.SigningKeyID = key, "cfg1" })
-	tk, err := f.svc.Register(t.Context(), "kate", "password1")
+	tk, err := f.svc.Register(t.Context(), "kate", "password1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestConfigValidate(t *testing.T) {
 
 func TestGrantAdmin(t *testing.T) {
 	f := newFixture(t, nil)
-	tk, err := f.svc.Register(t.Context(), "lena", "password1")
+	tk, err := f.svc.Register(t.Context(), "lena", "password1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestGrantAdmin(t *testing.T) {
 	// A configured admin who registers later is an admin from the start;
 	// one who already exists is granted when the service starts.
 	g := newFixtureOn(t, f.db, func(c *Config) { c.Admins = []string{"lena", "mike"} })
-	mk, err := g.svc.Register(t.Context(), "Mike", "password1")
+	mk, err := g.svc.Register(t.Context(), "Mike", "password1", "")
 	if err != nil {
 		t.Fatal(err)
 	}

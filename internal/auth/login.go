@@ -205,7 +205,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (Tokens, err
 	if err := s.checkBan(a); err != nil {
 		return Tokens{}, err
 	}
-	access, err := s.signAccess(a.ID, old.SessionID, a.Roles)
+	access, err := s.signAccess(ctx, a.ID, old.SessionID, a.Roles)
 	if err != nil {
 		return Tokens{}, fmt.Errorf("auth: sign access token: %w", err)
 	}

@@ -179,7 +179,7 @@ func (s *Service) issue(ctx context.Context, a store.Account) (Tokens, error) {
 	if err != nil {
 		return Tokens{}, s.storeErr(err, nil)
 	}
-	access, err := s.signAccess(a.ID, sid, a.Roles)
+	access, err := s.signAccess(ctx, a.ID, sid, a.Roles)
 	if err != nil {
 		return Tokens{}, fmt.Errorf("auth: sign access token: %w", err)
 	}

@@ -118,8 +118,24 @@ func (s *Service) RotateKey(ctx context.Context) (string, error) {
 	return k.ID, nil
 }
 
+// keyReload is how often a signing node rereads the stored keys, so that
+// a key another node added (a rotation, or two nodes racing on first start)
+// becomes the one this node signs with well before the keys it retired
+// stop verifying (AccessTTL after retirement).
+const keyReload = time.Minute
+
 // signAccess issues an access token for a session.
-func (s *Service) signAccess(uid int64, sid string, roles []string) (string, error) {
+func (s *Service) signAccess(ctx context.Context, uid int64, sid string, roles []string) (string, error) {
+	s.keys.mu.RLock()
+	stale := s.now().Sub(s.keys.loadedAt) > keyReload
+	s.keys.mu.RUnlock()
+	if stale {
+		if err := s.loadKeys(ctx); err != nil {
+			// Keep signing with the keys we have; verification elsewhere
+			// tolerates a key for AccessTTL after it is retired.
+			s.log.Warn("reload signing keys", "err", err)
+		}
+	}
 	now := s.now()
 	c := claims{
 		RegisteredClaims: jwt.RegisteredClaims{

@@ -310,3 +310,27 @@ func TestLimiterForgets(t *testing.T) {
 		t.Errorf("sweep kept %d keys", len(l.keys))
 	}
 }
+
+func TestRotationSeenByOtherNode(t *testing.T) {
+	a := newFixture(t, nil)
+	b := newFixtureOn(t, a.db, nil)
+	tk, err := a.svc.Register(t.Context(), "nora", "password1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid, err := b.svc.RotateKey(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.Authenticate(t.Context(), tk.AccessToken); err != nil {
+		t.Errorf("node b refuses node a's token of the retired key: %v", err)
+	}
+	a.clock.advance(2 * time.Minute)
+	next, err := a.svc.Refresh(t.Context(), tk.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kidOf(t, next.AccessToken); got != kid {
+		t.Errorf("node a signs with %q two minutes after b rotated, want %q", got, kid)
+	}
+}

@@ -302,3 +302,19 @@ func abs(v int64) int64 {
 	}
 	return v
 }
+
+// Sync fetches the table with ddz.state and queues it as if it had been
+// pushed, so Play can pick up a game after a reconnect whatever pushes
+// arrived before the handlers saw them.
+func (p *Player) Sync(ctx context.Context) error {
+	s := &pb.DdzSnapshot{}
+	if err := p.C.Request(ctx, "ddz.state", &pb.DdzStateReq{}, s); err != nil {
+		return err
+	}
+	select {
+	case p.pushes <- push{route: "ddz.snapshot", snap: s}:
+	default:
+		p.violate("push queue overflow")
+	}
+	return nil
+}

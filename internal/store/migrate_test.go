@@ -3,6 +3,8 @@ package store_test
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -89,6 +91,10 @@ func TestOpenDefaultCreatesDataDir(t *testing.T) {
 	defer db.Close()
 	if db.Dialect() != "sqlite" {
 		t.Errorf("Dialect() = %q", db.Dialect())
+	}
+	mustAccount(t, db, "walter", 1)
+	if _, err := os.Stat(filepath.Join(dir, store.DefaultFile+"-wal")); err != nil {
+		t.Errorf("no write-ahead log beside the database: %v", err)
 	}
 	if _, err := store.Open(t.Context(), "mysql://x", dir); err == nil {
 		t.Error("mysql DSN: want an error")

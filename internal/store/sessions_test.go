@@ -3,6 +3,8 @@ package store_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,6 +102,44 @@ func TestSigningKeys(t *testing.T) {
 		}
 		if ks[0].ID != "k2" || !ks[0].RetiredAt.IsZero() || ks[1].ID != "k1" || ks[1].RetiredAt.IsZero() || !bytes.Equal(ks[1].Secret, secret) {
 			t.Errorf("keys = %+v; want k2 active, k1 retired with its secret intact", ks)
+		}
+	})
+}
+
+// Two racing uses of one refresh token: one wins, the other is a reuse
+// and revokes the session (the winner's new token dies with it).
+func TestConcurrentRotation(t *testing.T) {
+	withStore(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		a := mustAccount(t, db, "race", 0)
+		exp := time.Now().Add(time.Hour)
+		if err := db.CreateSession(ctx, store.Session{ID: "rs", UserID: a.ID}, store.RefreshToken{Hash: "r0", ExpiresAt: exp}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Go(func() {
+				_, errs[i] = db.RotateRefreshToken(ctx, "r0", store.RefreshToken{Hash: fmt.Sprintf("r1-%d", i), ExpiresAt: exp}, time.Now())
+			})
+		}
+		wg.Wait()
+		ok, reused := 0, 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, store.ErrTokenReused), errors.Is(err, store.ErrTokenInvalid):
+				reused++
+			default:
+				t.Errorf("rotation: %v", err)
+			}
+		}
+		if ok != 1 || reused != 3 {
+			t.Errorf("%d rotations won and %d were refused, want 1 and 3", ok, reused)
+		}
+		if s, _ := db.Session(ctx, "rs"); s.RevokedAt.IsZero() {
+			t.Error("session survived a racing reuse")
 		}
 	})
 }

@@ -144,3 +144,21 @@ export async function shotBoth(page, name) {
   await page.setViewportSize(before);
   await page.waitForTimeout(100);
 }
+
+// withPage runs fn with a fresh page; on failure it saves a screenshot as
+// artifacts/failure-<name>.png before passing the error on.
+export async function withPage(browser, name, fn, viewport = DESKTOP) {
+  const p = await openPage(browser, viewport);
+  try {
+    await fn(p);
+  } catch (err) {
+    try {
+      await shot(p.page, `failure-${name}`);
+    } catch {
+      // the page may be gone
+    }
+    throw err;
+  } finally {
+    await p.context.close();
+  }
+}

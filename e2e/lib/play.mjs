@@ -99,6 +99,11 @@ export async function playWithHint(page) {
 
 // takeTurn makes one move for the player: a bid or a play.
 export async function takeTurn(page) {
+  const takeOver = page.getByTestId('btn-auto-off');
+  if (await takeOver.isVisible()) {
+    await takeOver.click();
+    await page.locator('#actions [data-testid=btn-hint], #actions [data-testid=btn-bid-0]').first().waitFor({ timeout: 10_000 });
+  }
   const seq = await attr(page, 'seq');
   const phase = await attr(page, 'phase');
   let what;

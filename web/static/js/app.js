@@ -40,6 +40,8 @@ export function reasonText(err) {
   return msg || RULE_TEXT[err.rule] || errorText(err);
 }
 
+const AUTO_KEY = 'lordgame.autoplay_game'; // the game where the player chose auto-play
+
 const DEFAULT_PHRASES = ['Hello!', 'Nice play!', 'Hurry up, please.', 'Well played, partner!', 'Oops.', 'Good game!'];
 
 class App {
@@ -87,17 +89,29 @@ class App {
       this.show('auth');
       return;
     }
-    this.show('lobby');
+    // Stay on the loading screen until the server says whether the player
+    // is at a table, so a reload mid-hand goes straight back to it.
+    this.booting = true;
+    this.bootTimer = setTimeout(() => this.bootDone('lobby'), 4000);
     this.loadAccount();
     this.conn.start();
   }
 
+  bootDone(screen) {
+    if (!this.booting) return;
+    this.booting = false;
+    clearTimeout(this.bootTimer);
+    if (screen === 'lobby' && this.screen !== 'table') this.show('lobby');
+  }
+
   sessionLost(err) {
+    this.booting = false;
     this.conn.stop();
     this.api.clear();
     this.table = null;
     this.queue = null;
     this.renderQueue();
+    this.setAuthTab(false);
     this.show('auth');
     this.authError(err ? errorText(err) : 'Please log in again.');
   }
@@ -117,6 +131,7 @@ class App {
       $('auth-password').autocomplete = reg ? 'new-password' : 'current-password';
       this.authError('');
     };
+    this.setAuthTab = setTab;
     $('tab-login').onclick = () => setTab(false);
     $('tab-register').onclick = () => setTab(true);
     $('guest-btn').onclick = () => this.doAuth(() => this.api.guest());
@@ -184,6 +199,7 @@ class App {
       this.renderQueue();
       await this.api.logout();
       this.account = null;
+      this.setAuthTab(false);
       this.show('auth');
     };
     for (const b of document.querySelectorAll('.mode')) b.onclick = () => this.join(b.dataset.mode);
@@ -195,6 +211,11 @@ class App {
     try {
       this.account = await this.api.account();
       this.renderAccount();
+      const t = this.table;
+      if (t && t.players[t.seat] && (!t.players[t.seat].name || t.players[t.seat].name === 'You')) {
+        t.players[t.seat].name = normAccount(this.account).name;
+        this.renderTable();
+      }
     } catch (err) {
       if (err.code !== 'unauthenticated') this.lobbyError(`Could not load your profile: ${errorText(err)}`);
     }
@@ -344,7 +365,9 @@ class App {
     try {
       const s = await this.conn.request('ddz.state', {});
       this.onSnapshot(s);
+      this.bootDone('table');
     } catch (err) {
+      this.bootDone('lobby');
       if (err.rule === 'not_at_table' || err.code === 'not_found' || err.code === 'conflict') {
         if (this.table && this.table.phase !== 'over' && !this.table.resultShown) {
           // The table went away while we were gone (finished or cancelled).
@@ -376,7 +399,14 @@ class App {
 
   // ---------------------------------------------------------------- table
   bindTable() {
-    $('btn-auto').onclick = () => this.act('ddz.autoplay', { on: !(this.table && this.table.auto[this.table.seat]) });
+    $('btn-auto').onclick = () => {
+      const t = this.table;
+      if (!t) return;
+      const on = !t.auto[t.seat];
+      if (on) sessionStorage.setItem(AUTO_KEY, t.gameId);
+      else sessionStorage.removeItem(AUTO_KEY);
+      this.act('ddz.autoplay', { on });
+    };
     $('btn-chat').onclick = (ev) => {
       ev.stopPropagation();
       this.toggleChat();
@@ -442,7 +472,18 @@ class App {
     const t = this.table && this.table.gameId === s.game_id ? this.table : emptyTable();
     const fresh = t !== this.table;
     applySnapshot(t, s);
+    // The server may leave a human's name empty: use the account's for
+    // this player and a neutral one for the others.
+    const me = normAccount(this.account || {});
+    t.players.forEach((p, i) => {
+      if (!p.name) p.name = i === t.seat ? (this.account ? me.name : 'You') : p.bot ? `Bot ${i + 1}` : `Player ${i + 1}`;
+    });
     this.table = t;
+    // A seat goes to auto-play when its player drops (a reload, a lost
+    // connection). Take it back unless the player switched it on.
+    if (t.auto[t.seat] && t.phase !== 'over' && sessionStorage.getItem(AUTO_KEY) !== t.gameId) {
+      this.act('ddz.autoplay', { on: false });
+    }
     if (fresh) {
       this.view.reset();
       $('result').hidden = true;
@@ -544,7 +585,12 @@ class App {
       if ($('btn-pass')) $('btn-pass').onclick = () => this.act('ddz.pass', {});
       if ($('btn-hint')) $('btn-hint').onclick = () => this.hint();
       if ($('btn-play')) $('btn-play').onclick = () => this.play();
-      if ($('btn-auto-off')) $('btn-auto-off').onclick = () => this.act('ddz.autoplay', { on: false });
+      if ($('btn-auto-off')) {
+        $('btn-auto-off').onclick = () => {
+          sessionStorage.removeItem(AUTO_KEY);
+          this.act('ddz.autoplay', { on: false });
+        };
+      }
     }
     this.onSelectionChange();
     this.view.tick();

@@ -53,7 +53,9 @@ type seqIDs struct{ n atomic.Int64 }
 
 func (s *seqIDs) Next() (int64, error) { return s.n.Add(1), nil }
 
-type lazy struct{ gw atomic.Pointer[gateway.Gateway] }
+type lazy struct {
+	gw atomic.Pointer[gateway.Gateway]
+}
 
 func (l *lazy) PushUser(uid int64, route string, msg proto.Message) error {
 	return l.gw.Load().PushUser(uid, route, msg)

@@ -20,12 +20,21 @@ import (
 // engine bots through the protocol; it returns each seat's result.
 func playTable(t *testing.T, n *node, uids []int64) []*pb.DdzResult {
 	t.Helper()
+	return playTableObs(t, n, uids, nil)
+}
+
+func playTableObs(t *testing.T, n *node, uids []int64, obs func(*client.Client)) []*pb.DdzResult {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	out := make([]*pb.DdzResult, len(uids))
 	players := make([]*ddzclient.Player, len(uids))
 	for i, uid := range uids {
-		players[i] = ddzclient.New(n.dial(t, uid), 0)
+		c := n.dial(t, uid)
+		if obs != nil && i == 0 {
+			obs(c)
+		}
+		players[i] = ddzclient.New(c, 0)
 		players[i].Stake = 1
 		if err := players[i].Join(ctx, "classic"); err != nil {
 			t.Fatalf("join %d: %v", uid, err)

@@ -176,7 +176,7 @@ func (p *Player) Play(ctx context.Context) (*pb.DdzResult, error) {
 			if err != nil {
 				return nil, err
 			}
-			acted = max(seq, last)
+			acted = max(seq, acted)
 		}
 	}
 }
@@ -194,7 +194,8 @@ func (p *Player) mySeat() int32 {
 }
 
 // act thinks, fetches the table, and makes the bot's move. It returns the
-// seq the action reached (0 when it was not the player's turn after all).
+// seq of the state it acted on: later events that give the turn back (the
+// landlord leading right after winning the bid) make it act again.
 func (p *Player) act(ctx context.Context) (uint64, error) {
 	if p.Think > 0 {
 		select {
@@ -206,6 +207,9 @@ func (p *Player) act(ctx context.Context) (uint64, error) {
 	snap := &pb.DdzSnapshot{}
 	if err := p.C.Request(ctx, "ddz.state", &pb.DdzStateReq{}, snap); err != nil {
 		return 0, ignoreRace(err)
+	}
+	if snap.GameId != p.game() {
+		return 0, nil
 	}
 	p.checkSnapshot(snap)
 	if snap.Turn != int32(snap.Seat) || snap.Phase == "over" || snap.Phase == "paused" {
@@ -238,7 +242,7 @@ func (p *Player) act(ctx context.Context) (uint64, error) {
 		p.mu.Unlock()
 		return snap.Seq, ignoreRace(err)
 	}
-	return resp.Seq, nil
+	return snap.Seq, nil
 }
 
 // ignoreRace drops the errors a well-behaved player can get when the

@@ -72,7 +72,7 @@ func newBenchFixture(b *testing.B, p Argon2Params) *fixture {
 	return newFixtureOn(b, db, func(c *Config) { c.Argon2 = p })
 }
 
-func newFixture(t *testing.T, edit func(*Config)) *fixture {
+func newFixture(t testing.TB, edit func(*Config)) *fixture {
 	t.Helper()
 	db, err := store.Open(t.Context(), "", t.TempDir())
 	if err != nil {

@@ -110,12 +110,27 @@ func (s *Service) Login(ctx context.Context, username, password, clientIP string
 		return Tokens{}, errBadCredentials
 	}
 	s.limit.reset(accountKey)
+	if needsRehash(a.PasswordHash, s.cfg.Argon2) {
+		s.rehash(ctx, a.ID, password)
+	}
 	if err := s.checkBan(a); err != nil {
 		s.m.logins.WithLabelValues("banned").Inc()
 		return Tokens{}, err
 	}
 	s.m.logins.WithLabelValues("ok").Inc()
 	return s.issue(ctx, a)
+}
+
+// rehash stores the password under the current Argon2 parameters. A
+// failure only delays the upgrade to the next login.
+func (s *Service) rehash(ctx context.Context, uid int64, password string) {
+	hash, err := s.hash.hash(ctx, password)
+	if err == nil {
+		err = s.st.SetPasswordHash(ctx, uid, hash)
+	}
+	if err != nil {
+		s.log.Warn("upgrade password hash", "player_id", uid, "err", err)
+	}
 }
 
 func (s *Service) checkBan(a store.Account) error {

@@ -131,3 +131,10 @@ func (h *hasher) check(ctx context.Context, password, hash string) (bool, error)
 	}
 	return checkPassword(password, hash)
 }
+
+// needsRehash reports whether hash was made with other parameters than p,
+// so that a login can upgrade it while the password is at hand.
+func needsRehash(hash string, p Argon2Params) bool {
+	parts := strings.Split(hash, "$")
+	return len(parts) != 6 || parts[3] != fmt.Sprintf("m=%d,t=%d,p=%d", p.MemoryKiB, p.Time, p.Threads)
+}

@@ -334,3 +334,23 @@ func TestRotationSeenByOtherNode(t *testing.T) {
 		t.Errorf("node a signs with %q two minutes after b rotated, want %q", got, kid)
 	}
 }
+
+func TestLoginUpgradesHash(t *testing.T) {
+	f := newFixture(t, nil)
+	tk, err := f.svc.Register(t.Context(), "olga", "password1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stronger := Argon2Params{Time: 2, MemoryKiB: 128, Threads: 1}
+	g := newFixtureOn(t, f.db, func(c *Config) { c.Argon2 = stronger })
+	if _, err := g.svc.Login(t.Context(), "olga", "password1", "192.0.2.9"); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := f.db.Account(t.Context(), tk.UserID)
+	if needsRehash(a.PasswordHash, stronger) {
+		t.Errorf("hash after login = %q, want the new parameters", a.PasswordHash)
+	}
+	if _, err := g.svc.Login(t.Context(), "olga", "password1", "192.0.2.9"); err != nil {
+		t.Errorf("login with the upgraded hash: %v", err)
+	}
+}

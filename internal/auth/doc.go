@@ -21,7 +21,7 @@
 //
 // The package imports store and status and nothing above them; the server
 // wires it into the gateway (Authenticate, OnKick) and the HTTP mux
-// (Handler). Service is safe for concurrent use: the key ring and the
-// login limiter each have one mutex, never held together, and the kick
-// hooks a read-write mutex held only while calling them.
+// (Handler). Service is safe for concurrent use and owns no goroutines:
+// the key ring, each limiter and the kick hook list have a mutex of their
+// own, never held together nor while calling out.
 package auth

@@ -112,17 +112,22 @@ func New(ctx context.Context, cfg Config, st Store, ids IDs, log *slog.Logger, r
 	return s, nil
 }
 
-// OnKick registers fn to be called when a user's sessions must close.
+// OnKick registers fn to be called when a user's sessions must close. fn
+// runs on the goroutine of the request that caused the kick (ban, password
+// change, logout, refresh token reuse), so it must not block for long.
 func (s *Service) OnKick(fn KickFunc) {
 	s.kickMu.Lock()
 	defer s.kickMu.Unlock()
 	s.kicks = append(s.kicks, fn)
 }
 
+// kick calls the hooks without holding kickMu, so a hook may register
+// another.
 func (s *Service) kick(uid int64, sid, reason string) {
 	s.kickMu.RLock()
-	defer s.kickMu.RUnlock()
-	for _, fn := range s.kicks {
+	hooks := s.kicks
+	s.kickMu.RUnlock()
+	for _, fn := range hooks {
 		fn(uid, sid, reason)
 	}
 }

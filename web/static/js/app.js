@@ -37,7 +37,8 @@ const RULE_TEXT = {
 export function reasonText(err) {
   if (!err) return '';
   const msg = err.message && err.message !== 'Unexpected error.' ? err.message : '';
-  return msg || RULE_TEXT[err.rule] || errorText(err);
+  const text = msg || RULE_TEXT[err.rule] || errorText(err);
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 const AUTO_KEY = 'lordgame.autoplay_game'; // the game where the player chose auto-play
@@ -325,6 +326,7 @@ class App {
   // ---------------------------------------------------------------- connection
   bindConn() {
     this.conn.on('state', (s, info) => {
+      document.body.dataset.conn = s;
       const banner = $('conn-banner');
       if (s === 'reconnecting') {
         banner.hidden = false;
@@ -546,6 +548,7 @@ class App {
     scr.dataset.myTurn = String(this.myTurn());
     scr.dataset.seat = String(t.seat);
     scr.dataset.landlord = String(t.landlord);
+    scr.dataset.auto = String(!!t.auto[t.seat]);
     scr.dataset.gameId = t.gameId;
     this.view.render(t);
     this.renderActions();

@@ -123,7 +123,7 @@ func (b *Normal) follow(v *ddz.View) ddz.Cards {
 	base := b.plan.cost(v.Hand)
 	allow := 0
 	if v.Seat != v.Landlord {
-		allow = 16 // a farmer breaks a group to stop the landlord
+		allow = 1 << 20 // a farmer stops the landlord whenever it can
 	}
 	if threat {
 		allow = 1 << 20

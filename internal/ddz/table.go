@@ -403,13 +403,15 @@ func (t *table) abort(r *room.Room, reason string) {
 	if err := t.svc.st.CancelGame(ctx, t.id); err != nil && !errors.Is(err, errNoGame) {
 		t.log.Error("cancel game", "err", err)
 	}
+	t.finish(r)
 	ev := &pb.DdzEvent{GameId: t.gid, Seq: t.seq, Kind: kindCancel, Turn: -1}
 	r.Broadcast(RouteEvent, func(int) proto.Message { return ev })
-	t.finish(r)
 }
 
 var errNoGame = errors.New("ddz: no game record")
 
+// finish closes the table. The players are free at once, before the last
+// pushes, so a client that queues again on the result is not refused.
 func (t *table) finish(r *room.Room) {
 	t.finished = true
 	t.svc.release(t)
@@ -427,12 +429,12 @@ func (t *table) settle(r *room.Room) {
 		// Recover settles it at the next start.
 		t.log.Error("settle game", "err", err)
 	}
+	t.finish(r)
 	for s := range 3 {
 		msg := proto.Clone(out.wire).(*pb.DdzResult)
 		msg.BalanceAfter, msg.RatingAfter = out.balance[s], out.rating[s]
 		r.Push(s, RouteResult, msg)
 	}
-	t.finish(r)
 }
 
 // hint lists plays for the seat to act, the engine bot's suggestion first.

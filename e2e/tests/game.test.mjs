@@ -222,3 +222,41 @@ test('a dropped connection shows reconnecting, backs off, and restores the table
     assert.deepEqual(rest, [], 'no console errors');
   });
 });
+
+test('classic: queue with elapsed time and cancel, bots fill the table, auto-play finishes the hand', { timeout: 300_000 }, async () => {
+  await withPage(browser, 'classic', async ({ page, errors }) => {
+    await loginAsGuest(page, server.base);
+    await page.getByTestId('lobby-coins').filter({ hasText: /\d/ }).waitFor();
+    const coinsBefore = Number((await page.getByTestId('lobby-coins').textContent()).replace(/\D/g, ''));
+
+    await page.getByTestId('mode-classic').click();
+    const queue = page.getByTestId('queue-status');
+    await queue.waitFor({ state: 'visible' });
+    await page.getByTestId('queue-elapsed').filter({ hasText: /0:0[2-9]/ }).waitFor({ timeout: 8_000 });
+    await page.getByTestId('queue-cancel').click();
+    await queue.waitFor({ state: 'hidden' });
+    assert.ok(await page.getByTestId('mode-classic').isEnabled());
+
+    // Queue again and wait for the bots to fill the table.
+    await page.getByTestId('mode-classic').click();
+    await queue.waitFor({ state: 'visible' });
+    await page.getByTestId('queue-elapsed').filter({ hasText: /0:0[1-9]/ }).waitFor({ timeout: 8_000 });
+    await shotBoth(page, 'queue');
+    await page.getByTestId('table-screen').waitFor({ state: 'visible', timeout: 60_000 });
+    await page.locator('[data-testid=hand-card]').first().waitFor();
+
+    // Auto-play (托管) plays the rest of the hand.
+    await page.getByTestId('btn-auto').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=table-screen]').dataset.auto === 'true');
+    await page.getByTestId('result-screen').waitFor({ state: 'visible', timeout: 240_000 });
+    const delta = await page.getByTestId('result-coins').textContent();
+    assert.match(delta, /coins/);
+    await shot(page, 'result-classic-1280x800');
+    const won = Number((delta.match(/[+-]?\d+/) || ['0'])[0]);
+
+    await page.getByTestId('result-lobby').click();
+    await page.getByTestId('lobby-screen').waitFor({ state: 'visible' });
+    await page.waitForFunction((want) => Number(document.querySelector('[data-testid=lobby-coins]').textContent.replace(/\D/g, '')) === want, coinsBefore + won, { timeout: 10_000 });
+    assert.deepEqual(errors, [], 'no console errors');
+  });
+});

@@ -434,7 +434,7 @@ func checkConserved(t testing.TB, g *ddz.Game) {
 
 func TestRandomGames(t *testing.T) {
 	n := 500
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n = 100
 	}
 	rng := rand.New(rand.NewPCG(3, 4))

@@ -79,7 +79,7 @@ func checkMoves(t *testing.T, hand ddz.Cards, prev ddz.Label) {
 
 func TestMovesBruteForce(t *testing.T) {
 	n := *bruteHands
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n /= 10
 	}
 	rng := rand.New(rand.NewPCG(1, 2))

@@ -1,0 +1,5 @@
+//go:build !race
+
+package doudizhu_test
+
+const raceEnabled = false

@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/lordgame/lordgame/internal/auth"
 	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/internal/gateway"
 	"github.com/lordgame/lordgame/internal/observe"
@@ -33,6 +34,9 @@ type Config struct {
 	Log             observe.LogConfig `yaml:"log"`
 	Gateway         gateway.Config    `yaml:"gateway"`
 	Cluster         cluster.Config    `yaml:"cluster"`
+	// Auth configures accounts and tokens. The signing key comes only from
+	// the environment (LORDGAME_AUTH_SIGNING_KEY), never from a file or flag.
+	Auth auth.Config `yaml:"auth"`
 }
 
 func defaultConfig() Config {
@@ -44,6 +48,7 @@ func defaultConfig() Config {
 		Log:             observe.DefaultLogConfig(),
 		Gateway:         gateway.DefaultConfig(),
 		Cluster:         cluster.DefaultConfig(),
+		Auth:            auth.DefaultConfig(),
 	}
 }
 
@@ -69,6 +74,9 @@ func (c *Config) Validate() error {
 	if err := c.Cluster.Validate(); err != nil {
 		return err
 	}
+	if err := c.Auth.Validate(); err != nil {
+		return err
+	}
 	return c.Gateway.Validate()
 }
 
@@ -86,6 +94,14 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.StringVar(&c.Cluster.URL, "nats", c.Cluster.URL, "NATS URL of an external cluster; empty runs NATS embedded in the process")
 	fs.StringVar(&c.Cluster.Listen, "nats-listen", c.Cluster.Listen, "address the embedded NATS server listens on (empty: in-process only)")
 	fs.StringVar(&c.Cluster.Prefix, "nats-prefix", c.Cluster.Prefix, "prefix of every NATS subject")
+	a := &c.Auth
+	fs.DurationVar(&a.AccessTTL, "access-ttl", a.AccessTTL, "lifetime of a JWT access token")
+	fs.DurationVar(&a.RefreshTTL, "refresh-ttl", a.RefreshTTL, "lifetime of a refresh token")
+	fs.Int64Var(&a.InitialCoins, "initial-coins", a.InitialCoins, "coins granted to every new account")
+	fs.Var((*listFlag)(&a.Admins), "admins", "comma-separated usernames that get the admin role")
+	fs.Var((*listFlag)(&a.BlockedWords), "blocked-words", "comma-separated words refused in display names and chat")
+	fs.IntVar(&a.Limits.SignupsPerIP, "auth-signups-per-ip", a.Limits.SignupsPerIP, "new accounts one address may create per window (load tests raise it)")
+	fs.BoolVar(&a.TrustForwardedFor, "trust-forwarded-for", a.TrustForwardedFor, "take client addresses from X-Forwarded-For (behind a proxy only)")
 	g := &c.Gateway
 	fs.IntVar(&g.MaxConns, "max-conns", g.MaxConns, "maximum concurrent connections")
 	fs.IntVar(&g.MaxConnsPerIP, "max-conns-per-ip", g.MaxConnsPerIP, "maximum concurrent connections from one IP address")
@@ -159,6 +175,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	if envErr != nil {
 		return cfg, fs, envErr
 	}
+	if k := getenv("LORDGAME_AUTH_SIGNING_KEY"); k != "" {
+		cfg.Auth.SigningKey = k
+	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, fs, err
 	}
@@ -172,3 +191,18 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 }
 
 var errCheckOnly = errors.New("check only")
+
+// listFlag is a comma-separated list flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = nil
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*l = append(*l, p)
+		}
+	}
+	return nil
+}

@@ -62,14 +62,7 @@ func newDDZ(ctx context.Context, s *server, router *gateway.Router) (*ddzNode, e
 	if err != nil {
 		return nil, err
 	}
-	acfg := auth.DefaultConfig()
-	if v := os.Getenv("LORDGAME_AUTH_SIGNUPS_PER_IP"); v != "" {
-		// Load tests sign up thousands of guests from one address.
-		if acfg.Limits.SignupsPerIP, err = strconv.Atoi(v); err != nil {
-			return nil, fmt.Errorf("LORDGAME_AUTH_SIGNUPS_PER_IP: %w", err)
-		}
-	}
-	n.auth, err = auth.New(ctx, acfg, n.db, ids, s.log.With("service", "auth"), s.reg)
+	n.auth, err = auth.New(ctx, s.cfg.Auth, n.db, ids, s.log.With("service", "auth"), s.reg)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +76,7 @@ func newDDZ(ctx context.Context, s *server, router *gateway.Router) (*ddzNode, e
 	}
 	n.svc.SetQueue(n.matcher)
 	ddz.Register(router, n.svc)
+	auth.RegisterRoutes(router, n.auth)
 	return n, nil
 }
 
@@ -99,6 +93,17 @@ func (g gwAuth) Authenticate(ctx context.Context, tok string) (gateway.Identity,
 // attach connects the service to the gateway's pushes and presence.
 func (n *ddzNode) attach(gw *gateway.Gateway) {
 	n.push.gw.Store(gw)
+	// Bans, password changes, logouts and stolen refresh tokens close the
+	// sockets of the sessions they end.
+	n.auth.OnKick(func(uid int64, sid, reason string) {
+		s := gw.UserSession(uid)
+		if s == nil {
+			return
+		}
+		if v, _ := s.Get(gateway.PropAuthSession); sid == "" || v == sid {
+			s.Close(reason, "your session was ended: "+reason)
+		}
+	})
 	gw.OnConnect(func(s *session.Session) {
 		if uid := s.UserID(); uid != 0 {
 			n.svc.Connected(uid)

@@ -205,6 +205,10 @@ func (g *Gateway) accept(conn net.Conn, br interface{ Buffered() int }, mode ses
 
 const propIP = "gateway.ip"
 
+// PropAuthSession is the session property holding the access token's
+// session id (Identity.SessionID), so a logout can close the right socket.
+const PropAuthSession = "auth.session_id"
+
 func hostOf(addr string) string {
 	if h, _, err := net.SplitHostPort(addr); err == nil {
 		return h
@@ -483,6 +487,9 @@ func (g *Gateway) handshake(s *session.Session, f *transport.Frame) {
 			return
 		}
 		s.Bind(id.UserID, id.Roles)
+		if id.SessionID != "" {
+			s.Set(PropAuthSession, id.SessionID)
+		}
 	}
 	g.reg.add(s)
 	if uid := s.UserID(); uid != 0 {

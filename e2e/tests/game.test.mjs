@@ -36,6 +36,24 @@ test('a guest plays a practice game against two bots to the end', { timeout: 300
     assert.match(await page.getByTestId('opp-left').getByTestId('opp-name').textContent(), /\S/);
     assert.match(await page.getByTestId('opp-right').getByTestId('opp-name').textContent(), /\S/);
 
+    // Dragging across the hand selects every card passed over; Escape clears.
+    const boxes = await page.locator('[data-testid=hand-card]').evaluateAll((els) => els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return { x: r.left + 6, y: r.top + 40 };
+    }));
+    await page.mouse.move(boxes[2].x, boxes[2].y);
+    await page.mouse.down();
+    for (let i = 3; i <= 5; i++) await page.mouse.move(boxes[i].x, boxes[i].y, { steps: 4 });
+    await page.mouse.up();
+    assert.equal(await page.locator('[data-testid=hand-card].sel').count(), 4, 'drag selects four cards');
+    await page.locator('body').press('Escape');
+    assert.equal(await page.locator('[data-testid=hand-card].sel').count(), 0);
+
+    // A quick chat phrase shows as a bubble at the player's seat.
+    await page.getByTestId('btn-chat').click();
+    await page.getByTestId('chat-phrase').first().click();
+    await page.getByTestId('played-me').getByTestId('chat-bubble').waitFor({ state: 'visible' });
+
     let tableShot = false;
     const moves = await playToEnd(page, {
       onTurn: async (n, phase) => {

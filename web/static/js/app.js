@@ -358,6 +358,9 @@ class App {
     this.conn.onPush('ddz.snapshot', (s) => this.onSnapshot(s));
     this.conn.onPush('ddz.event', (e) => this.onEvent(e));
     this.conn.onPush('ddz.result', (r) => this.onResult(r));
+    // Table chat arrives as "ddz.message" (id 353): the name "ddz.chat" is
+    // the request's. Both are accepted.
+    this.conn.onPush('ddz.message', (c) => this.onChat(c));
     this.conn.onPush('ddz.chat', (c) => this.onChat(c));
   }
 

@@ -68,23 +68,39 @@ func teammateCards(v *ddz.View) int {
 func (b *Normal) lead(v *ddz.View) ddz.Cards {
 	groups := b.plan.groups(v.Hand)
 	d := danger(v)
-	var bombs, others []ddz.Play
+	out := unseen(v)
+	var bombs, controls, others []ddz.Play
 	for _, g := range groups {
-		if isBomb(g.Label) {
+		switch {
+		case isBomb(g.Label):
 			bombs = append(bombs, g)
-		} else {
+		case b.unbeatable(g, out):
+			controls = append(controls, g)
+		default:
 			others = append(others, g)
 		}
 	}
 	switch {
-	case len(others) == 0:
+	case len(others)+len(controls) == 0:
 		return lowest(bombs).Cards
-	case len(others) == 1 && len(bombs) > 0:
+	case len(others) <= 1 && len(controls) > 0:
+		// Every play but one wins its round: take those rounds first.
+		return lowest(controls).Cards
+	case len(others) <= 1 && len(bombs) > 0:
 		// A bomb or the rocket wins the lead back; then the last play goes.
 		return lowest(bombs).Cards
-	case teammateCards(v) == 1 && v.Hand[v.Hand.Lowest()] >= 1:
+	case teammateCards(v) == 1:
 		// Feed the teammate who has one card left.
 		return only(v.Hand.Lowest(), 1)
+	case teammateCards(v) == 2:
+		for r := ddz.Three; r <= ddz.Two; r++ {
+			if v.Hand[r] == 2 {
+				return only(r, 2) // and a pair to the teammate with two
+			}
+		}
+	}
+	if len(others) == 0 {
+		others = controls
 	}
 	best, bestKey := ddz.Play{}, 1<<30
 	for _, g := range others {
@@ -101,6 +117,23 @@ func (b *Normal) lead(v *ddz.View) ddz.Cards {
 		return only(v.Hand.Lowest(), 1) // cannot happen; stay legal anyway
 	}
 	return best.Cards
+}
+
+// unseen returns the cards v.Seat has not seen: the others' hands.
+func unseen(v *ddz.View) ddz.Cards {
+	out, _ := ddz.CardsOf(ddz.Deck()...)
+	out = out.Minus(v.Hand)
+	for _, p := range v.Played {
+		out = out.Minus(p)
+	}
+	return out
+}
+
+// unbeatable reports whether no play from the unseen cards beats g, as if
+// one opponent held them all.
+func (b *Normal) unbeatable(g ddz.Play, out ddz.Cards) bool {
+	b.buf = ddz.AppendMoves(b.buf[:0], out, g.Label)
+	return len(b.buf) == 1
 }
 
 func lowest(ps []ddz.Play) ddz.Play {

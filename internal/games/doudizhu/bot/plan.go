@@ -186,7 +186,7 @@ func attach(g ddz.Cards, c *ddz.Cards, n int) ddz.Cards {
 	for _, k := range []uint8{1, 2} {
 		var w ddz.Cards
 		got := 0
-		for r := ddz.Three; r <= ddz.Two && got < n; r++ {
+		for r := ddz.Three; r <= ddz.RedJoker && got < n; r++ {
 			if c[r] == k {
 				w[r] = k
 				got++

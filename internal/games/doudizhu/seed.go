@@ -10,7 +10,8 @@ import (
 
 // Seed determines every random choice of a game: the shuffles of each deal
 // and, when asked for, the first bidder. Record it to audit or replay a
-// hand (spec §2.3).
+// hand (spec §2.3), but keep it secret until the hand is over: the seed
+// reveals every hand and the bottom cards.
 type Seed [32]byte
 
 // NewSeed returns a seed from crypto/rand.

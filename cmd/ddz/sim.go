@@ -134,6 +134,38 @@ func sim(args []string, out io.Writer) error {
 	return err
 }
 
+// record counts one hand into the report; it reports whether the hand
+// was settled rather than cancelled.
+func (rep *simReport) record(r ddz.Result, levels [3]bot.Level) bool {
+	if r.Cancelled {
+		rep.Cancelled++
+		return false
+	}
+	if r.Spring {
+		rep.Springs++
+	}
+	if r.AntiSpring {
+		rep.AntiSprings++
+	}
+	rep.LandlordWins.add(r.LandlordWon)
+	for s := range 3 {
+		won := r.Scores[s] > 0
+		st := &rep.Seats[s]
+		st.Wins.add(won)
+		st.Score += r.Scores[s]
+		lv := rep.Levels[string(levels[s])]
+		lv.All.add(won)
+		lv.Score += r.Scores[s]
+		if s == r.Landlord {
+			st.Landlord++
+			lv.Landlord.add(won)
+		} else {
+			lv.Farmer.add(won)
+		}
+	}
+	return true
+}
+
 // gameSeed derives the seed of hand i from the base seed.
 func gameSeed(base uint64, i int) ddz.Seed {
 	s := ddz.SeedFromUint64(base)
@@ -176,34 +208,10 @@ func simulate(cfg simConfig) simReport {
 		}
 		r, _ := g.Result()
 		rep.Deals += g.View(0).Deal
-		if r.Cancelled {
-			rep.Cancelled++
-			continue
-		}
-		settled++
-		mult += r.Multiplier
-		bombs += r.Bombs
-		if r.Spring {
-			rep.Springs++
-		}
-		if r.AntiSpring {
-			rep.AntiSprings++
-		}
-		rep.LandlordWins.add(r.LandlordWon)
-		for s := range 3 {
-			won := r.Scores[s] > 0
-			st := &rep.Seats[s]
-			st.Wins.add(won)
-			st.Score += r.Scores[s]
-			lv := rep.Levels[string(levels[s])]
-			lv.All.add(won)
-			lv.Score += r.Scores[s]
-			if s == r.Landlord {
-				st.Landlord++
-				lv.Landlord.add(won)
-			} else {
-				lv.Farmer.add(won)
-			}
+		if rep.record(r, levels) {
+			settled++
+			mult += r.Multiplier
+			bombs += r.Bombs
 		}
 	}
 	rep.Seconds = time.Since(start).Seconds()

@@ -110,6 +110,13 @@ test('a registered user reloads mid-hand and gets the same table back', { timeou
     await page.getByTestId('lobby-screen').waitFor({ state: 'visible' });
     await page.getByTestId('lobby-name').filter({ hasText: username }).waitFor();
 
+    // A new display name shows in the lobby.
+    await page.getByTestId('profile-edit').click();
+    await page.getByTestId('name-input').fill('Ace Player');
+    await page.getByTestId('name-save').click();
+    await page.getByTestId('lobby-name').filter({ hasText: 'Ace Player' }).waitFor();
+    await page.getByTestId('profile-dialog').waitFor({ state: 'hidden' });
+
     await startPractice(page);
     // Play into the hand: bid, then a move or two.
     for (let n = 0; n < 3; n++) {

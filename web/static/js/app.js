@@ -204,6 +204,46 @@ class App {
       this.show('auth');
     };
     for (const b of document.querySelectorAll('.mode')) b.onclick = () => this.join(b.dataset.mode);
+    const profileError = (text) => {
+      $('profile-error').textContent = text;
+      $('profile-error').hidden = !text;
+    };
+    $('profile-edit').onclick = () => {
+      const a = normAccount(this.account || {});
+      $('name-input').value = a.name;
+      $('upgrade-form').hidden = !a.guest;
+      profileError('');
+      $('profile-dialog').hidden = false;
+      $('name-input').focus();
+    };
+    $('profile-close').onclick = () => {
+      $('profile-dialog').hidden = true;
+    };
+    $('name-form').onsubmit = async (ev) => {
+      ev.preventDefault();
+      profileError('');
+      try {
+        this.account = await this.api.authed('POST', '/account/display-name', { display_name: $('name-input').value.trim() });
+        this.renderAccount();
+        $('profile-dialog').hidden = true;
+        this.toast('Name saved.');
+      } catch (err) {
+        profileError(errorText(err));
+      }
+    };
+    $('upgrade-form').onsubmit = async (ev) => {
+      ev.preventDefault();
+      profileError('');
+      try {
+        this.account = await this.api.authed('POST', '/account/upgrade', { username: $('upgrade-username').value.trim(), password: $('upgrade-password').value });
+        $('upgrade-password').value = '';
+        this.renderAccount();
+        $('profile-dialog').hidden = true;
+        this.toast('Your account is saved: log in with your username from now on.');
+      } catch (err) {
+        profileError(errorText(err));
+      }
+    };
     $('queue-cancel').onclick = () => this.cancelQueue();
     setInterval(() => this.tickQueue(), 500);
   }

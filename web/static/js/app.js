@@ -65,6 +65,35 @@ class App {
     this.bindTable();
     this.bindConn();
     this.heroCards();
+    this.howTo();
+  }
+
+  howTo() {
+    const ranks = $('howto-ranks');
+    for (const c of withSuits(['3', '4', '5', '6', '7', '8', '9', '10', 'J', 'Q', 'K', 'A', '2', 'BJ', 'RJ'])) ranks.append(cardEl(c, 'sm'));
+    const combos = [
+      ['Pair', 'two alike', ['9', '9']],
+      ['Trio + 1', 'or + a pair', ['8', '8', '8', '4']],
+      ['Straight', '5+ in a row, up to A', ['5', '6', '7', '8', '9']],
+      ['Pair chain', '3+ pairs in a row', ['3', '3', '4', '4', '5', '5']],
+      ['Airplane', '2+ trios in a row', ['J', 'J', 'J', 'Q', 'Q', 'Q']],
+      ['Four + 2', 'not a bomb', ['6', '6', '6', '6', '3', 'K']],
+      ['Bomb', 'beats any non-bomb', ['7', '7', '7', '7']],
+      ['Rocket', 'beats everything', ['BJ', 'RJ']],
+    ];
+    $('howto-combos').replaceChildren(
+      ...combos.map(([name, note, cards]) => {
+        const el = document.createElement('div');
+        el.className = 'combo';
+        const row = document.createElement('div');
+        row.className = 'cards';
+        for (const c of withSuits(cards)) row.append(cardEl(c, 'sm'));
+        const txt = document.createElement('span');
+        txt.innerHTML = `<b>${esc(name)}</b>${esc(note)}`;
+        el.append(row, txt);
+        return el;
+      }),
+    );
   }
 
   // ---------------------------------------------------------------- screens
@@ -333,9 +362,9 @@ class App {
     $('queue').hidden = !q;
     for (const b of document.querySelectorAll('.mode')) b.disabled = !!q;
     if (!q) return;
-    $('queue-title').textContent = q.state === 'matched' ? 'Table found! Dealing…' : `Looking for a ${modeName(q.mode).toLowerCase()} table…`;
-    const bits = [];
-    if (q.position) bits.push(`Position ${q.position} in queue`);
+    $('queue-title').textContent = q.state === 'matched' ? 'Table found! Dealing…' : 'Finding a table…';
+    const bits = [modeName(q.mode)];
+    if (q.position) bits.push(`#${q.position} in queue`);
     if (q.eta) bits.push(`about ${Math.max(1, Math.round(q.eta / 1000))} s left`);
     $('queue-detail').textContent = bits.join(' · ');
     $('queue-cancel').disabled = q.state === 'matched';
@@ -760,7 +789,7 @@ class App {
     $('result-hands').innerHTML = [0, 1, 2]
       .map((s) => {
         const p = t.players[s] || {};
-        const v = t.mode === 'practice' ? scores[s] || 0 : coins[s] || 0;
+        const v = scores[s] || 0;
         return `<div class="row"><span>${esc(p.name || `Seat ${s + 1}`)}${s === me ? ' (you)' : ''}</span><span class="role ${s === landlord ? 'landlord' : 'farmer'}">${s === landlord ? 'Landlord' : 'Farmer'}</span><span class="score ${v > 0 ? 'plus' : v < 0 ? 'minus' : ''}">${signed(v)}</span></div>`;
       })
       .join('');
@@ -771,15 +800,20 @@ class App {
     let html = '';
     if (t.mode === 'practice') {
       html = `${signed(scores[me] || 0)} points<small>Practice game: no coins at stake</small>`;
-      delta.className = `result-delta ${(scores[me] || 0) >= 0 ? 'plus' : 'minus'}`;
+      delta.className = `result-delta ${tone(scores[me] || 0)}`;
     } else {
-      html = `${signed(myCoins)} coins<small>Balance ${bal.toLocaleString('en-US')}${rat ? ` · rating ${signed(rat)} → ${num(r.rating_after, 0)}` : ''}</small>`;
-      delta.className = `result-delta ${myCoins >= 0 ? 'plus' : 'minus'}`;
+      const note = !myCoins && t.players.some((p) => p.bot) ? 'Coins only move between players: bots neither pay nor win. ' : '';
+      html = `${signed(myCoins)} coins<small>${note}Balance ${bal.toLocaleString('en-US')}${rat ? ` · rating ${signed(rat)} → ${num(r.rating_after, 0)}` : ''}</small>`;
+      delta.className = `result-delta ${tone(myCoins)}`;
     }
     delta.innerHTML = html;
     $('result').hidden = false;
     $('result-again').focus();
   }
+}
+
+function tone(n) {
+  return n > 0 ? 'plus' : n < 0 ? 'minus' : '';
 }
 
 function signed(n) {

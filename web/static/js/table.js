@@ -281,7 +281,8 @@ export class TableView {
     } else if (t.phase === 'playing') {
       if (t.turn === t.seat) html = t.leading ? '<b>Your lead</b> — play any combination' : '<b>Your turn</b> — beat it or pass';
       else html = `${esc(this.playerName(t, t.turn))} is thinking…`;
-    } else if (t.phase === 'over') html = '';
+    } else if (t.phase === 'paused') html = 'The table is waiting for players to come back…';
+    else if (t.phase === 'over') html = '';
     el.innerHTML = html;
   }
 

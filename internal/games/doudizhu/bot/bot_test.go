@@ -62,6 +62,12 @@ func TestBotsLegal(t *testing.T) {
 		if full, _ := ddz.CardsOf(ddz.Deck()...); played != full {
 			t.Fatalf("game %d: cards not conserved: %v", i, played)
 		}
+		if i%50 == 0 {
+			re, err := ddz.Replay(opts, g.Seed(), g.Events())
+			if rr, _ := re.Result(); err != nil || rr != r {
+				t.Fatalf("game %d: replay gives %+v, %v; want %+v", i, rr, err, r)
+			}
+		}
 	}
 }
 

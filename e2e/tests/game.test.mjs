@@ -135,8 +135,18 @@ test('a registered user reloads mid-hand and gets the same table back', { timeou
     };
     assert.ok(before.hand.length > 0);
 
+    // Make the stored access token look about to expire: the client must
+    // refresh it (rotating the refresh token) before it reconnects.
+    const oldRefresh = await page.evaluate(() => {
+      const s = JSON.parse(localStorage.getItem('lordgame.session'));
+      s.expires_at = Date.now() + 5_000;
+      localStorage.setItem('lordgame.session', JSON.stringify(s));
+      return s.refresh_token;
+    });
     await page.reload();
     await page.getByTestId('table-screen').waitFor({ state: 'visible', timeout: 30_000 });
+    const newRefresh = await page.evaluate(() => JSON.parse(localStorage.getItem('lordgame.session')).refresh_token);
+    assert.notEqual(newRefresh, oldRefresh, 'the token was refreshed before it expired');
     await page.locator('[data-testid=hand-card]').first().waitFor();
     const after = {
       hand: sorted(await handRanks(page)),

@@ -203,7 +203,7 @@ export class TableView {
     if (l && l.kind === 'play') {
       const tag = typeName(l.label);
       const row = document.createElement('div');
-      row.className = 'cards fresh';
+      row.className = 'cards fresh' + (l.cards.length > 12 ? ' huge' : l.cards.length > 7 ? ' many' : '');
       for (const c of withSuits(groupForDisplay(l.cards))) row.append(cardEl(c, 'md'));
       stack.append(row);
       if (tag) {

@@ -113,6 +113,23 @@ func (g *Game) Turn() int {
 // §11.1 (bidding 15 s, following 20 s, leading 30 s).
 func (g *Game) Leading() bool { return g.phase == PhasePlaying && !g.current.Label.Valid() }
 
+// Expect returns the kind of action the seat to act sends: KindBid,
+// KindCall or KindGrab while bidding, KindPlay (or KindPass when not
+// leading) while playing, and "" once the hand is over.
+func (g *Game) Expect() Kind {
+	switch {
+	case g.phase == PhaseBidding && g.opts.Bidding == ScoreBidding:
+		return KindBid
+	case g.phase == PhaseBidding && !g.bid.called:
+		return KindCall
+	case g.phase == PhaseBidding:
+		return KindGrab
+	case g.phase == PhasePlaying:
+		return KindPlay
+	}
+	return ""
+}
+
 // Current returns the play to beat and its seat; a zero Play and -1 when
 // the seat to act leads.
 func (g *Game) Current() (Play, int) { return g.current, g.curSeat }
@@ -306,17 +323,14 @@ func (g *Game) finish(r *Result) {
 // pass when following, and the single lowest card when leading. It is
 // deterministic (§11.5). ok is false once the hand is over.
 func (g *Game) DefaultAction() (e Event, ok bool) {
-	switch g.phase {
-	case PhaseBidding:
-		switch {
-		case g.opts.Bidding == ScoreBidding:
-			return Bid(g.turn, 0), true
-		case !g.bid.called:
-			return Call(g.turn, false), true
-		default:
-			return Grab(g.turn, false), true
-		}
-	case PhasePlaying:
+	switch g.Expect() {
+	case KindBid:
+		return Bid(g.turn, 0), true
+	case KindCall:
+		return Call(g.turn, false), true
+	case KindGrab:
+		return Grab(g.turn, false), true
+	case KindPlay:
 		if g.Leading() {
 			return PlayCards(g.turn, one(g.hands[g.turn].Lowest(), 1)), true
 		}

@@ -365,12 +365,12 @@ func TestDefaultAction(t *testing.T) {
 	o := seatOpts(0)
 	o.Bidding = ddz.GrabBidding
 	g = newGame(t, o, 5)
-	if e, _ := g.DefaultAction(); e != ddz.Call(0, false) {
-		t.Errorf("call default = %+v, want decline", e)
+	if e, _ := g.DefaultAction(); e != ddz.Call(0, false) || g.Expect() != ddz.KindCall {
+		t.Errorf("call default = %+v expect %q, want decline, call", e, g.Expect())
 	}
 	mustApply(t, g, ddz.Call(0, true))
-	if e, _ := g.DefaultAction(); e != ddz.Grab(1, false) {
-		t.Errorf("grab default = %+v, want no grab", e)
+	if e, _ := g.DefaultAction(); e != ddz.Grab(1, false) || g.View(1).Expect != ddz.KindGrab {
+		t.Errorf("grab default = %+v expect %q, want no grab, grab", e, g.View(1).Expect)
 	}
 }
 

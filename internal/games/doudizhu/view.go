@@ -12,7 +12,9 @@ type View struct {
 	Deal    int     `json:"deal"`    // deal number, from 1
 	Turn    int     `json:"turn"`    // seat to act; -1 when over
 	Leading bool    `json:"leading"` // the seat to act leads and may not pass
-	Hand    Cards   `json:"hand"`
+	// Expect is the kind of action the seat to act sends (Game.Expect).
+	Expect Kind  `json:"expect,omitempty"`
+	Hand   Cards `json:"hand"`
 	// HandSizes holds the number of cards of every seat.
 	HandSizes [3]int `json:"hand_sizes"`
 	Landlord  int    `json:"landlord"` // -1 while bidding
@@ -48,6 +50,7 @@ func (g *Game) View(seat int) View {
 		Deal:        g.deal,
 		Turn:        g.Turn(),
 		Leading:     g.Leading(),
+		Expect:      g.Expect(),
 		Hand:        g.hands[seat],
 		Landlord:    g.landlord,
 		HighestBid:  g.bid.highest,

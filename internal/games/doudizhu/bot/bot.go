@@ -70,27 +70,18 @@ func strength(hand ddz.Cards) int {
 	return s
 }
 
-// bid turns a wish to bid w (0 none) into a legal bidding action.
+// bid turns a wish to bid w (0 none) into a legal bidding action: in
+// call/grab bidding any wish calls, and a wish above 1 grabs.
 func bid(v *ddz.View, w int) ddz.Event {
 	switch {
-	case v.Bidding == ddz.GrabBidding && !called(v):
+	case v.Expect == ddz.KindCall:
 		return ddz.Call(v.Seat, w > 0)
-	case v.Bidding == ddz.GrabBidding:
+	case v.Expect == ddz.KindGrab:
 		return ddz.Grab(v.Seat, w > 1)
 	case w <= v.HighestBid:
 		return ddz.Bid(v.Seat, 0)
 	}
 	return ddz.Bid(v.Seat, min(w, 3))
-}
-
-// called reports whether somebody has called in the current call/grab auction.
-func called(v *ddz.View) bool {
-	for _, e := range v.Log {
-		if e.Kind == ddz.KindCall && e.Value == 1 {
-			return true
-		}
-	}
-	return false
 }
 
 // smaller orders plays for "the smallest move": lower main rank, then

@@ -4,7 +4,7 @@
 
 import { Api, ApiError, errorText } from './api.js';
 import { Conn, ProtoError } from './ws.js';
-import { cardEl, withSuits, sortAsc, prettyCards } from './cards.js';
+import { cardEl, withSuits, sortAsc } from './cards.js';
 import { emptyTable, applyEvent, applySnapshot, num } from './model.js';
 import { TableView, esc, initials, modeName } from './table.js';
 
@@ -856,4 +856,3 @@ function normAccount(a) {
 const app = new App();
 window.lordgame = app; // for debugging from the console
 app.start();
-void prettyCards;

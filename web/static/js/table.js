@@ -229,7 +229,6 @@ export class TableView {
     if (key === this.lastHandKey) return;
     // Keep the selection of cards that are still there.
     const keep = this.selectedCards();
-    const old = new Set(this.handCards.length ? [] : ['*']);
     const fresh = !this.lastHandKey && cards.length >= 17;
     this.lastHandKey = key;
     this.handCards = cards;
@@ -246,7 +245,6 @@ export class TableView {
       }
       hand.append(el);
     });
-    void old;
     if (keep.length && keep.length < cards.length) {
       const want = [...keep];
       cards.forEach((c, i) => {
@@ -277,7 +275,7 @@ export class TableView {
     let html = '';
     if (t.phase === 'waiting') html = 'Waiting for the deal…';
     else if (t.phase === 'bidding') {
-      html = t.turn === t.seat ? '<b>Your bid</b> — how sure are you of winning as landlord?' : `${esc(this.playerName(t, t.turn))} is bidding…`;
+      html = t.turn === t.seat ? '<b>Your bid</b> — want to be the landlord?' : `${esc(this.playerName(t, t.turn))} is bidding…`;
     } else if (t.phase === 'playing') {
       if (t.turn === t.seat) html = t.leading ? '<b>Your lead</b> — play any combination' : '<b>Your turn</b> — beat it or pass';
       else html = `${esc(this.playerName(t, t.turn))} is thinking…`;

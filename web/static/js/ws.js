@@ -222,10 +222,8 @@ export class Conn {
       if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
       if (Date.now() - this.lastRx > ms * missed + 2000) {
         // The server went quiet: treat it as a drop.
-        const ws = this.ws;
         this.teardown('closed');
         this.retry();
-        void ws;
         return;
       }
       this.ws.send('{"kind":"heartbeat"}');

@@ -554,3 +554,33 @@ func TestViewHidesHands(t *testing.T) {
 		}
 	}
 }
+
+// The JSON of events is the game log's format: keep it stable.
+func TestEventJSON(t *testing.T) {
+	g := newGame(t, seatOpts(0), 7)
+	mustApply(t, g, ddz.Bid(0, 3))
+	lead, _ := g.DefaultAction()
+	evs := mustApply(t, g, lead)
+	evs = append(evs, mustApply(t, g, ddz.Pass(1))...)
+	for g.Phase() != ddz.PhaseOver {
+		e, _ := g.DefaultAction()
+		mustApply(t, g, e)
+	}
+	all := g.Events()
+	evs = append(evs, all[len(all)-1])
+	want := []string{
+		`{"kind":"play","seat":0,"cards":["3"],"label":{"type":"single","rank":"3","len":1},"multiplier":3}`,
+		`{"kind":"pass","seat":1}`,
+		`{"kind":"end","seat":0,"result":{"landlord":0,"landlord_won":true,"winner":0,"base_stake":1,"bid_value":3,"bombs":0,"spring":true,"anti_spring":false,"multiplier":6,"uncapped":6,"scores":[12,-6,-6]}}`,
+	}
+	for i, e := range evs {
+		b, err := json.Marshal(e)
+		if err != nil || string(b) != want[i] {
+			t.Errorf("event %d = %s, %v\nwant        %s", i, b, err, want[i])
+		}
+	}
+	b, _ := json.Marshal(ddz.DefaultOptions())
+	if want := `{"bidding":"score","first_bidder":-1,"max_redeals":0,"base_stake":1,"max_multiplier":0}`; string(b) != want {
+		t.Errorf("options JSON = %s, want %s", b, want)
+	}
+}

@@ -88,3 +88,39 @@ func TestBombCount(t *testing.T) {
 		t.Errorf("result %+v, want k 5, farmers win, M 96", r)
 	}
 }
+
+// Spec §8.3: a pass does not stop a player from playing later in the same
+// round; §4.3: a four may be broken up.
+func TestPassThenPlaySameRound(t *testing.T) {
+	g := rig(t, "3 3 3 3 4 4 4 4 5 5 5 5 6 6 6 6 7 7 7 7", "8 8 8 8 9 9 9 9 10 10 10 10 J J J J Q")
+	playAll(t, g, []string{"3 3 3"}) // a trio out of a four
+	if _, err := g.Pass(1); err != nil {
+		t.Fatal(err)
+	}
+	// Seat 2 holds the rest of the deck, three queens among it.
+	playAll(t, g, []string{"Q Q Q", "[]"})
+	if g.curSeat != 2 || g.turn != 1 {
+		t.Fatalf("current seat %d turn %d, want 2 and 1", g.curSeat, g.turn)
+	}
+	// Seat 1 passed before and plays now in the same round.
+	if _, err := g.Play(1, MustParse("J J J J")); err != nil {
+		t.Fatalf("seat 1 plays after passing: %v", err)
+	}
+}
+
+// Spec §3.1.1: a random first bidder is drawn uniformly from the seed.
+func TestRandomFirstBidder(t *testing.T) {
+	var seen [3]int
+	for i := range 3000 {
+		g, _ := New(DefaultOptions(), SeedFromUint64(uint64(i)))
+		seen[g.FirstBidder()]++
+		if g.Turn() != g.FirstBidder() {
+			t.Fatalf("turn %d, first bidder %d", g.Turn(), g.FirstBidder())
+		}
+	}
+	for s, n := range seen {
+		if n < 900 || n > 1100 {
+			t.Errorf("seat %d bids first %d times of 3000", s, n)
+		}
+	}
+}

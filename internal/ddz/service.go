@@ -23,7 +23,7 @@ import (
 // Store is the durable state the service needs; *store.DB implements it.
 type Store interface {
 	CreateGame(ctx context.Context, g store.NewGame) error
-	AppendEvent(ctx context.Context, e store.Event) error
+	AppendEvents(ctx context.Context, evs []store.Event) error
 	Events(ctx context.Context, gameID int64) ([]store.Event, error)
 	UnfinishedGames(ctx context.Context) ([]store.GameRecord, error)
 	CancelGame(ctx context.Context, gameID int64) error
@@ -57,6 +57,7 @@ type Service struct {
 	modes map[string]match.Mode
 
 	starts chan *room.Room // rooms for Run to start
+	appender   *appender
 
 	mu     sync.Mutex
 	byUser map[int64]*table
@@ -69,7 +70,8 @@ func New(cfg Config, modes []match.Mode, st Store, push room.Pusher, ids IDs, lo
 		return nil, err
 	}
 	s := &Service{cfg: cfg, st: st, push: push, ids: ids, log: log.With("game", "doudizhu"),
-		modes: map[string]match.Mode{}, starts: make(chan *room.Room, 1024), byUser: map[int64]*table{}}
+		modes: map[string]match.Mode{}, starts: make(chan *room.Room, 1024), byUser: map[int64]*table{},
+		appender: newAppender(st)}
 	for _, m := range modes {
 		s.modes[m.Name] = m
 	}
@@ -86,6 +88,7 @@ func (s *Service) SetQueue(q match.Queue) { s.queue = q }
 func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	wg.Go(func() { s.appender.run(ctx) })
 	for {
 		select {
 		case <-ctx.Done():

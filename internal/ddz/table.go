@@ -14,6 +14,7 @@ import (
 	"github.com/lordgame/lordgame/internal/match"
 	"github.com/lordgame/lordgame/internal/room"
 	"github.com/lordgame/lordgame/internal/status"
+	"github.com/lordgame/lordgame/internal/store"
 	"github.com/lordgame/lordgame/proto/gen/pb"
 )
 
@@ -181,17 +182,31 @@ func (t *table) commit(r *room.Room, recs []record) error {
 func (t *table) append(r *room.Room, recs []record) error {
 	ctx, cancel := t.svc.storeCtx()
 	defer cancel()
+	evs := make([]store.Event, 0, len(recs))
+	seq := t.seq
 	for _, rc := range recs {
-		t.seq++
-		ev, err := rc.storeEvent(t.id, t.seq)
-		if err == nil {
-			err = t.svc.st.AppendEvent(ctx, ev)
-		}
+		seq++
+		ev, err := rc.storeEvent(t.id, seq)
 		if err != nil {
-			t.log.Error("append game event", "seq", t.seq, "err", err)
-			t.abort(r, "store_error")
+			t.log.Error("encode game event", "seq", seq, "err", err)
+			t.abort(r, "internal")
 			return errStoreDown
 		}
+		evs = append(evs, ev)
+	}
+	if err := t.svc.appender.append(ctx, evs); err != nil {
+		if errors.Is(err, errAppenderStopped) {
+			// Shutting down: the game stays running in the store and is
+			// restored at the next start.
+			t.finish(r)
+			return status.New(status.Unavailable, "the server is shutting down")
+		}
+		t.log.Error("append game events", "seq", t.seq+1, "err", err)
+		t.abort(r, "store_error")
+		return errStoreDown
+	}
+	for _, rc := range recs {
+		t.seq++
 		if rc.Event != nil {
 			t.seqs = append(t.seqs, t.seq)
 		}

@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strings"
 )
 
 // AppendEvents appends events of one or more games in a single
@@ -18,29 +18,54 @@ func (db *DB) AppendEvents(ctx context.Context, evs []Event) error {
 	}
 	now := ms(db.now())
 	err := db.b.tx(ctx, func(q querier) error {
-		for _, e := range evs {
-			payload := string(e.Payload)
-			if payload == "" {
-				payload = "null"
-			}
-			n, err := q.exec(ctx, `INSERT INTO game_events (game_id, seq, kind, payload, created_at)
-				SELECT id, CAST(? AS BIGINT), ?, ?, CAST(? AS BIGINT) FROM games WHERE id = ?`, e.Seq, e.Kind, payload, now, e.GameID)
-			if err != nil {
+		for len(evs) > 0 {
+			n := min(len(evs), rowsPerInsert)
+			if err := insertEvents(ctx, q, evs[:n], now); err != nil {
 				return err
 			}
-			if n == 0 {
-				return ErrNotFound
-			}
+			evs = evs[n:]
 		}
 		return nil
 	})
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, ErrNotFound):
-		return ErrNotFound
 	case isUnique(err):
 		return ErrConflict
+	case isForeignKey(err):
+		return ErrNotFound
 	}
 	return fmt.Errorf("store: append events: %w", err)
+}
+
+// rowsPerInsert keeps one statement's parameters (5 a row) well under
+// both dialects' limits; one multi-row statement is parsed once for many
+// events, which is most of the cost of a small insert.
+const rowsPerInsert = 200
+
+// insertEvents inserts evs with one multi-row statement. The foreign key
+// of game_events refuses events of unknown games.
+func insertEvents(ctx context.Context, q querier, evs []Event, now int64) error {
+	var b strings.Builder
+	b.WriteString("INSERT INTO game_events (game_id, seq, kind, payload, created_at) VALUES ")
+	args := make([]any, 0, 5*len(evs))
+	for i, e := range evs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?)")
+		payload := string(e.Payload)
+		if payload == "" {
+			payload = "null"
+		}
+		args = append(args, e.GameID, e.Seq, e.Kind, payload, now)
+	}
+	_, err := q.exec(ctx, b.String(), args...)
+	return err
+}
+
+// isForeignKey reports a foreign key violation in either dialect.
+func isForeignKey(err error) bool {
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "foreign key") || strings.Contains(msg, "23503")
 }

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -27,7 +28,8 @@ import (
 // Player is one headless player on a connection.
 type Player struct {
 	C *client.Client
-	// Think is how long the player waits before each action.
+	// Think is the mean time the player waits before each action (drawn
+	// uniformly from half to one and a half times it).
 	Think time.Duration
 	// Stake is the mode's coins per point, for the stake-rule check.
 	Stake int64
@@ -198,8 +200,11 @@ func (p *Player) mySeat() int32 {
 // landlord leading right after winning the bid) make it act again.
 func (p *Player) act(ctx context.Context) (uint64, error) {
 	if p.Think > 0 {
+		// Uniform in [Think/2, 3·Think/2): the mean is Think, and many
+		// players matched in the same instant do not act in lockstep.
+		d := p.Think/2 + time.Duration(rand.Int64N(int64(p.Think)))
 		select {
-		case <-time.After(p.Think):
+		case <-time.After(d):
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		}

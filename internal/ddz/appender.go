@@ -1,0 +1,102 @@
+package ddz
+
+import (
+	"context"
+	"errors"
+
+	"github.com/lordgame/lordgame/internal/store"
+)
+
+// maxBatch bounds the events of one shared commit.
+const maxBatch = 512
+
+// appender writes the logs of every table with shared commits: while one
+// transaction is being committed the next tables' events queue up and go
+// out together in the following one (group commit). Each table still
+// waits for its own events to be durable before it announces them.
+type appender struct {
+	st      Store
+	reqs    chan appendReq
+	stopped chan struct{} // closed when run returns
+}
+
+type appendReq struct {
+	evs  []store.Event
+	done chan error
+}
+
+func newAppender(st Store) *appender {
+	return &appender{st: st, reqs: make(chan appendReq, 4096), stopped: make(chan struct{})}
+}
+
+var errAppenderStopped = errors.New("ddz: game log writer stopped")
+
+// run commits batches until ctx ends; Service.Run owns it.
+func (a *appender) run(ctx context.Context) {
+	defer close(a.stopped)
+	batch := make([]appendReq, 0, 64)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case r := <-a.reqs:
+			batch = append(batch[:0], r)
+			n := len(r.evs)
+		drain:
+			for n < maxBatch {
+				select {
+				case r := <-a.reqs:
+					batch = append(batch, r)
+					n += len(r.evs)
+				default:
+					break drain
+				}
+			}
+			a.flush(ctx, batch, n)
+		}
+	}
+}
+
+// flush commits one batch. If the shared commit fails, each table's
+// events are retried alone so that one bad table cannot fail the others.
+func (a *appender) flush(ctx context.Context, batch []appendReq, n int) {
+	evs := make([]store.Event, 0, n)
+	for _, r := range batch {
+		evs = append(evs, r.evs...)
+	}
+	err := a.st.AppendEvents(ctx, evs)
+	if err != nil && len(batch) > 1 {
+		for _, r := range batch {
+			r.done <- a.st.AppendEvents(ctx, r.evs)
+		}
+		return
+	}
+	for _, r := range batch {
+		r.done <- err
+	}
+}
+
+// append writes evs and returns once they are committed.
+func (a *appender) append(ctx context.Context, evs []store.Event) error {
+	r := appendReq{evs: evs, done: make(chan error, 1)}
+	select {
+	case a.reqs <- r:
+	case <-a.stopped:
+		return errAppenderStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-a.stopped:
+		select {
+		case err := <-r.done: // committed just before the writer stopped
+			return err
+		default:
+			return errAppenderStopped
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

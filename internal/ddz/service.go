@@ -56,8 +56,8 @@ type Service struct {
 	queue match.Queue
 	modes map[string]match.Mode
 
-	starts chan *room.Room // rooms for Run to start
-	appender   *appender
+	starts   chan *room.Room // rooms for Run to start
+	appender *appender
 
 	mu     sync.Mutex
 	byUser map[int64]*table

@@ -22,6 +22,8 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
+let pages = 0;
+
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 
@@ -121,6 +123,18 @@ export async function openPage(browser, viewport = DESKTOP) {
     if (m.type() === 'error') errors.push(`console error: ${m.text()}`);
   });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  if (process.env.E2E_TRACE) {
+    // Every WebSocket frame but heartbeats, for debugging: artifacts/frames-*.log.
+    const log = fs.createWriteStream(path.join(ARTIFACTS, `frames-${++pages}.log`));
+    const t0 = Date.now();
+    page.on('websocket', (ws) => {
+      ws.on('framesent', (f) => log.write(`${Date.now() - t0} > ${f.payload}\n`));
+      ws.on('framereceived', (f) => {
+        if (!String(f.payload).includes('"heartbeat"')) log.write(`${Date.now() - t0} < ${f.payload}\n`);
+      });
+    });
+    context.on('close', () => log.end());
+  }
   page.setDefaultTimeout(20_000);
   return { context, page, errors };
 }
@@ -158,6 +172,7 @@ export async function withPage(browser, name, fn, viewport = DESKTOP) {
     } catch {
       // the page may be gone
     }
+    if (p.errors.length) err.message += `\nconsole errors on the page:\n  ${p.errors.join('\n  ')}`;
     throw err;
   } finally {
     await p.context.close();

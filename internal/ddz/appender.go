@@ -14,10 +14,21 @@ const maxBatch = 512
 // transaction is being committed the next tables' events queue up and go
 // out together in the following one (group commit). Each table still
 // waits for its own events to be durable before it announces them.
+//
+// The store has one writer, so the appender also runs the other writes of
+// the tables (creating and settling games) as jobs, each only when no log
+// events are waiting: a burst of settlements cannot delay the next
+// action's announcement by more than one job.
 type appender struct {
 	st      Store
 	reqs    chan appendReq
+	jobs    chan job
 	stopped chan struct{} // closed when run returns
+}
+
+type job struct {
+	f    func(ctx context.Context) error
+	done chan error
 }
 
 type appendReq struct {
@@ -26,7 +37,7 @@ type appendReq struct {
 }
 
 func newAppender(st Store) *appender {
-	return &appender{st: st, reqs: make(chan appendReq, 4096), stopped: make(chan struct{})}
+	return &appender{st: st, reqs: make(chan appendReq, 4096), jobs: make(chan job, 4096), stopped: make(chan struct{})}
 }
 
 var errAppenderStopped = errors.New("ddz: game log writer stopped")
@@ -36,24 +47,32 @@ func (a *appender) run(ctx context.Context) {
 	defer close(a.stopped)
 	batch := make([]appendReq, 0, 64)
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case r := <-a.reqs:
-			batch = append(batch[:0], r)
-			n := len(r.evs)
-		drain:
-			for n < maxBatch {
-				select {
-				case r := <-a.reqs:
-					batch = append(batch, r)
-					n += len(r.evs)
-				default:
-					break drain
-				}
+		var r appendReq
+		select { // log events first
+		case r = <-a.reqs:
+		default:
+			select {
+			case <-ctx.Done():
+				return
+			case r = <-a.reqs:
+			case j := <-a.jobs:
+				j.done <- j.f(ctx)
+				continue
 			}
-			a.flush(ctx, batch, n)
 		}
+		batch = append(batch[:0], r)
+		n := len(r.evs)
+	drain:
+		for n < maxBatch {
+			select {
+			case r := <-a.reqs:
+				batch = append(batch, r)
+				n += len(r.evs)
+			default:
+				break drain
+			}
+		}
+		a.flush(ctx, batch, n)
 	}
 }
 
@@ -92,6 +111,32 @@ func (a *appender) append(ctx context.Context, evs []store.Event) error {
 	case <-a.stopped:
 		select {
 		case err := <-r.done: // committed just before the writer stopped
+			return err
+		default:
+			return errAppenderStopped
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// do runs f on the writer goroutine, after any waiting log events, and
+// returns its error.
+func (a *appender) do(ctx context.Context, f func(ctx context.Context) error) error {
+	j := job{f: f, done: make(chan error, 1)}
+	select {
+	case a.jobs <- j:
+	case <-a.stopped:
+		return errAppenderStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-j.done:
+		return err
+	case <-a.stopped:
+		select {
+		case err := <-j.done:
 			return err
 		default:
 			return errAppenderStopped

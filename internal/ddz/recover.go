@@ -18,7 +18,8 @@ import (
 // log ends with its end is settled (at most once: SettleGame is
 // idempotent); a game in progress is rebuilt from its log and waits, paused,
 // for its players (Config.Grace); a log that cannot be replayed is
-// cancelled with no coins moved. Call it once before serving.
+// cancelled with no coins moved. Call it once before serving, with Run
+// already running (settlements go through its writer).
 func (s *Service) Recover(ctx context.Context) (resumed, settledN, cancelled int, err error) {
 	games, err := s.st.UnfinishedGames(ctx)
 	if err != nil {

@@ -264,7 +264,7 @@ func (s *Service) createGame(ctx context.Context, t *table) error {
 	for st, u := range t.users {
 		ng.Players = append(ng.Players, store.Player{Seat: st, UserID: max(u, 0)})
 	}
-	return s.st.CreateGame(ctx, ng)
+	return s.appender.do(ctx, func(ctx context.Context) error { return s.st.CreateGame(ctx, ng) })
 }
 
 // Connected tells the user's table that the player is back.
@@ -368,7 +368,12 @@ func (s *Service) settle(ctx context.Context, gameID int64, mode match.Mode, use
 		sm.Seats = append(sm.Seats, store.SeatResult{Seat: st, Win: res.Scores[st] > 0, Coins: coins[st], Rating: delta[st]})
 	}
 	var out settled
-	got, err := s.st.SettleGame(ctx, sm)
+	var got store.Settlement
+	err := s.appender.do(ctx, func(ctx context.Context) error {
+		var err error
+		got, err = s.st.SettleGame(ctx, sm)
+		return err
+	})
 	if err != nil {
 		out.wire = wireResult(gid, res, [3]int64{}, [3]int64{})
 		return out, err

@@ -169,26 +169,27 @@ test('a registered user reloads mid-hand and gets the same table back', { timeou
 
 test('an illegal play shows the server reason and the game goes on', { timeout: 300_000 }, async () => {
   await withPage(browser, 'illegal-play', async ({ page, errors }) => {
-  // The server's own words for the rejected play, read off the socket.
-  const serverErrors = [];
-  page.on('websocket', (ws) => {
-    ws.on('framereceived', (f) => {
-      try {
-        const m = JSON.parse(String(f.payload));
-        if (m.kind === 'response' && m.route === 'ddz.play' && m.error) serverErrors.push(m.error);
-      } catch {
-        // not JSON
-      }
+    // The server's own words for the rejected play, read off the socket.
+    const serverErrors = [];
+    page.on('websocket', (ws) => {
+      ws.on('framereceived', (f) => {
+        try {
+          const m = JSON.parse(String(f.payload));
+          if (m.kind === 'response' && m.route === 'ddz.play' && m.error) serverErrors.push(m.error);
+        } catch {
+          // not JSON
+        }
+      });
     });
-  });
     await loginAsGuest(page, server.base);
     await startPractice(page);
     for (;;) {
       const st = await waitMyTurnOrEnd(page);
       assert.notEqual(st, 'end', 'the hand ended before the player could play');
       if (st === 'playing') break;
+      const before = await attr(page, 'seq');
       await bid(page);
-      await waitSeqAfter(page, await attr(page, 'seq'));
+      await waitSeqAfter(page, before);
     }
     const hand = await handRanks(page);
     const seq = await attr(page, 'seq');

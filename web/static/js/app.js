@@ -684,6 +684,7 @@ class App {
   }
 
   async hint() {
+    this.hideTableError();
     const t = this.table;
     const key = `${t.seq}`;
     if (!this.hints || this.hints.key !== key) {

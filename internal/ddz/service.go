@@ -31,6 +31,7 @@ type Store interface {
 	Game(ctx context.Context, gameID int64) (store.GameRecord, error)
 	Stats(ctx context.Context, userID int64) (store.Stats, error)
 	Balance(ctx context.Context, userID int64) (int64, error)
+	Account(ctx context.Context, id int64) (store.Account, error)
 }
 
 // IDs hands out unique game ids (internal/id satisfies it).

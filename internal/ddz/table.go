@@ -69,13 +69,21 @@ func (t *table) human(s int) bool { return t.users[s] > 0 }
 // Start creates the game record and deals, or, for a restored table,
 // pauses until the players are back.
 func (t *table) Start(r *room.Room) {
+	ctx, cancel := t.svc.storeCtx()
+	defer cancel()
+	for s, u := range t.users {
+		if u <= 0 {
+			continue
+		}
+		if a, err := t.svc.st.Account(ctx, u); err == nil {
+			t.names[s] = a.DisplayName
+		}
+	}
 	if t.restored {
 		t.paused = true
 		r.SetTimer(t.svc.cfg.Grace)
 		return
 	}
-	ctx, cancel := t.svc.storeCtx()
-	defer cancel()
 	if err := t.svc.createGame(ctx, t); err != nil {
 		t.log.Error("create game", "err", err)
 		t.abort(r, "store_error")

@@ -1,6 +1,7 @@
 package ddz
 
 import (
+	"errors"
 	"strconv"
 
 	ddz "github.com/lordgame/lordgame/internal/games/doudizhu"
@@ -37,8 +38,8 @@ func cardStrings(c ddz.Cards) []string {
 // Rules about the state (whose turn, which phase) are conflicts; rules
 // about the action itself are bad requests.
 func ruleStatus(err error) error {
-	re, ok := err.(*ddz.RuleError)
-	if !ok {
+	var re *ddz.RuleError
+	if !errors.As(err, &re) {
 		return err
 	}
 	code := status.BadRequest

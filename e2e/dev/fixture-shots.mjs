@@ -60,6 +60,9 @@ for (const [w, h, tag] of [[1280, 800, 'desktop'], [390, 844, 'phone']]) {
   await page.evaluate(() => window.lordgame.showTableError({ message: 'those cards do not beat the current play', rule: 'does_not_beat' }));
   await page.evaluate(() => window.lordgame.onChat({ seat: 1, phrase: 2 }));
   await page.screenshot({ path: `${out}/table-${tag}.png` });
+  await page.click('[data-testid=btn-chat]');
+  await page.screenshot({ path: `${out}/chat-${tag}.png` });
+  await page.click('[data-testid=btn-chat]');
   await page.evaluate((s) => window.lordgame.onSnapshot({ ...s, game_id: '125', current: { cards: ['3', '4', '5', '6', '7', '8', '9', '10', 'J', 'Q', 'K', 'A'], type: 'straight' }, current_seat: 1,
     round: [
       { kind: 'play', seat: 2, cards: ['8', '8', '8', '9', '9', '9', '10', '10', '10', '3', '4', '5'], type: 'airplane_single' },

@@ -98,6 +98,7 @@ class App {
 
   // ---------------------------------------------------------------- screens
   show(name) {
+    if (name !== 'table') document.title = 'LordGame \u00B7 Dou Dizhu';
     for (const s of ['auth', 'lobby', 'table']) $(`screen-${s}`).hidden = s !== name;
     $('boot').hidden = true;
     this.screen = name;
@@ -527,6 +528,16 @@ class App {
     $('btn-chat').setAttribute('aria-expanded', String(show));
     if (!show) return;
     const phrases = (this.table && this.table.phrases && this.table.phrases.length ? this.table.phrases : DEFAULT_PHRASES);
+    const form = document.createElement('form');
+    form.className = 'chat-form';
+    form.innerHTML = '<input maxlength="60" placeholder="Say something…" aria-label="Chat message" data-testid="chat-text"><button class="btn btn-primary btn-small" type="submit">Send</button>';
+    form.onsubmit = (ev) => {
+      ev.preventDefault();
+      const text = form.querySelector('input').value.trim();
+      if (!text) return;
+      this.toggleChat(false);
+      this.act('ddz.chat', { text });
+    };
     menu.replaceChildren(
       ...phrases.map((p, i) => {
         const b = document.createElement('button');
@@ -539,6 +550,7 @@ class App {
         };
         return b;
       }),
+      form,
     );
   }
 
@@ -630,6 +642,7 @@ class App {
     $('btn-auto').textContent = auto ? 'Auto-play on' : 'Auto-play';
     $('btn-auto').disabled = t.phase === 'over';
     if (t.phase === 'over' && t.settlement && !t.resultShown) this.showResult();
+    document.title = this.myTurn() ? '\u25CF Your turn \u00B7 LordGame' : 'LordGame \u00B7 Dou Dizhu';
   }
 
   renderActions() {

@@ -65,40 +65,62 @@ export async function startServer() {
   const data = path.join(tmp, 'data');
   fs.mkdirSync(data);
   const log = fs.openSync(path.join(ARTIFACTS, 'server.log'), 'w');
-  const proc = spawn(bin, ['-http', `127.0.0.1:${port}`, '-tcp', 'off', '-data', data], {
-    cwd: tmp,
-    stdio: ['ignore', log, log],
-  });
-  let exited = false;
-  proc.on('exit', () => {
-    exited = true;
-  });
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (exited) throw new Error(`the server exited at start; see ${path.join(ARTIFACTS, 'server.log')}`);
-    try {
-      const r = await fetch(`${base}/readyz`);
-      if (r.ok) break;
-    } catch {
-      // not listening yet
+  let proc = null;
+  let exited = true;
+
+  // run starts the binary on the port and data folder and waits for /readyz.
+  const run = async () => {
+    exited = false;
+    const p = spawn(bin, ['-http', `127.0.0.1:${port}`, '-tcp', 'off', '-data', data], {
+      cwd: tmp,
+      stdio: ['ignore', log, log],
+    });
+    p.on('exit', () => {
+      if (proc === p) exited = true;
+    });
+    proc = p;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (exited) throw new Error(`the server exited at start; see ${path.join(ARTIFACTS, 'server.log')}`);
+      try {
+        const r = await fetch(`${base}/readyz`);
+        if (r.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        p.kill('SIGKILL');
+        throw new Error('the server did not become ready within 60 s');
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    if (Date.now() > deadline) {
-      proc.kill('SIGKILL');
-      throw new Error('the server did not become ready within 60 s');
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  };
+  const halt = async (signal) => {
+    if (exited || !proc) return;
+    const p = proc;
+    const done = new Promise((r) => p.once('exit', r));
+    p.kill(signal);
+    const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
+    await done;
+    clearTimeout(t);
+    exited = true;
+  };
+
+  await run();
   return {
     base,
-    proc,
+    get proc() {
+      return proc;
+    },
+    // crash kills the server with SIGKILL and starts it again on the same
+    // port and data: a crash and restart in the middle of a game.
+    async crash() {
+      await halt('SIGKILL');
+      await run();
+    },
     async stop() {
-      if (!exited) {
-        proc.kill('SIGTERM');
-        const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-        await new Promise((r) => (exited ? r() : proc.on('exit', r)));
-        clearTimeout(t);
-      }
+      await halt('SIGTERM');
       fs.closeSync(log);
       fs.rmSync(tmp, { recursive: true, force: true });
     },

@@ -296,3 +296,43 @@ test('classic: queue with elapsed time and cancel, bots fill the table, auto-pla
     assert.deepEqual(errors, [], 'no console errors');
   });
 });
+
+test('the server crashes mid-hand: the client reconnects by itself and the game goes on or is cancelled', { timeout: 300_000 }, async () => {
+  await withPage(browser, 'crash', async ({ page, errors }) => {
+    await loginAsGuest(page, server.base);
+    await startPractice(page);
+    const st = await waitMyTurnOrEnd(page);
+    if (st !== 'end') await takeTurn(page);
+    const game = await attr(page, 'game-id');
+    const hand = sorted(await handRanks(page));
+
+    await server.crash(); // kill -9, then start again on the same port and data
+    // The client notices, reconnects with backoff (its resume token is no
+    // good on the new process) and asks for its table.
+    await page.waitForFunction(() => document.body.dataset.conn === 'open' && document.getElementById('conn-banner').hidden, null, { timeout: 60_000 });
+    await page.waitForFunction(
+      (g) => {
+        const t = document.querySelector('[data-testid=table-screen]');
+        const l = document.querySelector('[data-testid=lobby-screen]');
+        return (!t.hidden && t.dataset.gameId === g && t.dataset.phase !== 'paused') || !l.hidden;
+      },
+      game,
+      { timeout: 60_000 },
+    );
+    if (await page.getByTestId('table-screen').isVisible()) {
+      // Resumed from the game's log: same hand (unless auto-play moved
+      // while the player was away), and it can be played on.
+      const after = sorted(await handRanks(page));
+      assert.ok(after.length > 0 && after.every((c) => hand.includes(c)), `same hand after the restart: ${after} vs ${hand}`);
+      const st2 = await waitMyTurnOrEnd(page);
+      if (st2 !== 'end') await takeTurn(page);
+    } else {
+      // Cancelled: the lobby says so.
+      await page.getByTestId('toast').filter({ hasText: /cancelled/i }).waitFor();
+    }
+    // Failed connection attempts while the server was down are logged by
+    // the browser itself.
+    const rest = errors.filter((e) => !/WebSocket connection to .* failed|Failed to load resource/.test(e));
+    assert.deepEqual(rest, [], 'no console errors');
+  });
+});

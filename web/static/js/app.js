@@ -57,6 +57,7 @@ class App {
     this.view = new TableView(this);
     this.conn = new Conn({
       getToken: () => this.api.token(),
+      refreshToken: () => this.api.refresh().then(() => this.api.token()),
       onAuthFailed: (err) => this.sessionLost(err),
     });
     this.api.onSessionLost = (err) => this.sessionLost(err);

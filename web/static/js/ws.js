@@ -41,9 +41,13 @@ const FINAL_KICKS = new Set(['logged_in_elsewhere', 'banned', 'kicked']);
 
 export class Conn {
   // getToken returns a promise of a fresh access token (or null for none).
-  constructor({ url, getToken, onAuthFailed }) {
+  // refreshToken returns a promise of a newly issued access token.
+  constructor({ url, getToken, refreshToken, onAuthFailed }) {
     this.url = url || `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
     this.getToken = getToken;
+    this.refreshToken = refreshToken || getToken;
+    this.forceRefresh = false;
+    this.authRetried = false;
     this.onAuthFailed = onAuthFailed || (() => {});
     this.ws = null;
     this.seq = 0;
@@ -108,7 +112,8 @@ export class Conn {
     this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting', { attempt: this.attempt });
     let token = null;
     try {
-      token = await this.getToken();
+      token = this.forceRefresh ? await this.refreshToken() : await this.getToken();
+      this.forceRefresh = false;
     } catch (err) {
       if (err && (err.code === 'unauthenticated' || err.code === 'forbidden')) {
         this.want = false;
@@ -129,7 +134,6 @@ export class Conn {
       return;
     }
     this.ws = ws;
-    let acked = false;
     ws.onopen = () => {
       const body = { version: 1, codec: 'json', client: 'lordgame-web/1' };
       if (token) body.token = token;
@@ -147,15 +151,30 @@ export class Conn {
       }
       if (m.kind === 'handshake_ack') {
         if (m.error) {
-          this.want = m.error.code !== 'unauthenticated' && m.error.code !== 'forbidden';
-          if (!this.want) {
+          // The server closes the connection after a refusal; onclose retries.
+          const e = m.error;
+          if (e.rule === 'bad_resume_token') {
+            // Expired, or the server restarted: start a new session.
+            this.resumeToken = '';
+            this.attempt = 0;
+            return;
+          }
+          if (e.code === 'unauthenticated' && !this.authRetried) {
+            // The access token may have expired in flight: refresh it once.
+            this.authRetried = true;
+            this.forceRefresh = true;
+            this.attempt = 0;
+            return;
+          }
+          if (e.code === 'unauthenticated' || e.code === 'forbidden') {
+            this.want = false;
             this.teardown('closed');
             this.setState('closed');
-            this.onAuthFailed(new ProtoError(m.error));
+            this.onAuthFailed(new ProtoError(e));
           }
           return;
         }
-        acked = true;
+        this.authRetried = false;
         this.ack = m.body || {};
         this.resumeToken = this.ack.resume_token || '';
         this.routes = new Map((this.ack.routes || []).map((r) => [r.name, r.id]));
@@ -170,7 +189,6 @@ export class Conn {
     ws.onclose = () => {
       if (ws !== this.ws) return;
       this.teardown('closed');
-      if (!acked && this.resumeToken) this.resumeToken = ''; // a stale resume token may be the cause
       this.retry();
     };
     ws.onerror = () => {

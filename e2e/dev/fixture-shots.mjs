@@ -71,6 +71,12 @@ for (const [w, h, tag] of [[1280, 800, 'desktop'], [390, 844, 'phone']]) {
     ] }), snap);
   await page.waitForTimeout(600);
   await page.screenshot({ path: `${out}/long-${tag}.png` });
+  await page.evaluate(() => window.lordgame.fx('BOMB!', '×8'));
+  await page.waitForTimeout(450);
+  await page.screenshot({ path: `${out}/bomb-${tag}.png` });
+  await page.evaluate(() => window.lordgame.fx('Guest 4821 is the landlord', 'bid 3', true));
+  await page.waitForTimeout(450);
+  await page.screenshot({ path: `${out}/landlord-${tag}.png` });
   await page.evaluate((s) => window.lordgame.onSnapshot({ ...s, game_id: '124' }), snap);
   await page.evaluate((r) => window.lordgame.onResult(r), result);
   await page.waitForTimeout(400);

@@ -606,7 +606,22 @@ class App {
     }
     this.hints = null;
     if (e.kind === 'play' || e.kind === 'pass' || e.kind === 'bid' || e.kind === 'landlord') this.hideTableError();
+    if (e.kind === 'play' && (e.type === 'bomb' || e.type === 'rocket')) this.fx(e.type === 'rocket' ? 'ROCKET!' : 'BOMB!', `×${t.multiplier}`);
+    if (e.kind === 'landlord') this.fx(`${t.seat === t.landlord ? 'You are' : esc(t.players[t.landlord].name) + ' is'} the landlord`, `bid ${t.highestBid}`, true);
     this.renderTable();
+  }
+
+  // fx flashes a big word over the table (bombs, the landlord).
+  fx(html, sub, small = false) {
+    const el = $('fx');
+    el.innerHTML = `${html}<small>${esc(sub)}</small>`;
+    el.classList.toggle('fx-small', small);
+    el.hidden = false;
+    el.style.animation = 'none';
+    void el.offsetWidth;
+    el.style.animation = '';
+    clearTimeout(this.fxTimer);
+    this.fxTimer = setTimeout(() => (el.hidden = true), 1400);
   }
 
   onChat(c) {

@@ -3,6 +3,7 @@ package ddz
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/lordgame/lordgame/internal/store"
 )
@@ -45,6 +46,9 @@ var errAppenderStopped = errors.New("ddz: game log writer stopped")
 // run commits batches until ctx ends; Service.Run owns it.
 func (a *appender) run(ctx context.Context) {
 	defer close(a.stopped)
+	// A write in progress finishes even when ctx ends: tables waiting on
+	// it must not see a shutdown as a failed write (and cancel their game).
+	wctx := context.WithoutCancel(ctx)
 	batch := make([]appendReq, 0, 64)
 	for {
 		var r appendReq
@@ -56,7 +60,7 @@ func (a *appender) run(ctx context.Context) {
 				return
 			case r = <-a.reqs:
 			case j := <-a.jobs:
-				j.done <- j.f(ctx)
+				j.done <- j.f(wctx)
 				continue
 			}
 		}
@@ -72,13 +76,15 @@ func (a *appender) run(ctx context.Context) {
 				break drain
 			}
 		}
-		a.flush(ctx, batch, n)
+		a.flush(wctx, batch, n)
 	}
 }
 
 // flush commits one batch. If the shared commit fails, each table's
 // events are retried alone so that one bad table cannot fail the others.
 func (a *appender) flush(ctx context.Context, batch []appendReq, n int) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
 	evs := make([]store.Event, 0, n)
 	for _, r := range batch {
 		evs = append(evs, r.evs...)

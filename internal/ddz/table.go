@@ -85,6 +85,10 @@ func (t *table) Start(r *room.Room) {
 		return
 	}
 	if err := t.svc.createGame(ctx, t); err != nil {
+		if errors.Is(err, errAppenderStopped) { // shutting down
+			t.finish(r)
+			return
+		}
 		t.log.Error("create game", "err", err)
 		t.abort(r, "store_error")
 		return

@@ -39,6 +39,9 @@ type Player struct {
 
 	bot    bot.Player
 	pushes chan push
+	track  tracker // used only by Play's goroutine
+	// Requests counts ddz.state round trips (the tracker saves most).
+	States int
 
 	mu        sync.Mutex
 	sentAt    time.Time // a pending action, zero when none
@@ -152,6 +155,7 @@ func (p *Player) Play(ctx context.Context) (*pb.DdzResult, error) {
 			p.seat, p.gameID = int32(x.snap.Seat), x.snap.GameId
 			p.mu.Unlock()
 			p.checkSnapshot(x.snap)
+			p.track.reset(x.snap)
 			last, turn = x.snap.Seq, x.snap.Turn
 		case x.ev != nil:
 			if x.ev.GameId != p.game() {
@@ -163,6 +167,7 @@ func (p *Player) Play(ctx context.Context) (*pb.DdzResult, error) {
 			if last != 0 && x.ev.Seq != last+1 && x.ev.Seq > last {
 				p.violate("event seq %d after %d", x.ev.Seq, last)
 			}
+			p.track.apply(x.ev)
 			last, turn = max(last, x.ev.Seq), x.ev.Turn
 		case x.res != nil:
 			if x.res.GameId == p.game() {
@@ -209,23 +214,53 @@ func (p *Player) act(ctx context.Context) (uint64, error) {
 			return 0, ctx.Err()
 		}
 	}
+	v, ok := p.track.view()
+	seq := p.track.seq
+	if !ok || v.Turn != v.Seat || v.Phase == engine.PhaseOver {
+		var err error
+		if v, seq, err = p.state(ctx); err != nil || v.Turn != v.Seat || v.Phase == engine.PhaseOver {
+			return seq, err
+		}
+	}
+	err := p.move(ctx, &v)
+	var ce *client.Error
+	if errors.As(err, &ce) && ce.Code == "bad_request" && ok {
+		// The tracked view was wrong: start over from the server's.
+		p.violate("tracked view refused: %v", err)
+		if v, seq, err = p.state(ctx); err != nil || v.Turn != v.Seat || v.Phase == engine.PhaseOver {
+			return seq, err
+		}
+		err = p.move(ctx, &v)
+	}
+	return seq, ignoreRace(err)
+}
+
+// state fetches the table with ddz.state and resets the tracker from it.
+func (p *Player) state(ctx context.Context) (engine.View, uint64, error) {
+	p.States++
 	snap := &pb.DdzSnapshot{}
 	if err := p.C.Request(ctx, "ddz.state", &pb.DdzStateReq{}, snap); err != nil {
-		return 0, ignoreRace(err)
+		return engine.View{Turn: -1}, 0, ignoreRace(err)
 	}
 	if snap.GameId != p.game() {
-		return 0, nil
+		return engine.View{Turn: -1}, 0, nil
 	}
 	p.checkSnapshot(snap)
-	if snap.Turn != int32(snap.Seat) || snap.Phase == "over" || snap.Phase == "paused" {
-		return snap.Seq, nil
+	p.track.reset(snap)
+	if snap.Phase == "paused" {
+		return engine.View{Turn: -1}, snap.Seq, nil
 	}
 	v, err := ddz.ViewOf(snap)
 	if err != nil {
 		p.violate("snapshot: %v", err)
-		return snap.Seq, nil
+		return engine.View{Turn: -1}, snap.Seq, nil
 	}
-	e := p.bot.Act(&v)
+	return v, snap.Seq, nil
+}
+
+// move sends the bot's action for v.
+func (p *Player) move(ctx context.Context, v *engine.View) error {
+	e := p.bot.Act(v)
 	var req proto.Message = &pb.DdzPassReq{}
 	route := "ddz.pass"
 	switch e.Kind {
@@ -236,18 +271,16 @@ func (p *Player) act(ctx context.Context) (uint64, error) {
 			route, req = "ddz.play", &pb.DdzPlayReq{Cards: e.Cards.Strings()}
 		}
 	}
-	resp := &pb.DdzActionResp{}
 	p.mu.Lock()
 	p.sentAt = time.Now()
 	p.mu.Unlock()
-	err = p.C.Request(ctx, route, req, resp)
+	err := p.C.Request(ctx, route, req, &pb.DdzActionResp{})
 	if err != nil {
 		p.mu.Lock()
 		p.sentAt = time.Time{}
 		p.mu.Unlock()
-		return snap.Seq, ignoreRace(err)
 	}
-	return snap.Seq, nil
+	return err
 }
 
 // ignoreRace drops the errors a well-behaved player can get when the

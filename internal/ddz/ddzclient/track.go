@@ -1,0 +1,93 @@
+package ddzclient
+
+import (
+	"github.com/lordgame/lordgame/internal/ddz"
+	engine "github.com/lordgame/lordgame/internal/games/doudizhu"
+	"github.com/lordgame/lordgame/proto/gen/pb"
+)
+
+// tracker keeps the player's view of the table up to date from the event
+// pushes, so that a move needs no ddz.state round trip. It gives up (ok
+// false) on anything it cannot follow; the player then asks ddz.state.
+type tracker struct {
+	ok  bool
+	seq uint64
+	v   engine.View
+}
+
+// reset starts over from a snapshot.
+func (t *tracker) reset(s *pb.DdzSnapshot) {
+	v, err := ddz.ViewOf(s)
+	t.ok, t.seq, t.v = err == nil && s.Phase != "paused" && s.Phase != "starting", s.Seq, v
+}
+
+// apply folds one event in; events must come in seq order.
+func (t *tracker) apply(e *pb.DdzEvent) {
+	if !t.ok || e.Seq <= t.seq {
+		return
+	}
+	if e.Seq != t.seq+1 {
+		t.ok = false
+		return
+	}
+	t.seq = e.Seq
+	v := &t.v
+	cards, err := cardsOf(e.Cards)
+	if err != nil {
+		t.ok = false
+		return
+	}
+	switch e.Kind {
+	case "deal":
+		hand, err := cardsOf(e.Hand)
+		if err != nil || len(e.Hand) == 0 {
+			t.ok = false
+			return
+		}
+		*v = engine.View{Seat: v.Seat, Phase: engine.PhaseBidding, Deal: int(e.Value), Hand: hand, Landlord: -1, CurrentSeat: -1}
+	case "bid":
+		v.HighestBid = max(v.HighestBid, int(e.Value))
+		v.Log = append(v.Log, engine.Event{Kind: engine.KindBid, Seat: int(e.Seat), Value: int(e.Value)})
+	case "landlord":
+		v.Phase, v.Landlord, v.Bottom, v.HighestBid = engine.PhasePlaying, int(e.Seat), cards, int(e.Value)
+		if int(e.Seat) == v.Seat {
+			v.Hand = v.Hand.Plus(cards)
+		}
+	case "play":
+		s := int(e.Seat)
+		v.Current, v.CurrentSeat = engine.NewPlay(cards), s
+		v.Played[s] = v.Played[s].Plus(cards)
+		if s == v.Seat {
+			v.Hand = v.Hand.Minus(cards)
+		}
+	case "end", "cancel":
+		v.Phase = engine.PhaseOver
+	}
+	v.Turn, v.Leading, v.Multiplier = int(e.Turn), e.Leading, int(e.Multiplier)
+	if e.Leading {
+		v.Current, v.CurrentSeat = engine.Play{}, -1
+	}
+	for s, n := range e.HandSizes {
+		if s < 3 {
+			v.HandSizes[s] = int(n)
+		}
+	}
+	if v.Hand.Len() != v.HandSizes[v.Seat] && len(e.HandSizes) == 3 {
+		t.ok = false
+	}
+}
+
+// view is the tracked view when it can be trusted.
+func (t *tracker) view() (engine.View, bool) { return t.v, t.ok }
+
+func cardsOf(in []string) (engine.Cards, error) {
+	rs := make([]engine.Rank, 0, len(in))
+	for _, s := range in {
+		r, err := engine.ParseRank(s)
+		if err != nil {
+			return engine.Cards{}, err
+		}
+		rs = append(rs, r)
+	}
+	return engine.CardsOf(rs...)
+}

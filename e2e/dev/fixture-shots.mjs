@@ -42,7 +42,8 @@ const bidding = { ...snap, phase: 'bidding', landlord: -1, bottom: [], current: 
 const result = { game_id: '124', landlord: 1, landlord_won: false, winner: 0, base_stake: 1, bid_value: 2, bombs: 1, spring: false, multiplier: 4, scores: ['4', '-8', '4'], coins: [], rating: [] };
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-for (const [w, h, tag] of [[1280, 800, 'desktop'], [390, 844, 'phone']]) {
+const sizes = process.env.SIZES ? process.env.SIZES.split(',').map((s) => { const [w, h] = s.split('x').map(Number); return [w, h, s]; }) : [[1280, 800, 'desktop'], [390, 844, 'phone']];
+for (const [w, h, tag] of sizes) {
   const page = await browser.newPage({ viewport: { width: w, height: h }, deviceScaleFactor: 1 });
   page.on('console', (m) => { if (m.type() === 'error') console.log(tag, 'console error:', m.text()); });
   page.on('pageerror', (e) => console.log(tag, 'page error:', e.message));

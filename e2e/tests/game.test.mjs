@@ -297,6 +297,42 @@ test('classic: queue with elapsed time and cancel, bots fill the table, auto-pla
   });
 });
 
+test('two players at one classic table see each other, chat, and both reach the result', { timeout: 300_000 }, async () => {
+  await withPage(browser, 'two-a', async (a) => {
+    await withPage(browser, 'two-b', async (b) => {
+      await loginAsGuest(a.page, server.base);
+      await loginAsGuest(b.page, server.base);
+      const nameA = (await a.page.getByTestId('lobby-name').textContent()).trim();
+      const nameB = (await b.page.getByTestId('lobby-name').textContent()).trim();
+      await a.page.getByTestId('mode-classic').click();
+      await b.page.getByTestId('mode-classic').click();
+      for (const p of [a.page, b.page]) {
+        await p.getByTestId('table-screen').waitFor({ state: 'visible', timeout: 60_000 });
+        await p.locator('[data-testid=hand-card]').first().waitFor();
+      }
+      assert.equal(await attr(a.page, 'game-id'), await attr(b.page, 'game-id'), 'one table');
+      const seen = async (p) => [await p.getByTestId('opp-left').getByTestId('opp-name').textContent(), await p.getByTestId('opp-right').getByTestId('opp-name').textContent()];
+      assert.ok((await seen(a.page)).includes(nameB), 'A sees B');
+      assert.ok((await seen(b.page)).includes(nameA), 'B sees A');
+
+      // A says something; B sees it at A's seat.
+      await a.page.getByTestId('btn-chat').click();
+      await a.page.getByTestId('chat-text').fill('good luck!');
+      await a.page.getByTestId('chat-text').press('Enter');
+      await b.page.getByTestId('chat-bubble').filter({ hasText: 'good luck!' }).waitFor();
+
+      await Promise.all([playToEnd(a.page), playToEnd(b.page)]);
+      for (const p of [a.page, b.page]) {
+        await p.getByTestId('result-screen').waitFor({ state: 'visible' });
+        assert.match(await p.getByTestId('result-coins').textContent(), /coins/);
+      }
+      await shot(b.page, 'result-two-players-1280x800');
+      assert.deepEqual(a.errors, [], 'no console errors (A)');
+      assert.deepEqual(b.errors, [], 'no console errors (B)');
+    });
+  });
+});
+
 test('the server crashes mid-hand: the client reconnects by itself and the game goes on or is cancelled', { timeout: 300_000 }, async () => {
   await withPage(browser, 'crash', async ({ page, errors }) => {
     await loginAsGuest(page, server.base);

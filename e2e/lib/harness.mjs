@@ -138,7 +138,9 @@ export async function launchBrowser() {
 // openPage opens a fresh browser context (its own localStorage) and
 // collects every console error and uncaught exception of its pages.
 export async function openPage(browser, viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  // A phone-sized page is a touch phone: taps, not clicks.
+  const phone = viewport.width < 600;
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, hasTouch: phone, isMobile: phone });
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => {

@@ -28,6 +28,11 @@ export async function clickCard(card) {
   await card.click({ position: { x: 6, y: 40 } });
 }
 
+// tapCard taps the visible strip of a hand card on a touch screen.
+export async function tapCard(card) {
+  await card.tap({ position: { x: 5, y: 30 } });
+}
+
 const resultVisible = (page) => page.getByTestId('result-screen').isVisible();
 
 // waitMyTurnOrEnd waits until the player must act or the hand is over.

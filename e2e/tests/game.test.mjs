@@ -3,9 +3,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, withPage, shotBoth, shot } from '../lib/harness.mjs';
+import { startServer, launchBrowser, withPage, shotBoth, shot, PHONE } from '../lib/harness.mjs';
 import {
-  loginAsGuest, startPractice, handRanks, attr, clickCard, waitMyTurnOrEnd, waitSeqAfter,
+  loginAsGuest, startPractice, handRanks, attr, tapCard, waitMyTurnOrEnd, waitSeqAfter,
   bid, playWithHint, takeTurn, playToEnd,
 } from '../lib/play.mjs';
 
@@ -167,7 +167,7 @@ test('a registered user reloads mid-hand and gets the same table back', { timeou
   });
 });
 
-test('an illegal play shows the server reason and the game goes on', { timeout: 300_000 }, async () => {
+test('an illegal play shows the server reason and the game goes on (phone, touch)', { timeout: 300_000 }, async () => {
   await withPage(browser, 'illegal-play', async ({ page, errors }) => {
     // The server's own words for the rejected play, read off the socket.
     const serverErrors = [];
@@ -199,10 +199,10 @@ test('an illegal play shows the server reason and the game goes on', { timeout: 
     assert.ok(ranks.length >= 2);
     const a = hand.lastIndexOf(ranks[ranks.length - 1]);
     const b = hand.lastIndexOf(ranks[ranks.length - 2]);
-    await clickCard(cards.nth(a));
-    await clickCard(cards.nth(b));
+    await tapCard(cards.nth(a));
+    await tapCard(cards.nth(b));
     assert.equal(await page.locator('[data-testid=hand-card].sel').count(), 2);
-    await page.getByTestId('btn-play').click();
+    await page.getByTestId('btn-play').tap();
 
     const err = page.getByTestId('table-error');
     await err.waitFor({ state: 'visible' });
@@ -210,7 +210,7 @@ test('an illegal play shows the server reason and the game goes on', { timeout: 
     assert.equal(await err.getAttribute('data-rule'), serverErrors[0].rule);
     if (serverErrors[0].message) assert.equal((await err.textContent()).trim().toLowerCase(), serverErrors[0].message.trim().toLowerCase());
     assert.match(serverErrors[0].rule, /invalid_combination|does_not_beat/);
-    await shot(page, 'illegal-play-1280x800');
+    await shot(page, 'illegal-play-390x844');
 
     // Nothing changed: same hand, same turn, the table still works.
     assert.deepEqual(await handRanks(page), hand);
@@ -222,7 +222,7 @@ test('an illegal play shows the server reason and the game goes on', { timeout: 
     await waitSeqAfter(page, seq);
     if (what === 'play') assert.ok((await handRanks(page)).length < hand.length, 'the legal play left the hand');
     assert.deepEqual(errors, [], 'no console errors');
-  });
+  }, PHONE);
 });
 
 test('a dropped connection shows reconnecting, backs off, and restores the table', { timeout: 300_000 }, async () => {

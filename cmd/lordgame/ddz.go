@@ -137,6 +137,7 @@ func (n *ddzNode) routes(mux *http.ServeMux) {
 func (n *ddzNode) run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return n.svc.Run(ctx) })
+	g.Go(func() error { return n.db.RunCheckpointer(ctx, time.Second) })
 	if _, _, _, err := n.svc.Recover(ctx); err != nil {
 		return err
 	}

@@ -324,12 +324,14 @@ func (t *table) defaultAction(r *room.Room, s int, pre []record) {
 		return
 	}
 	recs := pre
-	for _, e := range evs {
+	for i, e := range evs {
 		recs = append(recs, engineRecord(e))
-	}
-	if len(pre) > 0 && t.strikes[s] >= t.svc.cfg.AutoPlayAfter && !t.auto[s] {
-		t.auto[s] = true
-		recs = append(recs, record{Kind: kindAutoplay, Seat: s, Value: 1})
+		// The switch to auto-play follows the seat's own action, before
+		// what the action caused (a redeal, the end).
+		if i == 0 && len(pre) > 0 && t.strikes[s] >= t.svc.cfg.AutoPlayAfter && !t.auto[s] {
+			t.auto[s] = true
+			recs = append(recs, record{Kind: kindAutoplay, Seat: s, Value: 1})
+		}
 	}
 	_ = t.commit(r, recs)
 }

@@ -30,7 +30,7 @@ const (
 var (
 	errPaused     = status.RuleError(status.Conflict, "game_paused", "the table is waiting for its players to come back")
 	errStoreDown  = status.New(status.Unavailable, "the game could not be recorded; it was cancelled")
-	errNotYourTur = status.RuleError(status.Conflict, string(ddz.NotYourTurn), "it is not your turn")
+	errNotYourTurn = status.RuleError(status.Conflict, string(ddz.NotYourTurn), "it is not your turn")
 )
 
 // table is one game at one room: it implements room.Game, so every method
@@ -354,7 +354,7 @@ func (t *table) setAuto(r *room.Room, seat int, on bool) (*pb.DdzActionResp, err
 // Presence handles a player's connection going up or down: down puts the
 // seat on auto-play at once (spec §11.4); up sends the full view back.
 func (t *table) Presence(r *room.Room, seat int, online bool) {
-	if t.finished || t.online[seat] == online && !online {
+	if t.finished || (!online && !t.online[seat]) { // already away
 		return
 	}
 	t.online[seat] = online
@@ -429,15 +429,13 @@ func (t *table) abort(r *room.Room, reason string) {
 	}
 	ctx, cancel := t.svc.storeCtx()
 	defer cancel()
-	if err := t.svc.st.CancelGame(ctx, t.id); err != nil && !errors.Is(err, errNoGame) {
+	if err := t.svc.st.CancelGame(ctx, t.id); err != nil && !errors.Is(err, store.ErrNotFound) {
 		t.log.Error("cancel game", "err", err)
 	}
 	t.finish(r)
 	ev := &pb.DdzEvent{GameId: t.gid, Seq: t.seq, Kind: kindCancel, Turn: -1}
 	r.Broadcast(RouteEvent, func(int) proto.Message { return ev })
 }
-
-var errNoGame = errors.New("ddz: no game record")
 
 // finish closes the table. The players are free at once, before the last
 // pushes, so a client that queues again on the result is not refused.
@@ -472,7 +470,7 @@ func (t *table) hint(seat int) (*pb.DdzHintResp, error) {
 		return nil, status.RuleError(status.Conflict, string(ddz.WrongPhase), "hints are given while playing")
 	}
 	if t.g.Turn() != seat {
-		return nil, errNotYourTur
+		return nil, errNotYourTurn
 	}
 	v := t.g.View(seat)
 	resp := &pb.DdzHintResp{}

@@ -28,8 +28,8 @@ const (
 )
 
 var (
-	errPaused     = status.RuleError(status.Conflict, "game_paused", "the table is waiting for its players to come back")
-	errStoreDown  = status.New(status.Unavailable, "the game could not be recorded; it was cancelled")
+	errPaused      = status.RuleError(status.Conflict, "game_paused", "the table is waiting for its players to come back")
+	errStoreDown   = status.New(status.Unavailable, "the game could not be recorded; it was cancelled")
 	errNotYourTurn = status.RuleError(status.Conflict, string(ddz.NotYourTurn), "it is not your turn")
 )
 

@@ -49,7 +49,10 @@ async function freePort() {
 // and runs it until stop() is called.
 export async function startServer() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  for (const f of fs.readdirSync(ARTIFACTS)) if (f.startsWith('failure-')) fs.rmSync(path.join(ARTIFACTS, f));
+  // Start from a clean slate: screenshots and traces of an earlier run go.
+  for (const f of fs.readdirSync(ARTIFACTS)) {
+    if (f.endsWith('.png') || f.startsWith('frames-')) fs.rmSync(path.join(ARTIFACTS, f));
+  }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lordgame-e2e-'));
   let bin = process.env.LORDGAME_BIN;
   if (!bin) {

@@ -445,11 +445,9 @@ class App {
     } catch (err) {
       this.bootDone('lobby');
       if (err.rule === 'not_at_table' || err.code === 'not_found' || err.code === 'conflict') {
-        if (this.table && this.table.phase !== 'over' && !this.table.resultShown) {
-          // The table went away while we were gone (finished or cancelled).
-          this.table = null;
-          this.show('lobby');
-          this.loadAccount();
+        if (this.table && !this.table.resultShown) {
+          // The table ended while we were away: show how, from the record.
+          this.missedEnd(this.table);
         }
         if (onConnect && this.queue && this.queue.state !== 'matched') this.rejoinQueue();
         if (this.screen !== 'table' && !this.api.loggedIn) this.show('auth');
@@ -457,6 +455,27 @@ class App {
       }
       if (err.code !== 'closed' && err.code !== 'unavailable') this.toast(reasonText(err), 'err');
     }
+  }
+
+  // missedEnd shows the result of a game that ended while the player was
+  // away (ddz.game answers its record), or goes back to the lobby.
+  async missedEnd(t) {
+    try {
+      const rec = await this.conn.request('ddz.game', { game_id: t.gameId });
+      if (this.table !== t) return;
+      if (rec.state === 'finished' && rec.result) {
+        this.onResult({ ...rec.result, game_id: t.gameId });
+        return;
+      }
+      if (rec.state === 'cancelled') this.toast('The game was cancelled. No coins moved.', 'err');
+    } catch {
+      // No record: nothing more to show.
+    }
+    if (this.table !== t) return;
+    this.table = null;
+    this.view.reset();
+    this.show('lobby');
+    this.loadAccount();
   }
 
   async rejoinQueue() {

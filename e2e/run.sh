@@ -16,6 +16,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "e2e: Node.js 20 or newer is needed (found $(node --version)): playwright-core and node --test need it" >&2
+  exit 1
+fi
+
 want=$(node -p "require('./package-lock.json').packages['node_modules/playwright-core'].version")
 have=$(node -p "try { require('./node_modules/playwright-core/package.json').version } catch { '' }")
 if [ "$want" != "$have" ]; then

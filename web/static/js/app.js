@@ -526,7 +526,8 @@ class App {
       this.join(mode);
     };
     document.addEventListener('keydown', (ev) => {
-      if (this.screen !== 'table' || ev.target.closest('input, textarea')) return;
+      // A focused control keeps its own keys (Enter on a button clicks it).
+      if (this.screen !== 'table' || ev.target.closest('input, textarea, button')) return;
       if (ev.key === 'Enter') this.clickIfEnabled('btn-play');
       else if (ev.key === ' ') {
         ev.preventDefault();
@@ -695,10 +696,10 @@ class App {
       }
       parts.push(timer);
     } else if (this.myTurn() && t.phase === 'playing') {
-      parts.push(`<button type="button" class="btn btn-ghost" id="btn-pass" data-testid="btn-pass"${t.leading ? ' disabled' : ''}>Pass</button>`);
-      parts.push('<button type="button" class="btn btn-primary" id="btn-hint" data-testid="btn-hint">Hint</button>');
+      parts.push(`<button type="button" class="btn btn-ghost" id="btn-pass" data-testid="btn-pass" title="Pass (Space)"${t.leading ? ' disabled' : ''}>Pass</button>`);
+      parts.push('<button type="button" class="btn btn-primary" id="btn-hint" data-testid="btn-hint" title="Hint (H); again for the next one">Hint</button>');
       parts.push(timer);
-      parts.push('<button type="button" class="btn btn-green" id="btn-play" data-testid="btn-play" disabled>Play</button>');
+      parts.push('<button type="button" class="btn btn-green" id="btn-play" data-testid="btn-play" title="Play the selected cards (Enter)" disabled>Play</button>');
     }
     const key = parts.join('');
     if (box.dataset.key !== key) {

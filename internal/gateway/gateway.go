@@ -246,9 +246,9 @@ func (g *Gateway) Closed(s *session.Session) {
 
 // HandleFrame implements session.Handler: it runs in the session's reader.
 func (g *Gateway) HandleFrame(s *session.Session, f *transport.Frame) {
-	tr := s.Mode().Transport()
-	g.m.framesIn.WithLabelValues(tr).Inc()
-	g.m.bytesIn.WithLabelValues(tr).Add(float64(len(f.Body) + transport.HeaderWS))
+	in := g.m.input(s.Mode().Transport())
+	in.frames.Inc()
+	in.bytes.Add(float64(len(f.Body) + transport.HeaderWS))
 	if !s.Handshaken() {
 		g.handshake(s, f)
 		return
@@ -385,7 +385,9 @@ func (g *Gateway) run(c *Call, seq uint32) {
 			&pb.Error{Code: wireCode(e.Code), Message: e.Message, Rule: e.Rule})
 		return
 	}
-	_ = c.Session.Send(transport.KindResponse, c.Route.ID, c.Route.Name, seq, resp)
+	// On the session's reader (a sequential route) the reader writes the
+	// response itself; from a pool worker Respond is Send.
+	_ = c.Session.Respond(c.Route.ID, c.Route.Name, seq, resp)
 }
 
 func wireCode(c status.Code) pb.Code {

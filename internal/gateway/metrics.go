@@ -18,6 +18,20 @@ type metrics struct {
 	drops      prometheus.Counter
 	rateHits   prometheus.Counter
 	badFrames  *prometheus.CounterVec
+
+	// The per-transport input counters, resolved once: HandleFrame counts
+	// every frame, and a label lookup per frame cost more than the count.
+	in [2]transportIn // 0: tcp, 1: ws
+}
+
+type transportIn struct{ frames, bytes prometheus.Counter }
+
+// input returns the input counters of a transport ("tcp" or "ws").
+func (m *metrics) input(tr string) *transportIn {
+	if tr == "tcp" {
+		return &m.in[0]
+	}
+	return &m.in[1]
 }
 
 type routeStats struct {
@@ -65,11 +79,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "lordgame_bad_frames_total", Help: "Frames rejected as malformed, by kind of fault.",
 		}, []string{"fault"}),
 	}
-	for _, tr := range []string{"tcp", "ws"} {
+	for i, tr := range []string{"tcp", "ws"} {
 		m.conns.WithLabelValues(tr)
-		m.framesIn.WithLabelValues(tr)
+		m.in[i] = transportIn{frames: m.framesIn.WithLabelValues(tr), bytes: m.bytesIn.WithLabelValues(tr)}
 		m.framesOut.WithLabelValues(tr)
-		m.bytesIn.WithLabelValues(tr)
 		m.bytesOut.WithLabelValues(tr)
 	}
 	if reg != nil {

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"encoding/binary"
 	"errors"
 	"io"
 
@@ -22,6 +23,9 @@ type WSReader struct {
 	// A fragmented message interrupted by a control frame waits here.
 	fragOp ws.OpCode
 	frag   []byte
+	// hdr holds the frame header being read, so that reading one
+	// allocates nothing.
+	hdr [ws.MaxHeaderSize - 2]byte
 }
 
 // Next returns the next message's opcode and payload. Data payloads are read
@@ -31,7 +35,7 @@ func (w *WSReader) Next(buf []byte) (ws.OpCode, []byte, error) {
 	w.fragOp, w.frag = 0, nil
 	inBuf := false
 	for {
-		h, err := ws.ReadHeader(w.R)
+		h, err := ws.ReadHeaderBuffer(w.R, w.hdr[:2])
 		if err != nil {
 			return 0, nil, err
 		}
@@ -101,10 +105,18 @@ func (a *appendWriter) Write(p []byte) (int, error) {
 
 // AppendWSHeader appends the header of an unmasked, final WebSocket frame
 // with the given opcode and payload length (server to client).
+// It is written by hand (RFC 6455 section 5.2) because ws.WriteHeader
+// allocates twice per frame.
 func AppendWSHeader(dst []byte, op ws.OpCode, n int) []byte {
-	w := appendWriter{b: dst}
-	_ = ws.WriteHeader(&w, ws.Header{Fin: true, OpCode: op, Length: int64(n)})
-	return w.b
+	b0 := 0x80 | byte(op) // FIN
+	switch {
+	case n <= 125:
+		return append(dst, b0, byte(n))
+	case n <= 0xFFFF:
+		return append(dst, b0, 126, byte(n>>8), byte(n))
+	default:
+		return binary.BigEndian.AppendUint64(append(dst, b0, 127), uint64(n))
+	}
 }
 
 // AppendWSMasked appends a whole masked, final WebSocket frame (client to

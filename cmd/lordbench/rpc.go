@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lordgame/lordgame/client"
+	"github.com/lordgame/lordgame/proto/gen/pb"
+)
+
+// rpc: every connection sends sys.echo requests in a closed loop (the next
+// request leaves when the previous answer arrives) for -duration. The clock
+// starts once every connection is up, so the ramp is not measured.
+
+type rpcReport struct {
+	Scenario       string            `json:"scenario"`
+	Target         string            `json:"target"`
+	Conns          int               `json:"conns"`
+	ConnsFailed    int               `json:"conns_failed"`
+	ConnsLost      int64             `json:"conns_lost"`
+	Size           int               `json:"size"`
+	DurationS      float64           `json:"duration_s"`
+	Requests       uint64            `json:"requests"`
+	RPS            float64           `json:"rps"`
+	P50ms          float64           `json:"p50_ms"`
+	P90ms          float64           `json:"p90_ms"`
+	P99ms          float64           `json:"p99_ms"`
+	P999ms         float64           `json:"p99_9_ms"`
+	MaxMs          float64           `json:"max_ms"`
+	Errors         uint64            `json:"errors"`
+	ErrorsByCode   map[string]uint64 `json:"errors_by_code"`
+	FirstDialError string            `json:"first_dial_error,omitempty"`
+	// ServerCPUus is the server's CPU time per request in microseconds,
+	// when its CPU can be read (a ws target's /metrics, -metrics or -pid).
+	ServerCPUus float64 `json:"server_cpu_us_per_req,omitempty"`
+	ServerCPUs  float64 `json:"server_cpu_s,omitempty"`
+}
+
+func runRPC(ctx context.Context, o options, live *liveLine) (report, error) {
+	conns, failed := dialAll(ctx, o, client.Options{Name: "lordbench-rpc"}, live)
+	defer closeAll(conns, o.Dialers)
+	rep := &rpcReport{Scenario: "rpc", Target: o.Target.String(), Conns: o.Conns, Size: o.Size,
+		ConnsFailed: failed.n, FirstDialError: failed.first, ErrorsByCode: map[string]uint64{}}
+	if len(conns) == 0 {
+		return nil, fmt.Errorf("no connection to %s succeeded: %s", o.Target, failed.first)
+	}
+	payload := make([]byte, o.Size)
+	for i := range payload {
+		payload[i] = byte('a' + i%26)
+	}
+
+	var (
+		h    histogram
+		errs errorCounts
+		lost atomic.Int64
+		wg   sync.WaitGroup
+	)
+	cpu := serverCPU{metrics: o.Metrics, pid: o.PID}
+	cpu0, cpuErr := cpu.seconds(ctx)
+	if o.PID == 0 && o.MetricsGuessed && o.Target.Scheme == "tcp" {
+		cpuErr = errors.New("no -metrics or -pid for a tcp target") // port 8080 may be another server
+	}
+	runCtx, cancel := context.WithTimeout(ctx, o.Duration)
+	defer cancel()
+	start := time.Now()
+	for _, c := range conns {
+		wg.Go(func() { lost.Add(echoLoop(runCtx, c, payload, &h, &errs)) })
+	}
+	var last uint64
+	tick := ticker(runCtx, func(el time.Duration) {
+		n := h.Count()
+		live.printf("rpc %4.0fs  %9d req  %8d req/s  p99 %7.2f ms  errors %d  conns %d/%d",
+			el.Seconds(), n, n-last, ms(h.Quantile(0.99)), errs.total(), len(conns)-int(lost.Load()), o.Conns)
+		last = n
+	})
+	wg.Wait()
+	elapsed := time.Since(start)
+	cancel()
+	<-tick
+	live.end()
+	if cpuErr == nil {
+		if cpu1, err := cpu.seconds(ctx); err == nil && h.Count() > 0 {
+			rep.ServerCPUs = cpu1 - cpu0
+			rep.ServerCPUus = rep.ServerCPUs / float64(h.Count()) * 1e6
+		}
+	}
+
+	rep.ConnsLost = lost.Load()
+	rep.DurationS = elapsed.Seconds()
+	rep.Requests = h.Count()
+	rep.RPS = float64(rep.Requests) / elapsed.Seconds()
+	rep.P50ms, rep.P90ms, rep.P99ms = ms(h.Quantile(0.50)), ms(h.Quantile(0.90)), ms(h.Quantile(0.99))
+	rep.P999ms, rep.MaxMs = ms(h.Quantile(0.999)), ms(h.Max())
+	rep.ErrorsByCode = errs.snapshot()
+	for _, n := range rep.ErrorsByCode {
+		rep.Errors += n
+	}
+	return rep, nil
+}
+
+// echoLoop sends sys.echo on c until ctx ends or the connection is lost;
+// it returns 1 when the connection was lost, else 0.
+func echoLoop(ctx context.Context, c *client.Client, payload []byte, h *histogram, errs *errorCounts) int64 {
+	req := &pb.Echo{Data: payload}
+	var resp pb.Echo
+	for ctx.Err() == nil {
+		t0 := time.Now()
+		err := c.Request(ctx, "sys.echo", req, &resp)
+		if err == nil {
+			h.Record(time.Since(t0))
+			continue
+		}
+		if ctx.Err() != nil {
+			return 0 // the run ended while this request was in flight: not an error
+		}
+		code := errorCode(err)
+		errs.add(code)
+		if code == "disconnected" || code == "closed" || strings.HasPrefix(code, "kicked:") {
+			return 1
+		}
+	}
+	return 0
+}
+
+// errorCode names an error for the errors_by_code table: the protocol's
+// code for an error response, else what happened to the connection.
+func errorCode(err error) string {
+	var e *client.Error
+	var k *client.Kicked
+	switch {
+	case errors.As(err, &e):
+		return e.Code
+	case errors.As(err, &k):
+		return "kicked:" + k.Reason
+	case errors.Is(err, client.ErrDisconnected):
+		return "disconnected"
+	case errors.Is(err, client.ErrClosed):
+		return "closed"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	default:
+		return "transport"
+	}
+}
+
+// errorCounts counts errors by code; errors are rare, so a mutex is fine.
+type errorCounts struct {
+	mu sync.Mutex
+	n  map[string]uint64
+}
+
+func (e *errorCounts) add(code string) {
+	e.mu.Lock()
+	if e.n == nil {
+		e.n = map[string]uint64{}
+	}
+	e.n[code]++
+	e.mu.Unlock()
+}
+
+func (e *errorCounts) total() uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var t uint64
+	for _, n := range e.n {
+		t += n
+	}
+	return t
+}
+
+func (e *errorCounts) snapshot() map[string]uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[string]uint64, len(e.n))
+	for k, v := range e.n {
+		out[k] = v
+	}
+	return out
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func (r *rpcReport) writeText(w io.Writer) {
+	fmt.Fprintf(w, "scenario   rpc  target %s  payload %d B\n", r.Target, r.Size)
+	fmt.Fprintf(w, "conns      %d asked, %d failed to connect, %d lost during the run\n", r.Conns, r.ConnsFailed, r.ConnsLost)
+	if r.FirstDialError != "" {
+		fmt.Fprintf(w, "           first dial error: %s\n", r.FirstDialError)
+	}
+	fmt.Fprintf(w, "requests   %d in %.1fs = %.0f req/s\n", r.Requests, r.DurationS, r.RPS)
+	fmt.Fprintf(w, "latency    p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms\n",
+		r.P50ms, r.P90ms, r.P99ms, r.P999ms, r.MaxMs)
+	if r.ServerCPUs > 0 {
+		fmt.Fprintf(w, "server cpu %.1f s = %.1f µs per request\n", r.ServerCPUs, r.ServerCPUus)
+	}
+	fmt.Fprintf(w, "errors     %d", r.Errors)
+	codes := make([]string, 0, len(r.ErrorsByCode))
+	for c := range r.ErrorsByCode {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	for _, c := range codes {
+		fmt.Fprintf(w, "  %s=%d", c, r.ErrorsByCode[c])
+	}
+	fmt.Fprintln(w)
+}

@@ -37,15 +37,42 @@ const SUITS = [
 
 // withSuits pairs every card of a list with a suit: the k-th copy of a rank
 // in the list gets suit (rank + k) mod 4, so the four 7s of a bomb show four
-// different suits and neighbouring singles differ.
-export function withSuits(cards) {
-  const seen = new Map();
+// different suits and neighbouring singles differ. avoid (rank → Set of
+// suit indexes) names suits to skip when another one is free, e.g. the
+// suits already showing in the player's own hand.
+export function withSuits(cards, avoid) {
+  const used = new Map();
   return cards.map((rank) => {
-    const k = seen.get(rank) || 0;
-    seen.set(rank, k + 1);
     if (isJoker(rank)) return { rank, suit: null };
-    return { rank, suit: SUITS[(rankIndex(rank) + k) % 4] };
+    let u = used.get(rank);
+    if (!u) used.set(rank, (u = new Set()));
+    const av = avoid && avoid.get(rank);
+    const base = rankIndex(rank);
+    let pick = -1;
+    for (let j = 0; j < 4 && pick < 0; j++) if (!u.has((base + j) % 4) && !(av && av.has((base + j) % 4))) pick = (base + j) % 4;
+    for (let j = 0; j < 4 && pick < 0; j++) if (!u.has((base + j) % 4)) pick = (base + j) % 4;
+    if (pick < 0) pick = base % 4;
+    u.add(pick);
+    return { rank, suit: SUITS[pick], si: pick };
   });
+}
+
+// suitsByRank maps rank → Set of suit indexes of suited cards.
+export function suitsByRank(suited) {
+  const m = new Map();
+  for (const c of suited) {
+    if (!c.suit) continue;
+    if (!m.has(c.rank)) m.set(c.rank, new Set());
+    m.get(c.rank).add(c.si);
+  }
+  return m;
+}
+
+// groupSuited orders suited cards like groupForDisplay orders ranks.
+export function groupSuited(suited) {
+  const count = new Map();
+  for (const c of suited) count.set(c.rank, (count.get(c.rank) || 0) + 1);
+  return [...suited].sort((a, b) => count.get(b.rank) - count.get(a.rank) || rankIndex(a.rank) - rankIndex(b.rank));
 }
 
 // cardLabel is the accessible name of a card ("7♥", "Big joker").

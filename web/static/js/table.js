@@ -187,6 +187,7 @@ export class TableView {
     if (l) key = l.kind + ':' + (l.cards ? l.cards.join(',') : l.value);
     key += '|' + t.deal;
     el.dataset.seat = seat;
+    el.classList.toggle('to-beat', !!t.current && t.current.seat === seat && t.phase === 'playing');
     // The chat bubble lives in its own slot, so a message does not replay
     // the cards' animation.
     let bubble = el.querySelector('.chat-bubble');
@@ -334,7 +335,11 @@ export class TableView {
     else if (t.phase === 'bidding') {
       html = t.turn === t.seat ? '<b>Your bid</b> — want to be the landlord?' : `${esc(this.playerName(t, t.turn))} is bidding…`;
     } else if (t.phase === 'playing') {
-      if (t.turn === t.seat) html = t.leading ? '<b>Your lead</b> — play any combination' : '<b>Your turn</b> — beat it or pass';
+      if (t.turn === t.seat && t.leading) html = '<b>Your lead</b> — play any combination';
+      else if (t.turn === t.seat && t.current) {
+        const what = typeName(t.current.label).replace('!', '').toLowerCase() || 'play';
+        html = `<b>Your turn</b> — beat ${esc(this.playerName(t, t.current.seat))}'s ${esc(what)} or pass`;
+      } else if (t.turn === t.seat) html = '<b>Your turn</b> — beat it or pass';
       else html = `${esc(this.playerName(t, t.turn))} is thinking…`;
     } else if (t.phase === 'paused') html = 'The table is waiting for players to come back…';
     else if (t.phase === 'over') html = '';

@@ -40,6 +40,7 @@ type scenario func(ctx context.Context, o options, live *liveLine) (report, erro
 var scenarios = map[string]scenario{
 	"rpc":  runRPC,
 	"idle": runIdle,
+	"ddz":  runDDZ,
 }
 
 // report is a scenario's result: JSON-encoded as is for -json, printed by
@@ -59,7 +60,9 @@ type options struct {
 	Metrics  string // URL of the server's /metrics
 	// MetricsGuessed is true when Metrics was derived from the target.
 	MetricsGuessed bool
-	PID            int // server process whose RSS is read from /proc (0: use Metrics)
+	PID            int           // server process whose RSS is read from /proc (0: use Metrics)
+	Players        int           // ddz: bot players
+	Think          time.Duration // ddz: mean think time before each action
 }
 
 func main() {
@@ -88,6 +91,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Scenario, "scenario", "rpc", "scenario to run: "+strings.Join(names, ", "))
 	fs.StringVar(&target, "target", "ws://127.0.0.1:8080/ws", "server URL; the scheme picks the transport: ws://host:port/ws or tcp://host:port (loopback only)")
 	fs.IntVar(&o.Conns, "conns", 100, "client connections")
+	fs.IntVar(&o.Players, "players", 300, "bot players logged in as guests (ddz)")
+	fs.DurationVar(&o.Think, "think", time.Second, "mean think time before each action, drawn from half to 1.5 times it (ddz)")
 	fs.IntVar(&o.Size, "size", 64, "request payload in bytes (rpc)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to measure (rpc) or hold the connections (idle)")
 	fs.IntVar(&o.Dialers, "dialers", 64, "connections dialed in parallel while ramping up")

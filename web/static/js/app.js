@@ -1,6 +1,19 @@
 // LordGame browser client: screens, accounts, matchmaking and the Dou
 // Dizhu table, over the /v1 HTTP API and the realtime protocol in JSON text
-// mode (docs/protocol.md, proto/lordgame/v1/ddz.proto).
+// mode (docs/protocol.md, proto/lordgame/v1/ddz.proto). Plain ES modules,
+// no build step; web/web.go embeds this folder into the server.
+//
+//   app.js    screens and flow: auth, lobby, queue, table actions, result
+//   api.js    /v1 HTTP client; tokens in localStorage, refreshed before expiry
+//   ws.js     protocol client: handshake, requests, pushes, heartbeats,
+//             reconnect with backoff and resume
+//   model.js  the table from ddz.snapshot and ddz.event (protojson rules)
+//   table.js  table rendering, hand selection (tap, click, drag), countdowns
+//   cards.js  ranks, sorting, cosmetic suits, card elements
+//
+// Stable data-testid attributes mark what the e2e tests (e2e/) drive; the
+// table screen also carries data-seq, data-phase, data-turn, data-my-turn,
+// data-seat, data-landlord, data-auto and data-game-id.
 
 import { Api, ApiError, errorText } from './api.js';
 import { Conn, ProtoError } from './ws.js';

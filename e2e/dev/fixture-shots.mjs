@@ -52,6 +52,10 @@ for (const [w, h, tag] of sizes) {
   await page.screenshot({ path: `${out}/auth-${tag}.png` });
   await page.evaluate(() => { const a = window.lordgame; a.show('lobby'); a.account = { username: 'guest_4821', display_name: 'Guest 4821', guest: true, balance: 1000, rating: 1500, stats: { games: 12, wins: 7, landlord_games: 4, farmer_games: 8, best_multiplier: 8 } }; a.renderAccount(); a.queue = { mode: 'classic', since: Date.now() - 7000, position: 2, eta: 3000, state: 'queued' }; a.renderQueue(); });
   await page.screenshot({ path: `${out}/lobby-${tag}.png` });
+  await page.click('[data-testid=profile-edit]');
+  await page.waitForTimeout(350);
+  await page.screenshot({ path: `${out}/profile-${tag}.png` });
+  await page.click('[data-testid=profile-close]');
   await page.evaluate((s) => window.lordgame.onSnapshot(s), bidding);
   await page.waitForTimeout(600);
   await page.screenshot({ path: `${out}/bidding-${tag}.png` });

@@ -37,6 +37,7 @@ test('a guest plays a practice game against two bots to the end', { timeout: 300
     assert.match(await page.getByTestId('opp-right').getByTestId('opp-name').textContent(), /\S/);
 
     // Dragging across the hand selects every card passed over; Escape clears.
+    await page.waitForTimeout(800); // the deal animation settles
     const boxes = await page.locator('[data-testid=hand-card]').evaluateAll((els) => els.map((e) => {
       const r = e.getBoundingClientRect();
       return { x: r.left + 6, y: r.top + 40 };

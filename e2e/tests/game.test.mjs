@@ -242,7 +242,7 @@ test('a dropped connection shows reconnecting, backs off, and restores the table
     await banner.waitFor({ state: 'visible' });
     assert.match(await banner.textContent(), /Reconnecting/);
     await page.waitForFunction(() => /attempt [2-9]/.test(document.getElementById('conn-text').textContent), null, { timeout: 15_000 });
-    await shot(page, 'reconnecting-1280x800');
+    await shotBoth(page, 'reconnecting');
 
     await context.setOffline(false);
     await banner.waitFor({ state: 'hidden', timeout: 30_000 });

@@ -985,9 +985,10 @@ func (x *DdzGameRecord) GetOptionsJson() string {
 }
 
 // ddz.snapshot (350, push; also the answer of ddz.state): one seat's full
-// view of the table. Sent when the table is formed, when a new deal starts
-// (after an all-pass redeal), and on reconnect. It never contains another
-// seat's cards.
+// view of the table. Sent when the table is formed, on every reconnect of
+// a seated player, and when a table paused after a server restart resumes.
+// (A redeal is a "deal" ddz.event carrying the new hand.) It never contains
+// another seat's cards.
 type DdzSnapshot struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	GameId string                 `protobuf:"bytes,1,opt,name=game_id,json=gameId,proto3" json:"game_id,omitempty"`
@@ -996,7 +997,8 @@ type DdzSnapshot struct {
 	Seat  uint32     `protobuf:"varint,3,opt,name=seat,proto3" json:"seat,omitempty"`
 	Seats []*DdzSeat `protobuf:"bytes,4,rep,name=seats,proto3" json:"seats,omitempty"`
 	// "bidding", "playing" or "over"; "paused" while the table waits for
-	// players after a server restart.
+	// players after a server restart; "starting" for the instant before the
+	// first deal.
 	Phase string `protobuf:"bytes,5,opt,name=phase,proto3" json:"phase,omitempty"`
 	// Deal number, from 1 (a redeal starts a new deal).
 	Deal uint32 `protobuf:"varint,6,opt,name=deal,proto3" json:"deal,omitempty"`

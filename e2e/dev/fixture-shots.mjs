@@ -65,6 +65,9 @@ for (const [w, h, tag] of sizes) {
   await page.evaluate(() => window.lordgame.showTableError({ message: 'those cards do not beat the current play', rule: 'does_not_beat' }));
   await page.evaluate(() => window.lordgame.onChat({ seat: 1, phrase: 2 }));
   await page.screenshot({ path: `${out}/table-${tag}.png` });
+  await page.evaluate(() => window.lordgame.conn.setState('reconnecting', { attempt: 3, delay: 2000 }));
+  await page.screenshot({ path: `${out}/banner-${tag}.png` });
+  await page.evaluate(() => window.lordgame.conn.setState('idle'));
   await page.click('[data-testid=btn-chat]');
   await page.screenshot({ path: `${out}/chat-${tag}.png` });
   await page.click('[data-testid=btn-chat]');

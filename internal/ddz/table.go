@@ -179,7 +179,7 @@ func (t *table) commit(r *room.Room, recs []record) error {
 		return err
 	}
 	over := t.g.Phase() == ddz.PhaseOver
-	if !over {
+	if !over && t.turnChanged(recs) {
 		t.schedule(r)
 	}
 	t.announce(r, first, recs)
@@ -187,6 +187,18 @@ func (t *table) commit(r *room.Room, recs []record) error {
 		t.settle(r)
 	}
 	return nil
+}
+
+// turnChanged reports whether recs touch the seat to act: a move, or its
+// auto-play or connection changing. Other seats' changes leave its timer
+// running as it was.
+func (t *table) turnChanged(recs []record) bool {
+	for _, rc := range recs {
+		if rc.Event != nil || rc.Seat == t.g.Turn() {
+			return true
+		}
+	}
+	return false
 }
 
 // append writes recs to the store. A table whose log cannot be written is

@@ -212,3 +212,43 @@ func TestLeadAndFollowTimers(t *testing.T) {
 		}
 	})
 }
+
+// TestOtherSeatsKeepTheClock checks that another seat dropping does not
+// restart the timer of the seat to act, and that the dropped seat is then
+// played for at once when its turn comes (auto-play, spec §11.4).
+func TestOtherSeatsKeepTheClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		log := &eventLog{start: time.Now()}
+		svc, err := New(DefaultConfig(), match.DefaultConfig().Modes, newMemStore(), log, &counter{},
+			slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { _ = svc.Run(ctx) }()
+		mode, _ := match.DefaultConfig().Mode("classic")
+		svc.Formed(ctx, match.Match{Mode: mode, Tickets: []match.Ticket{{UserID: 1}, {UserID: 2}, {UserID: 3}}})
+		synctest.Wait()
+		log.mu.Lock()
+		first := log.snap.Turn
+		var next int64
+		fmt.Sscan(log.snap.Seats[(first+1)%3].UserId, &next)
+		log.mu.Unlock()
+		time.Sleep(10 * time.Second)
+		svc.Disconnected(next)
+		time.Sleep(6 * time.Second)
+		synctest.Wait()
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		n := (first + 1) % 3
+		want := []string{
+			fmt.Sprintf("10s online %d 0", n), fmt.Sprintf("10s autoplay %d 1", n),
+			fmt.Sprintf("15s timeout %d 0", first), fmt.Sprintf("15s bid %d 0", first),
+			fmt.Sprintf("16s bid %d 0", n),
+		}
+		if fmt.Sprint(log.got) != fmt.Sprint(want) {
+			t.Errorf("events:\n got %q\nwant %q", log.got, want)
+		}
+	})
+}

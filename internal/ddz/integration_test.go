@@ -201,9 +201,16 @@ func TestPracticeWithBots(t *testing.T) {
 func seated(t *testing.T, n *node) (cs [3]*client.Client, snaps [3]*pb.DdzSnapshot, uids [3]int64) {
 	t.Helper()
 	ch := make(chan *pb.DdzSnapshot, 3)
+	matched := make(chan *pb.MatchStatus, 3)
 	for i := range 3 {
 		uids[i] = n.user(t, 1000)
 		cs[i] = n.dial(t, uids[i])
+		cs[i].On("match.status", func(p client.Push) {
+			st := &pb.MatchStatus{}
+			if p.Decode(st) == nil && st.State == "matched" {
+				matched <- st
+			}
+		})
 		cs[i].On("ddz.snapshot", func(p client.Push) {
 			s := &pb.DdzSnapshot{}
 			if p.Decode(s) == nil {
@@ -224,6 +231,16 @@ func seated(t *testing.T, n *node) (cs [3]*client.Client, snaps [3]*pb.DdzSnapsh
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatal("no snapshot")
+		}
+	}
+	for range 3 {
+		select {
+		case st := <-matched:
+			if st.GameId != snaps[0].GameId || st.Mode != "classic" {
+				t.Errorf("matched status %v, want game %s", st, snaps[0].GameId)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no matched status push")
 		}
 	}
 	return cs, snaps, uids
@@ -359,6 +376,35 @@ func TestQueueRules(t *testing.T) {
 	}
 	wantRule(t, "cancel twice", c.Request(t.Context(), "match.cancel", &pb.MatchCancelReq{}, &pb.MatchCancelResp{}), "conflict", "not_queued")
 	wantRule(t, "act at no table", c.Request(t.Context(), "ddz.pass", &pb.DdzPassReq{}, &pb.DdzActionResp{}), "conflict", "not_at_table")
+
+	// Positions move up, and are pushed, when somebody ahead leaves.
+	a, b := n.dial(t, n.user(t, 1000)), n.dial(t, n.user(t, 1000))
+	pushes := make(chan *pb.MatchStatus, 10)
+	b.On("match.status", func(p client.Push) {
+		st := &pb.MatchStatus{}
+		if p.Decode(st) == nil {
+			pushes <- st
+		}
+	})
+	if err := a.Request(t.Context(), "match.join", &pb.MatchJoinReq{Mode: "classic"}, jr); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Request(t.Context(), "match.join", &pb.MatchJoinReq{Mode: "classic"}, jr); err != nil || jr.Position != 2 {
+		t.Fatalf("second join: %v, position %d", err, jr.Position)
+	}
+	if err := a.Request(t.Context(), "match.cancel", &pb.MatchCancelReq{}, &pb.MatchCancelResp{}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		select {
+		case st := <-pushes:
+			if st.State == "queued" && st.Position == 1 {
+				return
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no queue status push with the new position")
+		}
+	}
 }
 
 func TestReconnectAndAutoplay(t *testing.T) {

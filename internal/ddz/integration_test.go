@@ -103,6 +103,28 @@ func TestFullGameOverProtocol(t *testing.T) {
 	if sum != 0 {
 		t.Errorf("ledger entries of the game sum to %d", sum)
 	}
+	// Stats and ratings moved with the settlement.
+	var ratings int64
+	for _, p := range rec.Players {
+		st, err := n.db.Stats(t.Context(), p.UserID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		landlord := int64(0)
+		if p.Seat == int(res[0].Landlord) {
+			landlord = 1
+		}
+		if st.Games != 1 || st.LandlordGames != landlord || st.FarmerGames != 1-landlord {
+			t.Errorf("seat %d stats %+v", p.Seat, st)
+		}
+		ratings += st.Rating - 1500
+	}
+	if ratings != 0 {
+		t.Errorf("rating changes sum to %d between three players", ratings)
+	}
+	// The game is over: acting on it is refused.
+	c0 := n.dial(t, uids[2])
+	wantRule(t, "play after the end", c0.Request(t.Context(), "ddz.pass", &pb.DdzPassReq{}, &pb.DdzActionResp{}), "conflict", "not_at_table")
 
 	// The realtime record replays to the same result.
 	c := n.dial(t, uids[0])

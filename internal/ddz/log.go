@@ -35,6 +35,9 @@ type tableOptions struct {
 	Rules ddz.Options `json:"rules"`
 	Mode  string      `json:"mode"`
 	Stake int64       `json:"stake"`
+	// Seed is the deal seed (also in the game record), so that the log
+	// alone replays the game.
+	Seed int64 `json:"seed"`
 }
 
 func engineRecord(e ddz.Event) record {

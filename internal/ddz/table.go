@@ -100,7 +100,7 @@ func (t *table) Start(r *room.Room) {
 		return
 	}
 	t.g = g
-	recs := []record{{Kind: kindOptions, Options: &tableOptions{Rules: t.opts, Mode: t.mode.Name, Stake: t.mode.Stake}}}
+	recs := []record{{Kind: kindOptions, Options: &tableOptions{Rules: t.opts, Mode: t.mode.Name, Stake: t.mode.Stake, Seed: t.seed}}}
 	for _, e := range g.Events() {
 		recs = append(recs, engineRecord(e))
 	}

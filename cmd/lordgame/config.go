@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,7 +14,9 @@ import (
 
 	"github.com/lordgame/lordgame/internal/auth"
 	"github.com/lordgame/lordgame/internal/cluster"
+	"github.com/lordgame/lordgame/internal/ddz"
 	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/internal/match"
 	"github.com/lordgame/lordgame/internal/observe"
 )
 
@@ -37,6 +40,10 @@ type Config struct {
 	// Auth configures accounts and tokens. The signing key comes only from
 	// the environment (LORDGAME_AUTH_SIGNING_KEY), never from a file or flag.
 	Auth auth.Config `yaml:"auth"`
+	// DDZ configures Dou Dizhu tables (timers, auto-play, chat, ratings).
+	DDZ ddz.Config `yaml:"ddz"`
+	// Match configures matchmaking modes ("classic" first, then "practice").
+	Match match.Config `yaml:"match"`
 }
 
 func defaultConfig() Config {
@@ -49,6 +56,8 @@ func defaultConfig() Config {
 		Gateway:         gateway.DefaultConfig(),
 		Cluster:         cluster.DefaultConfig(),
 		Auth:            auth.DefaultConfig(),
+		DDZ:             ddz.DefaultConfig(),
+		Match:           match.DefaultConfig(),
 	}
 }
 
@@ -77,6 +86,12 @@ func (c *Config) Validate() error {
 	if err := c.Auth.Validate(); err != nil {
 		return err
 	}
+	if err := c.DDZ.Validate(); err != nil {
+		return err
+	}
+	if err := c.Match.Validate(); err != nil {
+		return err
+	}
 	return c.Gateway.Validate()
 }
 
@@ -102,6 +117,16 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.Var((*listFlag)(&a.BlockedWords), "blocked-words", "comma-separated words refused in display names and chat")
 	fs.IntVar(&a.Limits.SignupsPerIP, "auth-signups-per-ip", a.Limits.SignupsPerIP, "new accounts one address may create per window (load tests raise it)")
 	fs.BoolVar(&a.TrustForwardedFor, "trust-forwarded-for", a.TrustForwardedFor, "take client addresses from X-Forwarded-For (behind a proxy only)")
+	t := &c.DDZ
+	fs.DurationVar(&t.BidTimeout, "ddz-bid-timeout", t.BidTimeout, "Dou Dizhu: time to bid")
+	fs.DurationVar(&t.FollowTimeout, "ddz-follow-timeout", t.FollowTimeout, "Dou Dizhu: time to play when following")
+	fs.DurationVar(&t.LeadTimeout, "ddz-lead-timeout", t.LeadTimeout, "Dou Dizhu: time to play when leading")
+	fs.DurationVar(&t.AutoPlayDelay, "ddz-autoplay-delay", t.AutoPlayDelay, "Dou Dizhu: delay before an auto-played move")
+	fs.DurationVar(&t.BotDelay, "ddz-bot-delay", t.BotDelay, "Dou Dizhu: delay before a bot's move")
+	fs.DurationVar(&t.Grace, "ddz-grace", t.Grace, "Dou Dizhu: how long a table waits for a disconnected player to come back")
+	fs.Var(classicDur{c, func(m *match.Mode) *time.Duration { return &m.BotWait }}, "ddz-bot-wait", "classic mode: wait before bots fill a table (0 disables bots)")
+	fs.Var(classicInt{c, func(m *match.Mode) *int64 { return &m.Stake }}, "ddz-stake", "classic mode: base stake in coins")
+	fs.Var(classicInt{c, func(m *match.Mode) *int64 { return &m.MinBalance }}, "ddz-min-balance", "classic mode: coins needed to queue")
 	g := &c.Gateway
 	fs.IntVar(&g.MaxConns, "max-conns", g.MaxConns, "maximum concurrent connections")
 	fs.IntVar(&g.MaxConnsPerIP, "max-conns-per-ip", g.MaxConnsPerIP, "maximum concurrent connections from one IP address")
@@ -191,6 +216,74 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 }
 
 var errCheckOnly = errors.New("check only")
+
+// classicDur and classicInt set a field of the "classic" matchmaking mode.
+// They look the mode up when set, so a config file that replaces the modes
+// list does not leave them pointing at the old one.
+type classicDur struct {
+	c *Config
+	f func(*match.Mode) *time.Duration
+}
+
+func (v classicDur) String() string {
+	if v.c == nil {
+		return ""
+	}
+	if m := classic(v.c); m != nil {
+		return v.f(m).String()
+	}
+	return ""
+}
+
+func (v classicDur) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	m := classic(v.c)
+	if m == nil {
+		return errors.New("no classic matchmaking mode is configured")
+	}
+	*v.f(m) = d
+	return nil
+}
+
+type classicInt struct {
+	c *Config
+	f func(*match.Mode) *int64
+}
+
+func (v classicInt) String() string {
+	if v.c == nil {
+		return ""
+	}
+	if m := classic(v.c); m != nil {
+		return strconv.FormatInt(*v.f(m), 10)
+	}
+	return ""
+}
+
+func (v classicInt) Set(s string) error {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return err
+	}
+	m := classic(v.c)
+	if m == nil {
+		return errors.New("no classic matchmaking mode is configured")
+	}
+	*v.f(m) = n
+	return nil
+}
+
+func classic(c *Config) *match.Mode {
+	for i := range c.Match.Modes {
+		if c.Match.Modes[i].Name == "classic" {
+			return &c.Match.Modes[i]
+		}
+	}
+	return nil
+}
 
 // listFlag is a comma-separated list flag.
 type listFlag []string

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -48,10 +46,8 @@ func (p *lazyPusher) PushUser(uid int64, route string, msg proto.Message) error 
 // newDDZ opens the store, builds accounts, matchmaking and the table
 // service and registers their routes on router.
 func newDDZ(ctx context.Context, s *server, router *gateway.Router) (*ddzNode, error) {
-	tcfg, mcfg, err := ddzConfig()
-	if err != nil {
-		return nil, err
-	}
+	tcfg, mcfg := s.cfg.DDZ, s.cfg.Match
+	var err error
 	n := &ddzNode{}
 	n.db, err = store.Open(ctx, s.cfg.DB, s.cfg.Data)
 	if err != nil {
@@ -147,40 +143,4 @@ func (n *ddzNode) run(ctx context.Context) error {
 		return nil
 	}
 	return err
-}
-
-// ddzConfig is the table and matchmaking configuration: the defaults,
-// changed by LORDGAME_DDZ_* environment variables (durations as "15s"):
-// BID_TIMEOUT, FOLLOW_TIMEOUT, LEAD_TIMEOUT, AUTOPLAY_DELAY, BOT_DELAY,
-// GRACE, BOT_WAIT (classic), STAKE (classic), MIN_BALANCE (classic).
-func ddzConfig() (ddz.Config, match.Config, error) {
-	t, m := ddz.DefaultConfig(), match.DefaultConfig()
-	durs := map[string]*time.Duration{
-		"BID_TIMEOUT": &t.BidTimeout, "FOLLOW_TIMEOUT": &t.FollowTimeout, "LEAD_TIMEOUT": &t.LeadTimeout,
-		"AUTOPLAY_DELAY": &t.AutoPlayDelay, "BOT_DELAY": &t.BotDelay, "GRACE": &t.Grace,
-		"BOT_WAIT": &m.Modes[0].BotWait,
-	}
-	for k, p := range durs {
-		if v := os.Getenv("LORDGAME_DDZ_" + k); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return t, m, fmt.Errorf("LORDGAME_DDZ_%s: %w", k, err)
-			}
-			*p = d
-		}
-	}
-	ints := map[string]*int64{"STAKE": &m.Modes[0].Stake, "MIN_BALANCE": &m.Modes[0].MinBalance}
-	for k, p := range ints {
-		if v := os.Getenv("LORDGAME_DDZ_" + k); v != "" {
-			i, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return t, m, fmt.Errorf("LORDGAME_DDZ_%s: %w", k, err)
-			}
-			*p = i
-		}
-	}
-	if err := t.Validate(); err != nil {
-		return t, m, err
-	}
-	return t, m, m.Validate()
 }

@@ -170,3 +170,24 @@ func TestServerEndToEnd(t *testing.T) {
 		_ = c.Close()
 	}
 }
+
+func TestDDZSettings(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "lordgame.yaml")
+	yaml := "match:\n  modes:\n    - {name: practice, practice: true}\n    - {name: classic, stake: 5, min_balance: 50, bot_wait: 3s, window: 100, window_per_second: 50}\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := loadConfig([]string{"-config", file, "-ddz-stake", "7"},
+		env(map[string]string{"LORDGAME_DDZ_BID_TIMEOUT": "9s", "LORDGAME_DDZ_BOT_WAIT": "0s"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := classic(&cfg)
+	if m == nil || m.Stake != 7 || m.MinBalance != 50 || m.BotWait != 0 || cfg.DDZ.BidTimeout != 9*time.Second {
+		t.Fatalf("ddz settings: classic %+v, bid timeout %v", m, cfg.DDZ.BidTimeout)
+	}
+	if _, _, err := loadConfig([]string{"-ddz-stake", "lots"}, env(nil), io.Discard); err == nil {
+		t.Error("a bad stake was accepted")
+	}
+}

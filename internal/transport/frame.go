@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -142,12 +143,18 @@ func decodeHeader(b []byte) Frame {
 type TCPReader struct {
 	R       io.Reader
 	MaxBody int
-	hdr     [HeaderTCP]byte
+	// Borrow lets Next return a body that aliases R's buffer when R is a
+	// *bufio.Reader (see Next).
+	Borrow bool
+	hdr    [HeaderTCP]byte
 }
 
-// Next reads one frame. The body is read into buf when it fits (buf's
-// capacity), else into a new slice; the length is checked against MaxBody
-// before anything is allocated.
+// Next reads one frame; the length is checked against MaxBody before
+// anything is allocated. With Borrow set, when R is a *bufio.Reader and the
+// body fits in its buffer, the body is returned without a copy and is valid only until the
+// next call (a header and a small body then cost one read from the socket).
+// Otherwise the body is read into buf when it fits (buf's capacity), else
+// into a new slice.
 func (t *TCPReader) Next(buf []byte) (Frame, error) {
 	if _, err := io.ReadFull(t.R, t.hdr[:]); err != nil {
 		return Frame{}, err
@@ -159,6 +166,18 @@ func (t *TCPReader) Next(buf []byte) (Frame, error) {
 	f := decodeHeader(t.hdr[4:])
 	if !f.Kind.Valid() {
 		return Frame{}, ErrBadKind
+	}
+	if br, ok := t.R.(*bufio.Reader); ok && t.Borrow && int(n) <= br.Size() {
+		p, err := br.Peek(int(n))
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return Frame{}, err
+		}
+		_, _ = br.Discard(len(p)) // p stays valid until the next read from br
+		f.Body = p
+		return f, nil
 	}
 	if int(n) <= cap(buf) {
 		buf = buf[:n]

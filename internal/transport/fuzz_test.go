@@ -1,7 +1,9 @@
 package transport_test
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,17 +75,28 @@ func FuzzDecodeTCP(f *testing.F) {
 	})
 }
 
+// FuzzTCPReaderStream reads a stream of frames twice: copying each body,
+// and borrowing it from a small bufio.Reader as a session does. Both must
+// see the same frames and end with the same error.
 func FuzzTCPReaderStream(f *testing.F) {
 	seedGolden(f, "tcp")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r := transport.TCPReader{R: bytes.NewReader(b), MaxBody: 1 << 12}
+		br := transport.TCPReader{R: bufio.NewReaderSize(bytes.NewReader(b), 16), MaxBody: 1 << 12, Borrow: true}
 		for i := 0; i < 64; i++ {
 			fr, err := r.Next(make([]byte, 0, 16))
+			fb, errB := br.Next(nil)
+			if !errors.Is(errB, err) && !errors.Is(err, errB) {
+				t.Fatalf("frame %d: copying reader: %v, borrowing reader: %v", i, err, errB)
+			}
 			if err != nil {
 				return
 			}
 			if len(fr.Body) > 1<<12 || !fr.Kind.Valid() {
 				t.Fatalf("accepted bad frame %+v", fr)
+			}
+			if fr.Kind != fb.Kind || fr.Seq != fb.Seq || fr.Route != fb.Route || !bytes.Equal(fr.Body, fb.Body) {
+				t.Fatalf("frame %d: copying reader %+v, borrowing reader %+v", i, fr, fb)
 			}
 		}
 	})
@@ -107,14 +120,24 @@ func FuzzWSReader(f *testing.F) {
 	f.Add(transport.AppendWSMasked(nil, 1, []byte(`{"kind":"heartbeat"}`), [4]byte{1, 2, 3, 4}))
 	f.Add([]byte{0x01, 0x82, 1, 2, 3, 4, 5, 6, 0x80, 0x81, 1, 2, 3, 4, 5})
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// The same stream read copying, and borrowing from a small
+		// bufio.Reader as a session does: the same messages, the same end.
 		r := transport.WSReader{R: bytes.NewReader(b), MaxBody: 1 << 12}
+		br := transport.WSReader{R: bufio.NewReaderSize(bytes.NewReader(b), 16), MaxBody: 1 << 12, Borrow: true}
 		for i := 0; i < 16; i++ {
-			_, p, err := r.Next(make([]byte, 0, 32))
+			op, p, err := r.Next(make([]byte, 0, 32))
+			opB, pB, errB := br.Next(nil)
+			if !errors.Is(errB, err) && !errors.Is(err, errB) {
+				t.Fatalf("message %d: copying reader: %v, borrowing reader: %v", i, err, errB)
+			}
 			if err != nil {
 				return
 			}
 			if len(p) > 1<<12 {
 				t.Fatalf("message of %d bytes over the limit", len(p))
+			}
+			if op != opB || !bytes.Equal(p, pB) {
+				t.Fatalf("message %d: copying reader %v %x, borrowing reader %v %x", i, op, p, opB, pB)
 			}
 		}
 	})

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -19,6 +20,9 @@ var ErrWSProtocol = errors.New("transport: websocket protocol violation")
 type WSReader struct {
 	R       io.Reader
 	MaxBody int // largest data message, header included
+	// Borrow lets Next return a payload that aliases R's buffer when R is
+	// a *bufio.Reader (see Next).
+	Borrow bool
 
 	// A fragmented message interrupted by a control frame waits here.
 	fragOp ws.OpCode
@@ -28,8 +32,12 @@ type WSReader struct {
 	hdr [ws.MaxHeaderSize - 2]byte
 }
 
-// Next returns the next message's opcode and payload. Data payloads are read
-// into buf when they fit. Lengths are checked before anything is allocated.
+// Next returns the next message's opcode and payload. Lengths are checked
+// before anything is allocated. With Borrow set, when R is a *bufio.Reader
+// and a single-frame message fits in its buffer, the payload is unmasked in place and returned
+// without a copy: the header and a small message then cost one read from
+// the socket, and the payload is valid only until the next call. Otherwise
+// data payloads are read into buf when they fit, else into a new slice.
 func (w *WSReader) Next(buf []byte) (ws.OpCode, []byte, error) {
 	op, msg := w.fragOp, w.frag
 	w.fragOp, w.frag = 0, nil
@@ -67,6 +75,20 @@ func (w *WSReader) Next(buf []byte) (ws.OpCode, []byte, error) {
 			return 0, nil, ErrFrameTooLarge
 		}
 		n := len(msg)
+		if br, ok := w.R.(*bufio.Reader); ok && w.Borrow && n == 0 && h.Fin && int(h.Length) <= br.Size() {
+			p, err := br.Peek(int(h.Length))
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					err = io.ErrUnexpectedEOF
+				}
+				return 0, nil, err
+			}
+			_, _ = br.Discard(len(p)) // p stays valid until the next read from br
+			if h.Masked {
+				ws.Cipher(p, h.Mask, 0)
+			}
+			return op, p, nil
+		}
 		if int(total) <= cap(buf) && (n == 0 || inBuf) {
 			msg, inBuf = buf[:total], true
 		} else {

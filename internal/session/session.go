@@ -111,12 +111,25 @@ type Session struct {
 	inHandler atomic.Bool
 
 	// reader state (reader goroutine only)
-	br     io.Reader
+	br     *bufio.Reader
 	tokens float64
 	last   time.Time
+	// readBy is the read deadline last set, readHS whether it was set
+	// after the handshake (setReadDeadline).
+	readBy time.Time
+	readHS bool
+	// frame is the frame being handled (handle).
+	frame transport.Frame
+	// writeBy is the write deadline last set; only the one writer at a
+	// time touches it (writeBatch).
+	writeBy time.Time
 
-	mu          sync.Mutex
-	queue       []outFrame
+	mu    sync.Mutex
+	queue []outFrame
+	// spare is the backing array of the last batch written, kept by the
+	// writer (writeBatch) so that steady request/response traffic does not
+	// allocate a queue per response.
+	spare       []outFrame
 	writing     bool
 	closing     bool
 	closed      bool
@@ -130,12 +143,13 @@ type Session struct {
 // closed, once.
 func New(id string, conn net.Conn, br *bufio.Reader, mode Mode, cfg *Config, onDrop func(reason string)) *Session {
 	s := &Session{id: id, conn: conn, mode: mode, cfg: cfg, start: time.Now(), onDrop: onDrop}
-	s.br = conn
+	var src io.Reader = conn
 	if br != nil && br.Buffered() > 0 {
 		pre := make([]byte, br.Buffered())
 		_, _ = io.ReadFull(br, pre)
-		s.br = io.MultiReader(&bytesReader{b: pre}, conn)
+		src = io.MultiReader(&bytesReader{b: pre}, conn)
 	}
+	s.br = bufio.NewReaderSize(src, readBuffer)
 	if a := conn.RemoteAddr(); a != nil {
 		s.remote = a.String()
 	}
@@ -340,39 +354,64 @@ var (
 	errClosing     = errors.New("session: closing")
 )
 
+// readBuffer is the size of each session's read buffer: a frame header and
+// a small message arrive in one read from the socket, and the reader hands
+// them to the handler without copying them.
+const readBuffer = 512
+
+// deadlineSlack is how stale a connection deadline may get before it is set
+// again. Setting a deadline re-arms a runtime timer, so the reader and the
+// writer do it at most once per deadlineSlack instead of once per frame,
+// and set it deadlineSlack further out: a timeout fires between the
+// configured time and deadlineSlack after it, never before.
+const deadlineSlack = time.Second
+
 func (s *Session) setReadDeadline() {
+	hs := s.Handshaken()
 	d := s.cfg.HandshakeTimeout
-	if s.Handshaken() {
+	if hs {
 		d = s.cfg.IdleTimeout()
 	}
-	_ = s.conn.SetReadDeadline(time.Now().Add(d))
+	now := time.Now()
+	slack := min(deadlineSlack, d/4)
+	if hs == s.readHS && s.readBy.Sub(now) >= d {
+		return // set less than slack ago
+	}
+	s.readHS = hs
+	s.readBy = now.Add(d + slack)
+	_ = s.conn.SetReadDeadline(s.readBy)
+}
+
+// setWriteDeadline bounds the coming write (see deadlineSlack).
+func (s *Session) setWriteDeadline() {
+	now := time.Now()
+	if s.writeBy.Sub(now) >= s.cfg.WriteTimeout {
+		return
+	}
+	s.writeBy = now.Add(s.cfg.WriteTimeout + min(deadlineSlack, s.cfg.WriteTimeout/4))
+	_ = s.conn.SetWriteDeadline(s.writeBy)
 }
 
 func (s *Session) readLoop(h Handler) error {
 	if s.mode == ModeTCP {
-		r := transport.TCPReader{R: s.br, MaxBody: s.cfg.MaxFrameBytes}
+		r := transport.TCPReader{R: s.br, MaxBody: s.cfg.MaxFrameBytes, Borrow: true}
 		for {
 			s.setReadDeadline()
-			bp := bufPool.Get().(*[]byte)
-			f, err := r.Next((*bp)[:0])
+			f, err := r.Next(nil) // the body is in s.br's buffer, or allocated when larger
 			if err != nil {
-				bufPool.Put(bp)
 				return err
 			}
-			s.handle(h, &f)
-			bufPool.Put(bp)
+			s.handle(h, f)
 			if s.isClosing() {
 				return errClosing
 			}
 		}
 	}
-	r := transport.WSReader{R: s.br, MaxBody: s.cfg.MaxFrameBytes + transport.HeaderWS}
+	r := transport.WSReader{R: s.br, MaxBody: s.cfg.MaxFrameBytes + transport.HeaderWS, Borrow: true}
 	for {
 		s.setReadDeadline()
-		bp := bufPool.Get().(*[]byte)
-		op, msg, err := r.Next((*bp)[:0])
+		op, msg, err := r.Next(nil) // the payload is in s.br's buffer, or allocated when larger
 		if err != nil {
-			bufPool.Put(bp)
 			return err
 		}
 		var f transport.Frame
@@ -394,23 +433,18 @@ func (s *Session) readLoop(h Handler) error {
 			}
 		case ws.OpPing:
 			s.enqueueRaw(transport.AppendWSHeader(nil, ws.OpPong, len(msg)), msg)
-			bufPool.Put(bp)
 			continue
 		case ws.OpPong:
-			bufPool.Put(bp)
 			continue
 		case ws.OpClose:
-			bufPool.Put(bp)
 			return errClientClose
 		default:
 			err = transport.ErrWSProtocol
 		}
 		if err != nil {
-			bufPool.Put(bp)
 			return err
 		}
-		s.handle(h, &f)
-		bufPool.Put(bp)
+		s.handle(h, f)
 		if s.isClosing() {
 			return errClosing
 		}
@@ -421,10 +455,12 @@ func (s *Session) readLoop(h Handler) error {
 // Respond from this goroutine: a request answered inline costs no writer
 // goroutine (spawning, scheduling and parking one per response was a tenth
 // of the server's CPU time in the rpc benchmark).
-func (s *Session) handle(h Handler, f *transport.Frame) {
+func (s *Session) handle(h Handler, f transport.Frame) {
+	s.frame = f // in the session, not on the heap per frame: h sees a pointer
 	s.inHandler.Store(true)
-	h.HandleFrame(s, f)
+	h.HandleFrame(s, &s.frame)
 	s.inHandler.Store(false)
+	s.frame = transport.Frame{}
 	s.flushReplies()
 }
 
@@ -655,6 +691,10 @@ func (s *Session) writeBatch() bool {
 			release(o)
 		}
 		s.queue = nil
+		if !s.closed && s.spare != nil {
+			s.queue = s.spare[:0]
+		}
+		s.spare = nil
 		s.mu.Unlock()
 		if closeNow {
 			_ = s.conn.Close()
@@ -665,7 +705,7 @@ func (s *Session) writeBatch() bool {
 	s.queue = nil
 	s.mu.Unlock()
 
-	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	s.setWriteDeadline()
 	var n int64
 	var err error
 	if len(batch) == 1 {
@@ -683,8 +723,12 @@ func (s *Session) writeBatch() bool {
 		s.counters.FramesOut.Add(float64(len(batch)))
 		s.counters.BytesOut.Add(float64(n))
 	}
-	for _, o := range batch {
+	for i, o := range batch {
 		release(o)
+		batch[i] = outFrame{}
+	}
+	if cap(batch) <= 16 {
+		s.spare = batch[:0]
 	}
 	if err != nil {
 		s.abort(ReasonWriteError)

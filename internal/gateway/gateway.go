@@ -64,6 +64,7 @@ type Gateway struct {
 	requests  atomic.Int64 // requests being handled; Shutdown waits for zero
 	baseCtx   context.Context
 	cancel    context.CancelFunc
+	calls     callSlab
 
 	hookMu       sync.RWMutex
 	onConnect    []func(*session.Session)
@@ -322,7 +323,9 @@ func (g *Gateway) dispatch(s *session.Session, f *transport.Frame) {
 		fail(rt, status.New(status.RateLimited, "too many requests in flight on this connection"))
 		return
 	}
-	c := &Call{Session: s, Route: rt, Req: req, Notify: notify}
+	c := g.calls.get()
+	c.Call = Call{Session: s, Route: rt, Req: req, Notify: notify}
+	c.base = g.baseCtx
 	if !rt.concurrent {
 		g.requests.Add(1)
 		g.run(c, f.Seq)
@@ -367,16 +370,18 @@ func decodeBody(m session.Mode, body []byte, msg proto.Message) error {
 	return proto.Unmarshal(body, msg)
 }
 
-func (g *Gateway) run(c *Call, seq uint32) {
+func (g *Gateway) run(c *callCtx, seq uint32) {
 	defer g.requests.Add(-1)
-	ctx, cancel := context.WithTimeout(g.baseCtx, c.Route.timeout)
-	resp, err := c.Route.final(ctx, c)
-	cancel()
+	c.deadline = time.Now().Add(c.Route.timeout)
+	resp, err := c.Route.final(c, &c.Call)
+	timedOut := c.end()
 	c.Session.ReleaseInFlight()
 	if c.Notify {
 		return
 	}
-	if err == nil && ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	if timedOut && (err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		// Past its deadline the answer is a timeout, whether the handler
+		// gave up on ctx or finished late.
 		err = status.New(status.Unavailable, "request timed out")
 	}
 	if err != nil {

@@ -72,6 +72,14 @@ func start(t testing.TB, mutate func(*gateway.Config), register func(*gateway.Ro
 		}
 		return &pb.PingResp{}, nil
 	}, gateway.Public())
+	gateway.Handle(r, "test.deadline", 55, func(ctx context.Context, _ *session.Session, req *pb.Echo) (*pb.Echo, error) {
+		if req.Text == "wait" { // gives up when the deadline passes
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}
+		time.Sleep(100 * time.Millisecond) // ignores ctx and answers late
+		return req, nil
+	}, gateway.Public(), gateway.Timeout(30*time.Millisecond))
 	r.PushRoute("test.push", 54)
 	if register != nil {
 		register(r)
@@ -234,5 +242,25 @@ func TestUnknownRouteAndBadBody(t *testing.T) {
 	}
 	if got := metric(t, ts.reg, "lordgame_bad_frames_total", "unknown_route"); got != 1 {
 		t.Errorf("bad_frames{unknown_route} = %v, want 1", got)
+	}
+}
+
+// TestRequestDeadline: a request past its route's deadline is answered
+// unavailable "request timed out", whether the handler gave up on ctx or
+// finished late, and the session carries on.
+func TestRequestDeadline(t *testing.T) {
+	ts := start(t, nil, nil)
+	for _, target := range []string{ts.ws, ts.tcp} {
+		c := dial(t, target, client.Options{})
+		for _, text := range []string{"wait", "late"} {
+			err := c.Request(t.Context(), "test.deadline", &pb.Echo{Text: text}, &pb.Echo{})
+			var se *client.Error
+			if !errors.As(err, &se) || se.Code != "unavailable" || !strings.Contains(se.Message, "timed out") {
+				t.Errorf("%s %s: err = %v, want unavailable: request timed out", target, text, err)
+			}
+		}
+		if err := c.Request(t.Context(), "sys.ping", &pb.PingReq{}, &pb.PingResp{}); err != nil {
+			t.Errorf("%s: ping after timeouts: %v", target, err)
+		}
 	}
 }

@@ -30,6 +30,10 @@ type Config struct {
 	Data string `yaml:"data"`
 	// DB is a PostgreSQL URL; empty means the embedded SQLite file under Data.
 	DB string `yaml:"db"`
+	// Debug is the address of the profiling server (net/http/pprof at
+	// /debug/pprof/); empty turns it off. Keep it on loopback or a private
+	// network: profiles show the process's internals.
+	Debug string `yaml:"debug"`
 	// NodeID is this node's id in generated 64-bit ids (0–1023).
 	NodeID int `yaml:"node_id"`
 	// ShutdownTimeout bounds a graceful shutdown.
@@ -102,6 +106,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.StringVar(&c.TCP, "tcp", c.TCP, `TCP gateway listen address ("off" disables it)`)
 	fs.StringVar(&c.Data, "data", c.Data, "data folder (embedded SQLite database, generated keys)")
 	fs.StringVar(&c.DB, "db", c.DB, "PostgreSQL URL (postgres://...); empty uses SQLite under -data")
+	fs.StringVar(&c.Debug, "debug", c.Debug, "profiling listen address (net/http/pprof at /debug/pprof/); empty: off")
 	fs.IntVar(&c.NodeID, "node-id", c.NodeID, "node id for generated ids (0-1023)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "graceful shutdown deadline")
 	fs.StringVar(&c.Log.Format, "log-format", c.Log.Format, "log format: auto (text on a terminal, JSON otherwise), text, json")

@@ -191,3 +191,32 @@ func TestDDZSettings(t *testing.T) {
 		t.Error("a bad stake was accepted")
 	}
 }
+
+// TestDebugListener: -debug serves the profiles on its own address, and
+// the public HTTP port does not serve them.
+func TestDebugListener(t *testing.T) {
+	s, _, _ := startServer(t, "-debug", "127.0.0.1:0")
+	get := func(url string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := get("http://" + s.DebugAddr() + "/debug/pprof/"); code != 200 || !strings.Contains(body, "goroutine") {
+		t.Errorf("debug /debug/pprof/ = %d %.80q", code, body)
+	}
+	if code, body := get("http://" + s.DebugAddr() + "/debug/pprof/goroutine?debug=1"); code != 200 || !strings.Contains(body, "goroutine profile") {
+		t.Errorf("goroutine profile = %d %.80q", code, body)
+	}
+	if code, _ := get("http://" + s.HTTPAddr() + "/debug/pprof/"); code != 404 {
+		t.Errorf("public /debug/pprof/ = %d, want 404", code)
+	}
+	plain, _, _ := startServer(t)
+	if plain.DebugAddr() != "" {
+		t.Errorf("debug listener on without -debug: %s", plain.DebugAddr())
+	}
+}

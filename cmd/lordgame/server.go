@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +31,7 @@ type server struct {
 	ddz     *ddzNode
 	httpLn  net.Listener
 	tcpLn   net.Listener
+	debugLn net.Listener
 	ready   atomic.Bool
 	closers []func()
 }
@@ -73,6 +75,26 @@ func (s *server) close() {
 
 // HTTPAddr and TCPAddr are the bound addresses (useful with :0).
 func (s *server) HTTPAddr() string { return s.httpLn.Addr().String() }
+
+// DebugAddr is the profiling server's address, "" when it is off.
+func (s *server) DebugAddr() string {
+	if s.debugLn == nil {
+		return ""
+	}
+	return s.debugLn.Addr().String()
+}
+
+// debugMux serves net/http/pprof. It is its own server on its own address
+// so that profiles are never reachable through the public HTTP port.
+func debugMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
+}
 func (s *server) TCPAddr() string {
 	if s.tcpLn == nil {
 		return ""
@@ -116,6 +138,15 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 			return fmt.Errorf("listen tcp: %w", err)
 		}
 	}
+	if s.cfg.Debug != "" {
+		if s.debugLn, err = net.Listen("tcp", s.cfg.Debug); err != nil {
+			_ = s.httpLn.Close()
+			if s.tcpLn != nil {
+				_ = s.tcpLn.Close()
+			}
+			return fmt.Errorf("listen debug: %w", err)
+		}
+	}
 	hs := &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	serveCtx, stopServing := context.WithCancel(context.Background())
@@ -129,6 +160,17 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 	})
 	if s.tcpLn != nil {
 		g.Go(func() error { return s.gw.ServeTCP(gctx, s.tcpLn) })
+	}
+	var ds *http.Server
+	if s.debugLn != nil {
+		ds = &http.Server{Handler: debugMux(), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+		g.Go(func() error {
+			if err := ds.Serve(s.debugLn); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("debug http: %w", err)
+			}
+			return nil
+		})
 	}
 	g.Go(func() error { return s.ddz.run(gctx) })
 	s.ready.Store(true)
@@ -147,6 +189,9 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 	defer cancel()
 	stopServing() // closes the TCP listener
 	_ = hs.Shutdown(sctx)
+	if ds != nil {
+		_ = ds.Close() // profiles in progress are cut off
+	}
 	gwErr := s.gw.Shutdown(sctx)
 	if err := g.Wait(); err != nil {
 		return err

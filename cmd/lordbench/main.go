@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -55,6 +56,7 @@ type options struct {
 	Target   *url.URL
 	Conns    int
 	Size     int
+	Rate     float64 // rpc: open-loop requests per second over all connections (0: closed loop)
 	Duration time.Duration
 	Dialers  int
 	Metrics  string // URL of the server's /metrics
@@ -94,6 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.Players, "players", 300, "bot players logged in as guests (ddz)")
 	fs.DurationVar(&o.Think, "think", time.Second, "mean think time before each action, drawn from half to 1.5 times it (ddz)")
 	fs.IntVar(&o.Size, "size", 64, "request payload in bytes (rpc)")
+	fs.Float64Var(&o.Rate, "rate", 0, "open loop: requests per second over all connections, latency counted from when each was due (rpc; 0: closed loop)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to measure (rpc) or hold the connections (idle)")
 	fs.IntVar(&o.Dialers, "dialers", 64, "connections dialed in parallel while ramping up")
 	fs.IntVar(&idle, "idle", 0, "shorthand for -scenario idle -conns N")
@@ -116,6 +119,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.Conns < 1 || o.Size < 0 || o.Duration <= 0 || o.Dialers < 1 {
 		return errors.New("-conns and -dialers must be at least 1, -size at least 0, -duration positive")
+	}
+	if o.Rate < 0 || math.IsNaN(o.Rate) || math.IsInf(o.Rate, 0) || o.Rate > 0 && o.Rate < float64(o.Conns)/3600 {
+		return errors.New("-rate must be 0 (closed loop) or a number of requests per second giving each connection at least one an hour")
 	}
 	u, err := parseTarget(target)
 	if err != nil {

@@ -18,14 +18,23 @@ import (
 // rpc: every connection sends sys.echo requests in a closed loop (the next
 // request leaves when the previous answer arrives) for -duration. The clock
 // starts once every connection is up, so the ramp is not measured.
+//
+// With -rate R the load is open-loop instead: the connections together send
+// R requests per second on a fixed schedule (connection i every conns/R
+// seconds, the connections' schedules staggered evenly), and each latency is
+// measured from the time its request was scheduled, not from when it left:
+// a server that falls behind is charged for the wait it causes
+// (coordinated omission), and the achieved rate shows whether it kept up.
 
 type rpcReport struct {
-	Scenario       string            `json:"scenario"`
-	Target         string            `json:"target"`
-	Conns          int               `json:"conns"`
-	ConnsFailed    int               `json:"conns_failed"`
-	ConnsLost      int64             `json:"conns_lost"`
-	Size           int               `json:"size"`
+	Scenario    string `json:"scenario"`
+	Target      string `json:"target"`
+	Conns       int    `json:"conns"`
+	ConnsFailed int    `json:"conns_failed"`
+	ConnsLost   int64  `json:"conns_lost"`
+	Size        int    `json:"size"`
+	// Rate is the open-loop target in requests per second (0: closed loop).
+	Rate           float64           `json:"rate"`
 	DurationS      float64           `json:"duration_s"`
 	Requests       uint64            `json:"requests"`
 	RPS            float64           `json:"rps"`
@@ -46,7 +55,7 @@ type rpcReport struct {
 func runRPC(ctx context.Context, o options, live *liveLine) (report, error) {
 	conns, failed := dialAll(ctx, o, client.Options{Name: "lordbench-rpc"}, live)
 	defer closeAll(conns, o.Dialers)
-	rep := &rpcReport{Scenario: "rpc", Target: o.Target.String(), Conns: o.Conns, Size: o.Size,
+	rep := &rpcReport{Scenario: "rpc", Target: o.Target.String(), Conns: o.Conns, Size: o.Size, Rate: o.Rate,
 		ConnsFailed: failed.n, FirstDialError: failed.first, ErrorsByCode: map[string]uint64{}}
 	if len(conns) == 0 {
 		return nil, fmt.Errorf("no connection to %s succeeded: %s", o.Target, failed.first)
@@ -70,8 +79,16 @@ func runRPC(ctx context.Context, o options, live *liveLine) (report, error) {
 	runCtx, cancel := context.WithTimeout(ctx, o.Duration)
 	defer cancel()
 	start := time.Now()
-	for _, c := range conns {
-		wg.Go(func() { lost.Add(echoLoop(runCtx, c, payload, &h, &errs)) })
+	var every time.Duration // each connection's interval in open loop
+	if o.Rate > 0 {
+		every = time.Duration(float64(len(conns)) / o.Rate * float64(time.Second))
+	}
+	for i, c := range conns {
+		p := pace{every: every}
+		if every > 0 {
+			p.next = start.Add(every * time.Duration(i) / time.Duration(len(conns)))
+		}
+		wg.Go(func() { lost.Add(echoLoop(runCtx, c, payload, p, &h, &errs)) })
 	}
 	var last uint64
 	tick := ticker(runCtx, func(el time.Duration) {
@@ -105,13 +122,37 @@ func runRPC(ctx context.Context, o options, live *liveLine) (report, error) {
 	return rep, nil
 }
 
+// pace is one connection's open-loop schedule: a request is due at next,
+// then every interval. The zero pace is a closed loop.
+type pace struct {
+	every time.Duration
+	next  time.Time
+}
+
 // echoLoop sends sys.echo on c until ctx ends or the connection is lost;
 // it returns 1 when the connection was lost, else 0.
-func echoLoop(ctx context.Context, c *client.Client, payload []byte, h *histogram, errs *errorCounts) int64 {
+func echoLoop(ctx context.Context, c *client.Client, payload []byte, p pace, h *histogram, errs *errorCounts) int64 {
 	req := &pb.Echo{Data: payload}
 	var resp pb.Echo
+	var wait *time.Timer
+	if p.every > 0 {
+		wait = time.NewTimer(time.Until(p.next))
+		defer wait.Stop()
+	}
 	for ctx.Err() == nil {
 		t0 := time.Now()
+		if p.every > 0 {
+			if d := time.Until(p.next); d > 0 {
+				wait.Reset(d)
+				select {
+				case <-wait.C:
+				case <-ctx.Done():
+					return 0
+				}
+			}
+			t0 = p.next // a late request is charged from when it was due
+			p.next = p.next.Add(p.every)
+		}
 		err := c.Request(ctx, "sys.echo", req, &resp)
 		if err == nil {
 			h.Record(time.Since(t0))
@@ -192,6 +233,9 @@ func (r *rpcReport) writeText(w io.Writer) {
 	fmt.Fprintf(w, "conns      %d asked, %d failed to connect, %d lost during the run\n", r.Conns, r.ConnsFailed, r.ConnsLost)
 	if r.FirstDialError != "" {
 		fmt.Fprintf(w, "           first dial error: %s\n", r.FirstDialError)
+	}
+	if r.Rate > 0 {
+		fmt.Fprintf(w, "load       open loop at %.0f req/s; latency counted from when each request was due\n", r.Rate)
 	}
 	fmt.Fprintf(w, "requests   %d in %.1fs = %.0f req/s\n", r.Requests, r.DurationS, r.RPS)
 	fmt.Fprintf(w, "latency    p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms\n",

@@ -1,6 +1,7 @@
 package transport_test
 
 import (
+	"bufio"
 	"bytes"
 	"testing"
 
@@ -17,11 +18,15 @@ func benchFrame() *transport.Frame {
 
 // loop replays the same bytes forever, like a socket full of identical frames.
 type loop struct {
-	b   []byte
-	off int
+	b     []byte
+	off   int
+	reads int
 }
 
+// Read returns at most the rest of the current message, as a socket does
+// when the peer sends one message at a time.
 func (l *loop) Read(p []byte) (int, error) {
+	l.reads++
 	n := copy(p, l.b[l.off:])
 	l.off = (l.off + n) % len(l.b)
 	return n, nil
@@ -61,19 +66,29 @@ func BenchmarkDecodeTCP(b *testing.B) {
 	}
 }
 
-// BenchmarkTCPReader reads frames from a stream into a reused buffer, as a
-// session's read loop does.
+// BenchmarkTCPReader reads frames from a stream: "copy" into a reused
+// buffer straight from the stream, "borrow" through a 512-byte bufio.Reader
+// as a session's read loop does. reads/op counts reads from the stream.
 func BenchmarkTCPReader(b *testing.B) {
 	wire := transport.AppendTCP(nil, benchFrame())
-	r := transport.TCPReader{R: &loop{b: wire}, MaxBody: transport.DefaultMaxFrameBytes}
-	buf := make([]byte, 0, 512)
-	b.SetBytes(int64(len(wire)))
-	b.ReportAllocs()
-	for b.Loop() {
-		f, err := r.Next(buf)
-		if err != nil || f.Seq != 12345 {
-			b.Fatal(f, err)
-		}
+	for _, borrow := range []bool{false, true} {
+		b.Run(map[bool]string{false: "copy", true: "borrow"}[borrow], func(b *testing.B) {
+			src := &loop{b: wire}
+			r := transport.TCPReader{R: src, MaxBody: transport.DefaultMaxFrameBytes}
+			if borrow {
+				r.R, r.Borrow = bufio.NewReaderSize(src, 512), true
+			}
+			buf := make([]byte, 0, 512)
+			b.SetBytes(int64(len(wire)))
+			b.ReportAllocs()
+			for b.Loop() {
+				f, err := r.Next(buf)
+				if err != nil || f.Seq != 12345 {
+					b.Fatal(f, err)
+				}
+			}
+			b.ReportMetric(float64(src.reads)/float64(b.N), "reads/op")
+		})
 	}
 }
 
@@ -89,23 +104,35 @@ func BenchmarkDecodeWS(b *testing.B) {
 	}
 }
 
-// BenchmarkWSReader reads masked client messages from a stream into a
-// reused buffer and decodes the frame, as a session's read loop does.
+// BenchmarkWSReader reads masked client messages from a stream and decodes
+// the frame: "copy" into a reused buffer straight from the stream (three
+// reads: 2 header bytes, the mask, the payload), "borrow" through a 512-byte
+// bufio.Reader as a session's read loop does (one read). reads/op counts
+// reads from the stream.
 func BenchmarkWSReader(b *testing.B) {
 	msg := transport.AppendWS(nil, benchFrame())
 	wire := transport.AppendWSMasked(nil, ws.OpBinary, msg, [4]byte{1, 2, 3, 4})
-	r := transport.WSReader{R: &loop{b: wire}, MaxBody: transport.DefaultMaxFrameBytes + transport.HeaderWS}
-	buf := make([]byte, 0, 512)
-	b.SetBytes(int64(len(wire)))
-	b.ReportAllocs()
-	for b.Loop() {
-		op, p, err := r.Next(buf)
-		if err != nil || op != ws.OpBinary {
-			b.Fatal(op, err)
-		}
-		f, err := transport.DecodeWS(p, transport.DefaultMaxFrameBytes)
-		if err != nil || f.Seq != 12345 {
-			b.Fatal(f, err)
-		}
+	for _, borrow := range []bool{false, true} {
+		b.Run(map[bool]string{false: "copy", true: "borrow"}[borrow], func(b *testing.B) {
+			src := &loop{b: wire}
+			r := transport.WSReader{R: src, MaxBody: transport.DefaultMaxFrameBytes + transport.HeaderWS}
+			if borrow {
+				r.R, r.Borrow = bufio.NewReaderSize(src, 512), true
+			}
+			buf := make([]byte, 0, 512)
+			b.SetBytes(int64(len(wire)))
+			b.ReportAllocs()
+			for b.Loop() {
+				op, p, err := r.Next(buf)
+				if err != nil || op != ws.OpBinary {
+					b.Fatal(op, err)
+				}
+				f, err := transport.DecodeWS(p, transport.DefaultMaxFrameBytes)
+				if err != nil || f.Seq != 12345 {
+					b.Fatal(f, err)
+				}
+			}
+			b.ReportMetric(float64(src.reads)/float64(b.N), "reads/op")
+		})
 	}
 }

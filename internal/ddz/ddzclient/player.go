@@ -157,27 +157,24 @@ func (p *Player) Play(ctx context.Context) (*pb.DdzResult, error) {
 			p.checkSnapshot(x.snap)
 			p.track.reset(x.snap)
 			last, turn = x.snap.Seq, x.snap.Turn
-		case x.ev != nil:
-			if x.ev.GameId != p.game() {
-				continue
-			}
+		case x.ev != nil && x.ev.GameId == p.game():
 			if x.ev.Kind == "cancel" {
 				return nil, ErrCancelled
 			}
 			if last != 0 && x.ev.Seq != last+1 && x.ev.Seq > last {
 				p.violate("event seq %d after %d", x.ev.Seq, last)
 			}
-			p.track.apply(x.ev)
-			last, turn = max(last, x.ev.Seq), x.ev.Turn
-		case x.res != nil:
-			if x.res.GameId == p.game() {
-				p.checkResult(x.res)
-				return x.res, nil
+			if x.ev.Seq > last { // an event the snapshot already holds changes nothing
+				p.track.apply(x.ev)
+				last, turn = x.ev.Seq, x.ev.Turn
 			}
-			continue
-		default:
-			continue
+		case x.res != nil && x.res.GameId == p.game():
+			p.checkResult(x.res)
+			return x.res, nil
 		}
+		// Checked after every push, also one that changed nothing (another
+		// game's, a match status): when it was the last one queued, the
+		// player must act now, as nothing more will come until it does.
 		if turn == p.mySeat() && last > acted && len(p.pushes) == 0 {
 			seq, err := p.act(ctx)
 			if err != nil {

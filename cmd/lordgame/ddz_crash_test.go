@@ -322,6 +322,12 @@ func playOut(t *testing.T, ps []*seatedPlayer) []*pb.DdzResult {
 	}
 	wg.Wait()
 	if t.Failed() {
+		for i, sp := range ps { // what the table says now, for the failure report
+			s := &pb.DdzSnapshot{}
+			err := sp.c.Request(t.Context(), "ddz.state", &pb.DdzStateReq{}, s)
+			t.Logf("player %d (seat %d): phase %s turn %d seq %d leading %v hand %v current %v err %v",
+				i, s.Seat, s.Phase, s.Turn, s.Seq, s.Leading, s.Hand, s.Current, err)
+		}
 		t.FailNow()
 	}
 	return out

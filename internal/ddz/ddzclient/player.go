@@ -9,10 +9,12 @@
 package ddzclient
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -142,6 +144,11 @@ func (p *Player) Play(ctx context.Context) (*pb.DdzResult, error) {
 	var last uint64 // seq of the newest event seen
 	acted := uint64(0)
 	turn := int32(-1)
+	// recent holds the latest events, of any game: an answer to ddz.state
+	// is taken when the request is handled, and events that happen after
+	// it may arrive before it. A snapshot is followed by the events it
+	// does not hold yet.
+	var recent []*pb.DdzEvent
 	for {
 		var x push
 		select {
@@ -157,7 +164,24 @@ func (p *Player) Play(ctx context.Context) (*pb.DdzResult, error) {
 			p.checkSnapshot(x.snap)
 			p.track.reset(x.snap)
 			last, turn = x.snap.Seq, x.snap.Turn
-		case x.ev != nil && x.ev.GameId == p.game():
+			slices.SortFunc(recent, func(a, b *pb.DdzEvent) int { return cmp.Compare(a.Seq, b.Seq) })
+			for _, ev := range recent {
+				if ev.GameId == x.snap.GameId && ev.Seq == last+1 {
+					if ev.Kind == "cancel" {
+						return nil, ErrCancelled
+					}
+					p.track.apply(ev)
+					last, turn = ev.Seq, ev.Turn
+				}
+			}
+		case x.ev != nil:
+			if len(recent) == 256 { // keep the newest half
+				recent = append(recent[:0], recent[128:]...)
+			}
+			recent = append(recent, x.ev)
+			if x.ev.GameId != p.game() {
+				break
+			}
 			if x.ev.Kind == "cancel" {
 				return nil, ErrCancelled
 			}

@@ -89,3 +89,37 @@ func TestPlayActsAfterAnIrrelevantLastPush(t *testing.T) {
 		})
 	}
 }
+
+// TestPlayEventsBeforeTheSnapshot: an answer to ddz.state can be overtaken
+// by the events that happened after it was taken. The player keeps them
+// and applies those the snapshot does not hold: here the event that gives
+// it the turn arrives first, then the older snapshot.
+func TestPlayEventsBeforeTheSnapshot(t *testing.T) {
+	hand := strings.Fields("3 3 4 5 6 7 8 9 10 J Q K A A 2 2 BJ")
+	older := &pb.DdzSnapshot{
+		GameId: "g1", Seat: 0, Phase: "bidding", Deal: 1, Turn: 2, Landlord: -1, Seq: 2, Hand: hand,
+		Seats: []*pb.DdzSeat{{Seat: 0, Cards: 17}, {Seat: 1, Cards: 17}, {Seat: 2, Cards: 17}},
+	}
+	newer := &pb.DdzSnapshot{
+		GameId: "g1", Seat: 0, Phase: "bidding", Deal: 1, Turn: 0, Landlord: -1, Seq: 3, Hand: hand,
+		Seats: older.Seats,
+	}
+	c, acted := stubTable(t, newer)
+	p := New(c, 0)
+	p.pushes <- push{route: "ddz.event", ev: &pb.DdzEvent{GameId: "g1", Seq: 3, Kind: "bid", Seat: 2, Value: 0, Turn: 0}}
+	p.pushes <- push{route: "ddz.snapshot", snap: older}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { _, err := p.Play(ctx); done <- err }()
+	select {
+	case <-acted:
+	case <-time.After(3 * time.Second):
+		t.Fatal("the player never acted on the turn the early event gave it")
+	}
+	cancel()
+	<-done
+	if v := p.Violations(); len(v) > 0 {
+		t.Errorf("violations: %v", v)
+	}
+}

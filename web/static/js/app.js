@@ -589,6 +589,10 @@ class App {
   }
 
   onSnapshot(s) {
+    // An answer to ddz.state is taken when the server handles the request,
+    // and events that happen after it can arrive first: a snapshot older
+    // than the events already applied is stale.
+    if (this.table && this.table.gameId === s.game_id && num(s.seq, 0) < (this.table.seq || 0)) return;
     const t = this.table && this.table.gameId === s.game_id ? this.table : emptyTable();
     const fresh = t !== this.table;
     applySnapshot(t, s);

@@ -328,8 +328,7 @@ func (c *Client) Request(ctx context.Context, route string, req, resp proto.Mess
 	c.mu.Unlock()
 	if err := cn.write(transport.Frame{Kind: transport.KindRequest, Route: id, Seq: seq}, req, route); err != nil {
 		c.forget(seq)
-		cn.close()
-		return fmt.Errorf("client: send %s: %w", route, err)
+		return cn.sendError(route, err)
 	}
 	select {
 	case r := <-ch:
@@ -367,7 +366,34 @@ func (c *Client) Notify(route string, msg proto.Message) error {
 	if !ok {
 		return &Error{Code: "not_found", Message: "route " + route + " is not in the server's route table"}
 	}
-	return cn.write(transport.Frame{Kind: transport.KindNotify, Route: id}, msg, route)
+	if err := cn.write(transport.Frame{Kind: transport.KindNotify, Route: id}, msg, route); err != nil {
+		return cn.sendError(route, err)
+	}
+	return nil
+}
+
+// encodeError is a message that could not be marshalled: nothing was sent
+// and the connection is fine.
+type encodeError struct{ err error }
+
+func (e *encodeError) Error() string { return "encode: " + e.err.Error() }
+func (e *encodeError) Unwrap() error { return e.err }
+
+// sendError reports a failed write. A message that did not encode leaves
+// the connection as it is; any other failure means the connection is gone
+// (often the server closed it an instant before, with a kick that says
+// why), so the caller gets what a request cut off by it would get: the
+// Kicked reason, or ErrDisconnected wrapping the socket error.
+func (cn *conn) sendError(route string, err error) error {
+	var ee *encodeError
+	if errors.As(err, &ee) {
+		return fmt.Errorf("client: send %s: %w", route, ee)
+	}
+	cn.close()
+	if k := cn.kick.Load(); k != nil {
+		return k
+	}
+	return fmt.Errorf("client: send %s: %w (%v)", route, ErrDisconnected, err)
 }
 
 func (c *Client) isClosed() bool {
@@ -538,7 +564,7 @@ func (cn *conn) write(f transport.Frame, msg proto.Message, route string) error 
 			f.Body, err = proto.Marshal(msg)
 		}
 		if err != nil {
-			return err
+			return &encodeError{err}
 		}
 	}
 	switch {

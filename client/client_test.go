@@ -175,3 +175,41 @@ func TestDialErrors(t *testing.T) {
 		t.Error("json over tcp accepted")
 	}
 }
+
+// TestSendErrors: a message that does not encode fails that one call and
+// leaves the connection working; once the server has closed the
+// connection, every call fails as a lost connection (the kick, or
+// ErrDisconnected), never with a bare socket error.
+func TestSendErrors(t *testing.T) {
+	n := startNode(t, "127.0.0.1:0", "127.0.0.1:0")
+	for _, target := range []string{n.wsURL, n.tcp} {
+		c, err := client.Dial(t.Context(), target, client.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := &pb.Echo{Text: "\xff\xfe"} // not UTF-8: protobuf refuses to encode it
+		if err := c.Request(t.Context(), "sys.echo", bad, &pb.Echo{}); err == nil || errors.Is(err, client.ErrDisconnected) {
+			t.Fatalf("%s: bad message: %v, want an encoding error", target, err)
+		}
+		if err := c.Notify("sys.echo", bad); err == nil {
+			t.Fatalf("%s: bad notify accepted", target)
+		}
+		if err := c.Request(t.Context(), "sys.ping", &pb.PingReq{}, &pb.PingResp{}); err != nil {
+			t.Fatalf("%s: the connection did not survive an encoding error: %v", target, err)
+		}
+		if err := n.gw.Kick(c.SessionID(), "kicked", "test"); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 200 {
+			err := c.Request(t.Context(), "sys.ping", &pb.PingReq{}, &pb.PingResp{})
+			var k *client.Kicked
+			if err == nil {
+				continue // sent before the close reached the client
+			}
+			if !errors.As(err, &k) && !errors.Is(err, client.ErrDisconnected) {
+				t.Fatalf("%s: request %d after the server closed: %v", target, i, err)
+			}
+		}
+		_ = c.Close()
+	}
+}

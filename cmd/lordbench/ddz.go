@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -338,16 +337,7 @@ func (r *ddzReport) writeText(w io.Writer) {
 	for _, v := range r.ViolationEx {
 		fmt.Fprintf(w, "           %s\n", v)
 	}
-	fmt.Fprintf(w, "errors     %d", r.Errors)
-	codes := make([]string, 0, len(r.ErrorsByCode))
-	for c := range r.ErrorsByCode {
-		codes = append(codes, c)
-	}
-	sort.Strings(codes)
-	for _, c := range codes {
-		fmt.Fprintf(w, "  %s=%d", c, r.ErrorsByCode[c])
-	}
-	fmt.Fprintln(w)
+	writeErrors(w, r.Errors, r.ErrorsByCode)
 	if r.FirstError != "" {
 		fmt.Fprintf(w, "           first error: %s\n", strings.TrimSpace(r.FirstError))
 	}

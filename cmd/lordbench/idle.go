@@ -135,6 +135,7 @@ func (r *idleReport) writeText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "per session  rss %.2f KiB  heap in use %.2f KiB  stacks %.2f KiB  goroutines %.2f\n",
 		r.RSSPerSession/1024, r.HeapPerSession/1024, r.StackPerSession/1024, r.GoroutinesPerSess)
+	writeErrors(w, r.Errors, r.ErrorsByCode)
 }
 
 // memSource reads a server's memory: RSS from /proc/PID/status when pid is

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -243,14 +244,15 @@ func (r *rpcReport) writeText(w io.Writer) {
 	if r.ServerCPUs > 0 {
 		fmt.Fprintf(w, "server cpu %.1f s = %.1f µs per request\n", r.ServerCPUs, r.ServerCPUus)
 	}
-	fmt.Fprintf(w, "errors     %d", r.Errors)
-	codes := make([]string, 0, len(r.ErrorsByCode))
-	for c := range r.ErrorsByCode {
-		codes = append(codes, c)
-	}
-	sort.Strings(codes)
-	for _, c := range codes {
-		fmt.Fprintf(w, "  %s=%d", c, r.ErrorsByCode[c])
+	writeErrors(w, r.Errors, r.ErrorsByCode)
+}
+
+// writeErrors prints the report's "errors" line: the total, then each
+// code's count in name order.
+func writeErrors(w io.Writer, total uint64, byCode map[string]uint64) {
+	fmt.Fprintf(w, "errors     %d", total)
+	for _, c := range slices.Sorted(maps.Keys(byCode)) {
+		fmt.Fprintf(w, "  %s=%d", c, byCode[c])
 	}
 	fmt.Fprintln(w)
 }

@@ -129,9 +129,9 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.DurationVar(&t.AutoPlayDelay, "ddz-autoplay-delay", t.AutoPlayDelay, "Dou Dizhu: delay before an auto-played move")
 	fs.DurationVar(&t.BotDelay, "ddz-bot-delay", t.BotDelay, "Dou Dizhu: delay before a bot's move")
 	fs.DurationVar(&t.Grace, "ddz-grace", t.Grace, "Dou Dizhu: how long a table waits for a disconnected player to come back")
-	fs.Var(classicDur{c, func(m *match.Mode) *time.Duration { return &m.BotWait }}, "ddz-bot-wait", "classic mode: wait before bots fill a table (0 disables bots)")
-	fs.Var(classicInt{c, func(m *match.Mode) *int64 { return &m.Stake }}, "ddz-stake", "classic mode: base stake in coins")
-	fs.Var(classicInt{c, func(m *match.Mode) *int64 { return &m.MinBalance }}, "ddz-min-balance", "classic mode: coins needed to queue")
+	fs.Var(classicDur(c, func(m *match.Mode) *time.Duration { return &m.BotWait }), "ddz-bot-wait", "classic mode: wait before bots fill a table (0 disables bots)")
+	fs.Var(classicInt(c, func(m *match.Mode) *int64 { return &m.Stake }), "ddz-stake", "classic mode: base stake in coins")
+	fs.Var(classicInt(c, func(m *match.Mode) *int64 { return &m.MinBalance }), "ddz-min-balance", "classic mode: coins needed to queue")
 	g := &c.Gateway
 	fs.IntVar(&g.MaxConns, "max-conns", g.MaxConns, "maximum concurrent connections")
 	fs.IntVar(&g.MaxConnsPerIP, "max-conns-per-ip", g.MaxConnsPerIP, "maximum concurrent connections from one IP address")
@@ -222,26 +222,38 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 
 var errCheckOnly = errors.New("check only")
 
-// classicDur and classicInt set a field of the "classic" matchmaking mode.
-// They look the mode up when set, so a config file that replaces the modes
-// list does not leave them pointing at the old one.
-type classicDur struct {
-	c *Config
-	f func(*match.Mode) *time.Duration
+// classicFlag sets a field of the "classic" matchmaking mode. It looks the
+// mode up when set, so a config file that replaces the modes list does not
+// leave it pointing at the old one.
+type classicFlag[T any] struct {
+	c      *Config
+	f      func(*match.Mode) *T
+	parse  func(string) (T, error)
+	format func(T) string
 }
 
-func (v classicDur) String() string {
-	if v.c == nil {
+func classicDur(c *Config, f func(*match.Mode) *time.Duration) classicFlag[time.Duration] {
+	return classicFlag[time.Duration]{c, f, time.ParseDuration, time.Duration.String}
+}
+
+func classicInt(c *Config, f func(*match.Mode) *int64) classicFlag[int64] {
+	return classicFlag[int64]{c, f,
+		func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) },
+		func(n int64) string { return strconv.FormatInt(n, 10) }}
+}
+
+func (v classicFlag[T]) String() string {
+	if v.c == nil { // the zero value flag.PrintDefaults makes
 		return ""
 	}
 	if m := classic(v.c); m != nil {
-		return v.f(m).String()
+		return v.format(*v.f(m))
 	}
 	return ""
 }
 
-func (v classicDur) Set(s string) error {
-	d, err := time.ParseDuration(s)
+func (v classicFlag[T]) Set(s string) error {
+	x, err := v.parse(s)
 	if err != nil {
 		return err
 	}
@@ -249,35 +261,7 @@ func (v classicDur) Set(s string) error {
 	if m == nil {
 		return errors.New("no classic matchmaking mode is configured")
 	}
-	*v.f(m) = d
-	return nil
-}
-
-type classicInt struct {
-	c *Config
-	f func(*match.Mode) *int64
-}
-
-func (v classicInt) String() string {
-	if v.c == nil {
-		return ""
-	}
-	if m := classic(v.c); m != nil {
-		return strconv.FormatInt(*v.f(m), 10)
-	}
-	return ""
-}
-
-func (v classicInt) Set(s string) error {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return err
-	}
-	m := classic(v.c)
-	if m == nil {
-		return errors.New("no classic matchmaking mode is configured")
-	}
-	*v.f(m) = n
+	*v.f(m) = x
 	return nil
 }
 

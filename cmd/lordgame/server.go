@@ -75,6 +75,12 @@ func (s *server) close() {
 
 // HTTPAddr and TCPAddr are the bound addresses (useful with :0).
 func (s *server) HTTPAddr() string { return s.httpLn.Addr().String() }
+func (s *server) TCPAddr() string {
+	if s.tcpLn == nil {
+		return ""
+	}
+	return s.tcpLn.Addr().String()
+}
 
 // DebugAddr is the profiling server's address, "" when it is off.
 func (s *server) DebugAddr() string {
@@ -94,12 +100,6 @@ func debugMux() *http.ServeMux {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
-}
-func (s *server) TCPAddr() string {
-	if s.tcpLn == nil {
-		return ""
-	}
-	return s.tcpLn.Addr().String()
 }
 
 func (s *server) mux() *http.ServeMux {

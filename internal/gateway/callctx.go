@@ -73,7 +73,7 @@ func (c *callCtx) Value(key any) any {
 	return c.base.Value(key)
 }
 
-func (c *callCtx) String() string { return "gateway.callCtx(" + c.Route.Name + ")" }
+func (c *callCtx) String() string { return "gateway request context" }
 
 // end cancels the context: the request is over. It reports whether the
 // deadline had passed first.
@@ -95,7 +95,9 @@ func (c *callCtx) end() (timedOut bool) {
 // A record is used once and never recycled, so a handler that keeps its
 // context (or a goroutine it started does) still holds a valid, canceled
 // context; the garbage collector frees a chunk when none of its records is
-// referenced any more.
+// referenced any more. Gateway.run clears a record's Call when the request
+// is over, so a kept context does not keep the session and the request
+// alive with it.
 type callSlab struct{ cur atomic.Pointer[callChunk] }
 
 type callChunk struct {

@@ -372,6 +372,7 @@ func decodeBody(m session.Mode, body []byte, msg proto.Message) error {
 
 func (g *Gateway) run(c *callCtx, seq uint32) {
 	defer g.requests.Add(-1)
+	defer func() { c.Call = Call{} }() // see callSlab
 	c.deadline = time.Now().Add(c.Route.timeout)
 	resp, err := c.Route.final(c, &c.Call)
 	timedOut := c.end()

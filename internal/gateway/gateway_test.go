@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -262,5 +263,37 @@ func TestRequestDeadline(t *testing.T) {
 		if err := c.Request(t.Context(), "sys.ping", &pb.PingReq{}, &pb.PingResp{}); err != nil {
 			t.Errorf("%s: ping after timeouts: %v", target, err)
 		}
+	}
+}
+
+// TestKeptContextIsCanceled: a handler that hands its context to work
+// that outlives the request sees it canceled once the response is sent,
+// as with any request context, and it stays usable.
+func TestKeptContextIsCanceled(t *testing.T) {
+	kept := make(chan context.Context, 1)
+	ts := start(t, nil, func(r *gateway.Router) {
+		gateway.Handle(r, "test.keep", 56, func(ctx context.Context, _ *session.Session, _ *pb.PingReq) (*pb.PingResp, error) {
+			kept <- ctx
+			return &pb.PingResp{}, nil
+		}, gateway.Public())
+	})
+	c := dial(t, ts.tcp, client.Options{})
+	for range 40 { // more than one chunk of call records
+		if err := c.Request(t.Context(), "test.keep", &pb.PingReq{}, &pb.PingResp{}); err != nil {
+			t.Fatal(err)
+		}
+		ctx := <-kept
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("a kept request context is not canceled after the response")
+		}
+		if !errors.Is(ctx.Err(), context.Canceled) {
+			t.Fatalf("Err = %v, want canceled", ctx.Err())
+		}
+		if dl, ok := ctx.Deadline(); !ok || dl.IsZero() {
+			t.Fatal("a kept context lost its deadline")
+		}
+		_ = fmt.Sprint(ctx) // printing it must not touch the cleared call
 	}
 }

@@ -13,7 +13,8 @@ import (
 	"github.com/lordgame/lordgame/proto/gen/pb"
 )
 
-// Call is one request or notify on its way to a handler.
+// Call is one request or notify on its way to a handler. Middleware may
+// use it only until its handler returns: the gateway clears it then.
 type Call struct {
 	Session *session.Session
 	Route   *Route

@@ -359,11 +359,12 @@ var (
 // them to the handler without copying them.
 const readBuffer = 512
 
-// deadlineSlack is how stale a connection deadline may get before it is set
-// again. Setting a deadline re-arms a runtime timer, so the reader and the
-// writer do it at most once per deadlineSlack instead of once per frame,
-// and set it deadlineSlack further out: a timeout fires between the
-// configured time and deadlineSlack after it, never before.
+// deadlineSlack bounds how stale a connection deadline may get before it is
+// set again. Setting a deadline re-arms a runtime timer, so the reader and
+// the writer do it at most once per slack (deadlineSlack, or a quarter of
+// the timeout when that is shorter) instead of once per frame, and set it
+// that much further out: a timeout fires between the configured time and
+// the slack after it, never before.
 const deadlineSlack = time.Second
 
 func (s *Session) setReadDeadline() {

@@ -151,10 +151,10 @@ type TCPReader struct {
 
 // Next reads one frame; the length is checked against MaxBody before
 // anything is allocated. With Borrow set, when R is a *bufio.Reader and the
-// body fits in its buffer, the body is returned without a copy and is valid only until the
-// next call (a header and a small body then cost one read from the socket).
-// Otherwise the body is read into buf when it fits (buf's capacity), else
-// into a new slice.
+// body fits in its buffer, the body is returned without a copy and is valid
+// only until the next call (a header and a small body then cost one read
+// from the socket). Otherwise the body is read into buf when it fits (buf's
+// capacity), else into a new slice.
 func (t *TCPReader) Next(buf []byte) (Frame, error) {
 	if _, err := io.ReadFull(t.R, t.hdr[:]); err != nil {
 		return Frame{}, err
@@ -168,14 +168,10 @@ func (t *TCPReader) Next(buf []byte) (Frame, error) {
 		return Frame{}, ErrBadKind
 	}
 	if br, ok := t.R.(*bufio.Reader); ok && t.Borrow && int(n) <= br.Size() {
-		p, err := br.Peek(int(n))
+		p, err := borrow(br, int(n))
 		if err != nil {
-			if errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
-			}
 			return Frame{}, err
 		}
-		_, _ = br.Discard(len(p)) // p stays valid until the next read from br
 		f.Body = p
 		return f, nil
 	}
@@ -212,4 +208,19 @@ func DecodeTCP(b []byte, maxBody int) (Frame, error) {
 	}
 	f.Body = b[HeaderTCP:]
 	return f, nil
+}
+
+// borrow returns the next n bytes of br (n at most br.Size()) as a slice of
+// its buffer, valid until the next read from br, and consumes them. A
+// stream that ends first is io.ErrUnexpectedEOF: the header promised n.
+func borrow(br *bufio.Reader, n int) ([]byte, error) {
+	p, err := br.Peek(n)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	_, _ = br.Discard(n) // cannot fail: Peek returned n bytes
+	return p, nil
 }

@@ -3,6 +3,8 @@ package transport_test
 import (
 	"bufio"
 	"bytes"
+	"fmt"
+	"io"
 	"testing"
 
 	"github.com/gobwas/ws"
@@ -66,30 +68,46 @@ func BenchmarkDecodeTCP(b *testing.B) {
 	}
 }
 
-// BenchmarkTCPReader reads frames from a stream: "copy" into a reused
-// buffer straight from the stream, "borrow" through a 512-byte bufio.Reader
-// as a session's read loop does. reads/op counts reads from the stream.
-func BenchmarkTCPReader(b *testing.B) {
-	wire := transport.AppendTCP(nil, benchFrame())
+// benchReaders runs read as "copy", straight from a stream that replays
+// wire one message per read, and as "borrow", through a 512-byte
+// bufio.Reader as a session's read loop does. read reads and checks one
+// message from r with the given Borrow setting and a reused buffer.
+// reads/op counts reads from the stream.
+func benchReaders(b *testing.B, wire []byte, read func(r io.Reader, borrow bool) func(buf []byte) error) {
 	for _, borrow := range []bool{false, true} {
 		b.Run(map[bool]string{false: "copy", true: "borrow"}[borrow], func(b *testing.B) {
 			src := &loop{b: wire}
-			r := transport.TCPReader{R: src, MaxBody: transport.DefaultMaxFrameBytes}
+			var r io.Reader = src
 			if borrow {
-				r.R, r.Borrow = bufio.NewReaderSize(src, 512), true
+				r = bufio.NewReaderSize(src, 512)
 			}
+			next := read(r, borrow)
 			buf := make([]byte, 0, 512)
 			b.SetBytes(int64(len(wire)))
 			b.ReportAllocs()
 			for b.Loop() {
-				f, err := r.Next(buf)
-				if err != nil || f.Seq != 12345 {
-					b.Fatal(f, err)
+				if err := next(buf); err != nil {
+					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(src.reads)/float64(b.N), "reads/op")
 		})
 	}
+}
+
+// BenchmarkTCPReader reads TCP frames (two reads each when copying: the
+// header, then the body; one when borrowing).
+func BenchmarkTCPReader(b *testing.B) {
+	benchReaders(b, transport.AppendTCP(nil, benchFrame()), func(src io.Reader, borrow bool) func([]byte) error {
+		r := transport.TCPReader{R: src, MaxBody: transport.DefaultMaxFrameBytes, Borrow: borrow}
+		return func(buf []byte) error {
+			f, err := r.Next(buf)
+			if err == nil && f.Seq != 12345 {
+				err = fmt.Errorf("seq %d", f.Seq)
+			}
+			return err
+		}
+	})
 }
 
 func BenchmarkDecodeWS(b *testing.B) {
@@ -104,35 +122,27 @@ func BenchmarkDecodeWS(b *testing.B) {
 	}
 }
 
-// BenchmarkWSReader reads masked client messages from a stream and decodes
-// the frame: "copy" into a reused buffer straight from the stream (three
-// reads: 2 header bytes, the mask, the payload), "borrow" through a 512-byte
-// bufio.Reader as a session's read loop does (one read). reads/op counts
-// reads from the stream.
+// BenchmarkWSReader reads masked client messages and decodes the frame
+// (three reads each when copying: 2 header bytes, the mask, the payload;
+// one when borrowing).
 func BenchmarkWSReader(b *testing.B) {
 	msg := transport.AppendWS(nil, benchFrame())
 	wire := transport.AppendWSMasked(nil, ws.OpBinary, msg, [4]byte{1, 2, 3, 4})
-	for _, borrow := range []bool{false, true} {
-		b.Run(map[bool]string{false: "copy", true: "borrow"}[borrow], func(b *testing.B) {
-			src := &loop{b: wire}
-			r := transport.WSReader{R: src, MaxBody: transport.DefaultMaxFrameBytes + transport.HeaderWS}
-			if borrow {
-				r.R, r.Borrow = bufio.NewReaderSize(src, 512), true
+	benchReaders(b, wire, func(src io.Reader, borrow bool) func([]byte) error {
+		r := transport.WSReader{R: src, MaxBody: transport.DefaultMaxFrameBytes + transport.HeaderWS, Borrow: borrow}
+		return func(buf []byte) error {
+			op, p, err := r.Next(buf)
+			if err != nil {
+				return err
 			}
-			buf := make([]byte, 0, 512)
-			b.SetBytes(int64(len(wire)))
-			b.ReportAllocs()
-			for b.Loop() {
-				op, p, err := r.Next(buf)
-				if err != nil || op != ws.OpBinary {
-					b.Fatal(op, err)
-				}
-				f, err := transport.DecodeWS(p, transport.DefaultMaxFrameBytes)
-				if err != nil || f.Seq != 12345 {
-					b.Fatal(f, err)
-				}
+			if op != ws.OpBinary {
+				return fmt.Errorf("opcode %v", op)
 			}
-			b.ReportMetric(float64(src.reads)/float64(b.N), "reads/op")
-		})
-	}
+			f, err := transport.DecodeWS(p, transport.DefaultMaxFrameBytes)
+			if err == nil && f.Seq != 12345 {
+				err = fmt.Errorf("seq %d", f.Seq)
+			}
+			return err
+		}
+	})
 }

@@ -34,10 +34,11 @@ type WSReader struct {
 
 // Next returns the next message's opcode and payload. Lengths are checked
 // before anything is allocated. With Borrow set, when R is a *bufio.Reader
-// and a single-frame message fits in its buffer, the payload is unmasked in place and returned
-// without a copy: the header and a small message then cost one read from
-// the socket, and the payload is valid only until the next call. Otherwise
-// data payloads are read into buf when they fit, else into a new slice.
+// and a single-frame message fits in its buffer, the payload is unmasked in
+// place and returned without a copy: the header and a small message then
+// cost one read from the socket, and the payload is valid only until the
+// next call. Otherwise data payloads are read into buf when they fit, else
+// into a new slice.
 func (w *WSReader) Next(buf []byte) (ws.OpCode, []byte, error) {
 	op, msg := w.fragOp, w.frag
 	w.fragOp, w.frag = 0, nil
@@ -76,14 +77,10 @@ func (w *WSReader) Next(buf []byte) (ws.OpCode, []byte, error) {
 		}
 		n := len(msg)
 		if br, ok := w.R.(*bufio.Reader); ok && w.Borrow && n == 0 && h.Fin && int(h.Length) <= br.Size() {
-			p, err := br.Peek(int(h.Length))
+			p, err := borrow(br, int(h.Length))
 			if err != nil {
-				if errors.Is(err, io.EOF) {
-					err = io.ErrUnexpectedEOF
-				}
 				return 0, nil, err
 			}
-			_, _ = br.Discard(len(p)) // p stays valid until the next read from br
 			if h.Masked {
 				ws.Cipher(p, h.Mask, 0)
 			}

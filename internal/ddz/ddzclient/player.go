@@ -147,8 +147,10 @@ func (p *Player) Play(ctx context.Context) (*pb.DdzResult, error) {
 	// recent holds the latest events, of any game: an answer to ddz.state
 	// is taken when the request is handled, and events that happen after
 	// it may arrive before it. A snapshot is followed by the events it
-	// does not hold yet.
+	// does not hold yet. early is a result that came before any snapshot
+	// told the player its game.
 	var recent []*pb.DdzEvent
+	var early *pb.DdzResult
 	for {
 		var x push
 		select {
@@ -174,6 +176,10 @@ func (p *Player) Play(ctx context.Context) (*pb.DdzResult, error) {
 					last, turn = ev.Seq, ev.Turn
 				}
 			}
+			if early != nil && early.GameId == x.snap.GameId {
+				p.checkResult(early)
+				return early, nil
+			}
 		case x.ev != nil:
 			if len(recent) == 256 { // keep the newest half
 				recent = append(recent[:0], recent[128:]...)
@@ -195,6 +201,8 @@ func (p *Player) Play(ctx context.Context) (*pb.DdzResult, error) {
 		case x.res != nil && x.res.GameId == p.game():
 			p.checkResult(x.res)
 			return x.res, nil
+		case x.res != nil && p.game() == "":
+			early = x.res
 		}
 		// Checked after every push, also one that changed nothing (another
 		// game's, a match status): when it was the last one queued, the

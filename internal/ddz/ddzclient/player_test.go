@@ -123,3 +123,28 @@ func TestPlayEventsBeforeTheSnapshot(t *testing.T) {
 		t.Errorf("violations: %v", v)
 	}
 }
+
+// TestPlayResultBeforeTheSnapshot: the hand ends while the player's
+// ddz.state is on its way; the result push overtakes the answer. Play
+// returns that result once the snapshot names the game.
+func TestPlayResultBeforeTheSnapshot(t *testing.T) {
+	over := &pb.DdzSnapshot{GameId: "g1", Seat: 0, Phase: "over", Deal: 1, Turn: -1, Landlord: 1, Seq: 40,
+		Hand:  strings.Fields("3 4 5 6 7"),
+		Seats: []*pb.DdzSeat{{Seat: 0, Cards: 5}, {Seat: 1, Cards: 0}, {Seat: 2, Cards: 3}}}
+	c, _ := stubTable(t, over)
+	p := New(c, 0)
+	p.Stake = 1
+	res := &pb.DdzResult{GameId: "g1", Landlord: 1, LandlordWon: true, Winner: 1, BaseStake: 1,
+		Scores: []int64{-2, 4, -2}, Coins: []int64{-2, 4, -2}}
+	p.pushes <- push{route: "ddz.result", res: res}
+	p.pushes <- push{route: "ddz.snapshot", snap: over}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+	defer cancel()
+	got, err := p.Play(ctx)
+	if err != nil || got != res {
+		t.Fatalf("Play = %v, %v; want the result that came first", got, err)
+	}
+	if v := p.Violations(); len(v) > 0 {
+		t.Errorf("violations: %v", v)
+	}
+}

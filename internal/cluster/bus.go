@@ -3,6 +3,8 @@ package cluster
 import (
 	"context"
 	"errors"
+
+	"github.com/nats-io/nats.go"
 )
 
 // Bus is how services call and notify each other. Each method is the NATS
@@ -16,11 +18,16 @@ type Bus interface {
 	// of each queue group on it, without waiting for delivery. Messages
 	// from one publisher to one subscriber arrive in the order published.
 	Publish(ctx context.Context, subject string, data []byte) error
+	// PublishMsg is Publish with headers.
+	PublishMsg(ctx context.Context, subject string, hdr Header, data []byte) error
 	// Request sends data to subject and returns the first reply. It fails
 	// with ErrNoResponders when nobody subscribes to subject and with
 	// ErrTimeout when ctx's deadline (or, without one, the configured
 	// request timeout) passes first.
 	Request(ctx context.Context, subject string, data []byte) ([]byte, error)
+	// RequestMsg is Request with headers both ways: it returns the whole
+	// reply message.
+	RequestMsg(ctx context.Context, subject string, hdr Header, data []byte) (*Msg, error)
 	// Subscribe calls h for each message on subject, which may hold the
 	// wildcards "*" (one token) and ">" (the rest). With queue == "" every
 	// subscriber gets every message; subscribers sharing a non-empty queue
@@ -56,14 +63,20 @@ type Msg struct {
 	Reply string
 	// Data is the payload.
 	Data []byte
+	// Header holds the message's headers; nil when it has none.
+	Header Header
 
 	replier replier
 }
 
 // replier sends a reply on behalf of a Msg; each Bus implementation sets it.
 type replier interface {
-	publishReply(subject string, data []byte) error
+	publishReply(subject string, hdr Header, data []byte) error
 }
+
+// Header is a message's headers: NATS headers, keys canonical as in
+// net/http (Set and Get canonicalise them).
+type Header = nats.Header
 
 // Respond answers a request. It returns ErrNoReply when the message was
 // published, not requested.
@@ -71,7 +84,15 @@ func (m *Msg) Respond(data []byte) error {
 	if m.Reply == "" {
 		return ErrNoReply
 	}
-	return m.replier.publishReply(m.Reply, data)
+	return m.replier.publishReply(m.Reply, nil, data)
+}
+
+// RespondMsg answers a request with headers.
+func (m *Msg) RespondMsg(hdr Header, data []byte) error {
+	if m.Reply == "" {
+		return ErrNoReply
+	}
+	return m.replier.publishReply(m.Reply, hdr, data)
 }
 
 // Errors returned, wrapped, by Bus implementations; test with errors.Is.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // NATS is a Bus on a NATS connection: to a nats-server embedded in this
@@ -21,6 +23,8 @@ type NATS struct {
 	log *slog.Logger
 	nc  *nats.Conn
 	srv *server.Server // the embedded server; nil with an external NATS
+	storeDir string     // the embedded server's JetStream folder, removed at Close
+	js       jetstream.JetStream
 
 	connClosed chan struct{} // closed once nats.go reports the connection closed
 	closedOnce sync.Once
@@ -60,7 +64,13 @@ func Embedded(ctx context.Context, cfg Config, log *slog.Logger) (*NATS, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("cluster: start embedded server: %w", err)
 	}
-	opts := &server.Options{DontListen: true, NoSigs: true, NoLog: true}
+	// JetStream keeps the cluster's KV buckets (membership, presence,
+	// leases); they are all in memory, so the store folder stays empty.
+	storeDir, err := os.MkdirTemp("", "lordgame-nats-")
+	if err != nil {
+		return nil, fmt.Errorf("cluster: start embedded server: %w", err)
+	}
+	opts := &server.Options{DontListen: true, NoSigs: true, NoLog: true, JetStream: true, StoreDir: storeDir}
 	if cfg.Listen != "" {
 		host, port, err := splitListen(cfg.Listen)
 		if err != nil {
@@ -70,11 +80,12 @@ func Embedded(ctx context.Context, cfg Config, log *slog.Logger) (*NATS, error) 
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
+		_ = os.RemoveAll(storeDir)
 		return nil, fmt.Errorf("cluster: start embedded server: %w", err)
 	}
 	srv.SetLogger(serverLog{log.With("component", "nats-server")}, false, false)
 	srv.Start()
-	stop := func() { srv.Shutdown(); srv.WaitForShutdown() }
+	stop := func() { srv.Shutdown(); srv.WaitForShutdown(); _ = os.RemoveAll(storeDir) }
 	if !srv.ReadyForConnections(connectTimeout(ctx, cfg.ConnectTimeout)) {
 		stop()
 		return nil, errors.New("cluster: embedded server not ready in time")
@@ -84,7 +95,7 @@ func Embedded(ctx context.Context, cfg Config, log *slog.Logger) (*NATS, error) 
 		stop()
 		return nil, err
 	}
-	n.srv = srv
+	n.srv, n.storeDir = srv, storeDir
 	log.Info("cluster bus started", "embedded", true, "listen", n.ClientURL())
 	return n, nil
 }
@@ -139,6 +150,10 @@ func dial(ctx context.Context, cfg Config, log *slog.Logger, url string, extra .
 		return nil, fmt.Errorf("cluster: connect: %w", err)
 	}
 	n.nc = nc
+	if n.js, err = jetstream.New(nc); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("cluster: jetstream: %w", err)
+	}
 	n.handlerCtx, n.cancelHandlers = context.WithCancel(context.WithoutCancel(ctx))
 	return n, nil
 }
@@ -153,6 +168,9 @@ func connectTimeout(ctx context.Context, d time.Duration) time.Duration {
 	return d
 }
 
+// Prefix is the prefix of every subject and bucket of this bus.
+func (n *NATS) Prefix() string { return n.cfg.Prefix }
+
 // ClientURL is where other processes reach the embedded server, or "" when
 // it does not listen or the NATS is external.
 func (n *NATS) ClientURL() string {
@@ -165,13 +183,24 @@ func (n *NATS) ClientURL() string {
 // Publish implements Bus. It works while the bus drains, so that running
 // handlers can still answer, and fails with ErrClosed after.
 func (n *NATS) Publish(ctx context.Context, subject string, data []byte) error {
+	return n.PublishMsg(ctx, subject, nil, data)
+}
+
+// PublishMsg implements Bus.
+func (n *NATS) PublishMsg(ctx context.Context, subject string, hdr Header, data []byte) error {
 	if !validSubject(subject, false) {
 		return fmt.Errorf("publish %q: %w", subject, ErrBadSubject)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("publish %s: %w", subject, err)
 	}
-	if err := n.nc.Publish(subject, data); err != nil {
+	var err error
+	if hdr == nil {
+		err = n.nc.Publish(subject, data)
+	} else {
+		err = n.nc.PublishMsg(&nats.Msg{Subject: subject, Header: hdr, Data: data})
+	}
+	if err != nil {
 		return fmt.Errorf("publish %s: %w", subject, mapErr(err))
 	}
 	return nil
@@ -179,6 +208,15 @@ func (n *NATS) Publish(ctx context.Context, subject string, data []byte) error {
 
 // Request implements Bus.
 func (n *NATS) Request(ctx context.Context, subject string, data []byte) ([]byte, error) {
+	m, err := n.RequestMsg(ctx, subject, nil, data)
+	if err != nil {
+		return nil, err
+	}
+	return m.Data, nil
+}
+
+// RequestMsg implements Bus.
+func (n *NATS) RequestMsg(ctx context.Context, subject string, hdr Header, data []byte) (*Msg, error) {
 	if !validSubject(subject, false) {
 		return nil, fmt.Errorf("request %q: %w", subject, ErrBadSubject)
 	}
@@ -190,7 +228,13 @@ func (n *NATS) Request(ctx context.Context, subject string, data []byte) ([]byte
 		ctx, cancel = context.WithTimeout(ctx, n.cfg.RequestTimeout)
 		defer cancel()
 	}
-	m, err := n.nc.RequestWithContext(ctx, subject, data)
+	var m *nats.Msg
+	var err error
+	if hdr == nil {
+		m, err = n.nc.RequestWithContext(ctx, subject, data)
+	} else {
+		m, err = n.nc.RequestMsgWithContext(ctx, &nats.Msg{Subject: subject, Header: hdr, Data: data})
+	}
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
 			if errors.Is(ctxErr, context.DeadlineExceeded) {
@@ -200,7 +244,7 @@ func (n *NATS) Request(ctx context.Context, subject string, data []byte) ([]byte
 		}
 		return nil, fmt.Errorf("request %s: %w", subject, mapErr(err))
 	}
-	return m.Data, nil
+	return &Msg{Subject: m.Subject, Data: m.Data, Header: m.Header}, nil
 }
 
 // Subscribe implements Bus.
@@ -229,11 +273,17 @@ func (n *NATS) deliver(h Handler, m *nats.Msg) {
 	n.running.Add(1)
 	n.mu.RUnlock()
 	defer n.running.Done()
-	h(n.handlerCtx, &Msg{Subject: m.Subject, Reply: m.Reply, Data: m.Data, replier: n})
+	h(n.handlerCtx, &Msg{Subject: m.Subject, Reply: m.Reply, Data: m.Data, Header: m.Header, replier: n})
 }
 
-func (n *NATS) publishReply(subject string, data []byte) error {
-	if err := n.nc.Publish(subject, data); err != nil {
+func (n *NATS) publishReply(subject string, hdr Header, data []byte) error {
+	var err error
+	if hdr == nil {
+		err = n.nc.Publish(subject, data)
+	} else {
+		err = n.nc.PublishMsg(&nats.Msg{Subject: subject, Header: hdr, Data: data})
+	}
+	if err != nil {
 		return fmt.Errorf("respond: %w", mapErr(err))
 	}
 	return nil
@@ -295,6 +345,7 @@ func (n *NATS) shutdown() error {
 	if n.srv != nil {
 		n.srv.Shutdown()
 		n.srv.WaitForShutdown()
+		_ = os.RemoveAll(n.storeDir)
 	}
 	n.log.Info("cluster bus closed")
 	return errors.Join(errs...)

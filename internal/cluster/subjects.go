@@ -38,6 +38,17 @@ func (s Subjects) RPC(route string) string { return s.Prefix() + ".rpc." + route
 // ("lordgame.push.gw-1"); only that node subscribes.
 func (s Subjects) Push(node string) string { return s.Prefix() + ".push." + node }
 
+// NodeRPC is where requests for one route go when they are meant for one
+// node ("lordgame.node.n7-3fa1c2.rpc.ddz.play"): sticky routes and the
+// balancing strategies that pick the node themselves.
+func (s Subjects) NodeRPC(node, route string) string {
+	return s.Prefix() + ".node." + node + ".rpc." + route
+}
+
+// Node is a node's own subject for internal calls by name
+// ("lordgame.node.n7-3fa1c2.ddz.create").
+func (s Subjects) Node(node, name string) string { return s.Prefix() + ".node." + node + "." + name }
+
 // Broadcast fans one message out to every gateway for a channel
 // ("lordgame.bcast.world"); every gateway subscribes without a queue.
 func (s Subjects) Broadcast(channel string) string { return s.Prefix() + ".bcast." + channel }

@@ -430,3 +430,9 @@ func (s *Service) handleUnban(w http.ResponseWriter, r *http.Request, admin Iden
 	s.log.Info("admin action", "action", "unban", "admin_id", admin.UserID, "player_id", int64(req.UserID))
 	w.WriteHeader(http.StatusNoContent)
 }
+
+// Admin wraps an HTTP handler of another package so that only an admin's
+// bearer token reaches it; others get the API's JSON error.
+func (s *Service) Admin(h http.HandlerFunc) http.Handler {
+	return s.admin(func(w http.ResponseWriter, r *http.Request, _ Identity) { h(w, r) })
+}

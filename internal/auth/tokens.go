@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -202,4 +203,17 @@ func (s *Service) parseAccess(ctx context.Context, token string) (*claims, int64
 		return nil, 0, fmt.Errorf("%w: bad subject or session", errBadToken)
 	}
 	return &c, uid, nil
+}
+
+// DeriveKey returns a secret for another purpose (label names it) derived
+// from the active signing key: every node that shares the store derives the
+// same one, so it can check what another node signed with it (resume
+// tokens).
+func (s *Service) DeriveKey(label string) []byte {
+	s.keys.mu.RLock()
+	k := s.keys.keys[s.keys.active]
+	s.keys.mu.RUnlock()
+	mac := hmac.New(sha256.New, k.secret)
+	mac.Write([]byte("lordgame derived key: " + label))
+	return mac.Sum(nil)
 }

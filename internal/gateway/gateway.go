@@ -65,6 +65,7 @@ type Gateway struct {
 	baseCtx   context.Context
 	cancel    context.CancelFunc
 	calls     callSlab
+	mesh      *Mesh // set by NewMesh
 
 	hookMu       sync.RWMutex
 	onConnect    []func(*session.Session)
@@ -93,6 +94,11 @@ func New(cfg Config, r *Router, auth Authenticator, log *slog.Logger, reg promet
 	r.freeze(g.m, cfg.RequestTimeout, cfg.RouteMaxInFlight)
 	return g, nil
 }
+
+// SetResumeKey sets the key resume tokens are signed with. Gateways of one
+// cluster share it, so that a session resumes on any of them. Call it
+// before serving; by default each gateway has a random key of its own.
+func (g *Gateway) SetResumeKey(key []byte) { g.resumeKey = append([]byte(nil), key...) }
 
 // Router is the gateway's route table.
 func (g *Gateway) Router() *Router { return g.router }
@@ -304,7 +310,7 @@ func (g *Gateway) dispatch(s *session.Session, f *transport.Frame) {
 		}
 	}
 	rt := g.resolve(f)
-	if rt == nil || rt.PushOnly {
+	if rt == nil || rt.PushOnly || rt.internal {
 		g.m.badFrames.WithLabelValues("unknown_route").Inc()
 		fail(nil, status.Errorf(status.NotFound, "unknown route %s", routeLabel(f)))
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -38,10 +39,13 @@ type Route struct {
 	PushOnly bool
 
 	newReq     func() proto.Message
+	newResp    func() proto.Message
 	handler    HandlerFunc
 	final      HandlerFunc
 	concurrent bool
 	public     bool
+	idempotent bool
+	internal   bool
 	timeout    time.Duration
 	inFlight   atomic.Int32
 	maxFlight  int32
@@ -59,6 +63,17 @@ func Concurrent() RouteOption { return func(r *Route) { r.concurrent = true } }
 // Routes require authentication unless they are Public.
 func Public() RouteOption { return func(r *Route) { r.public = true } }
 
+// Idempotent marks a route that may run twice with no harm (a read): in a
+// cluster, a call that timed out on one node is tried on another.
+func Idempotent() RouteOption { return func(r *Route) { r.idempotent = true } }
+
+// Internal marks a route that only nodes call (Mesh.Call), never clients:
+// it is left out of the route table and refused from a connection.
+func Internal() RouteOption { return func(r *Route) { r.internal = true } }
+
+// IsIdempotent reports whether the route was registered Idempotent.
+func (rt *Route) IsIdempotent() bool { return rt.idempotent }
+
 // Timeout overrides the request deadline for this route.
 func Timeout(d time.Duration) RouteOption { return func(r *Route) { r.timeout = d } }
 
@@ -68,7 +83,48 @@ type Router struct {
 	byID   map[uint16]*Route
 	byName map[string]*Route
 	mw     []Middleware
+	remote map[string]Forwarder // service -> where its calls go
 	frozen bool
+}
+
+// Forwarder carries a call of a service that runs on other nodes: it sends
+// the encoded request and returns the encoded response, or the typed error
+// the serving node answered.
+type Forwarder interface {
+	Forward(ctx context.Context, c *Call, body []byte) ([]byte, error)
+}
+
+// Service is the service a route belongs to: its name up to the first dot
+// ("ddz" for "ddz.play").
+func (rt *Route) Service() string {
+	if i := strings.IndexByte(rt.Name, '.'); i >= 0 {
+		return rt.Name[:i]
+	}
+	return rt.Name
+}
+
+// Remote sends every route of service through f instead of its handler:
+// the service runs on other nodes. Call it before the gateway starts.
+func (r *Router) Remote(service string, f Forwarder) {
+	if r.frozen {
+		panic("gateway: Remote(" + service + ") after the gateway started")
+	}
+	if r.remote == nil {
+		r.remote = map[string]Forwarder{}
+	}
+	r.remote[service] = f
+}
+
+// Routes lists the routes with handlers (not push-only), sorted by id.
+func (r *Router) Routes() []*Route {
+	out := make([]*Route, 0, len(r.byID))
+	for _, rt := range r.byID {
+		if !rt.PushOnly {
+			out = append(out, rt)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
 }
 
 // NewRouter returns an empty router.
@@ -99,11 +155,13 @@ func (r *Router) add(rt *Route) {
 // Handle registers a typed handler for route name with numeric id.
 func Handle[Req, Resp proto.Message](r *Router, name string, id uint16, h func(ctx context.Context, s *session.Session, req Req) (Resp, error), opts ...RouteOption) {
 	var zero Req
-	typ := zero.ProtoReflect().Type()
+	var zeroResp Resp
+	typ, respTyp := zero.ProtoReflect().Type(), zeroResp.ProtoReflect().Type()
 	rt := &Route{
-		Name:   name,
-		ID:     id,
-		newReq: func() proto.Message { return typ.New().Interface() },
+		Name:    name,
+		ID:      id,
+		newReq:  func() proto.Message { return typ.New().Interface() },
+		newResp: func() proto.Message { return respTyp.New().Interface() },
 		handler: func(ctx context.Context, c *Call) (proto.Message, error) {
 			resp, err := h(ctx, c.Session, c.Req.(Req))
 			if err != nil {
@@ -132,7 +190,9 @@ func (r *Router) LookupName(name string) *Route { return r.byName[name] }
 func (r *Router) Table() []*pb.Route {
 	out := make([]*pb.Route, 0, len(r.byID))
 	for _, rt := range r.byID {
-		out = append(out, &pb.Route{Name: rt.Name, Id: uint32(rt.ID)})
+		if !rt.internal {
+			out = append(out, &pb.Route{Name: rt.Name, Id: uint32(rt.ID)})
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Id < out[j].Id })
 	return out
@@ -154,9 +214,31 @@ func (r *Router) freeze(m *metrics, defaultTimeout time.Duration, maxFlight int)
 		rt.maxFlight = int32(maxFlight)
 		rt.stats = m.route(rt.Name)
 		h := rt.handler
+		if f, ok := r.remote[rt.Service()]; ok {
+			h = forwarding(rt, f)
+		}
 		for i := len(r.mw) - 1; i >= 0; i-- {
 			h = r.mw[i](h)
 		}
 		rt.final = h
+	}
+}
+
+// forwarding is the handler of a route whose service runs elsewhere.
+func forwarding(rt *Route, f Forwarder) HandlerFunc {
+	return func(ctx context.Context, c *Call) (proto.Message, error) {
+		body, err := proto.Marshal(c.Req)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: encode %s: %w", rt.Name, err)
+		}
+		out, err := f.Forward(ctx, c, body)
+		if err != nil {
+			return nil, err
+		}
+		resp := rt.newResp()
+		if err := proto.Unmarshal(out, resp); err != nil {
+			return nil, fmt.Errorf("gateway: decode %s answer: %w", rt.Name, err)
+		}
+		return resp, nil
 	}
 }

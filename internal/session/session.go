@@ -819,3 +819,14 @@ func (s *Session) report(reason string) {
 		s.onDrop(reason)
 	}
 }
+
+// Detached returns a session with no connection: the caller of a request
+// that another node forwarded. It carries the caller's session id, user and
+// roles so that a handler sees the same *Session it would in the gateway's
+// process; sends on it fail with ErrClosed (pushes go through the cluster).
+func Detached(id string, userID int64, roles []string, mode Mode) *Session {
+	s := &Session{id: id, mode: mode, start: time.Now(), closed: true, closing: true, closeReason: "detached"}
+	s.Bind(userID, roles)
+	s.handshake.Store(true)
+	return s
+}

@@ -1,0 +1,661 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"github.com/lordgame/lordgame/internal/cluster"
+	"github.com/lordgame/lordgame/internal/session"
+	"github.com/lordgame/lordgame/internal/status"
+	"github.com/lordgame/lordgame/internal/transport"
+)
+
+// Headers of the messages nodes exchange (cluster.SchemaVersion covers
+// them). A forwarded request carries the caller and what is left of its
+// deadline; its answer carries the error, if any, and the node that served
+// it.
+const (
+	hdrUser      = "Lg-User"
+	hdrSession   = "Lg-Session"
+	hdrRoles     = "Lg-Roles"
+	hdrTimeout   = "Lg-Timeout-Ms"
+	hdrHops      = "Lg-Hops"
+	hdrTrace     = "Traceparent"
+	hdrCode      = "Lg-Code"
+	hdrMessage   = "Lg-Message"
+	hdrRule      = "Lg-Rule"
+	hdrNode      = "Lg-Node"
+	hdrOp        = "Lg-Op"
+	hdrUsers     = "Lg-Users"
+	hdrRoute     = "Lg-Route"
+	hdrType      = "Lg-Type"
+	hdrReason    = "Lg-Reason"
+	hdrAuth      = "Lg-Auth-Session"
+	opPush       = "push"
+	opKick       = "kick"
+	propPresence = "cluster.presence_rev"
+	propOwner    = "cluster.owner."
+)
+
+// Placement says where the calls of one service run.
+type Placement struct {
+	// Role is the node role that serves the service.
+	Role string
+	// Strategy picks among the live nodes with Role.
+	Strategy cluster.Strategy
+	// Locate, when set, finds the node that owns the caller's state (the
+	// table of a player): calls go there, and a node that receives one
+	// for state it does not own forwards it once. "" means nobody owns
+	// any: the strategy picks.
+	Locate func(ctx context.Context, userID int64) (node string, err error)
+}
+
+// Mesh joins a gateway to the cluster: it forwards the calls of services
+// that run on other nodes, serves this node's services to the others,
+// keeps its users' presence in the cluster KV, and delivers pushes and
+// kicks to users wherever they are connected.
+//
+// Concurrency: Run owns the subscriptions and the presence refresher.
+// Forwarded calls run on a bounded pool (Config.Workers); a full pool
+// answers unavailable. The only lock, mu, guards the balancers.
+type Mesh struct {
+	gw       *Gateway
+	bus      *cluster.NATS
+	subj     cluster.Subjects
+	members  *cluster.Members
+	presence *cluster.Presence
+	log      *slog.Logger
+	self     string
+	serves   map[string]bool // services this node runs
+	place    map[string]Placement
+
+	pool    chan struct{}
+	running sync.WaitGroup
+
+	mu        sync.Mutex
+	balancers map[string]*cluster.Balancer
+
+	pushDrops atomic.Int64
+}
+
+// NewMesh builds the cluster side of a node. serves names the services
+// whose routes this node runs; every other service in place is forwarded.
+// Call it before gateway.New freezes router (it registers forwarders),
+// then Attach the gateway.
+func NewMesh(router *Router, bus *cluster.NATS, members *cluster.Members, presence *cluster.Presence,
+	serves []string, place map[string]Placement, log *slog.Logger) *Mesh {
+	m := &Mesh{bus: bus, subj: cluster.NewSubjects(bus.Prefix()), members: members, presence: presence,
+		log: log, self: members.Self().ID, serves: map[string]bool{}, place: place,
+		balancers: map[string]*cluster.Balancer{}}
+	for _, s := range serves {
+		m.serves[s] = true
+	}
+	for svc := range place {
+		if !m.serves[svc] {
+			router.Remote(svc, forwarder{m: m, service: svc})
+		}
+	}
+	return m
+}
+
+// Attach connects the mesh to the node's gateway: its sessions, its
+// presence hooks, its worker bound.
+func (m *Mesh) Attach(gw *Gateway) {
+	m.gw = gw
+	m.pool = make(chan struct{}, gw.cfg.Workers)
+	gw.mesh = m
+	gw.OnConnect(m.connected)
+	gw.OnDisconnect(m.disconnected)
+}
+
+// Node is this node's id in the cluster.
+func (m *Mesh) Node() string { return m.self }
+
+// Members is the cluster membership the mesh routes by.
+func (m *Mesh) Members() *cluster.Members { return m.members }
+
+func (m *Mesh) balancer(svc string) *cluster.Balancer {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := m.balancers[svc]
+	if b == nil {
+		b = cluster.NewBalancer(m.place[svc].Strategy)
+		m.balancers[svc] = b
+	}
+	return b
+}
+
+// Run serves this node's services and its push subject until ctx ends,
+// then waits for the calls in progress.
+func (m *Mesh) Run(ctx context.Context) error {
+	var subs []cluster.Subscription
+	defer func() {
+		for _, s := range subs {
+			_ = s.Unsubscribe()
+		}
+		m.running.Wait()
+	}()
+	sub := func(subject, queue string, h cluster.Handler) error {
+		s, err := m.bus.Subscribe(subject, queue, h)
+		if err != nil {
+			return err
+		}
+		subs = append(subs, s)
+		return nil
+	}
+	for _, rt := range m.gw.router.Routes() {
+		if !m.serves[rt.Service()] {
+			continue
+		}
+		if _, placed := m.place[rt.Service()]; !placed {
+			continue // served locally on every node, never forwarded
+		}
+		h := m.serveHandler(ctx, rt)
+		if err := sub(m.subj.NodeRPC(m.self, rt.Name), "", h); err != nil {
+			return err
+		}
+		if err := sub(m.subj.RPC(rt.Name), cluster.RPCQueue, h); err != nil {
+			return err
+		}
+	}
+	if err := sub(m.subj.Push(m.self), "", m.deliver); err != nil {
+		return err
+	}
+	if err := sub(m.subj.Broadcast("all"), "", m.deliver); err != nil {
+		return err
+	}
+	m.refresh(ctx)
+	return nil
+}
+
+// refresh keeps the presence records of this gateway's users from
+// expiring until ctx ends.
+func (m *Mesh) refresh(ctx context.Context) {
+	tick := time.NewTicker(m.presence.TTL() / 2)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		m.gw.reg.each(func(s *session.Session) {
+			uid := s.UserID()
+			v, ok := s.Get(propPresence)
+			if uid == 0 || !ok {
+				return
+			}
+			rev, err := m.presence.Refresh(ctx, uid, cluster.Location{Node: m.self, Session: s.ID()}, v.(uint64))
+			switch {
+			case err == nil:
+				s.Set(propPresence, rev)
+			case cluster.IsConflict(err):
+				s.Close(session.ReasonLoggedElsewhere, "logged in elsewhere")
+			}
+		})
+	}
+}
+
+// connected records a new session's user in the cluster and closes the
+// session it replaces on another gateway.
+func (m *Mesh) connected(s *session.Session) {
+	uid := s.UserID()
+	if uid == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(m.gw.baseCtx, m.gw.cfg.RequestTimeout)
+	defer cancel()
+	prev, had, rev, err := m.presence.Claim(ctx, uid, cluster.Location{Node: m.self, Session: s.ID()})
+	if err != nil {
+		m.log.Warn("presence claim", "player_id", uid, "session_id", s.ID(), "err", err)
+		return
+	}
+	s.Set(propPresence, rev)
+	if !had || prev.Node == m.self {
+		return // none, or a session here that the registry already closed
+	}
+	reason, msg := session.ReasonLoggedElsewhere, "logged in elsewhere"
+	if prev.Session == s.ID() {
+		msg = "session resumed on another connection"
+	}
+	h := cluster.Header{}
+	h.Set(hdrOp, opKick)
+	h.Set(hdrUsers, strconv.FormatInt(uid, 10))
+	h.Set(hdrSession, prev.Session)
+	h.Set(hdrReason, reason)
+	h.Set(hdrMessage, msg)
+	if err := m.bus.PublishMsg(ctx, m.subj.Push(prev.Node), h, nil); err != nil {
+		m.log.Warn("kick elsewhere", "player_id", uid, "node", prev.Node, "err", err)
+	}
+}
+
+// disconnected removes the user's presence record, if it is still this
+// session's.
+func (m *Mesh) disconnected(s *session.Session, _ string) {
+	uid := s.UserID()
+	v, ok := s.Get(propPresence)
+	if uid == 0 || !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(m.gw.baseCtx), m.gw.cfg.RequestTimeout)
+	defer cancel()
+	if err := m.presence.Release(ctx, uid, v.(uint64)); err != nil {
+		m.log.Warn("presence release", "player_id", uid, "err", err)
+	}
+}
+
+// PushUser sends a push to userID on whichever gateway holds the user. A
+// user who is not connected anywhere is status not_found.
+func (m *Mesh) PushUser(userID int64, route string, msg proto.Message) error {
+	if m.gw.reg.user(userID) != nil {
+		return m.gw.PushUser(userID, route, msg)
+	}
+	return m.PushUsers([]int64{userID}, route, msg)
+}
+
+// PushUsers sends one push to several users: one NATS message per gateway
+// that holds some of them, encoded once; the gateway fans it out.
+func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error {
+	ctx, cancel := context.WithTimeout(m.gw.baseCtx, m.gw.cfg.RequestTimeout)
+	defer cancel()
+	byNode := map[string][]int64{}
+	var local []int64
+	for _, uid := range userIDs {
+		if m.gw.reg.user(uid) != nil {
+			local = append(local, uid)
+			continue
+		}
+		loc, ok, err := m.presence.Lookup(ctx, uid)
+		if err != nil {
+			return status.Errorf(status.Unavailable, "presence: %v", err)
+		}
+		if ok && loc.Node != m.self {
+			byNode[loc.Node] = append(byNode[loc.Node], uid)
+		}
+	}
+	for _, uid := range local {
+		_ = m.gw.PushUser(uid, route, msg)
+	}
+	if len(byNode) == 0 {
+		if len(local) == 0 {
+			return status.New(status.NotFound, "user not connected")
+		}
+		return nil
+	}
+	body, err := proto.Marshal(msg)
+	if err != nil {
+		return fmt.Errorf("gateway: push %s: %w", route, err)
+	}
+	for node, uids := range byNode {
+		h := pushHeader(route, msg)
+		h.Set(hdrUsers, joinIDs(uids))
+		if err := m.bus.PublishMsg(ctx, m.subj.Push(node), h, body); err != nil {
+			return status.Errorf(status.Unavailable, "push: %v", err)
+		}
+	}
+	return nil
+}
+
+// Broadcast pushes msg to every connected user of the cluster: one NATS
+// message, fanned out by each gateway.
+func (m *Mesh) Broadcast(route string, msg proto.Message) error {
+	body, err := proto.Marshal(msg)
+	if err != nil {
+		return fmt.Errorf("gateway: broadcast %s: %w", route, err)
+	}
+	return m.bus.PublishMsg(m.gw.baseCtx, m.subj.Broadcast("all"), pushHeader(route, msg), body)
+}
+
+// KickUser closes userID's session wherever it is connected; false when
+// the user is not connected. With authSession set, only a connection made
+// with that login session is closed (a logout ends one login, not others).
+func (m *Mesh) KickUser(userID int64, authSession, reason, message string) bool {
+	if s := m.gw.reg.user(userID); s != nil {
+		if v, _ := s.Get(PropAuthSession); authSession != "" && v != authSession {
+			return false
+		}
+		s.Close(reason, message)
+		return true
+	}
+	ctx, cancel := context.WithTimeout(m.gw.baseCtx, m.gw.cfg.RequestTimeout)
+	defer cancel()
+	loc, ok, err := m.presence.Lookup(ctx, userID)
+	if err != nil || !ok || loc.Node == m.self {
+		return false
+	}
+	h := cluster.Header{}
+	h.Set(hdrOp, opKick)
+	h.Set(hdrUsers, strconv.FormatInt(userID, 10))
+	h.Set(hdrReason, reason)
+	h.Set(hdrMessage, message)
+	if authSession != "" {
+		h.Set(hdrAuth, authSession)
+	}
+	return m.bus.PublishMsg(ctx, m.subj.Push(loc.Node), h, nil) == nil
+}
+
+func pushHeader(route string, msg proto.Message) cluster.Header {
+	h := cluster.Header{}
+	h.Set(hdrOp, opPush)
+	h.Set(hdrRoute, route)
+	h.Set(hdrType, string(msg.ProtoReflect().Descriptor().FullName()))
+	return h
+}
+
+func joinIDs(ids []int64) string {
+	var b []byte
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(b)
+}
+
+func parseIDs(s string) []int64 {
+	var out []int64
+	for f := range strings.SplitSeq(s, ",") {
+		if id, err := strconv.ParseInt(f, 10, 64); err == nil && id > 0 {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// deliver handles a push or kick for this gateway's sessions (its own
+// subject) or for everyone (the broadcast subject).
+func (m *Mesh) deliver(_ context.Context, msg *cluster.Msg) {
+	switch msg.Header.Get(hdrOp) {
+	case opKick:
+		want, auth := msg.Header.Get(hdrSession), msg.Header.Get(hdrAuth)
+		for _, uid := range parseIDs(msg.Header.Get(hdrUsers)) {
+			s := m.gw.reg.user(uid)
+			if s == nil || (want != "" && s.ID() != want) {
+				continue
+			}
+			if v, _ := s.Get(PropAuthSession); auth != "" && v != auth {
+				continue
+			}
+			s.Close(msg.Header.Get(hdrReason), msg.Header.Get(hdrMessage))
+		}
+	case opPush:
+		p, err := m.gw.newPush(msg.Header.Get(hdrRoute), msg.Header.Get(hdrType), msg.Data)
+		if err != nil {
+			m.log.Warn("push dropped", "err", err)
+			return
+		}
+		if msg.Subject == m.subj.Broadcast("all") {
+			m.gw.reg.each(func(s *session.Session) { p.send(s) })
+			return
+		}
+		for _, uid := range parseIDs(msg.Header.Get(hdrUsers)) {
+			if s := m.gw.reg.user(uid); s != nil {
+				p.send(s)
+			} else {
+				m.pushDrops.Add(1)
+			}
+		}
+	}
+}
+
+// encodedPush is one push encoded once for every codec: the protobuf body
+// as it arrived, the JSON body made on first use.
+type encodedPush struct {
+	rt   *Route
+	body []byte
+	typ  protoreflect.MessageType
+	json []byte
+	done bool
+}
+
+func (g *Gateway) newPush(route, typ string, body []byte) (*encodedPush, error) {
+	rt := g.router.LookupName(route)
+	if rt == nil {
+		return nil, fmt.Errorf("gateway: push on unknown route %q", route)
+	}
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(typ))
+	if err != nil {
+		return nil, fmt.Errorf("gateway: push %s: type %q: %w", route, typ, err)
+	}
+	return &encodedPush{rt: rt, body: body, typ: mt}, nil
+}
+
+func (p *encodedPush) send(s *session.Session) {
+	f := &transport.Frame{Kind: transport.KindPush, Route: p.rt.ID, RouteName: p.rt.Name, Body: p.body}
+	if s.Mode() == session.ModeWSText {
+		if !p.done {
+			p.done = true
+			msg := p.typ.New().Interface()
+			if proto.Unmarshal(p.body, msg) == nil {
+				p.json, _ = protojson.Marshal(msg)
+			}
+		}
+		if p.json == nil {
+			return
+		}
+		f.Body = p.json
+	}
+	_ = s.SendFrame(f)
+}
+
+// Call runs route for userID from server-side code (a hook, another
+// service): on this node when it serves the route's service, else on the
+// node the route's placement picks. resp receives the answer.
+func (m *Mesh) Call(ctx context.Context, route string, userID int64, req, resp proto.Message) error {
+	rt := m.gw.router.LookupName(route)
+	if rt == nil || rt.PushOnly {
+		return fmt.Errorf("gateway: call of unknown route %q", route)
+	}
+	c := Call{Session: session.Detached("", userID, nil, session.ModeWS), Route: rt, Req: req}
+	pl, placed := m.place[rt.Service()]
+	if !placed || (m.serves[rt.Service()] && pl.Locate == nil) {
+		out, err := rt.final(ctx, &c)
+		if err == nil && out != nil {
+			proto.Merge(resp, out)
+		}
+		return err
+	}
+	body, err := proto.Marshal(req)
+	if err != nil {
+		return err
+	}
+	out, err := forwarder{m: m, service: rt.Service()}.Forward(ctx, &c, body)
+	if err != nil {
+		return err
+	}
+	return proto.Unmarshal(out, resp)
+}
+
+// forwarder sends the calls of one service to the node that serves them.
+type forwarder struct {
+	m       *Mesh
+	service string
+}
+
+// Forward implements Forwarder: it picks a node (the owner for a located
+// service, else by the service's strategy), sends the call with the
+// caller's identity and deadline, and returns the answer. A node that
+// turns out to be gone (no responders: nothing was delivered) is skipped
+// for the next; a call that timed out is tried elsewhere only for an
+// idempotent route. No node at all is unavailable at once.
+func (f forwarder) Forward(ctx context.Context, c *Call, body []byte) ([]byte, error) {
+	m := f.m
+	pl := m.place[f.service]
+	uid := c.Session.UserID()
+	tried := map[string]bool{}
+	owner := ""
+	if pl.Locate != nil {
+		if v, ok := c.Session.Get(propOwner + f.service); ok && m.members.Alive(v.(string)) {
+			owner = v.(string)
+		} else if n, err := pl.Locate(ctx, uid); err != nil {
+			return nil, status.Errorf(status.Unavailable, "cannot locate %s: try again", f.service)
+		} else if n != "" && m.members.Alive(n) {
+			owner = n
+		}
+	}
+	h := callHeader(ctx, c)
+	for attempt := 0; ; attempt++ {
+		node := owner
+		owner = "" // a retry goes through the strategy
+		if node == "" || tried[node] {
+			nodes := m.members.WithRole(pl.Role)
+			i := m.balancer(f.service).Pick(nodes, strconv.FormatInt(uid, 10), func(n cluster.NodeInfo) bool { return tried[n.ID] })
+			if i < 0 {
+				if attempt == 0 {
+					return nil, status.Errorf(status.Unavailable, "no node serves %s now: try again", f.service)
+				}
+				return nil, status.Errorf(status.Unavailable, "%s is unavailable: try again", f.service)
+			}
+			node = nodes[i].ID
+		}
+		tried[node] = true
+		out, err := m.bus.RequestMsg(ctx, m.subj.NodeRPC(node, c.Route.Name), h, body)
+		switch {
+		case err == nil:
+			if n := out.Header.Get(hdrNode); pl.Locate != nil && n != "" {
+				c.Session.Set(propOwner+f.service, n)
+			}
+			return out.Data, replyErr(out)
+		case errors.Is(err, cluster.ErrNoResponders):
+			continue // never delivered: safe to try another node
+		case errors.Is(err, cluster.ErrTimeout) && c.Route.idempotent && ctx.Err() == nil:
+			continue
+		case errors.Is(err, cluster.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
+			return nil, status.New(status.Unavailable, "request timed out")
+		default:
+			return nil, status.Errorf(status.Unavailable, "%s is unreachable: try again", f.service)
+		}
+	}
+}
+
+// callHeader carries the caller and the time left to the serving node.
+func callHeader(ctx context.Context, c *Call) cluster.Header {
+	h := cluster.Header{}
+	h.Set(hdrUser, strconv.FormatInt(c.Session.UserID(), 10))
+	h.Set(hdrSession, c.Session.ID())
+	if roles := c.Session.Roles(); len(roles) > 0 {
+		h.Set(hdrRoles, strings.Join(roles, ","))
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		h.Set(hdrTimeout, strconv.FormatInt(max(time.Until(dl).Milliseconds(), 1), 10))
+	}
+	if tp, ok := ctx.Value(traceKey{}).(string); ok && tp != "" {
+		h.Set(hdrTrace, tp)
+	}
+	return h
+}
+
+// traceKey holds the W3C traceparent of a forwarded call, passed on to the
+// next hop.
+type traceKey struct{}
+
+// replyErr is the typed error a serving node answered, nil for none.
+func replyErr(m *cluster.Msg) error {
+	code := status.Code(m.Header.Get(hdrCode))
+	if code == "" {
+		return nil
+	}
+	if !code.Valid() {
+		code = status.Internal
+	}
+	msg := m.Header.Get(hdrMessage)
+	if rule := m.Header.Get(hdrRule); rule != "" {
+		return status.RuleError(code, rule, msg)
+	}
+	return status.New(code, msg)
+}
+
+// serveHandler runs forwarded calls of rt on the worker pool.
+func (m *Mesh) serveHandler(ctx context.Context, rt *Route) cluster.Handler {
+	return func(_ context.Context, msg *cluster.Msg) {
+		select {
+		case m.pool <- struct{}{}:
+		default:
+			_ = msg.RespondMsg(errHeader(m.self, status.New(status.Unavailable, "server busy: try again")), nil)
+			return
+		}
+		m.running.Add(1)
+		go func() { // a pool worker: bounded by m.pool, waited for by Run
+			defer func() { <-m.pool; m.running.Done() }()
+			m.serve(ctx, rt, msg)
+		}()
+	}
+}
+
+func (m *Mesh) serve(ctx context.Context, rt *Route, msg *cluster.Msg) {
+	timeout := rt.timeout
+	if ms, err := strconv.ParseInt(msg.Header.Get(hdrTimeout), 10, 64); err == nil && ms > 0 {
+		timeout = min(timeout, time.Duration(ms)*time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if tp := msg.Header.Get(hdrTrace); tp != "" {
+		ctx = context.WithValue(ctx, traceKey{}, tp)
+	}
+	uid, _ := strconv.ParseInt(msg.Header.Get(hdrUser), 10, 64)
+	var roles []string
+	if r := msg.Header.Get(hdrRoles); r != "" {
+		roles = strings.Split(r, ",")
+	}
+	// A located service runs where the caller's state is: a call that
+	// reached another node is passed on once.
+	if pl := m.place[rt.Service()]; pl.Locate != nil && msg.Header.Get(hdrHops) == "" {
+		if owner, err := pl.Locate(ctx, uid); err == nil && owner != "" && owner != m.self && m.members.Alive(owner) {
+			h := msg.Header
+			h.Set(hdrHops, "1")
+			out, err := m.bus.RequestMsg(ctx, m.subj.NodeRPC(owner, rt.Name), h, msg.Data)
+			if err != nil {
+				_ = msg.RespondMsg(errHeader(m.self, status.Errorf(status.Unavailable, "%s is unreachable: try again", rt.Service())), nil)
+				return
+			}
+			_ = msg.RespondMsg(out.Header, out.Data)
+			return
+		}
+	}
+	c := Call{Session: session.Detached(msg.Header.Get(hdrSession), uid, roles, session.ModeWS), Route: rt, Req: rt.newReq()}
+	if err := proto.Unmarshal(msg.Data, c.Req); err != nil {
+		_ = msg.RespondMsg(errHeader(m.self, status.Errorf(status.BadRequest, "cannot decode %s body: %v", rt.Name, err)), nil)
+		return
+	}
+	resp, err := rt.final(ctx, &c)
+	if err == nil && ctx.Err() != nil {
+		err = status.New(status.Unavailable, "request timed out")
+	}
+	if err != nil {
+		_ = msg.RespondMsg(errHeader(m.self, err), nil)
+		return
+	}
+	body, err := proto.Marshal(resp)
+	if err != nil {
+		_ = msg.RespondMsg(errHeader(m.self, err), nil)
+		return
+	}
+	h := cluster.Header{}
+	h.Set(hdrNode, m.self)
+	_ = msg.RespondMsg(h, body)
+}
+
+func errHeader(node string, err error) cluster.Header {
+	e := status.From(err)
+	h := cluster.Header{}
+	h.Set(hdrNode, node)
+	h.Set(hdrCode, string(e.Code))
+	h.Set(hdrMessage, e.Message)
+	if e.Rule != "" {
+		h.Set(hdrRule, e.Rule)
+	}
+	return h
+}

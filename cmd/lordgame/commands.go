@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/lordgame/lordgame/internal/auth"
+	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/internal/store"
 )
 
@@ -43,4 +46,31 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	fmt.Fprintf(stdout, "%s is an admin\n", args[1])
 	return nil
+}
+
+// runCluster is `lordgame cluster nodes [-nats URL] [-nats-prefix P]`: it
+// prints the live nodes of the cluster as JSON.
+func runCluster(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "nodes" {
+		return errors.New("usage: lordgame cluster nodes [-nats URL] [-nats-prefix PREFIX]")
+	}
+	cfg, _, err := loadConfig(args[1:], getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.Cluster.URL == "" {
+		return errors.New("lordgame cluster nodes: set -nats to the cluster's NATS URL")
+	}
+	bus, err := cluster.Connect(ctx, cfg.Cluster.URL, cfg.Cluster, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	nodes, err := cluster.Nodes(ctx, bus)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(map[string]any{"nodes": nodesJSON(nodes)})
 }

@@ -34,8 +34,17 @@ type Config struct {
 	// /debug/pprof/); empty turns it off. Keep it on loopback or a private
 	// network: profiles show the process's internals.
 	Debug string `yaml:"debug"`
-	// NodeID is this node's id in generated 64-bit ids (0–1023).
+	// NodeID is this node's id in generated 64-bit ids (0–1023); -1, the
+	// default, leases a free one from the cluster.
 	NodeID int `yaml:"node_id"`
+	// Role is "all" (every role in one process) or a comma list of
+	// gateway, game and match.
+	Role string `yaml:"role"`
+	// Routing picks the load-balancing strategy of each service that runs
+	// on other nodes.
+	Routing RoutingConfig `yaml:"routing"`
+	// Members times the cluster heartbeats.
+	Members cluster.MembersConfig `yaml:"members"`
 	// ShutdownTimeout bounds a graceful shutdown.
 	ShutdownTimeout time.Duration     `yaml:"shutdown_timeout"`
 	Log             observe.LogConfig `yaml:"log"`
@@ -55,6 +64,10 @@ func defaultConfig() Config {
 		HTTP:            ":8080",
 		TCP:             ":7000",
 		Data:            "./data",
+		NodeID:          -1,
+		Role:            "all",
+		Routing:         RoutingConfig{Game: string(cluster.LeastLoaded), Match: string(cluster.RoundRobin)},
+		Members:         cluster.DefaultMembersConfig(),
 		ShutdownTimeout: 15 * time.Second,
 		Log:             observe.DefaultLogConfig(),
 		Gateway:         gateway.DefaultConfig(),
@@ -75,8 +88,26 @@ func (c *Config) Validate() error {
 	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
 		return errors.New("config: db must be a postgres:// URL (or empty for the embedded SQLite store)")
 	}
-	if c.NodeID < 0 || c.NodeID > 1023 {
-		return errors.New("config: node_id must be between 0 and 1023")
+	if c.NodeID < -1 || c.NodeID > 1023 {
+		return errors.New("config: node_id must be between 0 and 1023 (or -1 to lease a free one)")
+	}
+	roles, err := parseRoles(c.Role)
+	if err != nil {
+		return err
+	}
+	if !roles.all() {
+		switch {
+		case c.DB == "":
+			return fmt.Errorf("config: role %q runs as one node of a cluster, which needs a shared database: set -db to a PostgreSQL URL", c.Role)
+		case c.Cluster.URL == "":
+			return fmt.Errorf("config: role %q runs as one node of a cluster, which needs a shared NATS: set -nats to its URL (e.g. nats://127.0.0.1:4222)", c.Role)
+		}
+	}
+	if err := c.Routing.Validate(); err != nil {
+		return err
+	}
+	if err := c.Members.Validate(); err != nil {
+		return err
 	}
 	if c.ShutdownTimeout <= 0 {
 		return errors.New("config: shutdown_timeout must be positive")
@@ -107,7 +138,10 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.StringVar(&c.Data, "data", c.Data, "data folder (embedded SQLite database, generated keys)")
 	fs.StringVar(&c.DB, "db", c.DB, "PostgreSQL URL (postgres://...); empty uses SQLite under -data")
 	fs.StringVar(&c.Debug, "debug", c.Debug, "profiling listen address (net/http/pprof at /debug/pprof/); empty: off")
-	fs.IntVar(&c.NodeID, "node-id", c.NodeID, "node id for generated ids (0-1023)")
+	fs.IntVar(&c.NodeID, "node-id", c.NodeID, "node id for generated ids (0-1023); -1 leases a free one from the cluster")
+	fs.StringVar(&c.Role, "role", c.Role, "roles of this node: all, or a comma list of gateway, game, match")
+	fs.StringVar(&c.Routing.Game, "route-game", c.Routing.Game, "strategy picking the game node of a new table: round-robin, random, weighted, least-loaded, consistent-hash")
+	fs.StringVar(&c.Routing.Match, "route-match", c.Routing.Match, "strategy picking the match node of a queue request")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "graceful shutdown deadline")
 	fs.StringVar(&c.Log.Format, "log-format", c.Log.Format, "log format: auto (text on a terminal, JSON otherwise), text, json")
 	fs.StringVar(&c.Log.Level, "log-level", c.Log.Level, "log level: debug, info, warn, error")
@@ -166,7 +200,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	check := fs.Bool("check", false, "validate the configuration and exit")
 	file := bind(fs, &cfg)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: lordgame [flags]\n       lordgame migrate up|down|status\n       lordgame admin grant USERNAME\n\n"+
+		fmt.Fprintf(stderr, "Usage: lordgame [flags]\n       lordgame migrate up|down|status\n       lordgame admin grant USERNAME\n       lordgame cluster nodes [-nats URL] [-nats-prefix PREFIX]\n\n"+
 			"Every flag can also be set as LORDGAME_<NAME> (e.g. LORDGAME_MAX_CONNS) or in the -config file.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}

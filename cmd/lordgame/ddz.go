@@ -2,59 +2,69 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/lordgame/lordgame/internal/auth"
+	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/internal/ddz"
 	"github.com/lordgame/lordgame/internal/gateway"
 	"github.com/lordgame/lordgame/internal/id"
 	"github.com/lordgame/lordgame/internal/match"
 	"github.com/lordgame/lordgame/internal/session"
+	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/internal/store"
+	"github.com/lordgame/lordgame/proto/gen/pb"
 )
 
 // ddzNode is the Dou Dizhu part of a node: matchmaking and tables, plus
 // (until server.go wires them) the store, ids and accounts they need.
 type ddzNode struct {
+	roles   roles
+	log     *slog.Logger
 	db      *store.DB
 	auth    *auth.Service
 	svc     *ddz.Service
-	matcher *match.Matcher
+	matcher *match.Matcher // nil unless the node has the match role
+	seats   *seats
 	push    lazyPusher
 }
 
 // lazyPusher lets the service be built, and its routes registered, before
-// the gateway exists; pushes before attach are dropped.
+// the mesh is attached; pushes before attach are dropped.
 type lazyPusher struct {
-	gw atomic.Pointer[gateway.Gateway]
+	mesh atomic.Pointer[gateway.Mesh]
 }
 
 func (p *lazyPusher) PushUser(uid int64, route string, msg proto.Message) error {
-	gw := p.gw.Load()
-	if gw == nil {
+	m := p.mesh.Load()
+	if m == nil {
 		return fmt.Errorf("gateway not attached")
 	}
-	return gw.PushUser(uid, route, msg)
+	return m.PushUser(uid, route, msg)
 }
 
 // newDDZ opens the store, builds accounts, matchmaking and the table
 // service and registers their routes on router.
-func newDDZ(ctx context.Context, s *server, router *gateway.Router) (*ddzNode, error) {
+func newDDZ(ctx context.Context, s *server, router *gateway.Router, nodeID int) (*ddzNode, error) {
 	tcfg, mcfg := s.cfg.DDZ, s.cfg.Match
 	var err error
-	n := &ddzNode{}
+	n := &ddzNode{roles: s.roles, log: s.log}
 	n.db, err = store.Open(ctx, s.cfg.DB, s.cfg.Data)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	s.closers = append(s.closers, func() { _ = n.db.Close() })
-	ids, err := id.New(int64(s.cfg.NodeID))
+	ids, err := id.New(int64(nodeID))
 	if err != nil {
 		return nil, err
 	}
@@ -66,11 +76,13 @@ func newDDZ(ctx context.Context, s *server, router *gateway.Router) (*ddzNode, e
 	if err != nil {
 		return nil, err
 	}
-	n.matcher, err = match.New(mcfg, n.svc.Formed, n.svc.Notify)
-	if err != nil {
-		return nil, err
+	if s.roles[cluster.RoleMatch] {
+		n.matcher, err = match.New(mcfg, n.formed, n.svc.Notify)
+		if err != nil {
+			return nil, err
+		}
+		n.svc.SetQueue(n.matcher)
 	}
-	n.svc.SetQueue(n.matcher)
 	ddz.Register(router, n.svc)
 	auth.RegisterRoutes(router, n.auth)
 	return n, nil
@@ -86,34 +98,69 @@ func (g gwAuth) Authenticate(ctx context.Context, tok string) (gateway.Identity,
 	return gateway.Identity(id), err
 }
 
+// formed hands a formed match to a table: here when this node runs
+// tables, else on the game node the routing strategy picks.
+func (n *ddzNode) formed(ctx context.Context, m match.Match) {
+	if n.roles[cluster.RoleGame] {
+		n.svc.Formed(ctx, m)
+		return
+	}
+	mesh := n.push.mesh.Load()
+	b, err := json.Marshal(m)
+	if err == nil && mesh != nil {
+		err = mesh.Call(ctx, ddz.RouteCreate, 0, wrapperspb.Bytes(b), &emptypb.Empty{})
+	}
+	if err == nil {
+		return
+	}
+	n.log.Warn("match not seated", "match", m.String(), "err", err)
+	for _, tk := range m.Tickets {
+		n.svc.Notify(tk.UserID, match.Status{State: "cancelled", Mode: m.Mode.Name, TicketID: tk.ID})
+	}
+}
+
 // attach connects the service to the gateway's pushes and presence.
-func (n *ddzNode) attach(gw *gateway.Gateway) {
-	n.push.gw.Store(gw)
+func (n *ddzNode) attach(gw *gateway.Gateway, mesh *gateway.Mesh) {
+	n.push.mesh.Store(mesh)
 	// Bans, password changes, logouts and stolen refresh tokens close the
-	// sockets of the sessions they end.
+	// sockets of the sessions they end, on whichever gateway they are.
 	n.auth.OnKick(func(uid int64, sid, reason string) {
-		s := gw.UserSession(uid)
-		if s == nil {
+		mesh.KickUser(uid, sid, reason, "your session was ended: "+reason)
+	})
+	callCtx := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.Background(), 5*time.Second)
+	}
+	// The player's table hears of the connection wherever it runs.
+	presence := func(uid int64, online bool) {
+		ctx, cancel := callCtx()
+		defer cancel()
+		if node, err := n.seats.Locate(ctx, uid); err != nil || node == "" {
 			return
 		}
-		if v, _ := s.Get(gateway.PropAuthSession); sid == "" || v == sid {
-			s.Close(reason, "your session was ended: "+reason)
+		if err := mesh.Call(ctx, ddz.RoutePresence, uid, wrapperspb.Bool(online), &emptypb.Empty{}); err != nil {
+			n.log.Warn("table presence", "player_id", uid, "online", online, "err", err)
 		}
-	})
+	}
 	gw.OnConnect(func(s *session.Session) {
 		if uid := s.UserID(); uid != 0 {
-			n.svc.Connected(uid)
+			presence(uid, true)
 		}
 	})
-	gw.OnDisconnect(func(s *session.Session, _ string) {
+	gw.OnDisconnect(func(s *session.Session, reason string) {
 		uid := s.UserID()
-		if uid == 0 {
-			return
-		}
-		if cur := gw.UserSession(uid); cur != nil && cur != s {
+		if uid == 0 || reason == session.ReasonLoggedElsewhere {
 			return // replaced by a newer login: the player is still here
 		}
-		n.svc.Disconnected(uid)
+		if cur := gw.UserSession(uid); cur != nil && cur != s {
+			return
+		}
+		ctx, cancel := callCtx()
+		err := mesh.Call(ctx, "match.cancel", uid, &pb.MatchCancelReq{}, &pb.MatchCancelResp{})
+		cancel()
+		if err != nil && status.CodeOf(err) != status.Conflict {
+			n.log.Warn("cancel ticket", "player_id", uid, "err", err)
+		}
+		presence(uid, false)
 	})
 }
 
@@ -134,10 +181,14 @@ func (n *ddzNode) run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return n.svc.Run(ctx) })
 	g.Go(func() error { return n.db.RunCheckpointer(ctx, time.Second) })
-	if _, _, _, err := n.svc.Recover(ctx); err != nil {
-		return err
+	if n.roles[cluster.RoleGame] {
+		if _, _, _, err := n.svc.Recover(ctx); err != nil {
+			return err
+		}
 	}
-	g.Go(func() error { return n.matcher.Run(ctx) })
+	if n.matcher != nil {
+		g.Go(func() error { return n.matcher.Run(ctx) })
+	}
 	err := g.Wait()
 	if ctx.Err() != nil {
 		return nil

@@ -23,12 +23,16 @@ import (
 
 // server is every component of one node, wired by hand.
 type server struct {
-	cfg     Config
-	log     *slog.Logger
-	reg     *prometheus.Registry
-	gw      *gateway.Gateway
-	bus     *cluster.NATS
-	ddz     *ddzNode
+	cfg      Config
+	roles    roles
+	log      *slog.Logger
+	reg      *prometheus.Registry
+	gw       *gateway.Gateway
+	bus      *cluster.NATS
+	members  *cluster.Members
+	mesh     *gateway.Mesh
+	cpu      cpuMeter
+	ddz      *ddzNode
 	httpLn  net.Listener
 	tcpLn   net.Listener
 	debugLn net.Listener
@@ -38,6 +42,10 @@ type server struct {
 
 func newServer(ctx context.Context, cfg Config, logOut io.Writer) (*server, error) {
 	s := &server{cfg: cfg, log: observe.NewLogger(logOut, cfg.Log), reg: observe.NewRegistry()}
+	var err error
+	if s.roles, err = parseRoles(cfg.Role); err != nil {
+		return nil, err
+	}
 	bus, err := cluster.New(ctx, cfg.Cluster, s.log)
 	if err != nil {
 		return nil, fmt.Errorf("bus: %w", err)
@@ -48,22 +56,81 @@ func newServer(ctx context.Context, cfg Config, logOut io.Writer) (*server, erro
 			s.log.Warn("bus close", "err", err)
 		}
 	})
+	if err := s.build(ctx); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// build joins the cluster and wires the services, the router and the
+// gateway.
+func (s *server) build(ctx context.Context) error {
+	self := cluster.NodeInfo{NodeID: s.cfg.NodeID, Roles: s.roles.list(), Version: version, Protocol: gateway.ProtocolVersion}
+	members, err := cluster.Join(ctx, s.bus, s.cfg.Members, self, s.load, s.log)
+	if err != nil {
+		return err
+	}
+	s.members = members
+	s.log = s.log.With("node", members.Self().ID)
+	presence, err := cluster.NewPresence(ctx, s.bus, members)
+	if err != nil {
+		return err
+	}
 	router := gateway.NewRouter()
 	gateway.RegisterSys(router)
-	dz, err := newDDZ(ctx, s, router)
+	dz, err := newDDZ(ctx, s, router, members.Self().NodeID)
 	if err != nil {
-		s.close()
-		return nil, err
+		return err
 	}
 	s.ddz = dz
-	gw, err := gateway.New(cfg.Gateway, router, dz.authenticator(), s.log, s.reg)
+	st, err := newSeats(ctx, s.bus, members.Self().ID, dz.db)
 	if err != nil {
-		s.close()
-		return nil, err
+		return err
+	}
+	dz.seats = st
+	dz.svc.SetDirectory(st)
+	gameStrategy, _ := cluster.ParseStrategy(s.cfg.Routing.Game)
+	matchStrategy, _ := cluster.ParseStrategy(s.cfg.Routing.Match)
+	place := map[string]gateway.Placement{
+		"ddz":   {Role: cluster.RoleGame, Strategy: gameStrategy, Locate: st.Locate},
+		"match": {Role: cluster.RoleMatch, Strategy: matchStrategy},
+	}
+	var serves []string
+	if s.roles[cluster.RoleGame] {
+		serves = append(serves, "ddz")
+	}
+	if s.roles[cluster.RoleMatch] {
+		serves = append(serves, "match")
+	}
+	s.mesh = gateway.NewMesh(router, s.bus, members, presence, serves, place, s.log)
+	gw, err := gateway.New(s.cfg.Gateway, router, dz.authenticator(), s.log, s.reg)
+	if err != nil {
+		return err
 	}
 	s.gw = gw
-	dz.attach(gw)
-	return s, nil
+	s.mesh.Attach(gw)
+	gw.SetResumeKey(dz.auth.DeriveKey("resume"))
+	dz.attach(gw, s.mesh)
+	return nil
+}
+
+// load fills in this node's load for its heartbeat.
+func (s *server) load(n *cluster.NodeInfo) {
+	if s.gw != nil {
+		n.Sessions = s.gw.Online()
+	}
+	if s.ddz != nil {
+		n.Tables = s.ddz.svc.Tables()
+	}
+	n.CPU = s.cpu.percent()
+	if s.httpLn != nil {
+		n.HTTP = s.HTTPAddr()
+		if s.roles[cluster.RoleGateway] {
+			n.WS = "ws://" + s.HTTPAddr() + "/ws"
+			n.TCP = s.TCPAddr()
+		}
+	}
 }
 
 func (s *server) close() {
@@ -119,6 +186,8 @@ func (s *server) mux() *http.ServeMux {
 		_, _ = io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", observe.Handler(s.reg))
+	mux.Handle("GET /v1/cluster/nodes", s.ddz.auth.Admin(s.handleNodes))
+	mux.HandleFunc("GET /v1/gateways", s.handleGateways)
 	s.ddz.routes(mux)
 	mux.Handle("GET /", http.FileServerFS(web.FS()))
 	return mux
@@ -173,6 +242,8 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 		})
 	}
 	g.Go(func() error { return s.ddz.run(gctx) })
+	g.Go(func() error { return s.mesh.Run(gctx) })
+	g.Go(func() error { return s.members.Run(gctx) })
 	s.ready.Store(true)
 	s.log.Info("lordgame started", "http", s.HTTPAddr(), "tcp", s.TCPAddr(), "data", s.cfg.Data,
 		"db", redactDB(s.cfg.DB))
@@ -185,6 +256,7 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 	}
 	s.ready.Store(false)
 	s.log.Info("shutting down")
+	s.members.SetDraining(context.Background())
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
 	stopServing() // closes the TCP listener

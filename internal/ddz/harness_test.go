@@ -95,7 +95,7 @@ func startNode(t *testing.T, dir string, mut func(*ddz.Config, *match.Config)) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := match.New(mc, n.svc.Formed, n.svc.Notify)
+	m, err := match.New(mc, func(ctx context.Context, mt match.Match) { n.svc.Formed(ctx, mt) }, n.svc.Notify)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func (s *Service) Recover(ctx context.Context) (resumed, settledN, cancelled int
 			}
 			settledN++
 		default:
-			if !s.seat(t) {
+			if !s.seat(ctx, t) {
 				_ = s.st.CancelGame(ctx, rec.ID)
 				cancelled++
 				continue

@@ -7,8 +7,11 @@ import (
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/internal/match"
 	"github.com/lordgame/lordgame/internal/session"
 	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/proto/gen/pb"
@@ -31,6 +34,15 @@ const (
 	IDEvent       = 351
 	IDResult      = 352
 	IDMessage     = 353
+	// Internal routes (900–999), called by other nodes only.
+	IDPresence = 901
+	IDCreate   = 902
+)
+
+// Internal route names.
+const (
+	RoutePresence = "ddz.presence"
+	RouteCreate   = "ddz.create"
 )
 
 // Register adds every matchmaking and table route to r.
@@ -90,6 +102,27 @@ func Register(r *gateway.Router, s *Service) {
 	gateway.Handle(r, "ddz.game", IDGame, func(ctx context.Context, ss *session.Session, req *pb.DdzGameReq) (*pb.DdzGameRecord, error) {
 		return s.GameRecord(ctx, ss.UserID(), req.GameId)
 	}, gateway.Concurrent())
+	// ddz.presence: the gateway of a player tells the player's table that
+	// the connection came or went. ddz.create: a match node hands a formed
+	// match (JSON of match.Match) to the game node it picked.
+	gateway.Handle(r, RoutePresence, IDPresence, func(_ context.Context, ss *session.Session, req *wrapperspb.BoolValue) (*emptypb.Empty, error) {
+		if req.Value {
+			s.Connected(ss.UserID())
+		} else {
+			s.Disconnected(ss.UserID())
+		}
+		return &emptypb.Empty{}, nil
+	}, gateway.Internal(), gateway.Public())
+	gateway.Handle(r, RouteCreate, IDCreate, func(ctx context.Context, _ *session.Session, req *wrapperspb.BytesValue) (*emptypb.Empty, error) {
+		var m match.Match
+		if err := json.Unmarshal(req.Value, &m); err != nil || len(m.Tickets) == 0 || len(m.Tickets) > 3 {
+			return nil, status.New(status.BadRequest, "ddz.create: bad match")
+		}
+		if !s.Formed(ctx, m) {
+			return nil, status.RuleError(status.Conflict, "not_seated", "a player of the match is at another table")
+		}
+		return &emptypb.Empty{}, nil
+	}, gateway.Internal(), gateway.Public())
 	r.PushRoute(RouteSnapshot, IDSnapshot)
 	r.PushRoute(RouteEvent, IDEvent)
 	r.PushRoute(RouteResult, IDResult)

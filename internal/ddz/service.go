@@ -47,6 +47,20 @@ var (
 	ErrGameRunning      = status.RuleError(status.Conflict, "game_running", "the game is still running")
 )
 
+// Directory is the cluster-wide record of which table each player sits at,
+// so that a player is at one table in the whole cluster and requests find
+// the node that runs it. Without one, the service's own map is the record.
+type Directory interface {
+	// Claim seats users (bots are <= 0) at table; it fails with
+	// ErrAlreadySeated, claiming nothing, when one of them sits at another
+	// table.
+	Claim(ctx context.Context, table int64, users []int64) error
+	// Release frees the users of table.
+	Release(ctx context.Context, table int64, users []int64)
+	// Seated reports whether userID sits at a table anywhere.
+	Seated(ctx context.Context, userID int64) (bool, error)
+}
+
 // Service runs every Dou Dizhu table of this node.
 type Service struct {
 	cfg   Config
@@ -57,6 +71,7 @@ type Service struct {
 	queue match.Queue
 	modes map[string]match.Mode
 
+	dir      Directory       // nil: this node's map is the only record
 	starts   chan *room.Room // rooms for Run to start
 	appender *appender
 
@@ -78,6 +93,9 @@ func New(cfg Config, modes []match.Mode, st Store, push room.Pusher, ids IDs, lo
 	}
 	return s, nil
 }
+
+// SetDirectory makes seats cluster-wide. Call it before serving.
+func (s *Service) SetDirectory(d Directory) { s.dir = d }
 
 // SetQueue attaches the matchmaking queue (built after the service, since
 // the matcher hands its tables to Formed).
@@ -117,6 +135,15 @@ func (s *Service) Join(ctx context.Context, userID int64, mode string) (match.St
 	if s.tableOf(userID) != nil {
 		return match.Status{}, ErrAlreadySeated
 	}
+	if s.dir != nil {
+		seated, err := s.dir.Seated(ctx, userID)
+		if err != nil {
+			return match.Status{}, status.New(status.Unavailable, "cannot check your table now: try again")
+		}
+		if seated {
+			return match.Status{}, ErrAlreadySeated
+		}
+	}
 	m, ok := s.modes[mode]
 	if !ok {
 		return match.Status{}, match.ErrUnknownMode
@@ -155,12 +182,13 @@ func wireStatus(st match.Status, gameID string) *pb.MatchStatus {
 
 // Formed seats a formed match at a new table (the matcher's formed
 // callback). The players are registered at the table before it returns,
-// so none of them can queue again in between.
-func (s *Service) Formed(ctx context.Context, m match.Match) {
+// so none of them can queue again in between. It returns false when the
+// table could not be seated (a player sits at another table).
+func (s *Service) Formed(ctx context.Context, m match.Match) bool {
 	id, err := s.ids.Next()
 	if err != nil {
 		s.log.Error("game id", "err", err)
-		return
+		return false
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
@@ -177,8 +205,8 @@ func (s *Service) Formed(ctx context.Context, m match.Match) {
 	for st := range 3 {
 		t.online[st] = t.human(st)
 	}
-	if !s.seat(t) {
-		return
+	if !s.seat(ctx, t) {
+		return false
 	}
 	now := time.Now()
 	for _, tk := range m.Tickets {
@@ -186,6 +214,7 @@ func (s *Service) Formed(ctx context.Context, m match.Match) {
 			State: "matched", Mode: m.Mode.Name, TicketID: tk.ID, Waited: now.Sub(tk.Joined)}, t.gid))
 	}
 	s.start(ctx, t)
+	return true
 }
 
 func (s *Service) newBot() bot.Player {
@@ -204,12 +233,21 @@ func (s *Service) newTable(id, seed int64, mode match.Mode) *table {
 }
 
 // seat registers t's players; false if one of them is already seated.
-func (s *Service) seat(t *table) bool {
+func (s *Service) seat(ctx context.Context, t *table) bool {
+	if s.dir != nil {
+		if err := s.dir.Claim(ctx, t.id, t.users[:]); err != nil {
+			s.log.Warn("table not seated", "room_id", t.id, "err", err)
+			return false
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, u := range t.users {
 		if u > 0 && s.byUser[u] != nil {
 			s.log.Error("player already seated", "player_id", u, "room_id", t.id)
+			if s.dir != nil {
+				s.dir.Release(ctx, t.id, t.users[:])
+			}
 			return false
 		}
 	}
@@ -240,6 +278,11 @@ func (s *Service) start(ctx context.Context, t *table) {
 
 // release forgets t's players (called on t's room goroutine at the end).
 func (s *Service) release(t *table) {
+	if s.dir != nil {
+		ctx, cancel := s.storeCtx()
+		s.dir.Release(ctx, t.id, t.users[:])
+		cancel()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	gone := false

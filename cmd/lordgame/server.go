@@ -23,16 +23,16 @@ import (
 
 // server is every component of one node, wired by hand.
 type server struct {
-	cfg      Config
-	roles    roles
-	log      *slog.Logger
-	reg      *prometheus.Registry
-	gw       *gateway.Gateway
-	bus      *cluster.NATS
-	members  *cluster.Members
-	mesh     *gateway.Mesh
-	cpu      cpuMeter
-	ddz      *ddzNode
+	cfg     Config
+	roles   roles
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	gw      *gateway.Gateway
+	bus     *cluster.NATS
+	members *cluster.Members
+	mesh    *gateway.Mesh
+	cpu     cpuMeter
+	ddz     *ddzNode
 	httpLn  net.Listener
 	tcpLn   net.Listener
 	debugLn net.Listener

@@ -15,8 +15,8 @@ type Strategy string
 const (
 	RoundRobin     Strategy = "round-robin"
 	Random         Strategy = "random"
-	Weighted       Strategy = "weighted"       // random, in proportion to NodeInfo.Weight
-	LeastLoaded    Strategy = "least-loaded"   // fewest sessions and tables from the heartbeats
+	Weighted       Strategy = "weighted"        // random, in proportion to NodeInfo.Weight
+	LeastLoaded    Strategy = "least-loaded"    // fewest sessions and tables from the heartbeats
 	ConsistentHash Strategy = "consistent-hash" // the same key goes to the same node while it lives
 )
 

@@ -101,10 +101,10 @@ type Members struct {
 	ids   KV
 	idRev uint64
 
-	mu    sync.RWMutex
-	self  NodeInfo
-	view  map[string]NodeInfo
-	hooks []func()
+	mu     sync.RWMutex
+	self   NodeInfo
+	view   map[string]NodeInfo
+	hooks  []func()
 	synced chan struct{} // closed once the first watch snapshot is in
 }
 

@@ -19,11 +19,11 @@ import (
 // NATS is a Bus on a NATS connection: to a nats-server embedded in this
 // process (Embedded) or to an external server or cluster (Connect).
 type NATS struct {
-	cfg Config
-	log *slog.Logger
-	nc  *nats.Conn
-	srv *server.Server // the embedded server; nil with an external NATS
-	storeDir string     // the embedded server's JetStream folder, removed at Close
+	cfg      Config
+	log      *slog.Logger
+	nc       *nats.Conn
+	srv      *server.Server // the embedded server; nil with an external NATS
+	storeDir string         // the embedded server's JetStream folder, removed at Close
 	js       jetstream.JetStream
 
 	connClosed chan struct{} // closed once nats.go reports the connection closed

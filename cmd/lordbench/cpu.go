@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -55,4 +56,62 @@ func procCPU(pid int) (float64, error) {
 		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
 	}
 	return (ut + st) / 100, nil
+}
+
+// cpuUse is the CPU time one server used during a run, or why it is not
+// known.
+type cpuUse struct {
+	srv     *server
+	seconds float64
+	err     error
+}
+
+// cpuMeter reads each server's CPU time at the start of a run and again
+// at its end.
+type cpuMeter struct {
+	srvs  []*server
+	start []float64
+	errs  []error
+}
+
+// startCPU takes the first reading of every server. With skipGuessed a
+// server whose /metrics URL was only guessed from tcp targets is not read:
+// port 8080 may be another server.
+func startCPU(ctx context.Context, srvs []*server, skipGuessed bool) *cpuMeter {
+	m := &cpuMeter{srvs: srvs, start: make([]float64, len(srvs)), errs: make([]error, len(srvs))}
+	for i, s := range srvs {
+		if skipGuessed && s.guessed {
+			m.errs[i] = errors.New("no -metrics or -pid for a tcp target")
+			continue
+		}
+		m.start[i], m.errs[i] = s.cpu().seconds(ctx)
+	}
+	return m
+}
+
+// stop takes the second reading and returns each server's use, in the
+// order of srvs.
+func (m *cpuMeter) stop(ctx context.Context) []cpuUse {
+	out := make([]cpuUse, len(m.srvs))
+	for i, s := range m.srvs {
+		out[i] = cpuUse{srv: s, err: m.errs[i]}
+		if out[i].err != nil {
+			continue
+		}
+		end, err := s.cpu().seconds(ctx)
+		out[i].seconds, out[i].err = end-m.start[i], err
+	}
+	return out
+}
+
+// totalCPU sums the use of every server, ok only when each one was read:
+// a partial sum would pass for the whole cluster.
+func totalCPU(uses []cpuUse) (seconds float64, ok bool) {
+	for _, u := range uses {
+		if u.err != nil {
+			return 0, false
+		}
+		seconds += u.seconds
+	}
+	return seconds, len(uses) > 0
 }

@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,9 +29,10 @@ import (
 
 type ddzReport struct {
 	Scenario     string            `json:"scenario"`
-	Target       string            `json:"target"`
+	Targets      []string          `json:"targets"`
 	Players      int               `json:"players"`
 	PlayersReady int               `json:"players_ready"`
+	PerTarget    []ddzTarget       `json:"per_target"`
 	ThinkMs      float64           `json:"think_ms"`
 	DurationS    float64           `json:"duration_s"`
 	Games        uint64            `json:"games"`
@@ -45,16 +46,35 @@ type ddzReport struct {
 	ErrorsByCode map[string]uint64 `json:"errors_by_code"`
 	Violations   uint64            `json:"violations"`
 	ViolationEx  []string          `json:"violation_examples,omitempty"`
-	ServerCPUs   float64           `json:"server_cpu_s,omitempty"`
-	ServerCores  float64           `json:"server_cpu_cores,omitempty"`
-	ServerRSSMB  float64           `json:"server_rss_mb,omitempty"`
-	FirstError   string            `json:"first_error,omitempty"`
+	// ServerCPUs and ServerCores are summed over every server, when each
+	// one's CPU can be read; ServerRSSMB is the peak of the servers' summed
+	// RSS, sampled once a second.
+	ServerCPUs  float64     `json:"server_cpu_s,omitempty"`
+	ServerCores float64     `json:"server_cpu_cores,omitempty"`
+	ServerRSSMB float64     `json:"server_rss_mb,omitempty"`
+	Servers     []ddzServer `json:"servers"`
+	FirstError  string      `json:"first_error,omitempty"`
+}
+
+type ddzTarget struct {
+	Target       string `json:"target"`
+	PlayersReady int    `json:"players_ready"`
+}
+
+// ddzServer is one server's CPU and peak RSS, or why its CPU is not known.
+type ddzServer struct {
+	Source      string   `json:"source"`
+	Targets     []string `json:"targets"`
+	ServerCPUs  float64  `json:"server_cpu_s"`
+	ServerCores float64  `json:"server_cpu_cores"`
+	ServerRSSMB float64  `json:"server_rss_mb"`
+	CPUError    string   `json:"cpu_error,omitempty"`
 }
 
 // ddzRun is the shared state of one run.
 type ddzRun struct {
 	o      options
-	api    string
+	api    []string // api[t]: the HTTP address of target t's server
 	hist   histogram
 	errs   errorCounts
 	games  sync.Map // game id → *gameCheck
@@ -78,10 +98,13 @@ func runDDZ(ctx context.Context, o options, live *liveLine) (report, error) {
 	if o.Players < 1 {
 		o.Players = 3
 	}
-	run := &ddzRun{o: o, api: apiBase(o), stakes: 1,
+	run := &ddzRun{o: o, stakes: 1,
 		hc: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
-	rep := &ddzReport{Scenario: "ddz", Target: o.Target.String(), Players: o.Players, ThinkMs: ms(o.Think)}
-	players := run.login(ctx, live)
+	for t := range o.Targets {
+		run.api = append(run.api, apiBase(o, t))
+	}
+	rep := &ddzReport{Scenario: "ddz", Targets: o.targetNames(), Players: o.Players, ThinkMs: ms(o.Think)}
+	players, targetOf := run.login(ctx, live)
 	defer func() {
 		cs := make([]*client.Client, len(players))
 		for i, p := range players {
@@ -90,25 +113,39 @@ func runDDZ(ctx context.Context, o options, live *liveLine) (report, error) {
 		closeAll(cs, o.Dialers)
 	}()
 	rep.PlayersReady = len(players)
-	if len(players) == 0 {
-		return nil, fmt.Errorf("no player could log in and connect to %s: %s", o.Target, run.first)
+	rep.PerTarget = make([]ddzTarget, len(o.Targets))
+	for i, t := range rep.Targets {
+		rep.PerTarget[i].Target = t
 	}
-	cpu := serverCPU{metrics: o.Metrics, pid: o.PID}
-	mem := memSource{metrics: o.Metrics, pid: o.PID}
-	cpu0, cpuErr := cpu.seconds(ctx)
+	for _, t := range targetOf {
+		rep.PerTarget[t].PlayersReady++
+	}
+	if len(players) == 0 {
+		return nil, fmt.Errorf("no player could log in and connect to %s: %s", strings.Join(rep.Targets, ", "), run.first)
+	}
+	srvs := o.servers()
+	cpu := startCPU(ctx, srvs, false)
 	runCtx, cancel := context.WithTimeout(ctx, o.Duration)
 	defer cancel()
 	start := time.Now()
 	var wg sync.WaitGroup
-	var rss float64
+	var rss float64                    // peak of the summed RSS
+	peak := make([]float64, len(srvs)) // each server's peak RSS
 	for _, p := range players {
 		wg.Go(func() { run.playLoop(runCtx, p) })
 	}
 	var last uint64
 	tick := ticker(runCtx, func(el time.Duration) {
 		g := run.done.Load()
-		if s, err := mem.sample(runCtx); err == nil {
-			rss = max(rss, s.RSSBytes)
+		sum, all := 0.0, true
+		for i, s := range srvs {
+			m, err := s.mem().sample(runCtx)
+			all = all && err == nil
+			sum += m.RSSBytes
+			peak[i] = max(peak[i], m.RSSBytes)
+		}
+		if all {
+			rss = max(rss, sum)
 		}
 		live.printf("ddz %4.0fs  %6d games  %5.1f games/s  p99 %6.2f ms  errors %d  violations %d",
 			el.Seconds(), g, float64(g-last), ms(run.hist.Quantile(0.99)), run.errs.total(), run.viol.Load())
@@ -119,11 +156,19 @@ func runDDZ(ctx context.Context, o options, live *liveLine) (report, error) {
 	cancel()
 	<-tick
 	live.end()
-	if cpuErr == nil {
-		if cpu1, err := cpu.seconds(ctx); err == nil {
-			rep.ServerCPUs = cpu1 - cpu0
-			rep.ServerCores = rep.ServerCPUs / elapsed.Seconds()
+	uses := cpu.stop(ctx)
+	for i, u := range uses {
+		s := ddzServer{Source: u.srv.source(), Targets: u.srv.targetNames(o), ServerRSSMB: peak[i] / (1 << 20)}
+		if u.err != nil {
+			s.CPUError = u.err.Error()
+		} else {
+			s.ServerCPUs, s.ServerCores = u.seconds, u.seconds/elapsed.Seconds()
 		}
+		rep.Servers = append(rep.Servers, s)
+	}
+	if s, ok := totalCPU(uses); ok {
+		rep.ServerCPUs = s
+		rep.ServerCores = s / elapsed.Seconds()
 	}
 	rep.ServerRSSMB = rss / (1 << 20)
 	rep.DurationS = elapsed.Seconds()
@@ -142,21 +187,27 @@ func runDDZ(ctx context.Context, o options, live *liveLine) (report, error) {
 	return rep, nil
 }
 
-// apiBase is the HTTP address of the server's /v1 API.
-func apiBase(o options) string {
-	if o.Target.Scheme == "ws" {
-		return "http://" + o.Target.Host
+// apiBase is the HTTP address of the /v1 API of target t's server: a ws
+// target's own host, else the host of its /metrics URL (port 8080 unless
+// -metrics said otherwise).
+func apiBase(o options, t int) string {
+	if o.Targets[t].Scheme == "ws" {
+		return "http://" + o.Targets[t].Host
 	}
-	return "http://" + net.JoinHostPort(o.Target.Hostname(), "8080")
+	u, _ := url.Parse(o.Metrics[t]) // parsed once already by parseMetricsList
+	return u.Scheme + "://" + u.Host
 }
 
-// login creates the guests and connects them, o.Dialers at a time.
-func (run *ddzRun) login(ctx context.Context, live *liveLine) []*ddzclient.Player {
+// login creates the guests and connects them, o.Dialers at a time, player
+// i on target i mod len(o.Targets) (and logged in through that target's
+// server). It returns the players and the index of each one's target.
+func (run *ddzRun) login(ctx context.Context, live *liveLine) ([]*ddzclient.Player, []int) {
 	var (
-		mu      sync.Mutex
-		players []*ddzclient.Player
-		next    atomic.Int64
-		wg      sync.WaitGroup
+		mu       sync.Mutex
+		players  []*ddzclient.Player
+		targetOf []int
+		next     atomic.Int64
+		wg       sync.WaitGroup
 	)
 	tag := time.Now().UnixNano()
 	rampCtx, cancel := context.WithCancel(ctx)
@@ -169,10 +220,11 @@ func (run *ddzRun) login(ctx context.Context, live *liveLine) []*ddzclient.Playe
 	for range min(run.o.Dialers, run.o.Players) {
 		wg.Go(func() {
 			for i := next.Add(1); i <= int64(run.o.Players) && ctx.Err() == nil; i = next.Add(1) {
-				tok, err := run.guest(ctx, fmt.Sprintf("lordbench-%d-%d", tag, i))
+				t := int(i-1) % len(run.o.Targets)
+				tok, err := run.guest(ctx, t, fmt.Sprintf("lordbench-%d-%d", tag, i))
 				var c *client.Client
 				if err == nil {
-					c, err = client.Dial(ctx, run.o.Target.String(), client.Options{Token: tok, Name: "lordbench-ddz"})
+					c, err = client.Dial(ctx, run.o.Targets[t].String(), client.Options{Token: tok, Name: "lordbench-ddz"})
 				}
 				if err != nil {
 					run.fail("login", err)
@@ -183,6 +235,7 @@ func (run *ddzRun) login(ctx context.Context, live *liveLine) []*ddzclient.Playe
 				p.Latency = run.hist.Record
 				mu.Lock()
 				players = append(players, p)
+				targetOf = append(targetOf, t)
 				mu.Unlock()
 			}
 		})
@@ -191,12 +244,13 @@ func (run *ddzRun) login(ctx context.Context, live *liveLine) []*ddzclient.Playe
 	cancel()
 	<-tick
 	live.end()
-	return players
+	return players, targetOf
 }
 
-func (run *ddzRun) guest(ctx context.Context, device string) (string, error) {
+// guest creates a guest account on target t's server and returns its token.
+func (run *ddzRun) guest(ctx context.Context, t int, device string) (string, error) {
 	body, _ := json.Marshal(map[string]string{"device_id": device})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, run.api+"/v1/auth/guest", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, run.api[t]+"/v1/auth/guest", bytes.NewReader(body))
 	if err != nil {
 		return "", err
 	}
@@ -325,13 +379,28 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 }
 
 func (r *ddzReport) writeText(w io.Writer) {
-	fmt.Fprintf(w, "scenario   ddz  target %s  think %.0f ms\n", r.Target, r.ThinkMs)
+	fmt.Fprintf(w, "scenario   ddz  %s  think %.0f ms\n", targetsLine(r.Targets), r.ThinkMs)
 	fmt.Fprintf(w, "players    %d asked, %d logged in and connected\n", r.Players, r.PlayersReady)
+	if len(r.PerTarget) > 1 {
+		for _, t := range r.PerTarget {
+			fmt.Fprintf(w, "  %-30s  %d players\n", t.Target, t.PlayersReady)
+		}
+	}
 	fmt.Fprintf(w, "games      %d finished in %.1fs = %.2f games/s\n", r.Games, r.DurationS, r.GamesPerS)
 	fmt.Fprintf(w, "action→push %d actions  p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n",
 		r.Actions, r.P50ms, r.P90ms, r.P99ms, r.MaxMs)
 	if r.ServerCPUs > 0 {
-		fmt.Fprintf(w, "server     cpu %.1f s (%.2f cores)  peak rss %.0f MiB\n", r.ServerCPUs, r.ServerCores, r.ServerRSSMB)
+		fmt.Fprintf(w, "server     cpu %.1f s (%.2f cores)  peak rss %.0f MiB%s\n", r.ServerCPUs, r.ServerCores, r.ServerRSSMB, serversSuffix(len(r.Servers)))
+	}
+	if len(r.Servers) > 1 {
+		for _, s := range r.Servers {
+			if s.CPUError != "" {
+				fmt.Fprintf(w, "  %-30s  cpu unknown: %s  peak rss %.0f MiB\n", s.Source, s.CPUError, s.ServerRSSMB)
+				continue
+			}
+			fmt.Fprintf(w, "  %-30s  cpu %.1f s (%.2f cores)  peak rss %.0f MiB  (%s)\n",
+				s.Source, s.ServerCPUs, s.ServerCores, s.ServerRSSMB, strings.Join(s.Targets, ", "))
+		}
 	}
 	fmt.Fprintf(w, "violations %d\n", r.Violations)
 	for _, v := range r.ViolationEx {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os/exec"
@@ -16,7 +17,8 @@ import (
 // TestDDZSmoke builds the server, starts it on a free port with a fresh
 // data folder, and plays full games with the ddz scenario: every game must
 // finish with no error and no invariant violation. It is the CI smoke run
-// of lordbench.
+// of lordbench. It then does the same against two servers at once, which
+// must each get their share of the players.
 func TestDDZSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the real server")
@@ -25,16 +27,58 @@ func TestDDZSmoke(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../lordgame").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	t.Run("one server", func(t *testing.T) {
+		addr, logs := startLordgame(t, bin)
+		rep := playDDZ(t, "ws://"+addr+"/ws", 31, "15s")
+		if rep.Games == 0 || rep.Errors != 0 || rep.Violations != 0 || rep.PlayersReady != 31 {
+			t.Fatalf("games %d, errors %v, violations %v %q, players %d\nserver log:\n%s",
+				rep.Games, rep.ErrorsByCode, rep.Violations, rep.ViolationEx, rep.PlayersReady, logs.String())
+		}
+		t.Logf("%d games (%.1f/s), p99 %.2f ms", rep.Games, rep.GamesPerS, rep.P99ms)
+	})
+	t.Run("two servers", func(t *testing.T) {
+		a, logsA := startLordgame(t, bin)
+		b, logsB := startLordgame(t, bin)
+		rep := playDDZ(t, "ws://"+a+"/ws,ws://"+b+"/ws", 31, "10s")
+		if rep.Games == 0 || rep.Errors != 0 || rep.Violations != 0 || rep.PlayersReady != 31 {
+			t.Fatalf("games %d, errors %v, violations %v %q, players %d\nserver logs:\n%s\n%s",
+				rep.Games, rep.ErrorsByCode, rep.Violations, rep.ViolationEx, rep.PlayersReady, logsA.String(), logsB.String())
+		}
+		for i, addr := range []string{a, b} {
+			want := []int{16, 15}[i] // players 1, 3, 5, ... go to the first target
+			if got := rep.PerTarget[i].PlayersReady; got != want {
+				t.Errorf("target %s: %d players in the report, want %d", rep.PerTarget[i].Target, got, want)
+			}
+			text := scrapeText(t, "http://"+addr+"/metrics")
+			if got := metricValue(text, `lordgame_handshakes_total{result="ok"}`); got != float64(want) {
+				t.Errorf("server %s: %v handshakes, want %d", addr, got, want)
+			}
+			if s := rep.Servers[i]; s.ServerCPUs <= 0 || s.ServerRSSMB <= 0 {
+				t.Errorf("server %s: %+v", addr, s)
+			}
+		}
+		// Two processes: the total is their sum.
+		if sum := rep.Servers[0].ServerCPUs + rep.Servers[1].ServerCPUs; rep.ServerCPUs != sum {
+			t.Errorf("total cpu %v, servers' sum %v", rep.ServerCPUs, sum)
+		}
+		t.Logf("%d games (%.1f/s), p99 %.2f ms", rep.Games, rep.GamesPerS, rep.P99ms)
+	})
+}
+
+// startLordgame runs the built server on a free port with a fresh data
+// folder until the test ends, and returns its address once it is ready.
+func startLordgame(t *testing.T, bin string) (string, *bytes.Buffer) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	var logs bytes.Buffer
+	logs := new(bytes.Buffer)
 	srv := exec.Command(bin, "-http", addr, "-tcp", "off", "-data", t.TempDir(), "-log-level", "warn", "-auth-signups-per-ip", "1000")
 	srv.Env = append(srv.Environ(), "LORDGAME_DDZ_BOT_WAIT=2s")
-	srv.Stdout, srv.Stderr = &logs, &logs
+	srv.Stdout, srv.Stderr = logs, logs
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +91,7 @@ func TestDDZSmoke(t *testing.T) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				break
+				return addr, logs
 			}
 		}
 		if time.Now().After(deadline) {
@@ -55,8 +99,13 @@ func TestDDZSmoke(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// playDDZ runs the ddz scenario and decodes its report.
+func playDDZ(t *testing.T, target string, players int, duration string) ddzReport {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	args := []string{"-scenario", "ddz", "-target", "ws://" + addr + "/ws", "-players", "31", "-think", "20ms", "-duration", "15s", "-json"}
+	args := []string{"-scenario", "ddz", "-target", target, "-players", fmt.Sprint(players), "-think", "20ms", "-duration", duration, "-json"}
 	if err := run(context.Background(), args, &out, &errOut); err != nil {
 		t.Fatalf("lordbench: %v\n%s", err, errOut.String())
 	}
@@ -64,9 +113,5 @@ func TestDDZSmoke(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("report %q: %v", out.String(), err)
 	}
-	if rep.Games == 0 || rep.Errors != 0 || rep.Violations != 0 || rep.PlayersReady != 31 {
-		t.Fatalf("games %d, errors %v, violations %v %q, players %d\nserver log:\n%s",
-			rep.Games, rep.ErrorsByCode, rep.Violations, rep.ViolationEx, rep.PlayersReady, logs.String())
-	}
-	t.Logf("%d games (%.1f/s), p99 %.2f ms", rep.Games, rep.GamesPerS, rep.P99ms)
+	return rep
 }

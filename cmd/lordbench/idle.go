@@ -19,7 +19,9 @@ import (
 // every interval the server announced), hold them for -duration, and report
 // how many stayed connected and what they cost the server: its RSS and Go
 // heap from /metrics (or RSS from /proc with -pid) before the ramp and at
-// the end of the hold, divided by the sessions that stayed.
+// the end of the hold, divided by the sessions that stayed. With several
+// targets each server is sampled on its own and divided by the sessions of
+// its own targets, and the total sums the servers.
 
 type memSample struct {
 	RSSBytes       float64 `json:"rss_bytes"`
@@ -29,55 +31,129 @@ type memSample struct {
 	Connections    float64 `json:"server_connections"`
 }
 
+// plus adds two servers' samples.
+func (m memSample) plus(o memSample) memSample {
+	return memSample{
+		RSSBytes:       m.RSSBytes + o.RSSBytes,
+		HeapInuseBytes: m.HeapInuseBytes + o.HeapInuseBytes,
+		StackBytes:     m.StackBytes + o.StackBytes,
+		Goroutines:     m.Goroutines + o.Goroutines,
+		Connections:    m.Connections + o.Connections,
+	}
+}
+
 type idleReport struct {
-	Scenario          string            `json:"scenario"`
-	Target            string            `json:"target"`
-	Conns             int               `json:"conns"`
-	ConnsFailed       int               `json:"conns_failed"`
-	Connected         int               `json:"connected"`
-	Dropped           int64             `json:"dropped"`
-	Stayed            int               `json:"stayed"`
-	HoldS             float64           `json:"hold_s"`
-	RampS             float64           `json:"ramp_s"`
-	Source            string            `json:"memory_source"`
-	Before            memSample         `json:"before"`
-	Ramped            memSample         `json:"ramped"`
-	After             memSample         `json:"after"`
-	RSSPerSession     float64           `json:"rss_per_session_bytes"`
-	HeapPerSession    float64           `json:"heap_inuse_per_session_bytes"`
-	StackPerSession   float64           `json:"stack_inuse_per_session_bytes"`
-	GoroutinesPerSess float64           `json:"goroutines_per_session"`
-	Errors            uint64            `json:"errors"`
-	ErrorsByCode      map[string]uint64 `json:"errors_by_code"`
-	FirstDialError    string            `json:"first_dial_error,omitempty"`
+	Scenario    string   `json:"scenario"`
+	Targets     []string `json:"targets"`
+	Conns       int      `json:"conns"`
+	ConnsFailed int      `json:"conns_failed"`
+	Connected   int      `json:"connected"`
+	Dropped     int64    `json:"dropped"`
+	Stayed      int      `json:"stayed"`
+	HoldS       float64  `json:"hold_s"`
+	RampS       float64  `json:"ramp_s"`
+	// Source lists where memory was read, one element per server.
+	Source string `json:"memory_source"`
+	// Before, Ramped and After are summed over every server, and the
+	// per-session costs divide the sum by every session that stayed.
+	Before memSample `json:"before"`
+	Ramped memSample `json:"ramped"`
+	After  memSample `json:"after"`
+	sessionCost
+	PerTarget      []idleTarget      `json:"per_target"`
+	Servers        []idleServer      `json:"servers"`
+	Errors         uint64            `json:"errors"`
+	ErrorsByCode   map[string]uint64 `json:"errors_by_code"`
+	FirstDialError string            `json:"first_dial_error,omitempty"`
+}
+
+// sessionCost is what one idle session costs its server.
+type sessionCost struct {
+	RSSPerSession     float64 `json:"rss_per_session_bytes"`
+	HeapPerSession    float64 `json:"heap_inuse_per_session_bytes"`
+	StackPerSession   float64 `json:"stack_inuse_per_session_bytes"`
+	GoroutinesPerSess float64 `json:"goroutines_per_session"`
+}
+
+// costOf divides what a server grew from before to after by the sessions
+// that stayed on it.
+func costOf(before, after memSample, stayed int) sessionCost {
+	if stayed <= 0 {
+		return sessionCost{}
+	}
+	n := float64(stayed)
+	return sessionCost{
+		RSSPerSession:     (after.RSSBytes - before.RSSBytes) / n,
+		HeapPerSession:    (after.HeapInuseBytes - before.HeapInuseBytes) / n,
+		StackPerSession:   (after.StackBytes - before.StackBytes) / n,
+		GoroutinesPerSess: (after.Goroutines - before.Goroutines) / n,
+	}
+}
+
+type idleTarget struct {
+	Target    string `json:"target"`
+	Connected int    `json:"connected"`
+	Dropped   int64  `json:"dropped"`
+}
+
+// idleServer is one server's memory and the sessions of its targets.
+type idleServer struct {
+	Source  string    `json:"memory_source"`
+	Targets []string  `json:"targets"`
+	Stayed  int       `json:"stayed"`
+	Before  memSample `json:"before"`
+	Ramped  memSample `json:"ramped"`
+	After   memSample `json:"after"`
+	sessionCost
 }
 
 func runIdle(ctx context.Context, o options, live *liveLine) (report, error) {
-	rep := &idleReport{Scenario: "idle", Target: o.Target.String(), Conns: o.Conns, ErrorsByCode: map[string]uint64{}}
-	src := memSource{metrics: o.Metrics, pid: o.PID}
-	rep.Source = src.String()
-	before, err := src.sample(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read server memory before the ramp: %w", err)
+	rep := &idleReport{Scenario: "idle", Targets: o.targetNames(), Conns: o.Conns, ErrorsByCode: map[string]uint64{}}
+	srvs := o.servers()
+	sources := make([]string, len(srvs))
+	rep.Servers = make([]idleServer, len(srvs))
+	for i, s := range srvs {
+		sources[i] = s.mem().String()
+		rep.Servers[i] = idleServer{Source: sources[i], Targets: s.targetNames(o)}
 	}
-	rep.Before = before
+	rep.Source = strings.Join(sources, ", ")
+	sample := func(when string, pick func(*idleServer) *memSample) (memSample, error) {
+		var sum memSample
+		for i, s := range srvs {
+			m, err := s.mem().sample(ctx)
+			if err != nil {
+				return sum, fmt.Errorf("read server memory %s: %w", when, err)
+			}
+			*pick(&rep.Servers[i]) = m
+			sum = sum.plus(m)
+		}
+		return sum, nil
+	}
+	var err error
+	if rep.Before, err = sample("before the ramp", func(s *idleServer) *memSample { return &s.Before }); err != nil {
+		return nil, err
+	}
 
 	var dropped atomic.Int64
-	opts := client.Options{Name: "lordbench-idle", OnState: func(s client.State) {
-		if s == client.StateDisconnected {
-			dropped.Add(1)
-		}
-	}}
+	droppedOf := make([]atomic.Int64, len(o.Targets))
+	opts := func(t int) client.Options {
+		return client.Options{Name: "lordbench-idle", OnState: func(s client.State) {
+			if s == client.StateDisconnected {
+				dropped.Add(1)
+				droppedOf[t].Add(1)
+			}
+		}}
+	}
 	rampStart := time.Now()
-	conns, failed := dialAll(ctx, o, opts, live)
+	conns, targetOf, failed := dialAll(ctx, o, opts, live)
 	defer closeAll(conns, o.Dialers)
 	rep.RampS = time.Since(rampStart).Seconds()
 	rep.Connected, rep.ConnsFailed, rep.FirstDialError = len(conns), failed.n, failed.first
 	if failed.n > 0 {
 		rep.ErrorsByCode["dial"] = uint64(failed.n)
 	}
-	if rep.Ramped, err = src.sample(ctx); err != nil {
-		return nil, fmt.Errorf("read server memory after the ramp: %w", err)
+	if rep.Ramped, err = sample("after the ramp", func(s *idleServer) *memSample { return &s.Ramped }); err != nil {
+		return nil, err
 	}
 
 	holdCtx, cancel := context.WithTimeout(ctx, o.Duration)
@@ -96,8 +172,8 @@ func runIdle(ctx context.Context, o options, live *liveLine) (report, error) {
 	}
 
 	// Measure before closing anything: the sessions are all still there.
-	if rep.After, err = src.sample(ctx); err != nil {
-		return nil, fmt.Errorf("read server memory after the hold: %w", err)
+	if rep.After, err = sample("after the hold", func(s *idleServer) *memSample { return &s.After }); err != nil {
+		return nil, err
 	}
 	rep.Dropped = dropped.Load()
 	rep.Stayed = rep.Connected - int(rep.Dropped)
@@ -107,35 +183,63 @@ func runIdle(ctx context.Context, o options, live *liveLine) (report, error) {
 	for _, n := range rep.ErrorsByCode {
 		rep.Errors += n
 	}
-	if rep.Stayed > 0 {
-		n := float64(rep.Stayed)
-		rep.RSSPerSession = (rep.After.RSSBytes - rep.Before.RSSBytes) / n
-		rep.HeapPerSession = (rep.After.HeapInuseBytes - rep.Before.HeapInuseBytes) / n
-		rep.StackPerSession = (rep.After.StackBytes - rep.Before.StackBytes) / n
-		rep.GoroutinesPerSess = (rep.After.Goroutines - rep.Before.Goroutines) / n
+	rep.sessionCost = costOf(rep.Before, rep.After, rep.Stayed)
+
+	rep.PerTarget = make([]idleTarget, len(o.Targets))
+	for i, t := range rep.Targets {
+		rep.PerTarget[i] = idleTarget{Target: t, Dropped: droppedOf[i].Load()}
+	}
+	for _, t := range targetOf {
+		rep.PerTarget[t].Connected++
+	}
+	for i, s := range srvs {
+		rs := &rep.Servers[i]
+		for _, t := range s.targets {
+			rs.Stayed += rep.PerTarget[t].Connected - int(rep.PerTarget[t].Dropped)
+		}
+		rs.sessionCost = costOf(rs.Before, rs.After, rs.Stayed)
 	}
 	return rep, nil
 }
 
 func (r *idleReport) writeText(w io.Writer) {
-	mib := func(b float64) float64 { return b / (1 << 20) }
-	fmt.Fprintf(w, "scenario   idle  target %s\n", r.Target)
+	fmt.Fprintf(w, "scenario   idle  %s\n", targetsLine(r.Targets))
 	fmt.Fprintf(w, "conns      %d asked, %d connected in %.1fs, %d failed, %d dropped, %d stayed for %.0fs\n",
 		r.Conns, r.Connected, r.RampS, r.ConnsFailed, r.Dropped, r.Stayed, r.HoldS)
 	if r.FirstDialError != "" {
 		fmt.Fprintf(w, "           first dial error: %s\n", r.FirstDialError)
 	}
-	fmt.Fprintf(w, "memory     from %s\n", r.Source)
+	if len(r.PerTarget) > 1 {
+		for _, t := range r.PerTarget {
+			fmt.Fprintf(w, "  %-30s  %d connected, %d dropped\n", t.Target, t.Connected, t.Dropped)
+		}
+	}
+	if len(r.Servers) > 1 {
+		for _, s := range r.Servers {
+			fmt.Fprintf(w, "memory     from %s (%s), %d sessions stayed\n", s.Source, strings.Join(s.Targets, ", "), s.Stayed)
+			writeMemory(w, s.Before, s.Ramped, s.After, s.sessionCost)
+		}
+		fmt.Fprintf(w, "memory     total of %d servers\n", len(r.Servers))
+	} else {
+		fmt.Fprintf(w, "memory     from %s\n", r.Source)
+	}
+	writeMemory(w, r.Before, r.Ramped, r.After, r.sessionCost)
+	writeErrors(w, r.Errors, r.ErrorsByCode)
+}
+
+// writeMemory prints the three samples of a server (or their sum) and the
+// cost of one session.
+func writeMemory(w io.Writer, before, ramped, after memSample, c sessionCost) {
+	mib := func(b float64) float64 { return b / (1 << 20) }
 	for _, s := range []struct {
 		name string
 		m    memSample
-	}{{"before", r.Before}, {"ramped", r.Ramped}, {"after", r.After}} {
+	}{{"before", before}, {"ramped", ramped}, {"after", after}} {
 		fmt.Fprintf(w, "  %-7s  rss %7.1f MiB  heap in use %7.1f MiB  stacks %7.1f MiB  goroutines %6.0f  server connections %6.0f\n",
 			s.name, mib(s.m.RSSBytes), mib(s.m.HeapInuseBytes), mib(s.m.StackBytes), s.m.Goroutines, s.m.Connections)
 	}
 	fmt.Fprintf(w, "per session  rss %.2f KiB  heap in use %.2f KiB  stacks %.2f KiB  goroutines %.2f\n",
-		r.RSSPerSession/1024, r.HeapPerSession/1024, r.StackPerSession/1024, r.GoroutinesPerSess)
-	writeErrors(w, r.Errors, r.ErrorsByCode)
+		c.RSSPerSession/1024, c.HeapPerSession/1024, c.StackPerSession/1024, c.GoroutinesPerSess)
 }
 
 // memSource reads a server's memory: RSS from /proc/PID/status when pid is

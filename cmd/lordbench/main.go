@@ -4,10 +4,13 @@
 //
 //	lordbench -scenario rpc -target ws://127.0.0.1:8080/ws -conns 1000 -size 64 -duration 30s
 //	lordbench -idle 19000 -duration 60s
+//	lordbench -target ws://127.0.0.1:8080/ws,ws://127.0.0.1:8081/ws -conns 1000
 //
 // Each scenario lives in its own file and is listed once in scenarios below.
 // Targets must be loopback addresses: lordbench is a load generator for the
-// machine it runs on, never a tool to point at someone else's server.
+// machine it runs on, never a tool to point at someone else's server. A list
+// of targets (a cluster's nodes) shares the connections round-robin; see
+// targets.go.
 package main
 
 import (
@@ -19,7 +22,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"net"
 	"net/url"
 	"os"
 	"os/signal"
@@ -53,16 +55,16 @@ type report interface {
 // options are the command-line settings every scenario receives.
 type options struct {
 	Scenario string
-	Target   *url.URL
+	Targets  []*url.URL // connection i goes to Targets[i%len(Targets)]
 	Conns    int
 	Size     int
 	Rate     float64 // rpc: open-loop requests per second over all connections (0: closed loop)
 	Duration time.Duration
 	Dialers  int
-	Metrics  string // URL of the server's /metrics
-	// MetricsGuessed is true when Metrics was derived from the target.
+	Metrics  []string // Metrics[i]: URL of the /metrics of Targets[i]'s server
+	// MetricsGuessed is true when Metrics were derived from the targets.
 	MetricsGuessed bool
-	PID            int           // server process whose RSS is read from /proc (0: use Metrics)
+	PIDs           []int         // PIDs[i]: Targets[i]'s server process, read from /proc (nil: use Metrics)
 	Players        int           // ddz: bot players
 	Think          time.Duration // ddz: mean think time before each action
 }
@@ -85,13 +87,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var (
 		o        options
 		target   string
+		metrics  string
+		pids     string
 		idle     int
 		asJSON   bool
 		progress bool
 	)
 	names := slices.Sorted(maps.Keys(scenarios))
 	fs.StringVar(&o.Scenario, "scenario", "rpc", "scenario to run: "+strings.Join(names, ", "))
-	fs.StringVar(&target, "target", "ws://127.0.0.1:8080/ws", "server URL; the scheme picks the transport: ws://host:port/ws or tcp://host:port (loopback only)")
+	fs.StringVar(&target, "target", "ws://127.0.0.1:8080/ws", "server URL, or a comma-separated list whose targets get connection i mod n each; the scheme picks the transport: ws://host:port/ws or tcp://host:port, mixed as you like (loopback only)")
 	fs.IntVar(&o.Conns, "conns", 100, "client connections")
 	fs.IntVar(&o.Players, "players", 300, "bot players logged in as guests (ddz)")
 	fs.DurationVar(&o.Think, "think", time.Second, "mean think time before each action, drawn from half to 1.5 times it (ddz)")
@@ -100,8 +104,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to measure (rpc) or hold the connections (idle)")
 	fs.IntVar(&o.Dialers, "dialers", 64, "connections dialed in parallel while ramping up")
 	fs.IntVar(&idle, "idle", 0, "shorthand for -scenario idle -conns N")
-	fs.StringVar(&o.Metrics, "metrics", "", "server /metrics URL (default: derived from a ws target, http://host:8080/metrics for tcp)")
-	fs.IntVar(&o.PID, "pid", 0, "read the server's RSS and CPU time from /proc/PID instead of /metrics (for the bare echo servers)")
+	fs.StringVar(&metrics, "metrics", "", "server /metrics URL: one for all targets or a comma-separated list of one per target (default: derived from each ws target; http://host:8080/metrics for a single tcp target, a tcp target in a list needs it)")
+	fs.StringVar(&pids, "pid", "", "read the server's RSS and CPU time from /proc/PID instead of /metrics (for the bare echo servers): one PID for all targets or a comma-separated list of one per target")
 	fs.BoolVar(&asJSON, "json", false, "write the report as one JSON object on stdout")
 	fs.BoolVar(&progress, "progress", false, "print a progress line every second even when stderr is not a terminal")
 	if err := fs.Parse(args); err != nil {
@@ -123,16 +127,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.Rate < 0 || math.IsNaN(o.Rate) || math.IsInf(o.Rate, 0) || o.Rate > 0 && o.Rate < float64(o.Conns)/3600 {
 		return errors.New("-rate must be 0 (closed loop) or a number of requests per second giving each connection at least one an hour")
 	}
-	u, err := parseTarget(target)
-	if err != nil {
+	var err error
+	if o.Targets, err = parseTargets(target); err != nil {
 		return err
 	}
-	o.Target = u
-	if o.Metrics == "" {
-		o.Metrics, o.MetricsGuessed = metricsURL(u), true
+	if o.PIDs, err = parsePIDs(pids, len(o.Targets)); err != nil {
+		return err
 	}
-	if err := checkLoopbackURL(o.Metrics); err != nil {
-		return fmt.Errorf("-metrics: %w", err)
+	if o.Metrics, o.MetricsGuessed, err = parseMetricsList(metrics, o.Targets, o.PIDs != nil); err != nil {
+		return err
 	}
 	var live *liveLine
 	if tty := isTerminal(stderr); progress || tty {
@@ -148,59 +151,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	rep.writeText(stdout)
 	return nil
-}
-
-// parseTarget accepts ws:// and tcp:// URLs on loopback hosts.
-func parseTarget(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, fmt.Errorf("-target: %w", err)
-	}
-	switch u.Scheme {
-	case "ws", "tcp":
-	default:
-		return nil, fmt.Errorf("-target %q: the scheme must be ws or tcp", s)
-	}
-	if u.Port() == "" {
-		return nil, fmt.Errorf("-target %q: needs a port", s)
-	}
-	if err := checkLoopback(u.Hostname()); err != nil {
-		return nil, fmt.Errorf("-target: %w", err)
-	}
-	return u, nil
-}
-
-func checkLoopbackURL(s string) error {
-	if s == "" {
-		return nil
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return err
-	}
-	return checkLoopback(u.Hostname())
-}
-
-// checkLoopback refuses any host that is not this machine's loopback.
-func checkLoopback(host string) error {
-	if host == "localhost" {
-		return nil
-	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("host %q is not a loopback address: lordbench only loads this machine", host)
-	}
-	return nil
-}
-
-// metricsURL guesses the /metrics URL: the WebSocket listener is the HTTP
-// server; a TCP target's HTTP server is assumed on the default port 8080.
-func metricsURL(t *url.URL) string {
-	host := t.Host
-	if t.Scheme == "tcp" {
-		host = net.JoinHostPort(t.Hostname(), "8080")
-	}
-	return "http://" + host + "/metrics"
 }
 
 // isTerminal reports whether w is a character device (a terminal), without
@@ -266,12 +216,15 @@ type dialFailures struct {
 	first string
 }
 
-// dialAll opens o.Conns clients, at most o.Dialers at a time, and returns
-// the ones that connected. It stops early when ctx ends.
-func dialAll(ctx context.Context, o options, opts client.Options, live *liveLine) ([]*client.Client, dialFailures) {
+// dialAll opens o.Conns clients, at most o.Dialers at a time, connection i
+// to target i mod len(o.Targets) with the options opts gives for that
+// target. It returns the clients that connected and, for each, the index
+// of its target. It stops early when ctx ends.
+func dialAll(ctx context.Context, o options, opts func(target int) client.Options, live *liveLine) ([]*client.Client, []int, dialFailures) {
 	var (
 		mu     sync.Mutex
-		conns  = make([]*client.Client, 0, o.Conns)
+		slots  = make([]*client.Client, o.Conns) // slots[i]: connection i, nil if it failed
+		up     int                               // connected so far
 		failed dialFailures
 		wg     sync.WaitGroup
 		next   atomic.Int64
@@ -280,22 +233,24 @@ func dialAll(ctx context.Context, o options, opts client.Options, live *liveLine
 	defer cancel()
 	tick := ticker(rampCtx, func(el time.Duration) {
 		mu.Lock()
-		n, f := len(conns), failed.n
+		n, f := up, failed.n
 		mu.Unlock()
 		live.printf("ramp %4.0fs  %d/%d connected  %d failed", el.Seconds(), n, o.Conns, f)
 	})
 	for range min(o.Dialers, o.Conns) {
 		wg.Go(func() {
-			for next.Add(1) <= int64(o.Conns) && ctx.Err() == nil {
-				c, err := client.Dial(ctx, o.Target.String(), opts)
+			for i := int(next.Add(1) - 1); i < o.Conns && ctx.Err() == nil; i = int(next.Add(1) - 1) {
+				t := i % len(o.Targets)
+				c, err := client.Dial(ctx, o.Targets[t].String(), opts(t))
 				mu.Lock()
 				if err != nil {
 					if failed.n == 0 {
-						failed.first = err.Error()
+						failed.first = o.Targets[t].String() + ": " + err.Error()
 					}
 					failed.n++
 				} else {
-					conns = append(conns, c)
+					slots[i] = c
+					up++
 				}
 				mu.Unlock()
 			}
@@ -305,7 +260,15 @@ func dialAll(ctx context.Context, o options, opts client.Options, live *liveLine
 	cancel()
 	<-tick
 	live.end()
-	return conns, failed
+	conns := make([]*client.Client, 0, up)
+	targets := make([]int, 0, up)
+	for i, c := range slots {
+		if c != nil {
+			conns = append(conns, c)
+			targets = append(targets, i%len(o.Targets))
+		}
+	}
+	return conns, targets, failed
 }
 
 // closeAll closes every client, parallel at most n at a time, and returns

@@ -28,12 +28,12 @@ import (
 // (coordinated omission), and the achieved rate shows whether it kept up.
 
 type rpcReport struct {
-	Scenario    string `json:"scenario"`
-	Target      string `json:"target"`
-	Conns       int    `json:"conns"`
-	ConnsFailed int    `json:"conns_failed"`
-	ConnsLost   int64  `json:"conns_lost"`
-	Size        int    `json:"size"`
+	Scenario    string   `json:"scenario"`
+	Targets     []string `json:"targets"`
+	Conns       int      `json:"conns"`
+	ConnsFailed int      `json:"conns_failed"`
+	ConnsLost   int64    `json:"conns_lost"`
+	Size        int      `json:"size"`
 	// Rate is the open-loop target in requests per second (0: closed loop).
 	Rate           float64           `json:"rate"`
 	DurationS      float64           `json:"duration_s"`
@@ -47,19 +47,42 @@ type rpcReport struct {
 	Errors         uint64            `json:"errors"`
 	ErrorsByCode   map[string]uint64 `json:"errors_by_code"`
 	FirstDialError string            `json:"first_dial_error,omitempty"`
-	// ServerCPUus is the server's CPU time per request in microseconds,
-	// when its CPU can be read (a ws target's /metrics, -metrics or -pid).
+	// PerTarget holds each target's connections and answered requests,
+	// in -target order.
+	PerTarget []rpcTarget `json:"per_target"`
+	// ServerCPUus is the servers' CPU time per request in microseconds,
+	// summed over every server, when each one's CPU can be read (a ws
+	// target's /metrics, -metrics or -pid).
 	ServerCPUus float64 `json:"server_cpu_us_per_req,omitempty"`
 	ServerCPUs  float64 `json:"server_cpu_s,omitempty"`
+	// Servers is each server's share, or why its CPU is not known.
+	Servers []rpcServer `json:"servers"`
+}
+
+type rpcTarget struct {
+	Target   string `json:"target"`
+	Conns    int    `json:"conns"`
+	Requests uint64 `json:"requests"`
+}
+
+// rpcServer is one server's CPU use for the requests of its targets.
+type rpcServer struct {
+	Source      string   `json:"source"`
+	Targets     []string `json:"targets"`
+	Requests    uint64   `json:"requests"`
+	ServerCPUs  float64  `json:"server_cpu_s"`
+	ServerCPUus float64  `json:"server_cpu_us_per_req"`
+	CPUError    string   `json:"cpu_error,omitempty"`
 }
 
 func runRPC(ctx context.Context, o options, live *liveLine) (report, error) {
-	conns, failed := dialAll(ctx, o, client.Options{Name: "lordbench-rpc"}, live)
+	opts := client.Options{Name: "lordbench-rpc"}
+	conns, targetOf, failed := dialAll(ctx, o, func(int) client.Options { return opts }, live)
 	defer closeAll(conns, o.Dialers)
-	rep := &rpcReport{Scenario: "rpc", Target: o.Target.String(), Conns: o.Conns, Size: o.Size, Rate: o.Rate,
+	rep := &rpcReport{Scenario: "rpc", Targets: o.targetNames(), Conns: o.Conns, Size: o.Size, Rate: o.Rate,
 		ConnsFailed: failed.n, FirstDialError: failed.first, ErrorsByCode: map[string]uint64{}}
 	if len(conns) == 0 {
-		return nil, fmt.Errorf("no connection to %s succeeded: %s", o.Target, failed.first)
+		return nil, fmt.Errorf("no connection to %s succeeded: %s", strings.Join(rep.Targets, ", "), failed.first)
 	}
 	payload := make([]byte, o.Size)
 	for i := range payload {
@@ -71,12 +94,10 @@ func runRPC(ctx context.Context, o options, live *liveLine) (report, error) {
 		errs errorCounts
 		lost atomic.Int64
 		wg   sync.WaitGroup
+		// answered[t] counts the answers to target t's connections.
+		answered = make([]atomic.Uint64, len(o.Targets))
 	)
-	cpu := serverCPU{metrics: o.Metrics, pid: o.PID}
-	cpu0, cpuErr := cpu.seconds(ctx)
-	if o.PID == 0 && o.MetricsGuessed && o.Target.Scheme == "tcp" {
-		cpuErr = errors.New("no -metrics or -pid for a tcp target") // port 8080 may be another server
-	}
+	cpu := startCPU(ctx, o.servers(), true)
 	runCtx, cancel := context.WithTimeout(ctx, o.Duration)
 	defer cancel()
 	start := time.Now()
@@ -89,7 +110,8 @@ func runRPC(ctx context.Context, o options, live *liveLine) (report, error) {
 		if every > 0 {
 			p.next = start.Add(every * time.Duration(i) / time.Duration(len(conns)))
 		}
-		wg.Go(func() { lost.Add(echoLoop(runCtx, c, payload, p, &h, &errs)) })
+		n := &answered[targetOf[i]]
+		wg.Go(func() { lost.Add(echoLoop(runCtx, c, payload, p, &h, n, &errs)) })
 	}
 	var last uint64
 	tick := ticker(runCtx, func(el time.Duration) {
@@ -103,11 +125,19 @@ func runRPC(ctx context.Context, o options, live *liveLine) (report, error) {
 	cancel()
 	<-tick
 	live.end()
-	if cpuErr == nil {
-		if cpu1, err := cpu.seconds(ctx); err == nil && h.Count() > 0 {
-			rep.ServerCPUs = cpu1 - cpu0
-			rep.ServerCPUus = rep.ServerCPUs / float64(h.Count()) * 1e6
-		}
+
+	rep.PerTarget = make([]rpcTarget, len(o.Targets))
+	for i, t := range rep.Targets {
+		rep.PerTarget[i] = rpcTarget{Target: t, Requests: answered[i].Load()}
+	}
+	for _, t := range targetOf {
+		rep.PerTarget[t].Conns++
+	}
+	uses := cpu.stop(ctx)
+	rep.Servers = rpcServers(o, uses, rep.PerTarget)
+	if s, ok := totalCPU(uses); ok && h.Count() > 0 {
+		rep.ServerCPUs = s
+		rep.ServerCPUus = s / float64(h.Count()) * 1e6
 	}
 
 	rep.ConnsLost = lost.Load()
@@ -123,6 +153,27 @@ func runRPC(ctx context.Context, o options, live *liveLine) (report, error) {
 	return rep, nil
 }
 
+// rpcServers gives each server's CPU use per request of its targets.
+func rpcServers(o options, uses []cpuUse, perTarget []rpcTarget) []rpcServer {
+	out := make([]rpcServer, len(uses))
+	for i, u := range uses {
+		s := rpcServer{Source: u.srv.source(), Targets: u.srv.targetNames(o)}
+		for _, t := range u.srv.targets {
+			s.Requests += perTarget[t].Requests
+		}
+		if u.err != nil {
+			s.CPUError = u.err.Error()
+		} else {
+			s.ServerCPUs = u.seconds
+			if s.Requests > 0 {
+				s.ServerCPUus = u.seconds / float64(s.Requests) * 1e6
+			}
+		}
+		out[i] = s
+	}
+	return out
+}
+
 // pace is one connection's open-loop schedule: a request is due at next,
 // then every interval. The zero pace is a closed loop.
 type pace struct {
@@ -132,7 +183,8 @@ type pace struct {
 
 // echoLoop sends sys.echo on c until ctx ends or the connection is lost;
 // it returns 1 when the connection was lost, else 0.
-func echoLoop(ctx context.Context, c *client.Client, payload []byte, p pace, h *histogram, errs *errorCounts) int64 {
+// Each answer is also counted in answered.
+func echoLoop(ctx context.Context, c *client.Client, payload []byte, p pace, h *histogram, answered *atomic.Uint64, errs *errorCounts) int64 {
 	req := &pb.Echo{Data: payload}
 	var resp pb.Echo
 	var wait *time.Timer
@@ -157,6 +209,7 @@ func echoLoop(ctx context.Context, c *client.Client, payload []byte, p pace, h *
 		err := c.Request(ctx, "sys.echo", req, &resp)
 		if err == nil {
 			h.Record(time.Since(t0))
+			answered.Add(1)
 			continue
 		}
 		if ctx.Err() != nil {
@@ -230,7 +283,7 @@ func (e *errorCounts) snapshot() map[string]uint64 {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func (r *rpcReport) writeText(w io.Writer) {
-	fmt.Fprintf(w, "scenario   rpc  target %s  payload %d B\n", r.Target, r.Size)
+	fmt.Fprintf(w, "scenario   rpc  %s  payload %d B\n", targetsLine(r.Targets), r.Size)
 	fmt.Fprintf(w, "conns      %d asked, %d failed to connect, %d lost during the run\n", r.Conns, r.ConnsFailed, r.ConnsLost)
 	if r.FirstDialError != "" {
 		fmt.Fprintf(w, "           first dial error: %s\n", r.FirstDialError)
@@ -241,8 +294,22 @@ func (r *rpcReport) writeText(w io.Writer) {
 	fmt.Fprintf(w, "requests   %d in %.1fs = %.0f req/s\n", r.Requests, r.DurationS, r.RPS)
 	fmt.Fprintf(w, "latency    p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  p99.9 %.3f ms  max %.3f ms\n",
 		r.P50ms, r.P90ms, r.P99ms, r.P999ms, r.MaxMs)
+	if len(r.PerTarget) > 1 {
+		for _, t := range r.PerTarget {
+			fmt.Fprintf(w, "  %-30s  %d conns  %d requests\n", t.Target, t.Conns, t.Requests)
+		}
+	}
 	if r.ServerCPUs > 0 {
-		fmt.Fprintf(w, "server cpu %.1f s = %.1f µs per request\n", r.ServerCPUs, r.ServerCPUus)
+		fmt.Fprintf(w, "server cpu %.1f s = %.1f µs per request%s\n", r.ServerCPUs, r.ServerCPUus, serversSuffix(len(r.Servers)))
+	}
+	if len(r.Servers) > 1 {
+		for _, s := range r.Servers {
+			if s.CPUError != "" {
+				fmt.Fprintf(w, "  %-30s  cpu unknown: %s\n", s.Source, s.CPUError)
+				continue
+			}
+			fmt.Fprintf(w, "  %-30s  %.1f s = %.1f µs per request  (%s)\n", s.Source, s.ServerCPUs, s.ServerCPUus, strings.Join(s.Targets, ", "))
+		}
 	}
 	writeErrors(w, r.Errors, r.ErrorsByCode)
 }
@@ -255,4 +322,20 @@ func writeErrors(w io.Writer, total uint64, byCode map[string]uint64) {
 		fmt.Fprintf(w, "  %s=%d", c, byCode[c])
 	}
 	fmt.Fprintln(w)
+}
+
+// targetsLine names the run's targets in a report's first line.
+func targetsLine(targets []string) string {
+	if len(targets) == 1 {
+		return "target " + targets[0]
+	}
+	return fmt.Sprintf("%d targets %s", len(targets), strings.Join(targets, ", "))
+}
+
+// serversSuffix says that a total is over several servers.
+func serversSuffix(n int) string {
+	if n < 2 {
+		return ""
+	}
+	return fmt.Sprintf(", total of %d servers", n)
 }

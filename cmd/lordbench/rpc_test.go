@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +108,94 @@ func TestRPCScenario(t *testing.T) {
 	}
 }
 
+// TestRPCTwoServers: with two targets (one ws, one tcp: mixed schemes) the
+// connections alternate between them, each server's /metrics shows its
+// half, and the report gives each target's share and each server's CPU.
+func TestRPCTwoServers(t *testing.T) {
+	a, b := startGateway(t), startGateway(t)
+	var rep rpcReport
+	lordbench(t, &rep, "-target", a.ws+","+b.tcp, "-metrics", a.metrics+","+b.metrics,
+		"-conns", "9", "-duration", "1s")
+	if !slices.Equal(rep.Targets, []string{a.ws, b.tcp}) || rep.Errors != 0 || rep.ConnsFailed != 0 {
+		t.Fatalf("targets %q, errors %v, failed %d", rep.Targets, rep.ErrorsByCode, rep.ConnsFailed)
+	}
+	var sum uint64
+	for i, srv := range []benchServer{a, b} {
+		want := []int{5, 4}[i] // connections 0, 2, 4, 6, 8 go to the first target
+		pt := rep.PerTarget[i]
+		if pt.Conns != want || pt.Requests == 0 {
+			t.Errorf("target %s: %d conns, %d requests; want %d conns and some requests", pt.Target, pt.Conns, pt.Requests, want)
+		}
+		sum += pt.Requests
+		text := scrapeText(t, srv.metrics)
+		if got := metricValue(text, `lordgame_handshakes_total{result="ok"}`); got != float64(want) {
+			t.Errorf("%s: %v handshakes, want %d", srv.metrics, got, want)
+		}
+		// The server also counts the requests that were in flight when the
+		// run ended: at most one per connection.
+		handled := metricValue(text, `lordgame_request_duration_seconds_count{route="sys.echo"}`)
+		if handled < float64(pt.Requests) || handled > float64(pt.Requests)+float64(want) {
+			t.Errorf("%s handled %v sys.echo, the report says %d answered", srv.metrics, handled, pt.Requests)
+		}
+	}
+	if sum != rep.Requests {
+		t.Errorf("per-target requests sum to %d, total %d", sum, rep.Requests)
+	}
+	// Both gateways run in this process, so each page reports the same
+	// process CPU: only that both were read and summed is checked.
+	if len(rep.Servers) != 2 || rep.Servers[0].ServerCPUs <= 0 || rep.Servers[1].ServerCPUs <= 0 ||
+		math.Abs(rep.ServerCPUs-rep.Servers[0].ServerCPUs-rep.Servers[1].ServerCPUs) > 1e-9 {
+		t.Errorf("servers %+v, total cpu %v", rep.Servers, rep.ServerCPUs)
+	}
+}
+
+// TestIdleTwoServers: each server holds its share of the sessions, and the
+// report's samples are the sum of both servers'.
+func TestIdleTwoServers(t *testing.T) {
+	a, b := startGateway(t), startGateway(t)
+	var rep idleReport
+	lordbench(t, &rep, "-idle", "7", "-target", a.ws+","+b.ws, "-duration", "1s")
+	if rep.Stayed != 7 || len(rep.Servers) != 2 || len(rep.PerTarget) != 2 {
+		t.Fatalf("report %+v", rep)
+	}
+	for i, want := range []int{4, 3} {
+		s := rep.Servers[i]
+		if s.Source != []string{a.metrics, b.metrics}[i] || s.Stayed != want || s.After.Connections != float64(want) || s.Before.Connections != 0 {
+			t.Errorf("server %d: source %s, %d stayed, connections %v before, %v after; want %d", i, s.Source, s.Stayed, s.Before.Connections, s.After.Connections, want)
+		}
+	}
+	if rep.After.Connections != 7 || rep.After.RSSBytes != rep.Servers[0].After.RSSBytes+rep.Servers[1].After.RSSBytes {
+		t.Errorf("total after %+v, servers %+v and %+v", rep.After, rep.Servers[0].After, rep.Servers[1].After)
+	}
+}
+
+// scrapeText fetches a /metrics page.
+func scrapeText(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// metricValue finds one series (name and labels as printed) in a
+// Prometheus text page; 0 when it is not there.
+func metricValue(text, series string) float64 {
+	for line := range strings.Lines(text) {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return f
+		}
+	}
+	return 0
+}
+
 // TestRPCOpenLoop: with -rate the connections together send that many
 // requests per second and no more, however fast the server answers.
 func TestRPCOpenLoop(t *testing.T) {
@@ -142,6 +233,8 @@ func TestBadArguments(t *testing.T) {
 	for _, args := range [][]string{
 		{"-target", "ws://10.1.2.3:8080/ws"},
 		{"-target", "http://127.0.0.1:8080/"},
+		{"-target", "ws://127.0.0.1:8080/ws,"},
+		{"-target", "ws://127.0.0.1:8080/ws,ws://127.0.0.1:8081/ws", "-metrics", "http://127.0.0.1:8080/metrics,http://10.0.0.1:8081/metrics"},
 		{"-scenario", "nope"},
 		{"-conns", "0"},
 		{"-rate", "-5"},

@@ -44,6 +44,9 @@ type Options struct {
 	Name string
 	// MaxFrameBytes bounds frames read from the server (default 1 MiB).
 	MaxFrameBytes int
+	// ResumeToken, from another client's ResumeToken, takes that session
+	// over (on any gateway of the same cluster) instead of starting one.
+	ResumeToken string
 }
 
 // State is the connection state reported to Options.OnState.
@@ -134,6 +137,7 @@ type Client struct {
 	sessionID string
 	userID    string
 	resume    string
+	kicked    *Kicked // why the server closed the last connection
 	heartbeat time.Duration
 	missed    int
 
@@ -179,6 +183,7 @@ func Dial(ctx context.Context, target string, opts Options) (*Client, error) {
 		pending:  map[uint32]chan result{},
 		handlers: map[string][]func(Push){},
 		closed:   make(chan struct{}),
+		resume:   opts.ResumeToken,
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if err := c.connect(ctx); err != nil {
@@ -190,6 +195,14 @@ func Dial(ctx context.Context, target string, opts Options) (*Client, error) {
 
 // SessionID is the server's id for the current session.
 func (c *Client) SessionID() string { c.mu.Lock(); defer c.mu.Unlock(); return c.sessionID }
+
+// Kicked is the reason the server gave when it last closed the
+// connection, nil when it never did.
+func (c *Client) Kicked() *Kicked { c.mu.Lock(); defer c.mu.Unlock(); return c.kicked }
+
+// ResumeToken is the token that resumes this session on a new connection
+// (Options.ResumeToken).
+func (c *Client) ResumeToken() string { c.mu.Lock(); defer c.mu.Unlock(); return c.resume }
 
 // UserID is the authenticated user id ("" when anonymous).
 func (c *Client) UserID() string { c.mu.Lock(); defer c.mu.Unlock(); return c.userID }
@@ -491,6 +504,9 @@ func (c *Client) readLoop(cn *conn) {
 	c.mu.Lock()
 	if c.cur == cn {
 		c.cur = nil
+	}
+	if k := cn.kick.Load(); k != nil {
+		c.kicked = k
 	}
 	fail := c.pending
 	c.pending = map[uint32]chan result{}

@@ -131,6 +131,7 @@ func Join(ctx context.Context, bus *NATS, cfg MembersConfig, self NodeInfo, load
 	if m.ids, err = bus.KV(ctx, Bucket{Name: "nodeids", TTL: cfg.LeaseTTL}); err != nil {
 		return nil, err
 	}
+	self.Schema = SchemaVersion
 	live, err := m.list(ctx)
 	if err != nil {
 		return nil, err
@@ -150,7 +151,7 @@ func Join(ctx context.Context, bus *NATS, cfg MembersConfig, self NodeInfo, load
 	if self.Weight <= 0 {
 		self.Weight = 1
 	}
-	self.Schema, self.Started = SchemaVersion, time.Now()
+	self.Started = time.Now()
 	m.self = self
 	if err := m.beat(ctx); err != nil {
 		_ = m.ids.Delete(context.WithoutCancel(ctx), strconv.Itoa(self.NodeID), jetstream.LastRevision(m.idRev))

@@ -119,7 +119,7 @@ func (s *server) mux() *http.ServeMux {
 		_, _ = io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", observe.Handler(s.reg))
-	s.ddz.routes(mux)
+	s.ddz.routes(mux, s.gw.ClientAddr)
 	mux.Handle("GET /", http.FileServerFS(web.FS()))
 	return mux
 }

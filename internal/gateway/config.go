@@ -2,8 +2,10 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
+	"github.com/lordgame/lordgame/internal/clientaddr"
 	"github.com/lordgame/lordgame/internal/session"
 )
 
@@ -22,6 +24,13 @@ type Config struct {
 	RouteMaxInFlight int `yaml:"route_max_in_flight"`
 	// ResumeTTL is how long a resume token stays valid.
 	ResumeTTL time.Duration `yaml:"resume_ttl"`
+	// TrustedProxies are the networks (CIDRs, or single addresses) of
+	// reverse proxies in front of the HTTP server. A WebSocket upgrade or
+	// an HTTP API request from a peer inside them is counted against the
+	// client address in X-Forwarded-For (the right-most entry that is not
+	// itself a trusted proxy) or X-Real-IP; from any other peer those
+	// headers are ignored. Empty: every address is the socket's.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 	// Session holds the per-connection limits.
 	Session session.Config `yaml:"session"`
 }
@@ -50,6 +59,9 @@ func (c Config) Validate() error {
 		return errors.New("gateway: workers and route_max_in_flight must be at least 1")
 	case c.ResumeTTL <= 0:
 		return errors.New("gateway: resume_ttl must be positive")
+	}
+	if _, err := clientaddr.ParseProxies(c.TrustedProxies); err != nil {
+		return fmt.Errorf("gateway: trusted_proxies: %w", err)
 	}
 	return c.Session.Validate()
 }

@@ -54,5 +54,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // UpgradeHTTP has answered the client
 	}
 	s := session.New(g.newSessionID(), conn, rw.Reader, session.ModeWS, &g.cfg.Session, nil)
+	if a, ok := g.proxies.Forwarded(r.RemoteAddr, r.Header); ok {
+		s.SetRemoteAddr(a.String())
+	}
 	g.accept(conn, rw.Reader, session.ModeWS, s)
 }
+
+// ClientAddr is the address of the client that sent r: the socket peer, or
+// the client a trusted proxy forwarded (Config.TrustedProxies). The HTTP API
+// counts its limits against it, so both edges agree on who a client is.
+func (g *Gateway) ClientAddr(r *http.Request) string { return g.proxies.Client(r) }

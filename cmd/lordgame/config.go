@@ -138,6 +138,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.IntVar(&g.Workers, "workers", g.Workers, "worker pool size for concurrent routes")
 	fs.IntVar(&g.RouteMaxInFlight, "route-max-in-flight", g.RouteMaxInFlight, "most requests of one concurrent route at once")
 	fs.DurationVar(&g.ResumeTTL, "resume-ttl", g.ResumeTTL, "how long a session resume token is valid")
+	fs.StringVar(&g.TCPProxyProtocol, "tcp-proxy-protocol", g.TCPProxyProtocol, "TCP connections start with a PROXY protocol header (v1/v2): off, on (from any peer), or a comma-separated CIDR list of the only peers allowed")
 	fs.Var((*listFlag)(&g.TrustedProxies), "trusted-proxies", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For / X-Real-IP give the client address (WebSocket and HTTP API); empty: none")
 	s := &g.Session
 	fs.IntVar(&s.SendQueue, "send-queue", s.SendQueue, "frames queued per connection before it is closed as a slow consumer")

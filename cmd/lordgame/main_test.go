@@ -68,6 +68,7 @@ func TestConfigErrors(t *testing.T) {
 		{"unknown flag", []string{"-nope"}, nil, "not defined"},
 		{"bad trusted proxy", []string{"-trusted-proxies", "127.0.0.1,10.0.0/8"}, nil, `trusted_proxies: clientaddr: "10.0.0/8" is not a CIDR`},
 		{"bad trusted proxy env", nil, map[string]string{"LORDGAME_TRUSTED_PROXIES": "10.0.0.0/33"}, `"10.0.0.0/33" is not a CIDR`},
+		{"bad tcp proxy protocol", nil, map[string]string{"LORDGAME_TCP_PROXY_PROTOCOL": "yes"}, `tcp_proxy_protocol: want off, on or a comma-separated list of CIDRs`},
 		{"removed trust-forwarded-for", []string{"-trust-forwarded-for"}, nil, "not defined"},
 	}
 	for _, tt := range tests {

@@ -31,6 +31,14 @@ type Config struct {
 	// itself a trusted proxy) or X-Real-IP; from any other peer those
 	// headers are ignored. Empty: every address is the socket's.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// TCPProxyProtocol makes every TCP gateway connection start with a
+	// PROXY protocol header (v1 or v2, as HAProxy, nginx's stream
+	// proxy_protocol and cloud load balancers send), whose source address
+	// becomes the session's: "off" (the default) expects none; "on" requires
+	// it from any peer (for a port only the balancer can reach); a
+	// comma-separated CIDR list requires it and refuses every other peer.
+	// A missing or malformed header closes the connection.
+	TCPProxyProtocol string `yaml:"tcp_proxy_protocol"`
 	// Session holds the per-connection limits.
 	Session session.Config `yaml:"session"`
 }
@@ -44,6 +52,7 @@ func DefaultConfig() Config {
 		Workers:          1024,
 		RouteMaxInFlight: 256,
 		ResumeTTL:        5 * time.Minute,
+		TCPProxyProtocol: "off",
 		Session:          session.DefaultConfig(),
 	}
 }
@@ -62,6 +71,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := clientaddr.ParseProxies(c.TrustedProxies); err != nil {
 		return fmt.Errorf("gateway: trusted_proxies: %w", err)
+	}
+	if _, err := parseProxyPolicy(c.TCPProxyProtocol); err != nil {
+		return err
 	}
 	return c.Session.Validate()
 }

@@ -55,7 +55,8 @@ type Gateway struct {
 	reg    *registry
 	auth   Authenticator
 	// proxies are Config.TrustedProxies, parsed.
-	proxies clientaddr.Proxies
+	proxies    clientaddr.Proxies
+	proxyProto proxyPolicy
 
 	conns     atomic.Int64
 	pool      chan struct{}
@@ -84,13 +85,18 @@ func New(cfg Config, r *Router, auth Authenticator, log *slog.Logger, reg promet
 	if err != nil {
 		return nil, fmt.Errorf("gateway: trusted_proxies: %w", err)
 	}
+	proxyProto, err := parseProxyPolicy(cfg.TCPProxyProtocol)
+	if err != nil {
+		return nil, err
+	}
 	var seed [20]byte
 	if _, err := rand.Read(seed[:]); err != nil {
 		return nil, fmt.Errorf("gateway: seed: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &Gateway{
-		cfg: cfg, log: log, router: r, m: newMetrics(reg), reg: newRegistry(), auth: auth, proxies: proxies,
+		cfg: cfg, log: log, router: r, m: newMetrics(reg), reg: newRegistry(), auth: auth,
+		proxies: proxies, proxyProto: proxyProto,
 		pool:      make(chan struct{}, cfg.Workers),
 		idPrefix:  hex.EncodeToString(seed[:4]),
 		resumeKey: seed[4:],

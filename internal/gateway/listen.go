@@ -13,7 +13,8 @@ import (
 )
 
 // ServeTCP accepts TCP connections on ln until ctx ends, then closes ln and
-// returns after the accept loop has stopped.
+// returns after the accept loop has stopped. With Config.TCPProxyProtocol
+// on, each connection reads its PROXY header first (acceptProxied).
 func (g *Gateway) ServeTCP(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
 	defer stop()
@@ -36,6 +37,14 @@ func (g *Gateway) ServeTCP(ctx context.Context, ln net.Listener) error {
 		delay = 0
 		if tc, ok := conn.(*net.TCPConn); ok {
 			_ = tc.SetNoDelay(true)
+		}
+		if g.proxyProto.on {
+			g.readers.Add(1)
+			go func() { // owned by the gateway: the header read has a deadline, Shutdown closes conn and waits
+				defer g.readers.Done()
+				g.acceptProxied(conn)
+			}()
+			continue
 		}
 		s := session.New(g.newSessionID(), conn, nil, session.ModeTCP, &g.cfg.Session, nil)
 		g.accept(conn, nil, session.ModeTCP, s)

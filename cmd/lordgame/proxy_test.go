@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"net"
 	"net/http"
 	"testing"
@@ -24,14 +23,14 @@ type wsConn struct {
 	conn net.Conn
 }
 
-// dialWS upgrades url (ws:// or wss://) with the extra headers h and
-// sends the handshake. It returns the connection and the handshake answer:
-// an ack, or the error the server refused with.
-func dialWS(t *testing.T, url string, h http.Header, tc *tls.Config) (*wsConn, *pb.HandshakeAck, *pb.Error) {
+// dialWS upgrades url (ws:// or wss://) with d (its headers, TLS config,
+// dial function) and sends the handshake. It returns the connection and the
+// handshake answer: an ack, or the error the server refused with.
+func dialWS(t *testing.T, d ws.Dialer, url string) (*wsConn, *pb.HandshakeAck, *pb.Error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	d := ws.Dialer{Header: ws.HandshakeHeaderHTTP(h), TLSConfig: tc, Timeout: 10 * time.Second}
+	d.Timeout = 10 * time.Second
 	conn, br, _, err := d.Dial(ctx, url)
 	if err != nil {
 		t.Fatalf("dial %s: %v", url, err)
@@ -105,7 +104,10 @@ func (c *wsConn) echo(ack *pb.HandshakeAck, text string) string {
 	return e.Text
 }
 
-func xff(addr string) http.Header { return http.Header{"X-Forwarded-For": {addr}} }
+// xff is a dialer that says the client is addr.
+func xff(addr string) ws.Dialer {
+	return ws.Dialer{Header: ws.HandshakeHeaderHTTP(http.Header{"X-Forwarded-For": {addr}})}
+}
 
 // guestFrom creates a guest account as if from the client at addr (in
 // X-Forwarded-For) and returns the HTTP status.
@@ -134,14 +136,14 @@ func TestTrustedProxies(t *testing.T) {
 
 	t.Run("websocket, trusted", func(t *testing.T) {
 		url := "ws://" + trusted.HTTPAddr() + "/ws"
-		a, ack, e := dialWS(t, url, xff("198.51.100.99, "+alice), nil)
+		a, ack, e := dialWS(t, xff("198.51.100.99, "+alice), url)
 		if e != nil {
 			t.Fatalf("alice refused: %v", e)
 		}
-		if _, _, e := dialWS(t, url, xff(bob), nil); e != nil {
+		if _, _, e := dialWS(t, xff(bob), url); e != nil {
 			t.Fatalf("bob refused while alice is connected: %v (a limit per client address)", e)
 		}
-		_, _, e = dialWS(t, url, xff("192.0.2.1, "+alice), nil)
+		_, _, e = dialWS(t, xff("192.0.2.1, "+alice), url)
 		if e == nil || e.Rule != "too_many_connections_from_address" {
 			t.Fatalf("alice's second connection: %v, want too_many_connections_from_address", e)
 		}
@@ -151,10 +153,10 @@ func TestTrustedProxies(t *testing.T) {
 	})
 	t.Run("websocket, untrusted", func(t *testing.T) {
 		url := "ws://" + untrusted.HTTPAddr() + "/ws"
-		if _, _, e := dialWS(t, url, xff(alice), nil); e != nil {
+		if _, _, e := dialWS(t, xff(alice), url); e != nil {
 			t.Fatalf("first connection refused: %v", e)
 		}
-		_, _, e := dialWS(t, url, xff(bob), nil)
+		_, _, e := dialWS(t, xff(bob), url)
 		if e == nil || e.Rule != "too_many_connections_from_address" {
 			t.Fatalf("second connection from 127.0.0.1 claiming to be bob: %v, want too_many_connections_from_address", e)
 		}

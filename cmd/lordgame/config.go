@@ -155,7 +155,6 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.Var((*listFlag)(&a.Admins), "admins", "comma-separated usernames that get the admin role")
 	fs.Var((*listFlag)(&a.BlockedWords), "blocked-words", "comma-separated words refused in display names and chat")
 	fs.IntVar(&a.Limits.SignupsPerIP, "auth-signups-per-ip", a.Limits.SignupsPerIP, "new accounts one address may create per window (load tests raise it)")
-	fs.BoolVar(&a.TrustForwardedFor, "trust-forwarded-for", a.TrustForwardedFor, "take client addresses from X-Forwarded-For (behind a proxy only)")
 	t := &c.DDZ
 	fs.DurationVar(&t.BidTimeout, "ddz-bid-timeout", t.BidTimeout, "Dou Dizhu: time to bid")
 	fs.DurationVar(&t.FollowTimeout, "ddz-follow-timeout", t.FollowTimeout, "Dou Dizhu: time to play when following")
@@ -173,6 +172,8 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.IntVar(&g.Workers, "workers", g.Workers, "worker pool size for concurrent routes")
 	fs.IntVar(&g.RouteMaxInFlight, "route-max-in-flight", g.RouteMaxInFlight, "most requests of one concurrent route at once")
 	fs.DurationVar(&g.ResumeTTL, "resume-ttl", g.ResumeTTL, "how long a session resume token is valid")
+	fs.StringVar(&g.TCPProxyProtocol, "tcp-proxy-protocol", g.TCPProxyProtocol, "TCP connections start with a PROXY protocol header (v1/v2): off, on (from any peer), or a comma-separated CIDR list of the only peers allowed")
+	fs.Var((*listFlag)(&g.TrustedProxies), "trusted-proxies", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For / X-Real-IP give the client address (WebSocket and HTTP API); empty: none")
 	s := &g.Session
 	fs.IntVar(&s.SendQueue, "send-queue", s.SendQueue, "frames queued per connection before it is closed as a slow consumer")
 	fs.DurationVar(&s.WriteTimeout, "write-timeout", s.WriteTimeout, "deadline of one socket write")

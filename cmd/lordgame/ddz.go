@@ -164,9 +164,10 @@ func (n *ddzNode) attach(gw *gateway.Gateway, mesh *gateway.Mesh) {
 	})
 }
 
-// routes mounts the HTTP API parts this node serves.
-func (n *ddzNode) routes(mux *http.ServeMux) {
-	api := n.auth.Handler()
+// routes mounts the HTTP API parts this node serves. clientAddr names a
+// request's client (the gateway's, so both edges trust the same proxies).
+func (n *ddzNode) routes(mux *http.ServeMux, clientAddr func(*http.Request) string) {
+	api := n.auth.Handler(clientAddr)
 	mux.Handle("GET /v1/", api)
 	mux.Handle("POST /v1/", api)
 	mux.Handle("GET /v1/games/{id}", n.svc.GameHandler(func(ctx context.Context, tok string) (int64, error) {

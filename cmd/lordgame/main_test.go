@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,12 +66,45 @@ func TestConfigErrors(t *testing.T) {
 		{"bad db url", []string{"-db", "mysql://x"}, nil, "postgres"},
 		{"bad log level", []string{"-log-level", "loud"}, nil, "log level"},
 		{"unknown flag", []string{"-nope"}, nil, "not defined"},
+		{"bad trusted proxy", []string{"-trusted-proxies", "127.0.0.1,10.0.0/8"}, nil, `trusted_proxies: clientaddr: "10.0.0/8" is not a CIDR`},
+		{"bad trusted proxy env", nil, map[string]string{"LORDGAME_TRUSTED_PROXIES": "10.0.0.0/33"}, `"10.0.0.0/33" is not a CIDR`},
+		{"bad tcp proxy protocol", nil, map[string]string{"LORDGAME_TCP_PROXY_PROTOCOL": "yes"}, `tcp_proxy_protocol: want off, on or a comma-separated list of CIDRs`},
+		{"removed trust-forwarded-for", []string{"-trust-forwarded-for"}, nil, "not defined"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := loadConfig(tt.args, env(tt.env), io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestTrustedProxiesConfig(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "lordgame.yaml")
+	if err := os.WriteFile(file, []byte("gateway:\n  trusted_proxies: [10.0.0.0/8, \"::1\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{"default: none", nil, nil, nil},
+		{"file", []string{"-config", file}, nil, []string{"10.0.0.0/8", "::1"}},
+		{"env beats file", []string{"-config", file}, map[string]string{"LORDGAME_TRUSTED_PROXIES": "127.0.0.1, 172.16.0.0/12"}, []string{"127.0.0.1", "172.16.0.0/12"}},
+		{"flag", []string{"-trusted-proxies", "192.168.0.0/16"}, nil, []string{"192.168.0.0/16"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, _, err := loadConfig(tt.args, env(tt.env), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Gateway.TrustedProxies; !slices.Equal(got, tt.want) {
+				t.Errorf("trusted proxies = %q, want %q", got, tt.want)
 			}
 		})
 	}

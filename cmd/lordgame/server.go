@@ -188,7 +188,7 @@ func (s *server) mux() *http.ServeMux {
 	mux.Handle("GET /metrics", observe.Handler(s.reg))
 	mux.Handle("GET /v1/cluster/nodes", s.ddz.auth.Admin(s.handleNodes))
 	mux.HandleFunc("GET /v1/gateways", s.handleGateways)
-	s.ddz.routes(mux)
+	s.ddz.routes(mux, s.gw.ClientAddr)
 	mux.Handle("GET /", http.FileServerFS(web.FS()))
 	return mux
 }

@@ -37,10 +37,6 @@ type Config struct {
 	MaxHashing int `yaml:"max_hashing"`
 	// MaxBodyBytes caps the size of an HTTP request body.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
-	// TrustForwardedFor takes the client address for rate limiting from the
-	// first X-Forwarded-For entry; only enable it behind a proxy that sets
-	// the header.
-	TrustForwardedFor bool `yaml:"trust_forwarded_for"`
 	// Limits throttle failed logins.
 	Limits LimitConfig `yaml:"limits"`
 }
@@ -74,7 +70,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("issuer", c.Issuer), slog.String("signing_key", key), slog.String("signing_key_id", c.SigningKeyID),
 		slog.Int64("initial_coins", c.InitialCoins), slog.Any("admins", c.Admins), slog.Int("blocked_words", len(c.BlockedWords)),
 		slog.Any("argon2", c.Argon2), slog.Int("max_hashing", c.MaxHashing), slog.Int64("max_body_bytes", c.MaxBodyBytes),
-		slog.Bool("trust_forwarded_for", c.TrustForwardedFor), slog.Any("limits", c.Limits),
+		slog.Any("limits", c.Limits),
 	)
 }
 

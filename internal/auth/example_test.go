@@ -51,7 +51,7 @@ func Example() {
 	svc.OnKick(func(userID int64, sessionID, reason string) { /* close the user's connections */ })
 
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", svc.Handler())
+	mux.Handle("/v1/", svc.Handler(nil))
 
 	tokens, err := svc.Register(ctx, "alice", "correct horse", "")
 	if err != nil {

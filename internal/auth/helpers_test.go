@@ -107,7 +107,7 @@ func newFixtureOn(t testing.TB, db *store.DB, edit func(*Config)) *fixture {
 		defer f.mu.Unlock()
 		f.kicks = append(f.kicks, kickRecord{uid, sid, reason})
 	})
-	f.h = f.svc.Handler()
+	f.h = f.svc.Handler(nil)
 	return f
 }
 

@@ -4,24 +4,34 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/lordgame/lordgame/internal/clientaddr"
 	"github.com/lordgame/lordgame/internal/status"
 )
 
 // Handler serves the /v1 account API (docs/api.md). It expects full
-// paths: mount it as mux.Handle("/v1/", s.Handler()), without StripPrefix.
-func (s *Service) Handler() http.Handler {
+// paths: mount it as mux.Handle("/v1/", s.Handler(nil)), without StripPrefix.
+//
+// clientAddr names the client of a request, the address new accounts and
+// failed logins are counted against; the server passes the gateway's
+// ClientAddr, which believes trusted proxies. nil takes the socket peer.
+func (s *Service) Handler(clientAddr func(*http.Request) string) http.Handler {
+	if clientAddr == nil {
+		clientAddr = clientaddr.Proxies{}.Client
+	}
+	from := func(h func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { h(w, r, clientAddr(r)) }
+	}
 	mux := http.NewServeMux()
 	routes := map[string]http.HandlerFunc{
-		"POST /v1/auth/register":        s.handleRegister,
-		"POST /v1/auth/login":           s.handleLogin,
-		"POST /v1/auth/guest":           s.handleGuest,
+		"POST /v1/auth/register":        from(s.handleRegister),
+		"POST /v1/auth/login":           from(s.handleLogin),
+		"POST /v1/auth/guest":           from(s.handleGuest),
 		"POST /v1/auth/refresh":         s.handleRefresh,
 		"POST /v1/auth/logout":          s.handleLogout,
 		"GET /v1/account":               s.authed(s.handleAccount),
@@ -168,21 +178,6 @@ func typeName(kind string) string {
 	return "a " + kind
 }
 
-// clientIP is the address failed logins are counted against.
-func (s *Service) clientIP(r *http.Request) string {
-	if s.cfg.TrustForwardedFor {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			return strings.TrimSpace(first)
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 func bearer(r *http.Request) (string, bool) {
 	h := r.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(h, " ")
@@ -227,13 +222,13 @@ type credentialsReq struct {
 	Password string `json:"password"`
 }
 
-func (s *Service) handleRegister(w http.ResponseWriter, r *http.Request) {
+func (s *Service) handleRegister(w http.ResponseWriter, r *http.Request, clientIP string) {
 	var req credentialsReq
 	if err := s.decode(w, r, &req); err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	t, err := s.Register(r.Context(), req.Username, req.Password, s.clientIP(r))
+	t, err := s.Register(r.Context(), req.Username, req.Password, clientIP)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -241,13 +236,13 @@ func (s *Service) handleRegister(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusCreated, toTokenJSON(t))
 }
 
-func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
+func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request, clientIP string) {
 	var req credentialsReq
 	if err := s.decode(w, r, &req); err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	t, err := s.Login(r.Context(), req.Username, req.Password, s.clientIP(r))
+	t, err := s.Login(r.Context(), req.Username, req.Password, clientIP)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -255,7 +250,7 @@ func (s *Service) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, toTokenJSON(t))
 }
 
-func (s *Service) handleGuest(w http.ResponseWriter, r *http.Request) {
+func (s *Service) handleGuest(w http.ResponseWriter, r *http.Request, clientIP string) {
 	var req struct {
 		DeviceID string `json:"device_id"`
 	}
@@ -263,7 +258,7 @@ func (s *Service) handleGuest(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, err)
 		return
 	}
-	t, err := s.Guest(r.Context(), req.DeviceID, s.clientIP(r))
+	t, err := s.Guest(r.Context(), req.DeviceID, clientIP)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return

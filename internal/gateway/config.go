@@ -2,8 +2,10 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
+	"github.com/lordgame/lordgame/internal/clientaddr"
 	"github.com/lordgame/lordgame/internal/session"
 )
 
@@ -22,6 +24,21 @@ type Config struct {
 	RouteMaxInFlight int `yaml:"route_max_in_flight"`
 	// ResumeTTL is how long a resume token stays valid.
 	ResumeTTL time.Duration `yaml:"resume_ttl"`
+	// TrustedProxies are the networks (CIDRs, or single addresses) of
+	// reverse proxies in front of the HTTP server. A WebSocket upgrade or
+	// an HTTP API request from a peer inside them is counted against the
+	// client address in X-Forwarded-For (the right-most entry that is not
+	// itself a trusted proxy) or X-Real-IP; from any other peer those
+	// headers are ignored. Empty: every address is the socket's.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// TCPProxyProtocol makes every TCP gateway connection start with a
+	// PROXY protocol header (v1 or v2, as HAProxy, nginx's stream
+	// proxy_protocol and cloud load balancers send), whose source address
+	// becomes the session's: "off" (the default) expects none; "on" requires
+	// it from any peer (for a port only the balancer can reach); a
+	// comma-separated CIDR list requires it and refuses every other peer.
+	// A missing or malformed header closes the connection.
+	TCPProxyProtocol string `yaml:"tcp_proxy_protocol"`
 	// Session holds the per-connection limits.
 	Session session.Config `yaml:"session"`
 }
@@ -35,6 +52,7 @@ func DefaultConfig() Config {
 		Workers:          1024,
 		RouteMaxInFlight: 256,
 		ResumeTTL:        5 * time.Minute,
+		TCPProxyProtocol: "off",
 		Session:          session.DefaultConfig(),
 	}
 }
@@ -50,6 +68,12 @@ func (c Config) Validate() error {
 		return errors.New("gateway: workers and route_max_in_flight must be at least 1")
 	case c.ResumeTTL <= 0:
 		return errors.New("gateway: resume_ttl must be positive")
+	}
+	if _, err := clientaddr.ParseProxies(c.TrustedProxies); err != nil {
+		return fmt.Errorf("gateway: trusted_proxies: %w", err)
+	}
+	if _, err := parseProxyPolicy(c.TCPProxyProtocol); err != nil {
+		return err
 	}
 	return c.Session.Validate()
 }

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/lordgame/lordgame/internal/clientaddr"
 	"github.com/lordgame/lordgame/internal/session"
 	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/internal/transport"
@@ -53,6 +54,9 @@ type Gateway struct {
 	m      *metrics
 	reg    *registry
 	auth   Authenticator
+	// proxies are Config.TrustedProxies, parsed.
+	proxies    clientaddr.Proxies
+	proxyProto proxyPolicy
 
 	conns     atomic.Int64
 	pool      chan struct{}
@@ -78,6 +82,14 @@ func New(cfg Config, r *Router, auth Authenticator, log *slog.Logger, reg promet
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	proxies, err := clientaddr.ParseProxies(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: trusted_proxies: %w", err)
+	}
+	proxyProto, err := parseProxyPolicy(cfg.TCPProxyProtocol)
+	if err != nil {
+		return nil, err
+	}
 	var seed [20]byte
 	if _, err := rand.Read(seed[:]); err != nil {
 		return nil, fmt.Errorf("gateway: seed: %w", err)
@@ -85,6 +97,7 @@ func New(cfg Config, r *Router, auth Authenticator, log *slog.Logger, reg promet
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &Gateway{
 		cfg: cfg, log: log, router: r, m: newMetrics(reg), reg: newRegistry(), auth: auth,
+		proxies: proxies, proxyProto: proxyProto,
 		pool:      make(chan struct{}, cfg.Workers),
 		idPrefix:  hex.EncodeToString(seed[:4]),
 		resumeKey: seed[4:],
@@ -186,7 +199,7 @@ func (g *Gateway) Broadcast(route string, msg proto.Message) {
 func (g *Gateway) accept(conn net.Conn, br interface{ Buffered() int }, mode session.Mode, s *session.Session) {
 	n := g.conns.Add(1)
 	g.m.conns.WithLabelValues(mode.Transport()).Inc()
-	ip := hostOf(s.RemoteAddr())
+	ip := clientaddr.Host(s.RemoteAddr())
 	switch {
 	case g.draining.Load():
 		s.SetRefusal("server_shutdown")
@@ -215,13 +228,6 @@ const propIP = "gateway.ip"
 // PropAuthSession is the session property holding the access token's
 // session id (Identity.SessionID), so a logout can close the right socket.
 const PropAuthSession = "auth.session_id"
-
-func hostOf(addr string) string {
-	if h, _, err := net.SplitHostPort(addr); err == nil {
-		return h
-	}
-	return addr
-}
 
 func (g *Gateway) newSessionID() string {
 	return g.idPrefix + "-" + strconv.FormatUint(g.nextID.Add(1), 36)

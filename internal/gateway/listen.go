@@ -13,7 +13,8 @@ import (
 )
 
 // ServeTCP accepts TCP connections on ln until ctx ends, then closes ln and
-// returns after the accept loop has stopped.
+// returns after the accept loop has stopped. With Config.TCPProxyProtocol
+// on, each connection reads its PROXY header first (acceptProxied).
 func (g *Gateway) ServeTCP(ctx context.Context, ln net.Listener) error {
 	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
 	defer stop()
@@ -37,6 +38,14 @@ func (g *Gateway) ServeTCP(ctx context.Context, ln net.Listener) error {
 		if tc, ok := conn.(*net.TCPConn); ok {
 			_ = tc.SetNoDelay(true)
 		}
+		if g.proxyProto.on {
+			g.readers.Add(1)
+			go func() { // owned by the gateway: the header read has a deadline, Shutdown closes conn and waits
+				defer g.readers.Done()
+				g.acceptProxied(conn)
+			}()
+			continue
+		}
 		s := session.New(g.newSessionID(), conn, nil, session.ModeTCP, &g.cfg.Session, nil)
 		g.accept(conn, nil, session.ModeTCP, s)
 	}
@@ -54,5 +63,13 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // UpgradeHTTP has answered the client
 	}
 	s := session.New(g.newSessionID(), conn, rw.Reader, session.ModeWS, &g.cfg.Session, nil)
+	if a, ok := g.proxies.Forwarded(r.RemoteAddr, r.Header); ok {
+		s.SetRemoteAddr(a.String())
+	}
 	g.accept(conn, rw.Reader, session.ModeWS, s)
 }
+
+// ClientAddr is the address of the client that sent r: the socket peer, or
+// the client a trusted proxy forwarded (Config.TrustedProxies). The HTTP API
+// counts its limits against it, so both edges agree on who a client is.
+func (g *Gateway) ClientAddr(r *http.Request) string { return g.proxies.Client(r) }

@@ -178,8 +178,13 @@ func (s *Session) Mode() Mode { return s.mode }
 // it during the handshake only.
 func (s *Session) SetMode(m Mode) { s.mode = m }
 
-// RemoteAddr is the peer's address.
+// RemoteAddr is the client's address: the socket peer's "host:port", or
+// what SetRemoteAddr set.
 func (s *Session) RemoteAddr() string { return s.remote }
+
+// SetRemoteAddr replaces the socket peer's address with the client's, when
+// a trusted proxy said who the client is. Call it before Serve.
+func (s *Session) SetRemoteAddr(addr string) { s.remote = addr }
 
 // Started is when the connection was accepted.
 func (s *Session) Started() time.Time { return s.start }

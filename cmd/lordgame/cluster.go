@@ -83,20 +83,59 @@ func (c RoutingConfig) Validate() error {
 // the "seats" bucket: user id → "<table id> <node>". The store says
 // whether a table still runs: a seat at a finished or cancelled table is
 // stale (its node died before freeing it) and does not count.
+//
+// Table owners are in the "tables" bucket: table id → node. An owner
+// record is valid while its node is a live member.
 type seats struct {
-	kv   cluster.KV
-	node string
-	db   *store.DB
+	kv      cluster.KV
+	tables  cluster.KV
+	members *cluster.Members
+	node    string
+	db      *store.DB
 }
 
 var _ ddz.Directory = (*seats)(nil)
 
-func newSeats(ctx context.Context, bus *cluster.NATS, node string, db *store.DB) (*seats, error) {
+func newSeats(ctx context.Context, bus *cluster.NATS, members *cluster.Members, db *store.DB) (*seats, error) {
 	kv, err := bus.KV(ctx, cluster.Bucket{Name: "seats"})
 	if err != nil {
 		return nil, err
 	}
-	return &seats{kv: kv, node: node, db: db}, nil
+	tables, err := bus.KV(ctx, cluster.Bucket{Name: "tables"})
+	if err != nil {
+		return nil, err
+	}
+	return &seats{kv: kv, tables: tables, members: members, node: members.Self().ID, db: db}, nil
+}
+
+// Adopt implements ddz.Directory: this node takes an unfinished table
+// whose owner record is missing, its own, or names a node that is gone.
+// The record is written compare-and-set, so of two nodes adopting the same
+// orphan only one wins.
+func (d *seats) Adopt(ctx context.Context, table int64) (bool, error) {
+	key := strconv.FormatInt(table, 10)
+	select { // the view must be complete before "gone" means gone
+	case <-d.members.Synced():
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	e, err := d.tables.Get(ctx, key)
+	switch {
+	case errors.Is(err, cluster.ErrKeyNotFound):
+		_, err = d.tables.Create(ctx, key, []byte(d.node))
+	case err != nil:
+		return false, err
+	case string(e.Value()) == d.node:
+		return true, nil
+	case d.members.Alive(string(e.Value())):
+		return false, nil
+	default:
+		_, err = d.tables.Update(ctx, key, []byte(d.node), e.Revision())
+	}
+	if cluster.IsConflict(err) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func seatKey(uid int64) string { return strconv.FormatInt(uid, 10) }
@@ -137,6 +176,9 @@ func (d *seats) live(ctx context.Context, st seat) (bool, error) {
 
 // Claim implements ddz.Directory.
 func (d *seats) Claim(ctx context.Context, table int64, users []int64) error {
+	if _, err := d.tables.Put(ctx, strconv.FormatInt(table, 10), []byte(d.node)); err != nil {
+		return err
+	}
 	val := []byte(strconv.FormatInt(table, 10) + " " + d.node)
 	var claimed []int64
 	undo := func() { d.Release(ctx, table, claimed) }
@@ -183,6 +225,7 @@ func (d *seats) Claim(ctx context.Context, table int64, users []int64) error {
 // Release implements ddz.Directory: it frees the seats that still point
 // at table.
 func (d *seats) Release(ctx context.Context, table int64, users []int64) {
+	defer func() { _ = d.tables.Delete(ctx, strconv.FormatInt(table, 10)) }()
 	for _, u := range users {
 		if u <= 0 {
 			continue

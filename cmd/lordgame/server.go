@@ -84,7 +84,7 @@ func (s *server) build(ctx context.Context) error {
 		return err
 	}
 	s.ddz = dz
-	st, err := newSeats(ctx, s.bus, members.Self().ID, dz.db)
+	st, err := newSeats(ctx, s.bus, members, dz.db)
 	if err != nil {
 		return err
 	}

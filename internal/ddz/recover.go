@@ -14,7 +14,8 @@ import (
 	ddz "github.com/lordgame/lordgame/internal/games/doudizhu"
 )
 
-// Recover handles the games a previous process left running: a game whose
+// Recover handles the games a previous process left running (in a
+// cluster, only those no live node owns: Directory.Adopt): a game whose
 // log ends with its end is settled (at most once: SettleGame is
 // idempotent); a game in progress is rebuilt from its log and waits, paused,
 // for its players (Config.Grace); a log that cannot be replayed is
@@ -26,6 +27,15 @@ func (s *Service) Recover(ctx context.Context) (resumed, settledN, cancelled int
 		return 0, 0, 0, fmt.Errorf("ddz: recover: %w", err)
 	}
 	for _, rec := range games {
+		if s.dir != nil {
+			mine, err := s.dir.Adopt(ctx, rec.ID)
+			if err != nil {
+				return resumed, settledN, cancelled, fmt.Errorf("ddz: recover: adopt %d: %w", rec.ID, err)
+			}
+			if !mine {
+				continue // a live node runs it
+			}
+		}
 		t, err := s.restore(ctx, rec)
 		switch {
 		case err != nil:

@@ -59,6 +59,9 @@ type Directory interface {
 	Release(ctx context.Context, table int64, users []int64)
 	// Seated reports whether userID sits at a table anywhere.
 	Seated(ctx context.Context, userID int64) (bool, error)
+	// Adopt makes this node the owner of an unfinished table found in the
+	// store, unless a live node owns it: false means leave it alone.
+	Adopt(ctx context.Context, table int64) (bool, error)
 }
 
 // Service runs every Dou Dizhu table of this node.

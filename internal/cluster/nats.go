@@ -194,13 +194,7 @@ func (n *NATS) PublishMsg(ctx context.Context, subject string, hdr Header, data 
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("publish %s: %w", subject, err)
 	}
-	var err error
-	if hdr == nil {
-		err = n.nc.Publish(subject, data)
-	} else {
-		err = n.nc.PublishMsg(&nats.Msg{Subject: subject, Header: hdr, Data: data})
-	}
-	if err != nil {
+	if err := n.publish(subject, hdr, data); err != nil {
 		return fmt.Errorf("publish %s: %w", subject, mapErr(err))
 	}
 	return nil
@@ -277,16 +271,19 @@ func (n *NATS) deliver(h Handler, m *nats.Msg) {
 }
 
 func (n *NATS) publishReply(subject string, hdr Header, data []byte) error {
-	var err error
-	if hdr == nil {
-		err = n.nc.Publish(subject, data)
-	} else {
-		err = n.nc.PublishMsg(&nats.Msg{Subject: subject, Header: hdr, Data: data})
-	}
-	if err != nil {
+	if err := n.publish(subject, hdr, data); err != nil {
 		return fmt.Errorf("respond: %w", mapErr(err))
 	}
 	return nil
+}
+
+// publish sends one message, with headers only when there are some (a
+// message without them is smaller and cheaper to parse).
+func (n *NATS) publish(subject string, hdr Header, data []byte) error {
+	if hdr == nil {
+		return n.nc.Publish(subject, data)
+	}
+	return n.nc.PublishMsg(&nats.Msg{Subject: subject, Header: hdr, Data: data})
 }
 
 // Run blocks until ctx ends, then closes the bus like Close. It returns

@@ -1,0 +1,88 @@
+package gateway_test
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/lordgame/lordgame/internal/cluster"
+	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/proto/gen/pb"
+)
+
+// meshNode is one node of an in-process cluster: its own gateway and mesh
+// on a shared bus, serving the services listed.
+func meshNode(b *testing.B, bus *cluster.NATS, role string, serves []string) *gateway.Mesh {
+	b.Helper()
+	log := slog.New(slog.DiscardHandler)
+	members, err := cluster.Join(b.Context(), bus, cluster.DefaultMembersConfig(),
+		cluster.NodeInfo{NodeID: -1, Roles: []string{role}, Protocol: gateway.ProtocolVersion}, nil, log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	presence, err := cluster.NewPresence(b.Context(), bus, members)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := gateway.NewRouter()
+	gateway.RegisterSys(r)
+	place := map[string]gateway.Placement{"sys": {Role: cluster.RoleGame, Strategy: cluster.RoundRobin}}
+	m := gateway.NewMesh(r, bus, members, presence, serves, place, log)
+	gw, err := gateway.New(gateway.DefaultConfig(), r, nil, log, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Attach(gw)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{}, 2)
+	go func() { _ = members.Run(ctx); done <- struct{}{} }() // stopped by Cleanup
+	go func() { _ = m.Run(ctx); done <- struct{}{} }()      // stopped by Cleanup
+	b.Cleanup(func() { cancel(); <-done; <-done })
+	return m
+}
+
+// BenchmarkRemoteHop measures one sys.echo call (64-byte payload) made by
+// server code through Mesh.Call: "local" runs on the node that serves sys;
+// "remote" is forwarded over the embedded NATS to the other node, which
+// decodes, runs the handler and answers with headers.
+func BenchmarkRemoteHop(b *testing.B) {
+	bus, err := cluster.Embedded(b.Context(), cluster.DefaultConfig(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = bus.Close() })
+	game := meshNode(b, bus, cluster.RoleGame, []string{"sys"})
+	edge := meshNode(b, bus, cluster.RoleGateway, nil)
+	deadline := time.Now().Add(3 * time.Second)
+	for len(edge.Members().WithRole(cluster.RoleGame)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	req := &pb.Echo{Data: make([]byte, 64)}
+	for _, tc := range []struct {
+		name string
+		m    *gateway.Mesh
+	}{{"local", game}, {"remote", edge}} {
+		b.Run(tc.name, func(b *testing.B) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+			defer cancel()
+			lat := make([]time.Duration, 1<<16)
+			n := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				start := time.Now()
+				var resp pb.Echo
+				if err := tc.m.Call(ctx, "sys.echo", 0, req, &resp); err != nil {
+					b.Fatal(err)
+				}
+				lat[n%len(lat)] = time.Since(start)
+				n++
+			}
+			lat = lat[:min(n, len(lat))]
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Nanoseconds())/1e3, "p50-us")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Nanoseconds())/1e3, "p99-us")
+		})
+	}
+}

@@ -38,7 +38,7 @@ func meshNode(b *testing.B, bus *cluster.NATS, role string, serves []string) *ga
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
 	go func() { _ = members.Run(ctx); done <- struct{}{} }() // stopped by Cleanup
-	go func() { _ = m.Run(ctx); done <- struct{}{} }()      // stopped by Cleanup
+	go func() { _ = m.Run(ctx); done <- struct{}{} }()       // stopped by Cleanup
 	b.Cleanup(func() { cancel(); <-done; <-done })
 	return m
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -18,6 +19,9 @@ func (db *DB) AppendEvents(ctx context.Context, evs []Event) error {
 	}
 	now := ms(db.now())
 	err := db.b.tx(ctx, func(q querier) error {
+		if err := checkEpochs(ctx, q, evs); err != nil {
+			return err
+		}
 		for len(evs) > 0 {
 			n := min(len(evs), rowsPerInsert)
 			if err := insertEvents(ctx, q, evs[:n], now); err != nil {
@@ -30,12 +34,40 @@ func (db *DB) AppendEvents(ctx context.Context, evs []Event) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, ErrFenced):
+		return ErrFenced
 	case isUnique(err):
 		return ErrConflict
 	case isForeignKey(err):
 		return ErrNotFound
 	}
 	return fmt.Errorf("store: append events: %w", err)
+}
+
+// checkEpochs fails with ErrFenced unless every fenced game of evs still
+// has the epoch its events carry. The no-op UPDATE takes the game's row
+// lock, so a FenceGame that runs meanwhile waits for this transaction (or
+// it waits for FenceGame's): events are in the log before the new owner
+// reads it, or refused.
+func checkEpochs(ctx context.Context, q querier, evs []Event) error {
+	var seen map[int64]bool
+	for _, e := range evs {
+		if e.Epoch == 0 || seen[e.GameID] {
+			continue
+		}
+		if seen == nil {
+			seen = map[int64]bool{}
+		}
+		seen[e.GameID] = true
+		n, err := q.exec(ctx, "UPDATE games SET owner_epoch = owner_epoch WHERE id = ? AND owner_epoch = ?", e.GameID, e.Epoch)
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			return ErrFenced
+		}
+	}
+	return nil
 }
 
 // rowsPerInsert keeps one statement's parameters (5 a row) well under

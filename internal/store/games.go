@@ -29,6 +29,8 @@ type NewGame struct {
 	Mode    string
 	Seed    int64
 	Players []Player
+	// Epoch is the owner epoch the game starts with (0: unfenced).
+	Epoch int64
 }
 
 // Event is one entry of a game's log.
@@ -38,7 +40,14 @@ type Event struct {
 	Kind      string
 	Payload   json.RawMessage
 	CreatedAt time.Time
+	// Epoch, when not 0, fences the write: it must be the game's owner
+	// epoch (FenceGame), or the write fails with ErrFenced.
+	Epoch int64 `json:"-"`
 }
+
+// ErrFenced means the game's owner epoch is newer than the writer's: another
+// node has taken the game over.
+var ErrFenced = errors.New("store: the game belongs to a newer owner")
 
 // SeatResult is what one seat gets from a settlement.
 type SeatResult struct {
@@ -117,7 +126,7 @@ const DefaultRating = 1500
 func (db *DB) CreateGame(ctx context.Context, g NewGame) error {
 	now := db.now()
 	err := db.b.tx(ctx, func(q querier) error {
-		if _, err := q.exec(ctx, "INSERT INTO games (id, mode, seed, created_at) VALUES (?, ?, ?, ?)", g.ID, g.Mode, g.Seed, ms(now)); err != nil {
+		if _, err := q.exec(ctx, "INSERT INTO games (id, mode, seed, created_at, owner_epoch) VALUES (?, ?, ?, ?, ?)", g.ID, g.Mode, g.Seed, ms(now), g.Epoch); err != nil {
 			return err
 		}
 		for _, p := range g.Players {
@@ -207,6 +216,53 @@ func (db *DB) UnfinishedGames(ctx context.Context) ([]GameRecord, error) {
 		out = append(out, g)
 	}
 	return out, nil
+}
+
+// FenceGame makes epoch the owner epoch of a running game, so that writes
+// fenced with an older epoch fail from now on. It fails with ErrFenced when
+// the game's epoch is already epoch or newer, ErrGameClosed when the game
+// is not running and ErrNotFound when there is no such game.
+func (db *DB) FenceGame(ctx context.Context, gameID, epoch int64) error {
+	n, err := db.b.exec(ctx, "UPDATE games SET owner_epoch = ? WHERE id = ? AND state = ? AND owner_epoch < ?", epoch, gameID, GameRunning, epoch)
+	if err != nil {
+		return fmt.Errorf("store: fence game: %w", err)
+	}
+	if n == 1 {
+		return nil
+	}
+	g, err := db.Game(ctx, gameID)
+	switch {
+	case err != nil:
+		return err
+	case g.State != GameRunning:
+		return ErrGameClosed
+	}
+	return ErrFenced
+}
+
+// CancelGameFenced is CancelGame for the owner of epoch: ErrFenced when a
+// newer owner has the game.
+func (db *DB) CancelGameFenced(ctx context.Context, gameID, epoch int64) error {
+	if epoch == 0 {
+		return db.CancelGame(ctx, gameID)
+	}
+	n, err := db.b.exec(ctx, "UPDATE games SET state = ?, ended_at = ? WHERE id = ? AND state = ? AND owner_epoch = ?", GameCancelled, ms(db.now()), gameID, GameRunning, epoch)
+	if err != nil {
+		return fmt.Errorf("store: cancel game: %w", err)
+	}
+	if n == 1 {
+		return nil
+	}
+	g, err := db.Game(ctx, gameID)
+	switch {
+	case err != nil:
+		return err
+	case g.State == GameCancelled:
+		return nil
+	case g.State != GameRunning:
+		return ErrGameClosed
+	}
+	return ErrFenced
 }
 
 // CancelGame ends a running game without moving coins. Cancelling a

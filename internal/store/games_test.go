@@ -143,3 +143,49 @@ func TestSettleGame(t *testing.T) {
 		}
 	})
 }
+
+// TestFencing: after a new owner fences a game, the old owner can neither
+// append to its log nor cancel it; the new owner can.
+func TestFencing(t *testing.T) {
+	withStore(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		g := store.NewGame{ID: newID(), Mode: "classic", Seed: 1, Epoch: 5, Players: []store.Player{{Seat: 0, UserID: 1}}}
+		if err := db.CreateGame(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		other := newGame(t, db, 2)
+		ev := func(seq, epoch int64) store.Event {
+			return store.Event{GameID: g.ID, Seq: seq, Kind: "play", Epoch: epoch}
+		}
+		if err := db.AppendEvents(ctx, []store.Event{ev(1, 5)}); err != nil {
+			t.Fatalf("append with the owner's epoch: %v", err)
+		}
+		if err := db.FenceGame(ctx, g.ID, 5); !errors.Is(err, store.ErrFenced) {
+			t.Errorf("fence with the same epoch: %v, want ErrFenced", err)
+		}
+		if err := db.FenceGame(ctx, g.ID, 9); err != nil {
+			t.Fatalf("fence: %v", err)
+		}
+		if err := db.AppendEvents(ctx, []store.Event{ev(2, 5), {GameID: other, Seq: 1, Kind: "x"}}); !errors.Is(err, store.ErrFenced) {
+			t.Errorf("append with the old epoch: %v, want ErrFenced", err)
+		}
+		if evs, _ := db.Events(ctx, other); len(evs) != 0 {
+			t.Errorf("a refused batch wrote %d events of another game", len(evs))
+		}
+		if err := db.CancelGameFenced(ctx, g.ID, 5); !errors.Is(err, store.ErrFenced) {
+			t.Errorf("cancel with the old epoch: %v, want ErrFenced", err)
+		}
+		if err := db.AppendEvents(ctx, []store.Event{ev(2, 9)}); err != nil {
+			t.Errorf("append with the new epoch: %v", err)
+		}
+		if err := db.CancelGameFenced(ctx, g.ID, 9); err != nil {
+			t.Errorf("cancel with the new epoch: %v", err)
+		}
+		if err := db.FenceGame(ctx, g.ID, 10); !errors.Is(err, store.ErrGameClosed) {
+			t.Errorf("fence of a cancelled game: %v, want ErrGameClosed", err)
+		}
+		if err := db.FenceGame(ctx, 4242, 10); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("fence of no game: %v, want ErrNotFound", err)
+		}
+	})
+}

@@ -36,6 +36,11 @@ func TestMigrateCommand(t *testing.T) {
 		if !strings.Contains(out.String(), "pending  (undone)") {
 			t.Errorf("down:\n%s", out.String())
 		}
+		for range store.SchemaVersion() - 1 { // down undoes one version at a time
+			if err := store.MigrateCommand(ctx, e.dsn, e.dataDir, []string{"down"}, &out); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := store.MigrateCommand(ctx, e.dsn, e.dataDir, []string{"down"}, &out); err == nil {
 			t.Error("down with nothing applied: want an error")
 		}

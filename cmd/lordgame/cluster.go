@@ -87,16 +87,17 @@ func (c RoutingConfig) Validate() error {
 // Table owners are in the "tables" bucket: table id → node. An owner
 // record is valid while its node is a live member.
 type seats struct {
-	kv      cluster.KV
-	tables  cluster.KV
-	members *cluster.Members
-	node    string
-	db      *store.DB
+	kv       cluster.KV
+	tables   cluster.KV
+	members  *cluster.Members
+	presence *cluster.Presence
+	node     string
+	db       *store.DB
 }
 
 var _ ddz.Directory = (*seats)(nil)
 
-func newSeats(ctx context.Context, bus *cluster.NATS, members *cluster.Members, db *store.DB) (*seats, error) {
+func newSeats(ctx context.Context, bus *cluster.NATS, members *cluster.Members, presence *cluster.Presence, db *store.DB) (*seats, error) {
 	kv, err := bus.KV(ctx, cluster.Bucket{Name: "seats"})
 	if err != nil {
 		return nil, err
@@ -105,7 +106,15 @@ func newSeats(ctx context.Context, bus *cluster.NATS, members *cluster.Members, 
 	if err != nil {
 		return nil, err
 	}
-	return &seats{kv: kv, tables: tables, members: members, node: members.Self().ID, db: db}, nil
+	return &seats{kv: kv, tables: tables, members: members, presence: presence, node: members.Self().ID, db: db}, nil
+}
+
+// Own implements ddz.Directory: the owner record of a new table.
+func (d *seats) Own(ctx context.Context, table int64) error {
+	if _, err := d.tables.Create(ctx, strconv.FormatInt(table, 10), []byte(d.node)); err != nil {
+		return fmt.Errorf("own table %d: %w", table, err)
+	}
+	return nil
 }
 
 // Adopt implements ddz.Directory: this node takes an unfinished table
@@ -125,17 +134,46 @@ func (d *seats) Adopt(ctx context.Context, table int64) (bool, error) {
 		_, err = d.tables.Create(ctx, key, []byte(d.node))
 	case err != nil:
 		return false, err
-	case string(e.Value()) == d.node:
-		return true, nil
-	case d.members.Alive(string(e.Value())):
+	case string(e.Value()) != d.node && d.members.Alive(string(e.Value())):
 		return false, nil
-	default:
+	default: // ours from an earlier start, or its node is gone
 		_, err = d.tables.Update(ctx, key, []byte(d.node), e.Revision())
 	}
 	if cluster.IsConflict(err) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// Orphans implements ddz.Directory.
+func (d *seats) Orphans(ctx context.Context) ([]int64, error) {
+	select {
+	case <-d.members.Synced():
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	lister, err := d.tables.ListKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for k := range lister.Keys() {
+		e, err := d.tables.Get(ctx, k)
+		if err != nil {
+			continue
+		}
+		id, err := strconv.ParseInt(k, 10, 64)
+		if owner := string(e.Value()); err == nil && owner != d.node && !d.members.Alive(owner) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// Online implements ddz.Directory.
+func (d *seats) Online(ctx context.Context, uid int64) bool {
+	_, ok, err := d.presence.Lookup(ctx, uid)
+	return err == nil && ok
 }
 
 func seatKey(uid int64) string { return strconv.FormatInt(uid, 10) }
@@ -176,9 +214,6 @@ func (d *seats) live(ctx context.Context, st seat) (bool, error) {
 
 // Claim implements ddz.Directory.
 func (d *seats) Claim(ctx context.Context, table int64, users []int64) error {
-	if _, err := d.tables.Put(ctx, strconv.FormatInt(table, 10), []byte(d.node)); err != nil {
-		return err
-	}
 	val := []byte(strconv.FormatInt(table, 10) + " " + d.node)
 	var claimed []int64
 	undo := func() { d.Release(ctx, table, claimed) }
@@ -222,16 +257,19 @@ func (d *seats) Claim(ctx context.Context, table int64, users []int64) error {
 	return nil
 }
 
-// Release implements ddz.Directory: it frees the seats that still point
-// at table.
+// Release implements ddz.Directory: it frees the seats and the owner
+// record that still point at table on this node.
 func (d *seats) Release(ctx context.Context, table int64, users []int64) {
-	defer func() { _ = d.tables.Delete(ctx, strconv.FormatInt(table, 10)) }()
+	key := strconv.FormatInt(table, 10)
+	if e, err := d.tables.Get(ctx, key); err == nil && string(e.Value()) == d.node {
+		_ = d.tables.Delete(ctx, key, cluster.LastRevision(e.Revision()))
+	}
 	for _, u := range users {
 		if u <= 0 {
 			continue
 		}
 		st, ok, err := d.get(ctx, u)
-		if err == nil && ok && st.table == table {
+		if err == nil && ok && st.table == table && st.node == d.node {
 			_ = d.kv.Delete(ctx, seatKey(u), cluster.LastRevision(st.rev))
 		}
 	}

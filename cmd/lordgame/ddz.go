@@ -36,6 +36,10 @@ type ddzNode struct {
 	svc     *ddz.Service
 	matcher *match.Matcher // nil unless the node has the match role
 	seats   *seats
+	members *cluster.Members
+	// recovered is closed once the unfinished games are restored: the node
+	// is ready only then.
+	recovered chan struct{}
 	push    lazyPusher
 }
 
@@ -58,7 +62,7 @@ func (p *lazyPusher) PushUser(uid int64, route string, msg proto.Message) error 
 func newDDZ(ctx context.Context, s *server, router *gateway.Router, nodeID int) (*ddzNode, error) {
 	tcfg, mcfg := s.cfg.DDZ, s.cfg.Match
 	var err error
-	n := &ddzNode{roles: s.roles, log: s.log}
+	n := &ddzNode{roles: s.roles, log: s.log, recovered: make(chan struct{})}
 	n.db, err = store.Open(ctx, s.cfg.DB, s.cfg.Data)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -182,10 +186,21 @@ func (n *ddzNode) run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return n.svc.Run(ctx) })
 	g.Go(func() error { return n.db.RunCheckpointer(ctx, time.Second) })
-	if n.roles[cluster.RoleGame] {
+	if !n.roles[cluster.RoleGame] {
+		close(n.recovered)
+	} else {
 		if _, _, _, err := n.svc.Recover(ctx); err != nil {
 			return err
 		}
+		close(n.recovered)
+		wake := make(chan struct{}, 1)
+		n.members.OnChange(func() {
+			select {
+			case wake <- struct{}{}:
+			default: // a scan is already due
+			}
+		})
+		g.Go(func() error { return n.svc.RunTakeover(ctx, time.Second, wake) })
 	}
 	if n.matcher != nil {
 		g.Go(func() error { return n.matcher.Run(ctx) })

@@ -35,12 +35,12 @@ func TestAdopt(t *testing.T) {
 	mb, _ := testMember(t, bus)
 	mc, _ := testMember(t, bus)
 	ctx := t.Context()
-	a, err := newSeats(ctx, bus, ma, nil)
+	a, err := newSeats(ctx, bus, ma, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := newSeats(ctx, bus, mb, nil)
-	c, _ := newSeats(ctx, bus, mc, nil)
+	b, _ := newSeats(ctx, bus, mb, nil, nil)
+	c, _ := newSeats(ctx, bus, mc, nil, nil)
 	deadline := time.Now().Add(2 * time.Second)
 	for len(mb.Live()) < 3 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
@@ -54,12 +54,18 @@ func TestAdopt(t *testing.T) {
 	if ok, _ := b.Adopt(ctx, 7); ok {
 		t.Fatal("b adopted a table of the live node a")
 	}
+	if orphans, err := b.Orphans(ctx); err != nil || len(orphans) != 0 {
+		t.Fatalf("orphans while a lives: %v %v", orphans, err)
+	}
 	stopA()
 	for mb.Alive(ma.Self().ID) || mc.Alive(ma.Self().ID) {
 		if time.Now().After(deadline.Add(2 * time.Second)) {
 			t.Fatal("a never dropped out")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+	if orphans, err := b.Orphans(ctx); err != nil || len(orphans) != 1 || orphans[0] != 7 {
+		t.Fatalf("orphans after a left: %v %v, want [7]", orphans, err)
 	}
 	okB, errB := b.Adopt(ctx, 7)
 	okC, errC := c.Adopt(ctx, 7)

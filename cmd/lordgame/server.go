@@ -84,11 +84,11 @@ func (s *server) build(ctx context.Context) error {
 		return err
 	}
 	s.ddz = dz
-	st, err := newSeats(ctx, s.bus, members, dz.db)
+	st, err := newSeats(ctx, s.bus, members, presence, dz.db)
 	if err != nil {
 		return err
 	}
-	dz.seats = st
+	dz.seats, dz.members = st, members
 	dz.svc.SetDirectory(st)
 	gameStrategy, _ := cluster.ParseStrategy(s.cfg.Routing.Game)
 	matchStrategy, _ := cluster.ParseStrategy(s.cfg.Routing.Match)
@@ -244,6 +244,10 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 	g.Go(func() error { return s.ddz.run(gctx) })
 	g.Go(func() error { return s.mesh.Run(gctx) })
 	g.Go(func() error { return s.members.Run(gctx) })
+	select { // ready once the tables a previous process left run again
+	case <-s.ddz.recovered:
+	case <-gctx.Done():
+	}
 	s.ready.Store(true)
 	s.log.Info("lordgame started", "http", s.HTTPAddr(), "tcp", s.TCPAddr(), "data", s.cfg.Data,
 		"db", redactDB(s.cfg.DB))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/lordgame/lordgame/internal/match"
 	"github.com/lordgame/lordgame/internal/status"
@@ -27,43 +28,140 @@ func (s *Service) Recover(ctx context.Context) (resumed, settledN, cancelled int
 		return 0, 0, 0, fmt.Errorf("ddz: recover: %w", err)
 	}
 	for _, rec := range games {
-		if s.dir != nil {
-			mine, err := s.dir.Adopt(ctx, rec.ID)
-			if err != nil {
-				return resumed, settledN, cancelled, fmt.Errorf("ddz: recover: adopt %d: %w", rec.ID, err)
-			}
-			if !mine {
-				continue // a live node runs it
-			}
+		out, err := s.recoverOne(ctx, rec, false)
+		if err != nil {
+			return resumed, settledN, cancelled, err
 		}
-		t, err := s.restore(ctx, rec)
-		switch {
-		case err != nil:
-			s.log.Warn("unfinished game cancelled", "room_id", rec.ID, "err", err)
-			if cerr := s.st.CancelGame(ctx, rec.ID); cerr != nil {
-				return resumed, settledN, cancelled, fmt.Errorf("ddz: recover: cancel %d: %w", rec.ID, cerr)
-			}
-			cancelled++
-		case t.g.Phase() == ddz.PhaseOver:
-			res, _ := t.g.Result()
-			if _, err := s.settle(ctx, t.id, t.mode, t.users, res); err != nil {
-				return resumed, settledN, cancelled, fmt.Errorf("ddz: recover: settle %d: %w", rec.ID, err)
-			}
-			settledN++
-		default:
-			if !s.seat(ctx, t) {
-				_ = s.st.CancelGame(ctx, rec.ID)
-				cancelled++
-				continue
-			}
-			s.start(ctx, t)
+		switch out {
+		case recResumed:
 			resumed++
+		case recSettled:
+			settledN++
+		case recCancelled:
+			cancelled++
 		}
 	}
 	if len(games) > 0 {
 		s.log.Info("unfinished games recovered", "resumed", resumed, "settled", settledN, "cancelled", cancelled)
 	}
 	return resumed, settledN, cancelled, nil
+}
+
+type recovered int
+
+const (
+	recSkipped recovered = iota // another node has it
+	recResumed
+	recSettled
+	recCancelled
+)
+
+// recoverOne takes one unfinished game over: adopted (in a cluster) and
+// fenced, then settled, resumed or cancelled. takeover is true when the
+// game's owner died while this node runs: players who are still connected
+// play on at once.
+func (s *Service) recoverOne(ctx context.Context, rec store.GameRecord, takeover bool) (recovered, error) {
+	var epoch int64
+	if s.dir != nil {
+		mine, err := s.dir.Adopt(ctx, rec.ID)
+		if err != nil {
+			return recSkipped, fmt.Errorf("ddz: recover: adopt %d: %w", rec.ID, err)
+		}
+		if !mine {
+			return recSkipped, nil // a live node runs it
+		}
+		epoch, err = s.st.TakeGame(ctx, rec.ID)
+		switch {
+		case errors.Is(err, store.ErrGameClosed), errors.Is(err, store.ErrNotFound):
+			s.dir.Release(ctx, rec.ID, nil)
+			return recSkipped, nil
+		case err != nil:
+			return recSkipped, fmt.Errorf("ddz: recover: fence %d: %w", rec.ID, err)
+		}
+	}
+	t, err := s.restore(ctx, rec)
+	switch {
+	case err != nil:
+		s.log.Warn("unfinished game cancelled", "room_id", rec.ID, "err", err)
+		if cerr := s.st.CancelGameFenced(ctx, rec.ID, epoch); cerr != nil {
+			return recSkipped, fmt.Errorf("ddz: recover: cancel %d: %w", rec.ID, cerr)
+		}
+		s.releaseRecord(ctx, rec)
+		return recCancelled, nil
+	case t.g.Phase() == ddz.PhaseOver:
+		res, _ := t.g.Result()
+		if _, err := s.settle(ctx, t.id, epoch, t.mode, t.users, res); err != nil {
+			return recSkipped, fmt.Errorf("ddz: recover: settle %d: %w", rec.ID, err)
+		}
+		s.releaseRecord(ctx, rec)
+		return recSettled, nil
+	}
+	t.epoch, t.takeover = epoch, takeover
+	if !s.seat(ctx, t) {
+		_ = s.st.CancelGameFenced(ctx, rec.ID, epoch)
+		s.releaseRecord(ctx, rec)
+		return recCancelled, nil
+	}
+	if takeover && s.dir != nil {
+		for st, u := range t.users {
+			t.online[st] = u > 0 && s.dir.Online(ctx, u)
+		}
+		t.log.Info("table taken over", "epoch", epoch)
+	}
+	s.start(ctx, t)
+	return recResumed, nil
+}
+
+// releaseRecord frees the cluster records of a game that is over.
+func (s *Service) releaseRecord(ctx context.Context, rec store.GameRecord) {
+	if s.dir == nil {
+		return
+	}
+	users := make([]int64, 0, len(rec.Players))
+	for _, p := range rec.Players {
+		users = append(users, p.UserID)
+	}
+	s.dir.Release(ctx, rec.ID, users)
+}
+
+// RunTakeover adopts, until ctx ends, the tables of game nodes that died:
+// every interval, and at once when wake fires (a node left the cluster).
+// Each orphan is fenced, rebuilt from its log and played on here.
+func (s *Service) RunTakeover(ctx context.Context, interval time.Duration, wake <-chan struct{}) error {
+	if s.dir == nil {
+		return nil
+	}
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		case <-wake:
+		}
+		ids, err := s.dir.Orphans(ctx)
+		if err != nil {
+			continue // the bus is down: the next tick tries again
+		}
+		for _, id := range ids {
+			rec, err := s.st.Game(ctx, id)
+			if errors.Is(err, store.ErrNotFound) {
+				s.dir.Release(ctx, id, nil)
+				continue
+			}
+			if err != nil {
+				break
+			}
+			if rec.State != store.GameRunning {
+				s.releaseRecord(ctx, rec)
+				continue
+			}
+			if _, err := s.recoverOne(ctx, rec, true); err != nil {
+				s.log.Warn("take over table", "room_id", id, "err", err)
+			}
+		}
+	}
 }
 
 // restore rebuilds a table from its stored log.

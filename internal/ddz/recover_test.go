@@ -123,7 +123,7 @@ func TestRecover(t *testing.T) {
 		}
 	}
 	// Settling again moves nothing.
-	if _, err := svc.settle(ctx, 1, match.Mode{Name: "classic", Stake: 1}, users, ended); err != nil {
+	if _, err := svc.settle(ctx, 1, 0, match.Mode{Name: "classic", Stake: 1}, users, ended); err != nil {
 		t.Fatal(err)
 	}
 	for s, u := range users {

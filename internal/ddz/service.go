@@ -27,6 +27,8 @@ type Store interface {
 	Events(ctx context.Context, gameID int64) ([]store.Event, error)
 	UnfinishedGames(ctx context.Context) ([]store.GameRecord, error)
 	CancelGame(ctx context.Context, gameID int64) error
+	CancelGameFenced(ctx context.Context, gameID, epoch int64) error
+	TakeGame(ctx context.Context, gameID int64) (int64, error)
 	SettleGame(ctx context.Context, s store.Settlement) (store.Settlement, error)
 	Game(ctx context.Context, gameID int64) (store.GameRecord, error)
 	Stats(ctx context.Context, userID int64) (store.Stats, error)
@@ -50,18 +52,30 @@ var (
 // Directory is the cluster-wide record of which table each player sits at,
 // so that a player is at one table in the whole cluster and requests find
 // the node that runs it. Without one, the service's own map is the record.
+//
+// Ownership: a table belongs to one node, decided compare-and-set in the
+// directory. The node that adopts a table raises its epoch in the store
+// (store.TakeGame), which refuses log writes of an older epoch, so a node
+// that lost a table cannot write it.
 type Directory interface {
+	// Own records this node as the owner of a new table.
+	Own(ctx context.Context, table int64) error
+	// Adopt makes this node the owner of an unfinished table unless a live
+	// node owns it (false: leave it alone).
+	Adopt(ctx context.Context, table int64) (bool, error)
+	// Orphans lists the tables whose owner is no longer a live node.
+	Orphans(ctx context.Context) ([]int64, error)
 	// Claim seats users (bots are <= 0) at table; it fails with
 	// ErrAlreadySeated, claiming nothing, when one of them sits at another
 	// table.
 	Claim(ctx context.Context, table int64, users []int64) error
-	// Release frees the users of table.
+	// Release frees the users and the owner record of a table that ended,
+	// as far as they are still this node's.
 	Release(ctx context.Context, table int64, users []int64)
 	// Seated reports whether userID sits at a table anywhere.
 	Seated(ctx context.Context, userID int64) (bool, error)
-	// Adopt makes this node the owner of an unfinished table found in the
-	// store, unless a live node owns it: false means leave it alone.
-	Adopt(ctx context.Context, table int64) (bool, error)
+	// Online reports whether userID is connected to any gateway.
+	Online(ctx context.Context, userID int64) bool
 }
 
 // Service runs every Dou Dizhu table of this node.
@@ -197,6 +211,13 @@ func (s *Service) Formed(ctx context.Context, m match.Match) bool {
 	_, _ = rand.Read(b[:])
 	seed := int64(binary.LittleEndian.Uint64(b[:]) >> 1)
 	t := s.newTable(id, seed, m.Mode)
+	if s.dir != nil {
+		if err := s.dir.Own(ctx, id); err != nil {
+			s.log.Error("table owner", "room_id", id, "err", err)
+			return false
+		}
+		t.epoch = 1
+	}
 	seats := mrand.Perm(3)
 	for i, tk := range m.Tickets {
 		t.users[seats[i]] = tk.UserID
@@ -209,6 +230,9 @@ func (s *Service) Formed(ctx context.Context, m match.Match) bool {
 		t.online[st] = t.human(st)
 	}
 	if !s.seat(ctx, t) {
+		if s.dir != nil {
+			s.dir.Release(ctx, id, nil)
+		}
 		return false
 	}
 	now := time.Now()
@@ -275,13 +299,15 @@ func (s *Service) start(ctx context.Context, t *table) {
 	select {
 	case s.starts <- r:
 	case <-ctx.Done():
-		s.release(t)
+		s.release(t, false)
 	}
 }
 
-// release forgets t's players (called on t's room goroutine at the end).
-func (s *Service) release(t *table) {
-	if s.dir != nil {
+// release forgets t's players (called on t's room goroutine at the end);
+// cluster is false when the table only stops here (shutdown, or another
+// node took it over) and its records stay for the next owner.
+func (s *Service) release(t *table, cluster bool) {
+	if s.dir != nil && cluster {
 		ctx, cancel := s.storeCtx()
 		s.dir.Release(ctx, t.id, t.users[:])
 		cancel()
@@ -307,7 +333,7 @@ func (s *Service) tableOf(userID int64) *table {
 }
 
 func (s *Service) createGame(ctx context.Context, t *table) error {
-	ng := store.NewGame{ID: t.id, Mode: t.mode.Name, Seed: t.seed}
+	ng := store.NewGame{ID: t.id, Mode: t.mode.Name, Seed: t.seed, Epoch: t.epoch}
 	for st, u := range t.users {
 		ng.Players = append(ng.Players, store.Player{Seat: st, UserID: max(u, 0)})
 	}
@@ -378,12 +404,12 @@ type settled struct {
 
 // settle applies the stake rule and the rating rule to a finished hand and
 // records it in one store transaction (idempotent per game and seat).
-func (s *Service) settle(ctx context.Context, gameID int64, mode match.Mode, users [3]int64, res ddz.Result) (settled, error) {
+func (s *Service) settle(ctx context.Context, gameID, epoch int64, mode match.Mode, users [3]int64, res ddz.Result) (settled, error) {
 	var coins, rating [3]int64
 	gid := formatID(gameID)
 	if res.Cancelled {
 		out := settled{wire: wireResult(gid, res, coins, rating)}
-		return out, s.st.CancelGame(ctx, gameID)
+		return out, s.st.CancelGameFenced(ctx, gameID, epoch)
 	}
 	var human [3]bool
 	var bal [3]int64

@@ -57,7 +57,9 @@ type table struct {
 	chat     [3]limiter
 	deadline time.Time // when the seat to act times out (or is acted for)
 
-	restored bool // rebuilt from the log after a restart
+	epoch    int64 // owner epoch fencing the log writes (0: unfenced)
+	restored bool  // rebuilt from the log after a restart
+	takeover bool  // restored from a node that died: players are connected
 	paused   bool // restored and waiting for its players
 	finished bool
 }
@@ -82,11 +84,16 @@ func (t *table) Start(r *room.Room) {
 	if t.restored {
 		t.paused = true
 		r.SetTimer(t.svc.cfg.Grace)
+		if t.takeover && t.anyOnline() {
+			// Another node died under the players: those still connected
+			// play on at once, the others on auto-play.
+			t.resume(r)
+		}
 		return
 	}
 	if err := t.svc.createGame(ctx, t); err != nil {
 		if errors.Is(err, errAppenderStopped) { // shutting down
-			t.finish(r)
+			t.stop(r)
 			return
 		}
 		t.log.Error("create game", "err", err)
@@ -211,6 +218,7 @@ func (t *table) append(r *room.Room, recs []record) error {
 	for _, rc := range recs {
 		seq++
 		ev, err := rc.storeEvent(t.id, seq)
+		ev.Epoch = t.epoch
 		if err != nil {
 			t.log.Error("encode game event", "seq", seq, "err", err)
 			t.abort(r, "internal")
@@ -221,9 +229,13 @@ func (t *table) append(r *room.Room, recs []record) error {
 	if err := t.svc.appender.append(ctx, evs); err != nil {
 		if errors.Is(err, errAppenderStopped) {
 			// Shutting down: the game stays running in the store and is
-			// restored at the next start.
-			t.finish(r)
+			// restored at the next start, here or on another node.
+			t.stop(r)
 			return status.New(status.Unavailable, "the server is shutting down")
+		}
+		if errors.Is(err, store.ErrFenced) {
+			t.lost(r)
+			return status.New(status.Unavailable, "the table moved to another server: try again")
 		}
 		t.log.Error("append game events", "seq", t.seq+1, "err", err)
 		t.abort(r, "store_error")
@@ -391,6 +403,15 @@ func (t *table) Presence(r *room.Room, seat int, online bool) {
 	}
 }
 
+func (t *table) anyOnline() bool {
+	for s := range 3 {
+		if t.human(s) && t.online[s] {
+			return true
+		}
+	}
+	return false
+}
+
 func (t *table) allOnline() bool {
 	for s := range 3 {
 		if t.human(s) && !t.online[s] {
@@ -441,7 +462,12 @@ func (t *table) abort(r *room.Room, reason string) {
 	}
 	ctx, cancel := t.svc.storeCtx()
 	defer cancel()
-	if err := t.svc.st.CancelGame(ctx, t.id); err != nil && !errors.Is(err, store.ErrNotFound) {
+	err := t.svc.st.CancelGameFenced(ctx, t.id, t.epoch)
+	if errors.Is(err, store.ErrFenced) {
+		t.lost(r)
+		return
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		t.log.Error("cancel game", "err", err)
 	}
 	t.finish(r)
@@ -453,8 +479,27 @@ func (t *table) abort(r *room.Room, reason string) {
 // pushes, so a client that queues again on the result is not refused.
 func (t *table) finish(r *room.Room) {
 	t.finished = true
-	t.svc.release(t)
+	t.svc.release(t, true)
 	r.Close()
+}
+
+// stop closes the table on this node only: it stays running in the store
+// and its owner and seat records stay, so that it is restored at the next
+// start or adopted by another node.
+func (t *table) stop(r *room.Room) {
+	t.finished = true
+	t.svc.release(t, false)
+	r.Close()
+}
+
+// lost stops a table that another node took over (the store refused this
+// node's epoch): nothing is written, the new owner drives it.
+func (t *table) lost(r *room.Room) {
+	if t.finished {
+		return
+	}
+	t.log.Warn("table taken over by another node: stopped here", "epoch", t.epoch)
+	t.stop(r)
 }
 
 // settle moves coins and ratings through the store and pushes the result.
@@ -462,7 +507,11 @@ func (t *table) settle(r *room.Room) {
 	res, _ := t.g.Result()
 	ctx, cancel := t.svc.storeCtx()
 	defer cancel()
-	out, err := t.svc.settle(ctx, t.id, t.mode, t.users, res)
+	out, err := t.svc.settle(ctx, t.id, t.epoch, t.mode, t.users, res)
+	if errors.Is(err, store.ErrFenced) {
+		t.lost(r)
+		return
+	}
 	if err != nil {
 		// The game stays "running" in the store with its end in the log:
 		// Recover settles it at the next start.

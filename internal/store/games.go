@@ -218,26 +218,31 @@ func (db *DB) UnfinishedGames(ctx context.Context) ([]GameRecord, error) {
 	return out, nil
 }
 
-// FenceGame makes epoch the owner epoch of a running game, so that writes
-// fenced with an older epoch fail from now on. It fails with ErrFenced when
-// the game's epoch is already epoch or newer, ErrGameClosed when the game
-// is not running and ErrNotFound when there is no such game.
-func (db *DB) FenceGame(ctx context.Context, gameID, epoch int64) error {
-	n, err := db.b.exec(ctx, "UPDATE games SET owner_epoch = ? WHERE id = ? AND state = ? AND owner_epoch < ?", epoch, gameID, GameRunning, epoch)
+// TakeGame raises the owner epoch of a running game and returns the new
+// one: from now on, writes fenced with an older epoch fail with ErrFenced.
+// A node calls it when it takes the game over. It fails with ErrGameClosed
+// when the game is not running and ErrNotFound when there is no such game.
+func (db *DB) TakeGame(ctx context.Context, gameID int64) (int64, error) {
+	var epoch int64
+	taken := false
+	err := db.b.tx(ctx, func(q querier) error {
+		n, err := q.exec(ctx, "UPDATE games SET owner_epoch = owner_epoch + 1 WHERE id = ? AND state = ?", gameID, GameRunning)
+		if err != nil || n == 0 {
+			return err
+		}
+		taken = true
+		return q.queryRow(ctx, "SELECT owner_epoch FROM games WHERE id = ?", gameID).Scan(&epoch)
+	})
 	if err != nil {
-		return fmt.Errorf("store: fence game: %w", err)
+		return 0, fmt.Errorf("store: take game: %w", err)
 	}
-	if n == 1 {
-		return nil
+	if taken {
+		return epoch, nil
 	}
-	g, err := db.Game(ctx, gameID)
-	switch {
-	case err != nil:
-		return err
-	case g.State != GameRunning:
-		return ErrGameClosed
+	if _, err := db.Game(ctx, gameID); err != nil {
+		return 0, err
 	}
-	return ErrFenced
+	return 0, ErrGameClosed
 }
 
 // CancelGameFenced is CancelGame for the owner of epoch: ErrFenced when a

@@ -144,12 +144,12 @@ func TestSettleGame(t *testing.T) {
 	})
 }
 
-// TestFencing: after a new owner fences a game, the old owner can neither
+// TestFencing: after a new owner takes a game, the old owner can neither
 // append to its log nor cancel it; the new owner can.
 func TestFencing(t *testing.T) {
 	withStore(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
-		g := store.NewGame{ID: newID(), Mode: "classic", Seed: 1, Epoch: 5, Players: []store.Player{{Seat: 0, UserID: 1}}}
+		g := store.NewGame{ID: newID(), Mode: "classic", Seed: 1, Epoch: 1, Players: []store.Player{{Seat: 0, UserID: 1}}}
 		if err := db.CreateGame(ctx, g); err != nil {
 			t.Fatal(err)
 		}
@@ -157,35 +157,33 @@ func TestFencing(t *testing.T) {
 		ev := func(seq, epoch int64) store.Event {
 			return store.Event{GameID: g.ID, Seq: seq, Kind: "play", Epoch: epoch}
 		}
-		if err := db.AppendEvents(ctx, []store.Event{ev(1, 5)}); err != nil {
+		if err := db.AppendEvents(ctx, []store.Event{ev(1, 1)}); err != nil {
 			t.Fatalf("append with the owner's epoch: %v", err)
 		}
-		if err := db.FenceGame(ctx, g.ID, 5); !errors.Is(err, store.ErrFenced) {
-			t.Errorf("fence with the same epoch: %v, want ErrFenced", err)
+		epoch, err := db.TakeGame(ctx, g.ID)
+		if err != nil || epoch != 2 {
+			t.Fatalf("take: epoch %d, %v; want 2", epoch, err)
 		}
-		if err := db.FenceGame(ctx, g.ID, 9); err != nil {
-			t.Fatalf("fence: %v", err)
-		}
-		if err := db.AppendEvents(ctx, []store.Event{ev(2, 5), {GameID: other, Seq: 1, Kind: "x"}}); !errors.Is(err, store.ErrFenced) {
+		if err := db.AppendEvents(ctx, []store.Event{ev(2, 1), {GameID: other, Seq: 1, Kind: "x"}}); !errors.Is(err, store.ErrFenced) {
 			t.Errorf("append with the old epoch: %v, want ErrFenced", err)
 		}
 		if evs, _ := db.Events(ctx, other); len(evs) != 0 {
 			t.Errorf("a refused batch wrote %d events of another game", len(evs))
 		}
-		if err := db.CancelGameFenced(ctx, g.ID, 5); !errors.Is(err, store.ErrFenced) {
+		if err := db.CancelGameFenced(ctx, g.ID, 1); !errors.Is(err, store.ErrFenced) {
 			t.Errorf("cancel with the old epoch: %v, want ErrFenced", err)
 		}
-		if err := db.AppendEvents(ctx, []store.Event{ev(2, 9)}); err != nil {
+		if err := db.AppendEvents(ctx, []store.Event{ev(2, 2)}); err != nil {
 			t.Errorf("append with the new epoch: %v", err)
 		}
-		if err := db.CancelGameFenced(ctx, g.ID, 9); err != nil {
+		if err := db.CancelGameFenced(ctx, g.ID, 2); err != nil {
 			t.Errorf("cancel with the new epoch: %v", err)
 		}
-		if err := db.FenceGame(ctx, g.ID, 10); !errors.Is(err, store.ErrGameClosed) {
-			t.Errorf("fence of a cancelled game: %v, want ErrGameClosed", err)
+		if _, err := db.TakeGame(ctx, g.ID); !errors.Is(err, store.ErrGameClosed) {
+			t.Errorf("take of a cancelled game: %v, want ErrGameClosed", err)
 		}
-		if err := db.FenceGame(ctx, 4242, 10); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("fence of no game: %v, want ErrNotFound", err)
+		if _, err := db.TakeGame(ctx, 4242); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("take of no game: %v, want ErrNotFound", err)
 		}
 	})
 }

@@ -40,7 +40,7 @@ type ddzNode struct {
 	// recovered is closed once the unfinished games are restored: the node
 	// is ready only then.
 	recovered chan struct{}
-	push    lazyPusher
+	push      lazyPusher
 }
 
 // lazyPusher lets the service be built, and its routes registered, before

@@ -60,7 +60,7 @@ type table struct {
 	epoch    int64 // owner epoch fencing the log writes (0: unfenced)
 	restored bool  // rebuilt from the log after a restart
 	takeover bool  // restored from a node that died: players are connected
-	paused   bool // restored and waiting for its players
+	paused   bool  // restored and waiting for its players
 	finished bool
 }
 

@@ -60,7 +60,9 @@ func (m *memStore) CancelGame(_ context.Context, id int64) error {
 	return nil
 }
 
-func (m *memStore) CancelGameFenced(ctx context.Context, id, _ int64) error { return m.CancelGame(ctx, id) }
+func (m *memStore) CancelGameFenced(ctx context.Context, id, _ int64) error {
+	return m.CancelGame(ctx, id)
+}
 
 func (m *memStore) TakeGame(context.Context, int64) (int64, error) { return 1, nil }
 

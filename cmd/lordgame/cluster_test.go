@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -179,7 +180,7 @@ func TestClusterGame(t *testing.T) {
 	for i, deadline := 0, time.Now().Add(10*time.Second); i < 3; {
 		s := &pb.DdzSnapshot{}
 		err := ps[i].c.Request(t.Context(), "ddz.state", &pb.DdzStateReq{}, s)
-		if err == nil && s.Phase == "bidding" && (gameID == "" || s.GameId == gameID) {
+		if err == nil && (s.Phase == "bidding" && gameID == "" || gameID != "" && s.GameId == gameID) {
 			gameID = s.GameId
 			if int32(s.Seat) == s.Turn { // bid 3 so that the hand is played, not redealt
 				if err := ps[i].c.Request(t.Context(), "ddz.bid", &pb.DdzBidReq{Value: 3}, &pb.DdzActionResp{}); err != nil {
@@ -289,4 +290,257 @@ func httpGet(url string) (int, error) {
 	}
 	resp.Body.Close()
 	return resp.StatusCode, nil
+}
+
+// bus connects the test to the cluster's NATS under its prefix.
+func (c *testCluster) bus() *cluster.NATS {
+	c.t.Helper()
+	cfg := cluster.DefaultConfig()
+	cfg.Prefix = c.prefix
+	bus, err := cluster.Connect(c.t.Context(), c.nats, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { _ = bus.Close() })
+	return bus
+}
+
+// owner is the process whose node owns table gameID.
+func (c *testCluster) owner(bus *cluster.NATS, gameID string, procs ...*proc) *proc {
+	c.t.Helper()
+	kv, err := bus.OpenKV(c.t.Context(), "tables")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	e, err := kv.Get(c.t.Context(), gameID)
+	if err != nil {
+		c.t.Fatalf("owner of table %s: %v", gameID, err)
+	}
+	for _, n := range c.nodes() {
+		if n.ID == string(e.Value()) {
+			for _, p := range procs {
+				if p.addr == n.HTTP {
+					return p
+				}
+			}
+		}
+	}
+	c.t.Fatalf("table %s is owned by %s, which is none of the processes: %+v", gameID, e.Value(), c.nodes())
+	return nil
+}
+
+// startTable queues the three players and waits until each sees the new
+// table bidding; the player to act bids 3. It returns the game id.
+func startTable(t *testing.T, ps []*seatedPlayer) string {
+	t.Helper()
+	for _, sp := range ps {
+		if err := sp.c.Request(t.Context(), "match.join", &pb.MatchJoinReq{Mode: "classic"}, &pb.MatchJoinResp{}); err != nil {
+			t.Fatalf("match.join: %v", err)
+		}
+	}
+	var gameID string
+	for i, deadline := 0, time.Now().Add(10*time.Second); i < 3; {
+		s := &pb.DdzSnapshot{}
+		err := ps[i].c.Request(t.Context(), "ddz.state", &pb.DdzStateReq{}, s)
+		if err == nil && (s.Phase == "bidding" && gameID == "" || gameID != "" && s.GameId == gameID) {
+			gameID = s.GameId
+			if int32(s.Seat) == s.Turn { // bid 3 so that the hand is played, not redealt
+				if err := ps[i].c.Request(t.Context(), "ddz.bid", &pb.DdzBidReq{Value: 3}, &pb.DdzActionResp{}); err != nil {
+					t.Fatalf("bid: %v", err)
+				}
+			}
+			i++
+			continue
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no table for player %d: %v", i, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return gameID
+}
+
+// leadOne makes the landlord lead one card, so that the hand is under way.
+func leadOne(t *testing.T, ps []*seatedPlayer) {
+	t.Helper()
+	for _, sp := range ps {
+		s := snapshot(t, sp.c)
+		if s.Phase == "playing" && int32(s.Seat) == s.Turn {
+			if err := sp.c.Request(t.Context(), "ddz.play", &pb.DdzPlayReq{Cards: s.Hand[:1]}, &pb.DdzActionResp{}); err != nil {
+				t.Fatalf("lead: %v", err)
+			}
+			return
+		}
+	}
+	t.Fatal("nobody to lead")
+}
+
+// waitPlaying waits until every player's table answers playing again (it
+// was taken over) and returns how long that took.
+func waitPlaying(t *testing.T, ps []*seatedPlayer, gameID string, limit time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for i := 0; i < len(ps); {
+		s := &pb.DdzSnapshot{}
+		// A player gives up on a request after a second and asks again, as
+		// a request to a node that froze is never answered.
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		err := ps[i].c.Request(ctx, "ddz.state", &pb.DdzStateReq{}, s)
+		cancel()
+		if err == nil && s.GameId == gameID && s.Phase == "playing" {
+			i++
+			continue
+		}
+		if time.Since(start) > limit {
+			t.Fatalf("table %s not playing for player %d after %v: phase %q err %v", gameID, i, limit, s.Phase, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// checkSettledOnce checks the game finished with each player's balance
+// changed by exactly its result, the changes summing to zero, and one
+// ledger entry per player for the game.
+func checkSettledOnce(t *testing.T, dsn, gameID string, ps []*seatedPlayer, results []*pb.DdzResult, before map[int64]int64) {
+	t.Helper()
+	db, err := store.Open(t.Context(), dsn, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	gid, _ := strconv.ParseInt(gameID, 10, 64)
+	g, err := db.Game(t.Context(), gid)
+	if err != nil || g.State != store.GameFinished {
+		t.Fatalf("game %s: state %s %v, want finished", gameID, g.State, err)
+	}
+	var sum int64
+	for _, sp := range ps {
+		bal, _ := db.Balance(t.Context(), sp.uid)
+		delta := results[0].Coins[seatOf(g, sp.uid)]
+		if bal != before[sp.uid]+delta {
+			t.Errorf("user %d balance %d, want %d", sp.uid, bal, before[sp.uid]+delta)
+		}
+		sum += delta
+		led, err := db.Ledger(t.Context(), sp.uid, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range led {
+			if strings.HasPrefix(e.Key, "game:"+gameID+":") {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("user %d has %d ledger entries for game %s, want 1", sp.uid, n, gameID)
+		}
+	}
+	if sum != 0 {
+		t.Errorf("coins of game %s sum to %d", gameID, sum)
+	}
+}
+
+func balances(t *testing.T, dsn string, ps []*seatedPlayer) map[int64]int64 {
+	t.Helper()
+	db, err := store.Open(t.Context(), dsn, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	out := map[int64]int64{}
+	for _, sp := range ps {
+		out[sp.uid], _ = db.Balance(t.Context(), sp.uid)
+	}
+	return out
+}
+
+// TestClusterFailover kills (SIGKILL) the game node that owns a table in
+// the middle of a hand: the other game node takes the table over from the
+// store log within 10 s, the players finish the hand there, and the game is
+// settled once with coins conserved.
+func TestClusterFailover(t *testing.T) {
+	c := newTestCluster(t, "LORDGAME_DDZ_BOT_WAIT=0s", "LORDGAME_DDZ_BID_TIMEOUT=1m",
+		"LORDGAME_DDZ_FOLLOW_TIMEOUT=1m", "LORDGAME_DDZ_LEAD_TIMEOUT=1m")
+	gw1, gw2 := c.start("gateway"), c.start("gateway")
+	g1, g2 := c.start("game"), c.start("game")
+	c.start("match")
+	bus := c.bus()
+	ps := clusterPlayers(t, c, gw1, gw2)
+	before := balances(t, c.dsn, ps)
+	gameID := startTable(t, ps)
+	leadOne(t, ps)
+	owner := c.owner(bus, gameID, g1, g2)
+	owner.kill()
+	took := waitPlaying(t, ps, gameID, 10*time.Second)
+	t.Logf("table %s taken over %v after kill -9 of its node", gameID, took)
+	other := g1
+	if owner == g1 {
+		other = g2
+	}
+	if got := c.owner(bus, gameID, g1, g2); got != other {
+		t.Fatalf("table owned by %s after the kill, want %s", got.addr, other.addr)
+	}
+	results := playOut(t, ps)
+	checkSettledOnce(t, c.dsn, gameID, ps, results, before)
+}
+
+func clusterPlayers(t *testing.T, c *testCluster, gws ...*proc) []*seatedPlayer {
+	t.Helper()
+	ps := make([]*seatedPlayer, 3)
+	for i := range ps {
+		gw := gws[i%len(gws)]
+		tok, uid := guest(t, gw.addr, fmt.Sprintf("cluster-%s-%s-%d", t.Name(), c.prefix, i))
+		ps[i] = &seatedPlayer{tok: tok, uid: uid}
+		connect(t, gw.addr, ps[i])
+	}
+	return ps
+}
+
+// TestClusterFencing pauses (SIGSTOP) the game node that owns a table past
+// its membership, so that the other game node takes the table over, then
+// resumes it (SIGCONT): the paused node's overdue turn timer tries to act
+// for the table, the store refuses its stale epoch, and it stops the table
+// without writing; the hand ends on the new owner, settled once.
+func TestClusterFencing(t *testing.T) {
+	c := newTestCluster(t, "LORDGAME_DDZ_BOT_WAIT=0s", "LORDGAME_DDZ_BID_TIMEOUT=2s",
+		"LORDGAME_DDZ_FOLLOW_TIMEOUT=2s", "LORDGAME_DDZ_LEAD_TIMEOUT=2s")
+	gw := c.start("gateway")
+	g1, g2 := c.start("game"), c.start("game")
+	c.start("match")
+	bus := c.bus()
+	ps := clusterPlayers(t, c, gw)
+	before := balances(t, c.dsn, ps)
+	gameID := startTable(t, ps)
+	owner := c.owner(bus, gameID, g1, g2)
+	if err := owner.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	defer func() {
+		if !resumed {
+			_ = owner.cmd.Process.Signal(syscall.SIGCONT)
+		}
+	}()
+	took := waitPlaying(t, ps, gameID, 10*time.Second)
+	t.Logf("table %s taken over %v after SIGSTOP of its node", gameID, took)
+	if got := c.owner(bus, gameID, g1, g2); got == owner {
+		t.Fatal("the paused node still owns the table")
+	}
+	if err := owner.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	resumed = true
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(owner.logs.String(), "table taken over by another node") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the resumed node did not stop its stale table:\n%s", owner.logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	results := playOut(t, ps)
+	checkSettledOnce(t, c.dsn, gameID, ps, results, before)
+	if n := len(c.nodes()); n != 4 {
+		t.Errorf("%d nodes after the paused node resumed, want 4", n)
+	}
 }

@@ -213,6 +213,9 @@ func (m *Members) leaseID(ctx context.Context, want int) (int, error) {
 	return 0, errors.New("cluster: every node id is leased")
 }
 
+// DropAfter is how long a silent node stays a member.
+func (m *Members) DropAfter() time.Duration { return m.cfg.DropAfter }
+
 // Self is this node's last announcement.
 func (m *Members) Self() NodeInfo {
 	m.mu.RLock()
@@ -291,6 +294,10 @@ func (m *Members) Run(ctx context.Context) error {
 	tick := time.NewTicker(m.cfg.Heartbeat)
 	defer tick.Stop()
 	failing := false
+	if err := m.beat(ctx); err != nil { // at once: addresses are known now
+		failing = true
+		m.log.Warn("cluster heartbeat failing", "err", err)
+	}
 	for {
 		select {
 		case <-ctx.Done():

@@ -84,14 +84,14 @@ func Register(r *gateway.Router, s *Service) {
 			return nil, err
 		}
 		return v.(*pb.DdzHintResp), nil
-	})
+	}, gateway.Idempotent())
 	gateway.Handle(r, "ddz.state", IDState, func(ctx context.Context, ss *session.Session, req *pb.DdzStateReq) (*pb.DdzSnapshot, error) {
 		v, err := s.Do(ctx, ss.UserID(), req)
 		if err != nil {
 			return nil, err
 		}
 		return v.(*pb.DdzSnapshot), nil
-	})
+	}, gateway.Idempotent())
 	gateway.Handle(r, "ddz.chat", IDChat, func(ctx context.Context, ss *session.Session, req *pb.DdzChatReq) (*pb.DdzChatResp, error) {
 		v, err := s.Do(ctx, ss.UserID(), req)
 		if err != nil {
@@ -101,7 +101,7 @@ func Register(r *gateway.Router, s *Service) {
 	})
 	gateway.Handle(r, "ddz.game", IDGame, func(ctx context.Context, ss *session.Session, req *pb.DdzGameReq) (*pb.DdzGameRecord, error) {
 		return s.GameRecord(ctx, ss.UserID(), req.GameId)
-	}, gateway.Concurrent())
+	}, gateway.Concurrent(), gateway.Idempotent())
 	// ddz.presence: the gateway of a player tells the player's table that
 	// the connection came or went. ddz.create: a match node hands a formed
 	// match (JSON of match.Match) to the game node it picked.

@@ -522,7 +522,7 @@ func (f forwarder) Forward(ctx context.Context, c *Call, body []byte) ([]byte, e
 			node = nodes[i].ID
 		}
 		tried[node] = true
-		out, err := m.bus.RequestMsg(ctx, m.subj.NodeRPC(node, c.Route.Name), h, body)
+		out, err := f.attempt(ctx, c.Route, node, h, body)
 		switch {
 		case err == nil:
 			if n := out.Header.Get(hdrNode); pl.Locate != nil && n != "" {
@@ -532,6 +532,11 @@ func (f forwarder) Forward(ctx context.Context, c *Call, body []byte) ([]byte, e
 		case errors.Is(err, cluster.ErrNoResponders):
 			continue // never delivered: safe to try another node
 		case errors.Is(err, cluster.ErrTimeout) && c.Route.idempotent && ctx.Err() == nil:
+			if pl.Locate != nil { // the owner froze: its table may have moved
+				if n, err := pl.Locate(ctx, uid); err == nil && n != node && m.members.Alive(n) {
+					owner = n
+				}
+			}
 			continue
 		case errors.Is(err, cluster.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 			return nil, status.New(status.Unavailable, "request timed out")
@@ -539,6 +544,19 @@ func (f forwarder) Forward(ctx context.Context, c *Call, body []byte) ([]byte, e
 			return nil, status.Errorf(status.Unavailable, "%s is unreachable: try again", f.service)
 		}
 	}
+}
+
+// attempt sends one try of a call to node. An idempotent call waits at
+// most as long as a node takes to drop out of the cluster, so that a call
+// to a node that froze is tried again elsewhere within the deadline; any
+// other call waits for its whole deadline (it cannot be repeated).
+func (f forwarder) attempt(ctx context.Context, rt *Route, node string, h cluster.Header, body []byte) (*cluster.Msg, error) {
+	if rt.idempotent {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, f.m.members.DropAfter())
+		defer cancel()
+	}
+	return f.m.bus.RequestMsg(ctx, f.m.subj.NodeRPC(node, rt.Name), h, body)
 }
 
 // callHeader carries the caller and the time left to the serving node.
@@ -613,7 +631,13 @@ func (m *Mesh) serve(ctx context.Context, rt *Route, msg *cluster.Msg) {
 	// A located service runs where the caller's state is: a call that
 	// reached another node is passed on once.
 	if pl := m.place[rt.Service()]; pl.Locate != nil && msg.Header.Get(hdrHops) == "" {
-		if owner, err := pl.Locate(ctx, uid); err == nil && owner != "" && owner != m.self && m.members.Alive(owner) {
+		owner, err := pl.Locate(ctx, uid)
+		if err == nil && owner != "" && owner != m.self && !m.members.Alive(owner) {
+			// Its node is gone and no node has adopted it yet.
+			_ = msg.RespondMsg(errHeader(m.self, status.New(status.Unavailable, "the table is moving to another server: try again")), nil)
+			return
+		}
+		if err == nil && owner != "" && owner != m.self {
 			h := msg.Header
 			h.Set(hdrHops, "1")
 			out, err := m.bus.RequestMsg(ctx, m.subj.NodeRPC(owner, rt.Name), h, msg.Data)

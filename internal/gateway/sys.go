@@ -19,8 +19,8 @@ const (
 func RegisterSys(r *Router) {
 	Handle(r, "sys.ping", RouteSysPing, func(_ context.Context, _ *session.Session, _ *pb.PingReq) (*pb.PingResp, error) {
 		return &pb.PingResp{ServerTimeMs: time.Now().UnixMilli()}, nil
-	}, Public())
+	}, Public(), Idempotent())
 	Handle(r, "sys.echo", RouteSysEcho, func(_ context.Context, _ *session.Session, req *pb.Echo) (*pb.Echo, error) {
 		return req, nil
-	}, Public())
+	}, Public(), Idempotent())
 }

@@ -544,3 +544,84 @@ func TestClusterFencing(t *testing.T) {
 		t.Errorf("%d nodes after the paused node resumed, want 4", n)
 	}
 }
+
+// TestClusterMatchFailover kills (SIGKILL) the leading match node while a
+// ticket waits: the standby is elected within 5 s, takes the ticket over,
+// and matches it with two players who queue afterwards; the ticket is
+// matched once and the tickets bucket ends empty.
+func TestClusterMatchFailover(t *testing.T) {
+	c := newTestCluster(t, "LORDGAME_DDZ_BOT_WAIT=0s")
+	gw1, gw2 := c.start("gateway"), c.start("gateway")
+	c.start("game")
+	m1, m2 := c.start("match"), c.start("match")
+	bus := c.bus()
+	ps := clusterPlayers(t, c, gw1, gw2)
+	matched := make(chan string, 8)
+	ps[0].c.On("match.status", func(p client.Push) {
+		var st pb.MatchStatus
+		if p.Decode(&st) == nil && st.State == "matched" {
+			matched <- st.GameId
+		}
+	})
+	if err := ps[0].c.Request(t.Context(), "match.join", &pb.MatchJoinReq{Mode: "classic"}, &pb.MatchJoinResp{}); err != nil {
+		t.Fatalf("match.join: %v", err)
+	}
+	leaders, err := bus.OpenKV(t.Context(), "leaders")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := leaders.Get(t.Context(), "match")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var leader *proc
+	for _, n := range c.nodes() {
+		for _, p := range []*proc{m1, m2} {
+			if n.ID == string(e.Value()) && n.HTTP == p.addr {
+				leader = p
+			}
+		}
+	}
+	if leader == nil {
+		t.Fatalf("the leader %s is neither match node", e.Value())
+	}
+	leader.kill()
+	killed := time.Now()
+	for i := 1; i < 3; i++ {
+		for {
+			err := ps[i].c.Request(t.Context(), "match.join", &pb.MatchJoinReq{Mode: "classic"}, &pb.MatchJoinResp{})
+			if err == nil {
+				break
+			}
+			var ce *client.Error
+			if !errors.As(err, &ce) || ce.Code != "unavailable" || time.Since(killed) > 5*time.Second {
+				t.Fatalf("match.join %v after the leader died: %v", time.Since(killed), err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	t.Logf("the standby took the queue over %v after kill -9 of the leader", time.Since(killed))
+	var game string
+	select {
+	case game = <-matched:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the restored ticket was never matched")
+	}
+	for i := 1; i < 3; i++ {
+		if s := snapshot(t, ps[i].c); s.GameId != game {
+			t.Errorf("player %d is at table %q, want %s with the restored ticket", i, s.GameId, game)
+		}
+	}
+	select {
+	case g := <-matched:
+		t.Errorf("the ticket was matched twice: %s and %s", game, g)
+	case <-time.After(500 * time.Millisecond):
+	}
+	tickets, err := bus.OpenKV(t.Context(), "tickets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys, err := tickets.Keys(t.Context()); err == nil && len(keys) > 0 {
+		t.Errorf("tickets left after the match: %v", keys)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,14 +30,20 @@ import (
 // ddzNode is the Dou Dizhu part of a node: matchmaking and tables, plus
 // (until server.go wires them) the store, ids and accounts they need.
 type ddzNode struct {
-	roles   roles
-	log     *slog.Logger
-	db      *store.DB
-	auth    *auth.Service
-	svc     *ddz.Service
-	matcher *match.Matcher // nil unless the node has the match role
-	seats   *seats
-	members *cluster.Members
+	roles roles
+	log   *slog.Logger
+	db    *store.DB
+	auth  *auth.Service
+	svc   *ddz.Service
+	mcfg  match.Config
+	bus   *cluster.NATS
+	queue *leaderQueue // nil unless the node has the match role
+	// matchReady is closed once this match node leads or knows another
+	// does.
+	matchReady chan struct{}
+	matchOnce  sync.Once
+	seats      *seats
+	members    *cluster.Members
 	// recovered is closed once the unfinished games are restored: the node
 	// is ready only then.
 	recovered chan struct{}
@@ -62,7 +69,7 @@ func (p *lazyPusher) PushUser(uid int64, route string, msg proto.Message) error 
 func newDDZ(ctx context.Context, s *server, router *gateway.Router, nodeID int) (*ddzNode, error) {
 	tcfg, mcfg := s.cfg.DDZ, s.cfg.Match
 	var err error
-	n := &ddzNode{roles: s.roles, log: s.log, recovered: make(chan struct{})}
+	n := &ddzNode{roles: s.roles, log: s.log, recovered: make(chan struct{}), mcfg: mcfg, bus: s.bus, matchReady: make(chan struct{})}
 	n.db, err = store.Open(ctx, s.cfg.DB, s.cfg.Data)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -80,12 +87,16 @@ func newDDZ(ctx context.Context, s *server, router *gateway.Router, nodeID int) 
 	if err != nil {
 		return nil, err
 	}
+	if err := mcfg.Validate(); err != nil {
+		return nil, err
+	}
 	if s.roles[cluster.RoleMatch] {
-		n.matcher, err = match.New(mcfg, n.formed, n.svc.Notify)
-		if err != nil {
+		if n.queue, err = newLeaderQueue(ctx, s.bus, s.log); err != nil {
 			return nil, err
 		}
-		n.svc.SetQueue(n.matcher)
+		n.svc.SetQueue(n.queue)
+	} else {
+		close(n.matchReady)
 	}
 	ddz.Register(router, n.svc)
 	auth.RegisterRoutes(router, n.auth)
@@ -105,6 +116,11 @@ func (g gwAuth) Authenticate(ctx context.Context, tok string) (gateway.Identity,
 // formed hands a formed match to a table: here when this node runs
 // tables, else on the game node the routing strategy picks.
 func (n *ddzNode) formed(ctx context.Context, m match.Match) {
+	defer func() { // seated or told: the tickets are done with
+		for _, tk := range m.Tickets {
+			n.queue.forget(ctx, tk.UserID)
+		}
+	}()
 	if n.roles[cluster.RoleGame] {
 		n.svc.Formed(ctx, m)
 		return
@@ -168,6 +184,31 @@ func (n *ddzNode) attach(gw *gateway.Gateway, mesh *gateway.Mesh) {
 	})
 }
 
+// campaign makes this match node the cluster's matchmaker whenever it is
+// elected, and a standby otherwise.
+func (n *ddzNode) campaign(ctx context.Context) error {
+	self := n.members.Self().ID
+	el, err := cluster.NewElection(ctx, n.bus, "match", self, n.members.DropAfter(), n.log)
+	if err != nil {
+		return err
+	}
+	ready := func() { n.matchOnce.Do(func() { close(n.matchReady) }) }
+	n.members.SetStandby(ctx, "match", true)
+	return el.Run(ctx, func(ctx context.Context) {
+		m, err := match.New(n.mcfg, n.formed, n.svc.Notify)
+		if err == nil {
+			err = n.queue.lead(ctx, m, n.seats.Seated, func() {
+				n.members.SetStandby(ctx, "match", false)
+				ready()
+			})
+		}
+		if err != nil && ctx.Err() == nil {
+			n.log.Warn("matchmaker stopped", "err", err)
+		}
+		n.members.SetStandby(context.WithoutCancel(ctx), "match", true)
+	}, ready)
+}
+
 // routes mounts the HTTP API parts this node serves. clientAddr names a
 // request's client (the gateway's, so both edges trust the same proxies).
 func (n *ddzNode) routes(mux *http.ServeMux, clientAddr func(*http.Request) string) {
@@ -202,8 +243,8 @@ func (n *ddzNode) run(ctx context.Context) error {
 		})
 		g.Go(func() error { return n.svc.RunTakeover(ctx, time.Second, wake) })
 	}
-	if n.matcher != nil {
-		g.Go(func() error { return n.matcher.Run(ctx) })
+	if n.queue != nil {
+		g.Go(func() error { return n.campaign(ctx) })
 	}
 	err := g.Wait()
 	if ctx.Err() != nil {

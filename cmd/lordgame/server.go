@@ -244,9 +244,13 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 	g.Go(func() error { return s.ddz.run(gctx) })
 	g.Go(func() error { return s.mesh.Run(gctx) })
 	g.Go(func() error { return s.members.Run(gctx) })
-	select { // ready once the tables a previous process left run again
-	case <-s.ddz.recovered:
-	case <-gctx.Done():
+	// Ready once the tables a previous process left run again, and the
+	// matchmaker leads here or is known to lead elsewhere.
+	for _, ch := range []<-chan struct{}{s.ddz.recovered, s.ddz.matchReady} {
+		select {
+		case <-ch:
+		case <-gctx.Done():
+		}
 	}
 	s.ready.Store(true)
 	s.log.Info("lordgame started", "http", s.HTTPAddr(), "tcp", s.TCPAddr(), "data", s.cfg.Data,

@@ -51,9 +51,12 @@ type NodeInfo struct {
 	Tables   int     `json:"tables"`
 	CPU      float64 `json:"cpu"`
 	// Weight is the node's share under the weighted strategy (default 1).
-	Weight   int       `json:"weight"`
-	Draining bool      `json:"draining"`
-	Started  time.Time `json:"started"`
+	Weight   int  `json:"weight"`
+	Draining bool `json:"draining"`
+	// Standby lists the services this node is ready to take over but does
+	// not serve now (a matchmaker that is not the leader).
+	Standby []string  `json:"standby,omitempty"`
+	Started time.Time `json:"started"`
 	// LastSeen is when this node last heard the heartbeat (its own clock).
 	LastSeen time.Time `json:"last_seen"`
 }
@@ -228,6 +231,20 @@ func (m *Members) Self() NodeInfo {
 func (m *Members) SetDraining(ctx context.Context) {
 	m.mu.Lock()
 	m.self.Draining = true
+	m.mu.Unlock()
+	if err := m.beat(ctx); err != nil {
+		m.log.Warn("cluster heartbeat", "err", err)
+	}
+}
+
+// SetStandby marks service as held in standby (true) or served (false),
+// announced at once.
+func (m *Members) SetStandby(ctx context.Context, service string, standby bool) {
+	m.mu.Lock()
+	m.self.Standby = slices.DeleteFunc(m.self.Standby, func(s string) bool { return s == service })
+	if standby {
+		m.self.Standby = append(m.self.Standby, service)
+	}
 	m.mu.Unlock()
 	if err := m.beat(ctx); err != nil {
 		m.log.Warn("cluster heartbeat", "err", err)
@@ -469,7 +486,7 @@ func (m *Members) apply(e KVEntry) {
 	old, had := m.view[key]
 	m.view[key] = n
 	m.mu.Unlock()
-	if !had || old.Draining != n.Draining {
+	if !had || old.Draining != n.Draining || !slices.Equal(old.Standby, n.Standby) {
 		m.changed()
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -512,7 +513,9 @@ func (f forwarder) Forward(ctx context.Context, c *Call, body []byte) ([]byte, e
 		owner = "" // a retry goes through the strategy
 		if node == "" || tried[node] {
 			nodes := m.members.WithRole(pl.Role)
-			i := m.balancer(f.service).Pick(nodes, strconv.FormatInt(uid, 10), func(n cluster.NodeInfo) bool { return tried[n.ID] })
+			i := m.balancer(f.service).Pick(nodes, strconv.FormatInt(uid, 10), func(n cluster.NodeInfo) bool {
+				return tried[n.ID] || slices.Contains(n.Standby, f.service)
+			})
 			if i < 0 {
 				if attempt == 0 {
 					return nil, status.Errorf(status.Unavailable, "no node serves %s now: try again", f.service)

@@ -92,6 +92,9 @@ func New(cfg Config, formed func(ctx context.Context, m Match), notify func(user
 	}
 	m := &Matcher{cfg: cfg, formed: formed, notify: notify, now: time.Now,
 		queues: map[string]*queue{}, users: map[int64]*entry{}}
+	// Ticket ids start at the clock, so that a matcher that takes over
+	// the tickets of another never hands out one of theirs.
+	m.seq.Store(uint64(time.Now().UnixMicro()))
 	for _, md := range cfg.Modes {
 		avg := md.BotWait
 		if avg == 0 {
@@ -123,6 +126,49 @@ func (m *Matcher) Join(_ context.Context, userID int64, mode string, rating int6
 	st := q.status(e, len(q.waiting), m.now())
 	e.lastPos, e.lastEst = st.Position, st.Estimate
 	return st, nil
+}
+
+// Restore puts back a ticket that another matcher issued (a standby
+// taking over the queue): it keeps its id and its place by join time.
+func (m *Matcher) Restore(t Ticket) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	q, ok := m.queues[t.Mode]
+	if !ok {
+		return ErrUnknownMode
+	}
+	if _, ok := m.users[t.UserID]; ok {
+		return ErrAlreadyQueued
+	}
+	e := &entry{t: t}
+	m.users[t.UserID] = e
+	i, _ := slices.BinarySearchFunc(q.waiting, t.Joined, func(x *entry, at time.Time) int { return x.t.Joined.Compare(at) })
+	q.waiting = slices.Insert(q.waiting, i, e)
+	return nil
+}
+
+// Joined is when userID's ticket joined, zero without one.
+func (m *Matcher) Joined(userID int64) time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.users[userID]; ok {
+		return e.t.Joined
+	}
+	return time.Time{}
+}
+
+// Drop removes userID's waiting ticket without telling the player (its
+// Join is being undone).
+func (m *Matcher) Drop(userID int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.users[userID]
+	if !ok || e.placing {
+		return
+	}
+	q := m.queues[e.t.Mode]
+	q.waiting = slices.DeleteFunc(q.waiting, func(x *entry) bool { return x == e })
+	delete(m.users, userID)
 }
 
 // Cancel removes the user's ticket while it waits.

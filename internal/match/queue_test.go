@@ -261,3 +261,39 @@ func count(b []bool) int {
 	}
 	return n
 }
+
+func TestRestore(t *testing.T) {
+	var formed []match.Match
+	m, err := match.New(match.DefaultConfig(), func(_ context.Context, mt match.Match) { formed = append(formed, mt) }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Now().Add(-time.Second)
+	st, err := m.Join(t.Context(), 3, "classic", 1500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, uid := range []int64{1, 2} {
+		tk := match.Ticket{ID: "old-" + string(rune('a'+i)), UserID: uid, Mode: "classic", Rating: 1500, Joined: base.Add(time.Duration(i) * time.Millisecond)}
+		if err := m.Restore(tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Restore(match.Ticket{ID: "x", UserID: 2, Mode: "classic"}); !errors.Is(err, match.ErrAlreadyQueued) {
+		t.Errorf("restore of a queued user: %v", err)
+	}
+	if err := m.Restore(match.Ticket{ID: "y", UserID: 9, Mode: "nope"}); !errors.Is(err, match.ErrUnknownMode) {
+		t.Errorf("restore in an unknown mode: %v", err)
+	}
+	m.Step(t.Context())
+	if len(formed) != 1 || len(formed[0].Tickets) != 3 {
+		t.Fatalf("formed %v, want one table of three", formed)
+	}
+	ids := map[string]bool{}
+	for _, tk := range formed[0].Tickets {
+		ids[tk.ID] = true
+	}
+	if formed[0].Tickets[0].ID != "old-a" || !ids["old-b"] || !ids[st.TicketID] {
+		t.Errorf("tickets %v: the restored tickets keep their ids and the oldest leads", formed[0].Tickets)
+	}
+}

@@ -152,6 +152,9 @@ func (d *seats) Orphans(ctx context.Context) ([]int64, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	if !d.members.Stable() {
+		return nil, nil // just back from an outage: everyone looks gone
+	}
 	lister, err := d.tables.ListKeys(ctx)
 	if err != nil {
 		return nil, err
@@ -172,7 +175,7 @@ func (d *seats) Orphans(ctx context.Context) ([]int64, error) {
 
 // Online implements ddz.Directory.
 func (d *seats) Online(ctx context.Context, uid int64) bool {
-	_, ok, err := d.presence.Lookup(ctx, uid)
+	ok, err := d.presence.Online(ctx, uid)
 	return err == nil && ok
 }
 

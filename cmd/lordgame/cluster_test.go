@@ -334,9 +334,7 @@ func (c *testCluster) owner(bus *cluster.NATS, gameID string, procs ...*proc) *p
 func startTable(t *testing.T, ps []*seatedPlayer) string {
 	t.Helper()
 	for _, sp := range ps {
-		if err := sp.c.Request(t.Context(), "match.join", &pb.MatchJoinReq{Mode: "classic"}, &pb.MatchJoinResp{}); err != nil {
-			t.Fatalf("match.join: %v", err)
-		}
+		joinRetry(t, sp.c)
 	}
 	var gameID string
 	for i, deadline := 0, time.Now().Add(10*time.Second); i < 3; {
@@ -623,5 +621,65 @@ func TestClusterMatchFailover(t *testing.T) {
 	}
 	if keys, err := tickets.Keys(t.Context()); err == nil && len(keys) > 0 {
 		t.Errorf("tickets left after the match: %v", keys)
+	}
+}
+
+// TestClusterNATSOutage cuts the cluster off NATS for 10 s (through a proxy
+// of its own in front of the machine's NATS) in the middle of a hand:
+// forwarded requests answer unavailable at once, nothing hangs, local
+// routes keep working, and once NATS is back the cluster recovers without
+// a restart: the hand is played to its end and settled once, and a new
+// match forms.
+func TestClusterNATSOutage(t *testing.T) {
+	c := newTestCluster(t, "LORDGAME_DDZ_BOT_WAIT=0s", "LORDGAME_DDZ_BID_TIMEOUT=1m",
+		"LORDGAME_DDZ_FOLLOW_TIMEOUT=1m", "LORDGAME_DDZ_LEAD_TIMEOUT=1m", "LORDGAME_DDZ_GRACE=1m")
+	proxy := newCutProxy(t, strings.TrimPrefix(c.nats, "nats://"))
+	c.nats = "nats://" + proxy.addr
+	gw1, gw2 := c.start("gateway"), c.start("gateway")
+	c.start("game")
+	c.start("match")
+	ps := clusterPlayers(t, c, gw1, gw2)
+	before := balances(t, c.dsn, ps)
+	gameID := startTable(t, ps)
+
+	proxy.Cut()
+	cut := time.Now()
+	for time.Since(cut) < 10*time.Second {
+		start := time.Now()
+		err := ps[1].c.Request(t.Context(), "ddz.state", &pb.DdzStateReq{}, &pb.DdzSnapshot{})
+		var ce *client.Error
+		if !errors.As(err, &ce) || ce.Code != "unavailable" || time.Since(start) > time.Second {
+			t.Fatalf("ddz.state %v into the outage: %v after %v, want unavailable at once", time.Since(cut), err, time.Since(start))
+		}
+		if err := ps[0].c.Request(t.Context(), "sys.ping", &pb.PingReq{}, &pb.PingResp{}); err != nil {
+			t.Fatalf("sys.ping during the outage: %v", err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	proxy.Restore()
+	took := waitPlaying(t, ps, gameID, 15*time.Second)
+	t.Logf("table answering again %v after NATS came back", took)
+	results := playOut(t, ps)
+	checkSettledOnce(t, c.dsn, gameID, ps, results, before)
+	if next := startTable(t, ps); next == gameID {
+		t.Fatal("no new table after the outage")
+	}
+}
+
+// joinRetry queues c in classic mode, asking again for up to 5 s while the
+// answer is unavailable (the matchmaker is being elected).
+func joinRetry(t *testing.T, c *client.Client) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		err := c.Request(t.Context(), "match.join", &pb.MatchJoinReq{Mode: "classic"}, &pb.MatchJoinResp{})
+		var ce *client.Error
+		if err == nil {
+			return
+		}
+		if !errors.As(err, &ce) || ce.Code != "unavailable" || time.Now().After(deadline) {
+			t.Fatalf("match.join: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -64,6 +64,12 @@ func TestAdopt(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	if orphans, err := b.Orphans(ctx); err != nil || len(orphans) != 0 && !mb.Stable() {
+		t.Fatalf("orphans before b's view is stable: %v %v, want none", orphans, err)
+	}
+	for !mb.Stable() {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if orphans, err := b.Orphans(ctx); err != nil || len(orphans) != 1 || orphans[0] != 7 {
 		t.Fatalf("orphans after a left: %v %v, want [7]", orphans, err)
 	}

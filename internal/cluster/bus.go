@@ -102,6 +102,10 @@ var (
 	// ErrTimeout means no reply came before the deadline. When the
 	// deadline was ctx's, the error also matches context.DeadlineExceeded.
 	ErrTimeout = errors.New("cluster: timeout")
+	// ErrDisconnected means the connection to NATS is down (it is being
+	// re-established): a request fails at once instead of waiting for its
+	// deadline.
+	ErrDisconnected = errors.New("cluster: disconnected from NATS")
 	// ErrClosed means the bus is closed or closing.
 	ErrClosed = errors.New("cluster: closed")
 	// ErrBadSubject means a subject or queue name is empty or malformed,

@@ -65,7 +65,7 @@ func (n *NATS) KV(ctx context.Context, b Bucket) (KV, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: bucket %s: %w", name, err)
 	}
-	return kv, nil
+	return kvConn{KeyValue: kv, n: n}, nil
 }
 
 // OpenKV opens an existing bucket without changing it; it fails with an
@@ -75,7 +75,7 @@ func (n *NATS) OpenKV(ctx context.Context, name string) (KV, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: bucket %s: %w", name, err)
 	}
-	return kv, nil
+	return kvConn{KeyValue: kv, n: n}, nil
 }
 
 // DeleteBuckets removes every bucket under the configured prefix. Tests
@@ -108,3 +108,69 @@ func bucketName(prefix, name string) string {
 
 // LastRevision makes a Delete conditional on the key's revision.
 func LastRevision(rev uint64) jetstream.KVDeleteOpt { return jetstream.LastRevision(rev) }
+
+// kvOpTimeout bounds one KV operation: they take milliseconds on a healthy
+// cluster, and a caller on a request path must not wait out its whole
+// deadline for one.
+const kvOpTimeout = 2 * time.Second
+
+// kvConn is a bucket whose operations fail at once with ErrDisconnected
+// while the connection to NATS is down (nats.go would otherwise queue the
+// request and wait for the deadline) and take at most kvOpTimeout.
+type kvConn struct {
+	jetstream.KeyValue
+	n *NATS
+}
+
+func (k kvConn) op(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if !k.n.nc.IsConnected() {
+		return ctx, func() {}, ErrDisconnected
+	}
+	ctx, cancel := context.WithTimeout(ctx, kvOpTimeout)
+	return ctx, cancel, nil
+}
+
+func (k kvConn) Get(ctx context.Context, key string) (KVEntry, error) {
+	ctx, cancel, err := k.op(ctx)
+	defer cancel()
+	if err != nil {
+		return nil, err
+	}
+	return k.KeyValue.Get(ctx, key)
+}
+
+func (k kvConn) Put(ctx context.Context, key string, value []byte) (uint64, error) {
+	ctx, cancel, err := k.op(ctx)
+	defer cancel()
+	if err != nil {
+		return 0, err
+	}
+	return k.KeyValue.Put(ctx, key, value)
+}
+
+func (k kvConn) Create(ctx context.Context, key string, value []byte, opts ...jetstream.KVCreateOpt) (uint64, error) {
+	ctx, cancel, err := k.op(ctx)
+	defer cancel()
+	if err != nil {
+		return 0, err
+	}
+	return k.KeyValue.Create(ctx, key, value, opts...)
+}
+
+func (k kvConn) Update(ctx context.Context, key string, value []byte, rev uint64) (uint64, error) {
+	ctx, cancel, err := k.op(ctx)
+	defer cancel()
+	if err != nil {
+		return 0, err
+	}
+	return k.KeyValue.Update(ctx, key, value, rev)
+}
+
+func (k kvConn) Delete(ctx context.Context, key string, opts ...jetstream.KVDeleteOpt) error {
+	ctx, cancel, err := k.op(ctx)
+	defer cancel()
+	if err != nil {
+		return err
+	}
+	return k.KeyValue.Delete(ctx, key, opts...)
+}

@@ -104,11 +104,17 @@ type Members struct {
 	ids   KV
 	idRev uint64
 
-	mu     sync.RWMutex
-	self   NodeInfo
-	view   map[string]NodeInfo
-	hooks  []func()
-	synced chan struct{} // closed once the first watch snapshot is in
+	mu sync.RWMutex
+	// healthySince is when the heartbeats last started succeeding (zero
+	// while they fail): the view is trusted only once others had a whole
+	// DropAfter to be heard again.
+	healthySince time.Time
+	self         NodeInfo
+	view         map[string]NodeInfo
+	hooks        []func()
+	synced       chan struct{} // closed once the first watch snapshot is in
+	// rewatch asks the watch to start over (the connection came back).
+	rewatch chan struct{}
 }
 
 // ErrVersionMismatch means another live node speaks another protocol or
@@ -126,7 +132,14 @@ func Join(ctx context.Context, bus *NATS, cfg MembersConfig, self NodeInfo, load
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	m := &Members{cfg: cfg, bus: bus, log: log, load: load, view: map[string]NodeInfo{}, synced: make(chan struct{})}
+	m := &Members{cfg: cfg, bus: bus, log: log, load: load, view: map[string]NodeInfo{}, synced: make(chan struct{}),
+		rewatch: make(chan struct{}, 1)}
+	bus.OnReconnect(func() {
+		select {
+		case m.rewatch <- struct{}{}:
+		default: // one is pending
+		}
+	})
 	var err error
 	if m.nodes, err = bus.KV(ctx, Bucket{Name: "nodes", TTL: cfg.DropAfter}); err != nil {
 		return nil, err
@@ -214,6 +227,27 @@ func (m *Members) leaseID(ctx context.Context, want int) (int, error) {
 		return id, nil
 	}
 	return 0, errors.New("cluster: every node id is leased")
+}
+
+func (m *Members) setHealthy(ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case !ok:
+		m.healthySince = time.Time{}
+	case m.healthySince.IsZero():
+		m.healthySince = time.Now()
+	}
+}
+
+// Stable reports whether this node's view of the others can be trusted to
+// say who is gone: its heartbeats have succeeded for at least DropAfter.
+// Right after an outage every other node looks silent; a node must not
+// take over their work on that.
+func (m *Members) Stable() bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return !m.healthySince.IsZero() && time.Since(m.healthySince) >= m.cfg.DropAfter
 }
 
 // DropAfter is how long a silent node stays a member.
@@ -311,8 +345,10 @@ func (m *Members) Run(ctx context.Context) error {
 	tick := time.NewTicker(m.cfg.Heartbeat)
 	defer tick.Stop()
 	failing := false
+	m.setHealthy(true)
 	if err := m.beat(ctx); err != nil { // at once: addresses are known now
 		failing = true
+		m.setHealthy(false)
 		m.log.Warn("cluster heartbeat failing", "err", err)
 	}
 	for {
@@ -333,9 +369,11 @@ func (m *Members) Run(ctx context.Context) error {
 		switch {
 		case err != nil && !failing && ctx.Err() == nil:
 			failing = true
+			m.setHealthy(false)
 			m.log.Warn("cluster heartbeat failing", "err", err)
 		case err == nil && failing:
 			failing = false
+			m.setHealthy(true)
 			m.log.Info("cluster heartbeat recovered")
 		}
 	}
@@ -417,6 +455,10 @@ func (m *Members) follow(ctx context.Context, w jetstream.KeyWatcher) {
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-m.rewatch:
+			// Back from an outage: a new watch hears the others at once
+			// rather than after the old one notices it missed messages.
 			return
 		case <-prune.C:
 			// A node that went silent is dropped here, DropAfter after its

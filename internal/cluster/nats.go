@@ -38,6 +38,12 @@ type NATS struct {
 	handlerCtx     context.Context
 	cancelHandlers context.CancelFunc
 
+	hookMu      sync.Mutex
+	onReconnect []func() // guarded by hookMu
+	// inflight holds the cancel function of every request waiting for its
+	// answer (keys *context.CancelCauseFunc).
+	inflight sync.Map
+
 	mu      sync.RWMutex
 	stopped bool           // guarded by mu: no handler may start
 	running sync.WaitGroup // handlers running; Add only under mu.RLock with !stopped
@@ -133,9 +139,16 @@ func dial(ctx context.Context, cfg Config, log *slog.Logger, url string, extra .
 			if err != nil && !n.closing.Load() {
 				log.Warn("cluster disconnected", "err", err)
 			}
+			n.failInFlight()
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
 			log.Info("cluster reconnected", "url", c.ConnectedUrlRedacted())
+			n.hookMu.Lock()
+			hooks := n.onReconnect
+			n.hookMu.Unlock()
+			for _, h := range hooks {
+				h()
+			}
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, s *nats.Subscription, err error) {
 			subject := ""
@@ -166,6 +179,23 @@ func connectTimeout(ctx context.Context, d time.Duration) time.Duration {
 		}
 	}
 	return d
+}
+
+// failInFlight ends every request waiting for an answer with
+// ErrDisconnected (the connection dropped).
+func (n *NATS) failInFlight() {
+	n.inflight.Range(func(k, _ any) bool {
+		(*k.(*context.CancelCauseFunc))(ErrDisconnected)
+		return true
+	})
+}
+
+// OnReconnect registers f, called (on a nats.go goroutine; keep it quick)
+// each time the connection is re-established after a loss.
+func (n *NATS) OnReconnect(f func()) {
+	n.hookMu.Lock()
+	n.onReconnect = append(n.onReconnect, f)
+	n.hookMu.Unlock()
 }
 
 // Prefix is the prefix of every subject and bucket of this bus.
@@ -217,11 +247,20 @@ func (n *NATS) RequestMsg(ctx context.Context, subject string, hdr Header, data 
 	if n.closing.Load() {
 		return nil, fmt.Errorf("request %s: %w", subject, ErrClosed)
 	}
+	if !n.nc.IsConnected() {
+		return nil, fmt.Errorf("request %s: %w", subject, ErrDisconnected)
+	}
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, n.cfg.RequestTimeout)
 		defer cancel()
 	}
+	// A request in flight when the connection drops fails at once: its
+	// answer, if any, is lost with the connection.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	n.inflight.Store(&cancel, struct{}{})
+	defer n.inflight.Delete(&cancel)
 	var m *nats.Msg
 	var err error
 	if hdr == nil {
@@ -230,6 +269,9 @@ func (n *NATS) RequestMsg(ctx context.Context, subject string, hdr Header, data 
 		m, err = n.nc.RequestMsgWithContext(ctx, &nats.Msg{Subject: subject, Header: hdr, Data: data})
 	}
 	if err != nil {
+		if cause := context.Cause(ctx); errors.Is(cause, ErrDisconnected) {
+			return nil, fmt.Errorf("request %s: %w", subject, ErrDisconnected)
+		}
 		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
 			if errors.Is(ctxErr, context.DeadlineExceeded) {
 				return nil, fmt.Errorf("request %s: %w (%w)", subject, ErrTimeout, ctxErr)

@@ -100,8 +100,10 @@ func (p *Presence) Release(ctx context.Context, uid int64, rev uint64) error {
 	return nil
 }
 
-// Lookup returns where uid is connected; ok is false when the user is
-// offline or their gateway is gone.
+// Lookup returns where uid's record says the user is connected, whether
+// or not that gateway is alive: a push sent to a gateway that is gone
+// reaches nobody, while one withheld from a gateway this node has not
+// heard from lately (it is just back from an outage) would be lost.
 func (p *Presence) Lookup(ctx context.Context, uid int64) (Location, bool, error) {
 	e, err := p.kv.Get(ctx, userKey(uid))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
@@ -111,10 +113,16 @@ func (p *Presence) Lookup(ctx context.Context, uid int64) (Location, bool, error
 		return Location{}, false, fmt.Errorf("cluster: presence: %w", err)
 	}
 	loc, ok := decodeLoc(e)
-	if !ok || (p.members != nil && !p.members.Alive(loc.Node)) {
-		return Location{}, false, nil
+	return loc, ok, nil
+}
+
+// Online reports whether uid is connected to a live gateway.
+func (p *Presence) Online(ctx context.Context, uid int64) (bool, error) {
+	loc, ok, err := p.Lookup(ctx, uid)
+	if err != nil || !ok {
+		return false, err
 	}
-	return loc, true, nil
+	return p.members == nil || p.members.Alive(loc.Node), nil
 }
 
 // TTL is the records' lifetime without a refresh.

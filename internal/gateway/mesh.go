@@ -182,20 +182,33 @@ func (m *Mesh) Run(ctx context.Context) error {
 }
 
 // refresh keeps the presence records of this gateway's users from
-// expiring until ctx ends.
+// expiring until ctx ends. After the connection to NATS came back it also
+// claims the users who logged in while it was down.
 func (m *Mesh) refresh(ctx context.Context) {
 	tick := time.NewTicker(m.presence.TTL() / 2)
 	defer tick.Stop()
+	resync := make(chan struct{}, 1)
+	m.bus.OnReconnect(func() {
+		select {
+		case resync <- struct{}{}:
+		default: // one is pending
+		}
+	})
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-resync:
 		}
 		m.gw.reg.each(func(s *session.Session) {
 			uid := s.UserID()
 			v, ok := s.Get(propPresence)
-			if uid == 0 || !ok {
+			if uid == 0 {
+				return
+			}
+			if !ok {
+				m.connected(s)
 				return
 			}
 			rev, err := m.presence.Refresh(ctx, uid, cluster.Location{Node: m.self, Session: s.ID()}, v.(uint64))
@@ -543,6 +556,8 @@ func (f forwarder) Forward(ctx context.Context, c *Call, body []byte) ([]byte, e
 			continue
 		case errors.Is(err, cluster.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 			return nil, status.New(status.Unavailable, "request timed out")
+		case errors.Is(err, cluster.ErrDisconnected):
+			return nil, status.Errorf(status.Unavailable, "the cluster is unreachable: try again")
 		default:
 			return nil, status.Errorf(status.Unavailable, "%s is unreachable: try again", f.service)
 		}

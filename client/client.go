@@ -47,6 +47,11 @@ type Options struct {
 	// ResumeToken, from another client's ResumeToken, takes that session
 	// over (on any gateway of the same cluster) instead of starting one.
 	ResumeToken string
+	// Fallbacks are more gateways of the same cluster (same scheme as the
+	// target). With Reconnect, each attempt after a lost connection goes
+	// to the next address in turn, target first, resuming the session
+	// there: a gateway that shuts down does not strand its clients.
+	Fallbacks []string
 }
 
 // State is the connection state reported to Options.OnState.
@@ -124,8 +129,9 @@ type conn struct {
 
 // Client is a connection to a LordGame server.
 type Client struct {
-	target *url.URL
-	opts   Options
+	target  *url.URL   // the address dialled now (guarded by mu after Dial)
+	targets []*url.URL // target and the fallbacks
+	opts    Options
 
 	mu        sync.Mutex
 	cur       *conn
@@ -138,6 +144,7 @@ type Client struct {
 	userID    string
 	resume    string
 	kicked    *Kicked // why the server closed the last connection
+	conns     uint64  // connections made (handshakes completed)
 	heartbeat time.Duration
 	missed    int
 
@@ -178,8 +185,16 @@ func Dial(ctx context.Context, target string, opts Options) (*Client, error) {
 	if opts.MaxFrameBytes <= 0 {
 		opts.MaxFrameBytes = 1 << 20
 	}
+	targets := []*url.URL{u}
+	for _, f := range opts.Fallbacks {
+		fu, err := url.Parse(f)
+		if err != nil || fu.Scheme != u.Scheme {
+			return nil, fmt.Errorf("client: fallback %q: want a %s:// address", f, u.Scheme)
+		}
+		targets = append(targets, fu)
+	}
 	c := &Client{
-		target: u, opts: opts,
+		target: u, targets: targets, opts: opts,
 		pending:  map[uint32]chan result{},
 		handlers: map[string][]func(Push){},
 		closed:   make(chan struct{}),
@@ -195,6 +210,26 @@ func Dial(ctx context.Context, target string, opts Options) (*Client, error) {
 
 // SessionID is the server's id for the current session.
 func (c *Client) SessionID() string { c.mu.Lock(); defer c.mu.Unlock(); return c.sessionID }
+
+// Connections counts the connections the client has made: it grows by one
+// at each reconnect. Pushes sent while the client was away are lost, so a
+// change tells a caller to expect a gap before the server's next snapshot.
+func (c *Client) Connections() uint64 { c.mu.Lock(); defer c.mu.Unlock(); return c.conns }
+
+// Target is the address the client dials now.
+func (c *Client) Target() string { c.mu.Lock(); defer c.mu.Unlock(); return c.target.Redacted() }
+
+// next moves to the following address of target and fallbacks.
+func (c *Client) next() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, t := range c.targets {
+		if t == c.target {
+			c.target = c.targets[(i+1)%len(c.targets)]
+			return
+		}
+	}
+}
 
 // Kicked is the reason the server gave when it last closed the
 // connection, nil when it never did.
@@ -233,15 +268,18 @@ func (c *Client) state(s State) {
 
 func (c *Client) dial(ctx context.Context) (*conn, error) {
 	d := net.Dialer{Timeout: c.opts.DialTimeout}
-	if c.target.Scheme == "tcp" {
-		nc, err := d.DialContext(ctx, "tcp", c.target.Host)
+	c.mu.Lock()
+	target := c.target
+	c.mu.Unlock()
+	if target.Scheme == "tcp" {
+		nc, err := d.DialContext(ctx, "tcp", target.Host)
 		if err != nil {
 			return nil, err
 		}
 		return &conn{nc: nc, r: bufio.NewReaderSize(nc, 4096), done: make(chan struct{})}, nil
 	}
 	wd := ws.Dialer{Timeout: c.opts.DialTimeout}
-	nc, br, _, err := wd.Dial(ctx, c.target.String())
+	nc, br, _, err := wd.Dial(ctx, target.String())
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +296,7 @@ func (c *Client) connect(ctx context.Context) error {
 	defer cancel()
 	cn, err := c.dial(ctx)
 	if err != nil {
-		return fmt.Errorf("client: dial %s: %w", c.target.Redacted(), err)
+		return fmt.Errorf("client: dial %s: %w", c.Target(), err)
 	}
 	c.mu.Lock()
 	hs := &pb.Handshake{Version: 1, Codec: c.opts.Codec, Token: c.opts.Token, ResumeToken: c.resume, Client: c.opts.Name}
@@ -292,6 +330,7 @@ func (c *Client) connect(ctx context.Context) error {
 	c.mu.Lock()
 	c.cur = cn
 	c.sessionID, c.userID, c.resume = ack.SessionId, ack.UserId, ack.ResumeToken
+	c.conns++
 	c.heartbeat = time.Duration(ack.HeartbeatMs) * time.Millisecond
 	c.missed = int(ack.MissedHeartbeats)
 	if c.heartbeat <= 0 {
@@ -525,14 +564,17 @@ func (c *Client) readLoop(cn *conn) {
 	k := cn.kick.Load()
 	if c.opts.Reconnect && (k == nil || k.Reason == "server_shutdown" || k.Reason == "heartbeat_timeout") {
 		c.wg.Add(1)
-		go c.reconnect() // stops on success or Close; Close waits
+		go c.reconnect(k != nil && k.Reason == "server_shutdown") // stops on success or Close; Close waits
 	}
 }
 
-func (c *Client) reconnect() {
+func (c *Client) reconnect(moveOn bool) {
 	defer c.wg.Done()
 	delay := c.opts.MinBackoff
-	for {
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 || moveOn {
+			c.next() // this gateway is going away, or did not answer
+		}
 		c.state(StateReconnecting)
 		j, _ := rand.Int(rand.Reader, big.NewInt(int64(delay/2)+1))
 		t := time.NewTimer(delay/2 + time.Duration(j.Int64()))

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -14,12 +13,14 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/lordgame/lordgame/client"
 	"github.com/lordgame/lordgame/internal/cluster"
+	"github.com/lordgame/lordgame/internal/ddz/ddzclient"
 	"github.com/lordgame/lordgame/internal/store"
 	"github.com/lordgame/lordgame/proto/gen/pb"
 )
@@ -67,8 +68,13 @@ func newTestCluster(t *testing.T, env ...string) *testCluster {
 // start runs one node with role and waits until it is ready.
 func (c *testCluster) start(role string) *proc {
 	c.t.Helper()
-	addr := freeAddr(c.t)
-	p := &proc{addr: addr, logs: &bytes.Buffer{}}
+	return c.startAt(role, freeAddr(c.t))
+}
+
+// startAt is start on a given HTTP address.
+func (c *testCluster) startAt(role, addr string) *proc {
+	c.t.Helper()
+	p := &proc{addr: addr, role: role, logs: &syncBuffer{}}
 	p.cmd = exec.Command(c.bin, "-role", role, "-http", addr, "-tcp", "off", "-data", c.t.TempDir(),
 		"-db", c.dsn, "-nats", c.nats, "-nats-prefix", c.prefix, "-log-level", "info", "-log-format", "text")
 	p.cmd.Env = append(os.Environ(), c.env...)
@@ -681,5 +687,256 @@ func joinRetry(t *testing.T, c *client.Client) {
 			t.Fatalf("match.join: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop sends SIGTERM and waits for the process to exit on its own.
+func (p *proc) stop(t *testing.T, within time.Duration) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }() // ends when the process exits
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("%s node %s exited with %v after SIGTERM:\n%s", p.role, p.addr, err, p.logs)
+		}
+	case <-time.After(within):
+		t.Fatalf("%s node %s still running %v after SIGTERM:\n%s", p.role, p.addr, within, p.logs)
+	}
+}
+
+// roller is one bot player of the rolling restart: it queues, plays with
+// the engine's bot, and starts over after any error.
+type trace struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (tr *trace) add(s string) {
+	tr.mu.Lock()
+	tr.lines = append(tr.lines, time.Now().Format("05.000")+" "+s)
+	tr.mu.Unlock()
+}
+
+func (tr *trace) String() string {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return strings.Join(tr.lines, "\n")
+}
+
+type roller struct {
+	tr      *trace
+	sp      *seatedPlayer
+	pl      *ddzclient.Player
+	games   int
+	errs    map[string]int // by error code or kick reason
+	lastErr error
+}
+
+func (r *roller) note(err error) {
+	var ce *client.Error
+	var k *client.Kicked
+	code := "other"
+	switch {
+	case errors.As(err, &ce):
+		code = ce.Code
+		if ce.Rule != "" {
+			code += "/" + ce.Rule
+		}
+	case errors.As(err, &k):
+		code = "kicked/" + k.Reason
+	case errors.Is(err, client.ErrDisconnected), errors.Is(err, client.ErrClosed):
+		code = "disconnected"
+	case errors.Is(err, context.DeadlineExceeded):
+		code = "timeout"
+	case errors.Is(err, ddzclient.ErrCancelled):
+		code = "cancelled"
+	}
+	r.errs[code]++
+	r.lastErr = err
+}
+
+func (r *roller) run(ctx context.Context) {
+	for ctx.Err() == nil {
+		sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		s := &pb.DdzSnapshot{}
+		err := r.sp.c.Request(sctx, "ddz.state", &pb.DdzStateReq{}, s)
+		cancel()
+		var ce *client.Error
+		switch {
+		case err == nil:
+			pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			if err := r.pl.Sync(pctx); err == nil {
+				if _, err := r.pl.Play(pctx); err == nil {
+					r.games++
+				} else if ctx.Err() == nil {
+					r.note(err)
+				}
+			}
+			cancel()
+		case errors.As(err, &ce) && ce.Rule == "not_at_table":
+			jctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			err := r.sp.c.Request(jctx, "match.join", &pb.MatchJoinReq{Mode: "classic"}, &pb.MatchJoinResp{})
+			cancel()
+			if err != nil && !(errors.As(err, &ce) && ce.Rule == "already_queued") && ctx.Err() == nil {
+				r.note(err)
+			}
+			sleepFor(ctx, 200*time.Millisecond)
+		default:
+			if ctx.Err() == nil {
+				r.note(err)
+			}
+			sleepFor(ctx, 200*time.Millisecond)
+		}
+	}
+}
+
+func sleepFor(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+// TestClusterRollingRestart restarts every node of a cluster of 2
+// gateways, 2 game nodes and 2 match nodes in turn (SIGTERM, then start
+// again) while 30 bot players play classic games through the gateways:
+// each drained gateway sends its players to the other one, each drained
+// game node hands its tables over, each matchmaker hands its queue over.
+// No player sees an error but those of a reconnect (unavailable, a
+// dropped connection, server_shutdown), no invariant is violated, every
+// finished game is settled once, and coins are conserved.
+func TestClusterRollingRestart(t *testing.T) {
+	c := newTestCluster(t, "LORDGAME_DDZ_BOT_WAIT=0s", "LORDGAME_DDZ_BID_TIMEOUT=5s",
+		"LORDGAME_DDZ_FOLLOW_TIMEOUT=5s", "LORDGAME_DDZ_LEAD_TIMEOUT=5s", "LORDGAME_DDZ_GRACE=30s",
+		"LORDGAME_DDZ_AUTOPLAY_DELAY=200ms")
+	nodes := []*proc{c.start("gateway"), c.start("gateway"), c.start("game"), c.start("game"), c.start("match"), c.start("match")}
+	gws := []string{"ws://" + nodes[0].addr + "/ws", "ws://" + nodes[1].addr + "/ws"}
+	rollers := make([]*roller, 30)
+	for i := range rollers {
+		gw := nodes[i%2]
+		tok, uid := guest(t, gw.addr, fmt.Sprintf("roll-%s-%d", c.prefix, i))
+		tr := &trace{}
+		cl, err := client.Dial(t.Context(), gws[i%2], client.Options{Token: tok, Reconnect: true,
+			MinBackoff: 100 * time.Millisecond, MaxBackoff: time.Second, Fallbacks: []string{gws[(i+1)%2]},
+			OnState: func(st client.State) { tr.add("state " + st.String()) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cl.Close() })
+		sp := &seatedPlayer{tok: tok, uid: uid, c: cl}
+		pl := ddzclient.New(cl, 100*time.Millisecond)
+		pl.Stake = 1
+		rollers[i] = &roller{sp: sp, pl: pl, errs: map[string]int{}, tr: tr}
+		cl.On("ddz.event", func(p client.Push) {
+			var ev pb.DdzEvent
+			_ = p.Decode(&ev)
+			tr.add(fmt.Sprintf("event %s seq %d %s", ev.GameId, ev.Seq, ev.Kind))
+		})
+		cl.On("ddz.snapshot", func(p client.Push) {
+			var s pb.DdzSnapshot
+			_ = p.Decode(&s)
+			tr.add(fmt.Sprintf("snapshot %s seq %d %s", s.GameId, s.Seq, s.Phase))
+		})
+	}
+	ctx, stop := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	for _, r := range rollers {
+		wg.Go(func() { r.run(ctx) })
+	}
+	sleepFor(ctx, 5*time.Second)
+	for i, p := range nodes {
+		p.stop(t, 20*time.Second)
+		nodes[i] = c.startAt(p.role, p.addr)
+		sleepFor(ctx, 3*time.Second)
+		n := 0
+		for _, r := range rollers {
+			n += len(r.pl.Peek())
+		}
+		t.Logf("restarted %s node %s: %d violations so far", p.role, p.addr, n)
+	}
+	sleepFor(ctx, 5*time.Second)
+	stop()
+	wg.Wait()
+
+	games, errs := 0, map[string]int{}
+	for _, r := range rollers {
+		games += r.games
+		for code, n := range r.errs {
+			errs[code] += n
+		}
+		vs := r.pl.Violations()
+		for _, v := range vs {
+			t.Errorf("player %d: violation: %s", r.sp.uid, v)
+		}
+		if len(vs) > 0 { // what the player received, for the report
+			t.Logf("player %d trace:\n%s", r.sp.uid, r.tr.String())
+		}
+	}
+	t.Logf("%d games finished by 30 players; errors seen: %v", games, errs)
+	if games < 30 {
+		t.Errorf("only %d games finished", games)
+	}
+	for code, n := range errs {
+		switch {
+		case code == "unavailable", code == "disconnected", code == "kicked/server_shutdown", code == "timeout", code == "cancelled",
+			strings.HasPrefix(code, "conflict/"):
+		default:
+			t.Errorf("players saw %d errors %q, which a reconnect does not explain", n, code)
+		}
+	}
+	checkLedger(t, c.dsn, rollers)
+}
+
+// checkLedger: every game settled at most once per player, finished games
+// once, and the coins of all players sum to what they started with.
+func checkLedger(t *testing.T, dsn string, rollers []*roller) {
+	t.Helper()
+	db, err := store.Open(t.Context(), dsn, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var total int64
+	perGame := map[string]int{}
+	for _, r := range rollers {
+		bal, err := db.Balance(t.Context(), r.sp.uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += bal - 1000
+		led, err := db.Ledger(t.Context(), r.sp.uid, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum int64
+		seen := map[string]bool{}
+		for _, e := range led {
+			if !strings.HasPrefix(e.Key, "game:") {
+				sum += e.Delta
+				continue
+			}
+			game := strings.Split(e.Key, ":")[1]
+			if seen[game] {
+				t.Errorf("user %d settled twice for game %s", r.sp.uid, game)
+			}
+			seen[game] = true
+			perGame[game]++
+			sum += e.Delta
+		}
+		if sum != bal {
+			t.Errorf("user %d: ledger sums to %d, balance %d", r.sp.uid, sum, bal)
+		}
+	}
+	if total != 0 {
+		t.Errorf("the players' coins changed by %d in all, want 0", total)
+	}
+	for game, n := range perGame {
+		if n != 3 {
+			t.Errorf("game %s settled for %d players, want 3", game, n)
+		}
 	}
 }

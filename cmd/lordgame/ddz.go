@@ -151,19 +151,27 @@ func (n *ddzNode) attach(gw *gateway.Gateway, mesh *gateway.Mesh) {
 		return context.WithTimeout(context.Background(), 5*time.Second)
 	}
 	// The player's table hears of the connection wherever it runs.
-	presence := func(uid int64, online bool) {
+	presence := func(s *session.Session, online bool) {
+		uid := s.UserID()
 		ctx, cancel := callCtx()
 		defer cancel()
 		if node, err := n.seats.Locate(ctx, uid); err != nil || node == "" {
 			return
 		}
-		if err := mesh.Call(ctx, ddz.RoutePresence, uid, wrapperspb.Bool(online), &emptypb.Empty{}); err != nil {
+		gen := int64(gateway.PresenceRev(s))
+		if gen == 0 {
+			gen = 1 // not claimed (NATS was down): a report without a number
+		}
+		if !online {
+			gen = -gen
+		}
+		if err := mesh.Call(ctx, ddz.RoutePresence, uid, wrapperspb.Int64(gen), &emptypb.Empty{}); err != nil {
 			n.log.Warn("table presence", "player_id", uid, "online", online, "err", err)
 		}
 	}
 	gw.OnConnect(func(s *session.Session) {
 		if uid := s.UserID(); uid != 0 {
-			presence(uid, true)
+			presence(s, true)
 		}
 	})
 	gw.OnDisconnect(func(s *session.Session, reason string) {
@@ -175,12 +183,16 @@ func (n *ddzNode) attach(gw *gateway.Gateway, mesh *gateway.Mesh) {
 			return
 		}
 		ctx, cancel := callCtx()
+		if mesh.Elsewhere(ctx, uid, s) {
+			cancel()
+			return // already back on another gateway
+		}
 		err := mesh.Call(ctx, "match.cancel", uid, &pb.MatchCancelReq{}, &pb.MatchCancelResp{})
 		cancel()
 		if err != nil && status.CodeOf(err) != status.Conflict {
 			n.log.Warn("cancel ticket", "player_id", uid, "err", err)
 		}
-		presence(uid, false)
+		presence(s, false)
 	})
 }
 

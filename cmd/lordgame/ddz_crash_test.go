@@ -26,7 +26,27 @@ import (
 type proc struct {
 	cmd  *exec.Cmd
 	addr string
-	logs *bytes.Buffer
+	role string
+	logs *syncBuffer
+}
+
+// syncBuffer is a process's output, written by exec's copying goroutine
+// while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 func buildBinary(t *testing.T) string {
@@ -51,7 +71,7 @@ func freeAddr(t *testing.T) string {
 
 func startProc(t *testing.T, bin, addr, data string, env ...string) *proc {
 	t.Helper()
-	p := &proc{addr: addr, logs: &bytes.Buffer{}}
+	p := &proc{addr: addr, logs: &syncBuffer{}}
 	p.cmd = exec.Command(bin, "-http", addr, "-tcp", "off", "-data", data, "-log-level", "info", "-log-format", "text")
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs

@@ -105,11 +105,18 @@ func Register(r *gateway.Router, s *Service) {
 	// ddz.presence: the gateway of a player tells the player's table that
 	// the connection came or went. ddz.create: a match node hands a formed
 	// match (JSON of match.Match) to the game node it picked.
-	gateway.Handle(r, RoutePresence, IDPresence, func(_ context.Context, ss *session.Session, req *wrapperspb.BoolValue) (*emptypb.Empty, error) {
-		if req.Value {
-			s.Connected(ss.UserID())
+	// Its value is the connection's number (the presence revision, which
+	// grows with each login), positive when it came and negative when it
+	// went; ±1 is a connection without a number, always applied.
+	gateway.Handle(r, RoutePresence, IDPresence, func(_ context.Context, ss *session.Session, req *wrapperspb.Int64Value) (*emptypb.Empty, error) {
+		gen := uint64(max(req.Value, -req.Value))
+		if gen == 1 {
+			gen = 0
+		}
+		if req.Value > 0 {
+			s.ConnectedAt(ss.UserID(), gen)
 		} else {
-			s.Disconnected(ss.UserID())
+			s.DisconnectedAt(ss.UserID(), gen)
 		}
 		return &emptypb.Empty{}, nil
 	}, gateway.Internal(), gateway.Public())

@@ -94,6 +94,7 @@ type Service struct {
 
 	mu     sync.Mutex
 	byUser map[int64]*table
+	gens   map[int64]uint64 // newest connection heard of, for seated users
 	tables int
 }
 
@@ -103,7 +104,7 @@ func New(cfg Config, modes []match.Mode, st Store, push room.Pusher, ids IDs, lo
 		return nil, err
 	}
 	s := &Service{cfg: cfg, st: st, push: push, ids: ids, log: log.With("game", "doudizhu"),
-		modes: map[string]match.Mode{}, starts: make(chan *room.Room, 1024), byUser: map[int64]*table{},
+		modes: map[string]match.Mode{}, starts: make(chan *room.Room, 1024), byUser: map[int64]*table{}, gens: map[int64]uint64{},
 		appender: newAppender(st)}
 	for _, m := range modes {
 		s.modes[m.Name] = m
@@ -318,6 +319,7 @@ func (s *Service) release(t *table, cluster bool) {
 	for _, u := range t.users {
 		if u > 0 && s.byUser[u] == t {
 			delete(s.byUser, u)
+			delete(s.gens, u)
 			gone = true
 		}
 	}
@@ -341,20 +343,48 @@ func (s *Service) createGame(ctx context.Context, t *table) error {
 }
 
 // Connected tells the user's table that the player is back.
-func (s *Service) Connected(userID int64) {
-	if t := s.tableOf(userID); t != nil {
+func (s *Service) Connected(userID int64) { s.ConnectedAt(userID, 0) }
+
+// Disconnected drops the user's ticket and puts their seat on auto-play.
+func (s *Service) Disconnected(userID int64) { s.DisconnectedAt(userID, 0) }
+
+// ConnectedAt is Connected for the connection numbered gen: connections of
+// a user are numbered in login order (the cluster's presence revision),
+// and news of an older connection than the last one heard of is dropped:
+// a player who moved to another gateway is not taken offline by the old
+// gateway's late report. gen 0 is always applied.
+func (s *Service) ConnectedAt(userID int64, gen uint64) {
+	if t := s.tableOf(userID); t != nil && s.fresh(userID, gen) {
 		s.presence(t, userID, true)
 	}
 }
 
-// Disconnected drops the user's ticket and puts their seat on auto-play.
-func (s *Service) Disconnected(userID int64) {
+// DisconnectedAt is Disconnected for the connection numbered gen.
+func (s *Service) DisconnectedAt(userID int64, gen uint64) {
+	if !s.fresh(userID, gen) {
+		return
+	}
 	if s.queue != nil {
 		_ = s.queue.Cancel(context.Background(), userID)
 	}
 	if t := s.tableOf(userID); t != nil {
 		s.presence(t, userID, false)
 	}
+}
+
+// fresh records gen as the newest connection of userID heard of, false
+// when a newer one was.
+func (s *Service) fresh(userID int64, gen uint64) bool {
+	if gen == 0 {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if gen < s.gens[userID] {
+		return false
+	}
+	s.gens[userID] = gen
+	return true
 }
 
 func (s *Service) presence(t *table, userID int64, online bool) {
@@ -391,6 +421,9 @@ func (s *Service) Do(ctx context.Context, userID int64, msg any) (any, error) {
 		return nil, status.RuleError(status.Conflict, string(ddz.GameOver), "the hand has ended")
 	case errors.Is(err, room.ErrBusy):
 		return nil, status.New(status.Unavailable, "the table is busy; try again")
+	case errors.Is(err, room.ErrStopped), errors.Is(err, context.Canceled):
+		// The node is stopping: the table goes on elsewhere.
+		return nil, status.New(status.Unavailable, "the table is moving to another server: try again")
 	}
 	return v, err
 }

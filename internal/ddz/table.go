@@ -57,10 +57,17 @@ type table struct {
 	chat     [3]limiter
 	deadline time.Time // when the seat to act times out (or is acted for)
 
-	epoch    int64 // owner epoch fencing the log writes (0: unfenced)
-	restored bool  // rebuilt from the log after a restart
-	takeover bool  // restored from a node that died: players are connected
-	paused   bool  // restored and waiting for its players
+	epoch int64 // owner epoch fencing the log writes (0: unfenced)
+	// pre is the turn before the action being committed (markPre), for
+	// the records logged ahead of its engine events.
+	pre *turnState
+	// hold is a set of seats (bit per seat) that get no event pushes
+	// because a snapshot holding the events follows at once: a player
+	// who comes back hears of the table from the snapshot first.
+	hold     uint8
+	restored bool // rebuilt from the log after a restart
+	takeover bool // restored from a node that died: players are connected
+	paused   bool // restored and waiting for its players
 	finished bool
 }
 
@@ -157,8 +164,10 @@ func (t *table) Handle(r *room.Room, seat int, msg any) (any, error) {
 // (timeout, auto-play, bot); a player's own action resets the timeout
 // count and ends auto-play (spec §11.3.2, §11.3.3).
 func (t *table) act(r *room.Room, seat int, e ddz.Event, byPlayer bool) (*pb.DdzActionResp, error) {
+	t.markPre()
 	evs, err := t.g.Apply(e)
 	if err != nil {
+		t.pre = nil
 		return nil, ruleStatus(err)
 	}
 	var recs []record
@@ -255,12 +264,25 @@ func (t *table) append(r *room.Room, recs []record) error {
 func (t *table) announce(r *room.Room, first uint64, recs []record) {
 	sizes := t.handSizes()
 	turn, leading := int32(t.g.Turn()), t.g.Leading()
+	pre := t.pre
+	t.pre = nil
 	left, dl := t.timeLeft()
+	before := pre != nil // records before the action's first engine event
 	for i, rc := range recs {
 		ev := rc.wire(t.gid, first+uint64(i))
+		before = before && rc.Event == nil
 		ev.Turn, ev.Leading, ev.TimeLeftMs, ev.DeadlineMs, ev.HandSizes = turn, leading, left, dl, sizes
+		if before {
+			// The table as it was before the action: a client that
+			// applies the events one by one never sees a state that did
+			// not exist.
+			ev.Turn, ev.Leading = pre.turn, pre.leading
+		}
 		dealt := rc.Event != nil && (rc.Event.Kind == ddz.KindDeal || rc.Event.Kind == ddz.KindLandlord)
 		r.Broadcast(RouteEvent, func(s int) proto.Message {
+			if t.hold&(1<<s) != 0 {
+				return nil
+			}
 			if !dealt || (rc.Event.Kind == ddz.KindLandlord && s != rc.Event.Seat) {
 				return ev
 			}
@@ -270,6 +292,15 @@ func (t *table) announce(r *room.Room, first uint64, recs []record) {
 		})
 	}
 }
+
+// turnState is whose turn it is and whether they lead.
+type turnState struct {
+	turn    int32
+	leading bool
+}
+
+// markPre remembers the turn before an engine action.
+func (t *table) markPre() { t.pre = &turnState{turn: int32(t.g.Turn()), leading: t.g.Leading()} }
 
 func (t *table) handSizes() []uint32 {
 	v := t.g.View(0)
@@ -341,6 +372,7 @@ func (t *table) defaultAction(r *room.Room, s int, pre []record) {
 	if !ok {
 		return
 	}
+	t.markPre()
 	evs, err := t.g.Apply(e)
 	if err != nil { // the engine's own default action: a bug
 		t.log.Error("default action refused", "seat", s, "err", err)
@@ -395,7 +427,12 @@ func (t *table) Presence(r *room.Room, seat int, online bool) {
 		t.auto[seat] = true
 		recs = append(recs, record{Kind: kindAutoplay, Seat: seat, Value: 1})
 	}
-	if err := t.commit(r, recs); err != nil {
+	if online {
+		t.hold = 1 << seat
+	}
+	err := t.commit(r, recs)
+	t.hold = 0
+	if err != nil {
 		return
 	}
 	if online {
@@ -434,7 +471,10 @@ func (t *table) resume(r *room.Room) {
 		}
 	}
 	t.log.Info("restored game resumed")
-	if err := t.commit(r, recs); err != nil {
+	t.hold = 0b111 // everyone gets a snapshot next
+	err := t.commit(r, recs)
+	t.hold = 0
+	if err != nil {
 		return
 	}
 	for s := range 3 {

@@ -270,6 +270,22 @@ func (m *Mesh) disconnected(s *session.Session, _ string) {
 	}
 }
 
+// PresenceRev is the presence revision of s's login (0 when it has none):
+// it numbers a user's connections in login order.
+func PresenceRev(s *session.Session) uint64 {
+	v, _ := s.Get(propPresence)
+	rev, _ := v.(uint64)
+	return rev
+}
+
+// Elsewhere reports whether userID's presence record names another
+// session than s: the user reconnected (on another gateway) before s
+// finished closing.
+func (m *Mesh) Elsewhere(ctx context.Context, userID int64, s *session.Session) bool {
+	loc, ok, err := m.presence.Lookup(ctx, userID)
+	return err == nil && ok && (loc.Node != m.self || loc.Session != s.ID())
+}
+
 // PushUser sends a push to userID on whichever gateway holds the user. A
 // user who is not connected anywhere is status not_found.
 func (m *Mesh) PushUser(userID int64, route string, msg proto.Message) error {

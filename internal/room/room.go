@@ -218,7 +218,9 @@ func (r *Room) Push(seat int, route string, msg proto.Message) {
 func (r *Room) Broadcast(route string, msg func(seat int) proto.Message) {
 	for s := range r.seats {
 		if r.seats[s] > 0 {
-			r.Push(s, route, msg(s))
+			if m := msg(s); m != nil {
+				r.Push(s, route, m)
+			}
 		}
 	}
 }

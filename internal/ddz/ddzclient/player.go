@@ -59,6 +59,9 @@ type push struct {
 	ev    *pb.DdzEvent
 	res   *pb.DdzResult
 	st    *pb.MatchStatus
+	// conn is the client's connection count when the push arrived: pushes
+	// of a later connection may follow a gap (those sent while it was away).
+	conn uint64
 }
 
 // New attaches a player to a connected client. Call it before joining.
@@ -72,6 +75,7 @@ func New(c *client.Client, think time.Duration) *Player {
 }
 
 func (p *Player) deliver(m client.Push, x push) {
+	x.conn = p.C.Connections()
 	var err error
 	switch {
 	case x.snap != nil:
@@ -121,6 +125,13 @@ func (p *Player) violate(format string, args ...any) {
 	p.mu.Unlock()
 }
 
+// Peek returns the violations seen so far without clearing them.
+func (p *Player) Peek() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.violation...)
+}
+
 // Violations returns and clears the invariant violations seen so far.
 func (p *Player) Violations() []string {
 	p.mu.Lock()
@@ -151,6 +162,7 @@ func (p *Player) Play(ctx context.Context) (*pb.DdzResult, error) {
 	// told the player its game.
 	var recent []*pb.DdzEvent
 	var early *pb.DdzResult
+	var conn uint64 // the connection of the newest push taken in
 	for {
 		var x push
 		select {
@@ -165,6 +177,7 @@ func (p *Player) Play(ctx context.Context) (*pb.DdzResult, error) {
 			p.mu.Unlock()
 			p.checkSnapshot(x.snap)
 			p.track.reset(x.snap)
+			conn = max(conn, x.conn)
 			last, turn = x.snap.Seq, x.snap.Turn
 			slices.SortFunc(recent, func(a, b *pb.DdzEvent) int { return cmp.Compare(a.Seq, b.Seq) })
 			for _, ev := range recent {
@@ -191,9 +204,12 @@ func (p *Player) Play(ctx context.Context) (*pb.DdzResult, error) {
 			if x.ev.Kind == "cancel" {
 				return nil, ErrCancelled
 			}
-			if last != 0 && x.ev.Seq != last+1 && x.ev.Seq > last {
+			// Events are complete while connected; after a reconnect the
+			// ones sent meanwhile are missing until the next snapshot.
+			if last != 0 && x.ev.Seq != last+1 && x.ev.Seq > last && x.conn == conn {
 				p.violate("event seq %d after %d", x.ev.Seq, last)
 			}
+			conn = max(conn, x.conn)
 			if x.ev.Seq > last { // an event the snapshot already holds changes nothing
 				p.track.apply(x.ev)
 				last, turn = x.ev.Seq, x.ev.Turn
@@ -245,6 +261,10 @@ func (p *Player) act(ctx context.Context) (uint64, error) {
 	}
 	v, ok := p.track.view()
 	seq := p.track.seq
+	if ok && v.Phase == engine.PhasePlaying && !v.Leading && v.CurrentSeat < 0 {
+		p.violate("tracked view at seq %d follows no play", seq)
+		ok = false
+	}
 	if !ok || v.Turn != v.Seat || v.Phase == engine.PhaseOver {
 		var err error
 		if v, seq, err = p.state(ctx); err != nil || v.Turn != v.Seat || v.Phase == engine.PhaseOver {
@@ -280,6 +300,9 @@ func (p *Player) state(ctx context.Context) (engine.View, uint64, error) {
 		return engine.View{Turn: -1}, snap.Seq, nil
 	}
 	v, err := ddz.ViewOf(snap)
+	if err == nil && v.Phase == engine.PhasePlaying && !v.Leading && v.CurrentSeat < 0 {
+		err = fmt.Errorf("seq %d: playing, not leading, and no current play", snap.Seq)
+	}
 	if err != nil {
 		p.violate("snapshot: %v", err)
 		return engine.View{Turn: -1}, snap.Seq, nil
@@ -383,7 +406,7 @@ func (p *Player) Sync(ctx context.Context) error {
 		return err
 	}
 	select {
-	case p.pushes <- push{route: "ddz.snapshot", snap: s}:
+	case p.pushes <- push{route: "ddz.snapshot", snap: s, conn: p.C.Connections()}:
 	default:
 		p.violate("push queue overflow")
 	}

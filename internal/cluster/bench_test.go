@@ -83,3 +83,38 @@ func BenchmarkPublish(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPresence measures the KV operations behind a login (Claim) and
+// behind every push to a user on another node (Lookup), on the embedded
+// server.
+func BenchmarkPresence(b *testing.B) {
+	bus, err := cluster.Embedded(b.Context(), cluster.DefaultConfig(), quiet)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = bus.Close() })
+	p, err := cluster.NewPresence(b.Context(), bus, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("claim", func(b *testing.B) {
+		b.ReportAllocs()
+		uid := int64(0)
+		for b.Loop() {
+			uid++
+			if _, _, _, err := p.Claim(b.Context(), uid%1000+1, cluster.Location{Node: "gw-1", Session: "s"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("lookup", func(b *testing.B) {
+		b.ReportAllocs()
+		uid := int64(0)
+		for b.Loop() {
+			uid++
+			if _, _, err := p.Lookup(b.Context(), uid%1000+1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/internal/ddz"
 	"github.com/lordgame/lordgame/internal/store"
@@ -155,17 +157,19 @@ func (d *seats) Orphans(ctx context.Context) ([]int64, error) {
 	if !d.members.Stable() {
 		return nil, nil // just back from an outage: everyone looks gone
 	}
-	lister, err := d.tables.ListKeys(ctx)
+	// One pass over the bucket's current values (a watch's initial
+	// snapshot), not a read per key.
+	w, err := d.tables.WatchAll(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
 		return nil, err
 	}
+	defer func() { _ = w.Stop() }()
 	var out []int64
-	for k := range lister.Keys() {
-		e, err := d.tables.Get(ctx, k)
-		if err != nil {
-			continue
+	for e := range w.Updates() {
+		if e == nil {
+			break // the snapshot is complete
 		}
-		id, err := strconv.ParseInt(k, 10, 64)
+		id, err := strconv.ParseInt(e.Key(), 10, 64)
 		if owner := string(e.Value()); err == nil && owner != d.node && !d.members.Alive(owner) {
 			out = append(out, id)
 		}

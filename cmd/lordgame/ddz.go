@@ -253,7 +253,9 @@ func (n *ddzNode) run(ctx context.Context) error {
 			default: // a scan is already due
 			}
 		})
-		g.Go(func() error { return n.svc.RunTakeover(ctx, time.Second, wake) })
+		// Orphans appear when a node leaves (wake); the slow tick catches a
+		// change missed during an outage.
+		g.Go(func() error { return n.svc.RunTakeover(ctx, 15*time.Second, wake) })
 	}
 	if n.queue != nil {
 		g.Go(func() error { return n.campaign(ctx) })

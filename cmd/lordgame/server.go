@@ -93,7 +93,7 @@ func (s *server) build(ctx context.Context) error {
 	gameStrategy, _ := cluster.ParseStrategy(s.cfg.Routing.Game)
 	matchStrategy, _ := cluster.ParseStrategy(s.cfg.Routing.Match)
 	place := map[string]gateway.Placement{
-		"ddz":   {Role: cluster.RoleGame, Strategy: gameStrategy, Locate: st.Locate},
+		"ddz":   {Role: cluster.RoleGame, Strategy: gameStrategy, Locate: st.Locate, Here: dz.svc.Seated},
 		"match": {Role: cluster.RoleMatch, Strategy: matchStrategy},
 	}
 	var serves []string

@@ -328,6 +328,9 @@ func (s *Service) release(t *table, cluster bool) {
 	}
 }
 
+// Seated reports whether userID sits at a table of this node.
+func (s *Service) Seated(userID int64) bool { return s.tableOf(userID) != nil }
+
 func (s *Service) tableOf(userID int64) *table {
 	s.mu.Lock()
 	defer s.mu.Unlock()

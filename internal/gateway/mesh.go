@@ -44,6 +44,7 @@ const (
 	hdrType      = "Lg-Type"
 	hdrReason    = "Lg-Reason"
 	hdrAuth      = "Lg-Auth-Session"
+	hdrFrom      = "Lg-From"
 	opPush       = "push"
 	opKick       = "kick"
 	propPresence = "cluster.presence_rev"
@@ -61,6 +62,10 @@ type Placement struct {
 	// for state it does not own forwards it once. "" means nobody owns
 	// any: the strategy picks.
 	Locate func(ctx context.Context, userID int64) (node string, err error)
+	// Here, when set, reports at no cost that this node owns the caller's
+	// state, so that a call that reached its owner is served without
+	// asking Locate.
+	Here func(userID int64) bool
 }
 
 // Mesh joins a gateway to the cluster: it forwards the calls of services
@@ -69,8 +74,9 @@ type Placement struct {
 // kicks to users wherever they are connected.
 //
 // Concurrency: Run owns the subscriptions and the presence refresher.
-// Forwarded calls run on a bounded pool (Config.Workers); a full pool
-// answers unavailable. The only lock, mu, guards the balancers.
+// Forwarded calls run on a bounded pool (4 × Config.Workers); a full pool
+// answers unavailable. mu guards the balancers, whereMu the remembered
+// gateways of callers; neither is held while calling out.
 type Mesh struct {
 	gw       *Gateway
 	bus      *cluster.NATS
@@ -87,6 +93,15 @@ type Mesh struct {
 
 	mu        sync.Mutex
 	balancers map[string]*cluster.Balancer
+
+	// where remembers, for each user who called this node lately, the
+	// gateway the call came from: pushes to them go there without a
+	// presence read. A user who moves to another gateway calls from there
+	// (a seated player's table hears of the new connection at once), so a
+	// stale entry costs at most pushes the player would not have received
+	// anyway; entries are forgotten after the presence TTL.
+	whereMu sync.Mutex
+	where   map[int64]seenAt
 
 	pushDrops atomic.Int64
 }
@@ -115,7 +130,10 @@ func NewMesh(router *Router, bus *cluster.NATS, members *cluster.Members, presen
 // presence hooks, its worker bound.
 func (m *Mesh) Attach(gw *Gateway) {
 	m.gw = gw
-	m.pool = make(chan struct{}, gw.cfg.Workers)
+	// Calls forwarded from other nodes wait on this node's store and rooms
+	// like their own gateways' sessions do; goroutines are cheap next to
+	// that, so the bound is four times the local worker pool.
+	m.pool = make(chan struct{}, 4*gw.cfg.Workers)
 	gw.mesh = m
 	gw.OnConnect(m.connected)
 	gw.OnDisconnect(m.disconnected)
@@ -199,6 +217,7 @@ func (m *Mesh) refresh(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+			m.forgetOld()
 		case <-resync:
 		}
 		m.gw.reg.each(func(s *session.Session) {
@@ -270,6 +289,43 @@ func (m *Mesh) disconnected(s *session.Session, _ string) {
 	}
 }
 
+type seenAt struct {
+	node string
+	at   time.Time
+}
+
+// saw records that userID's call came from gateway node.
+func (m *Mesh) saw(userID int64, node string) {
+	m.whereMu.Lock()
+	if m.where == nil {
+		m.where = map[int64]seenAt{}
+	}
+	m.where[userID] = seenAt{node: node, at: time.Now()}
+	m.whereMu.Unlock()
+}
+
+// seen is the gateway userID last called from, while that gateway lives.
+func (m *Mesh) seen(userID int64) (string, bool) {
+	m.whereMu.Lock()
+	e, ok := m.where[userID]
+	m.whereMu.Unlock()
+	if !ok || time.Since(e.at) > m.presence.TTL() || !m.members.Alive(e.node) {
+		return "", false
+	}
+	return e.node, true
+}
+
+// forgetOld drops the remembered gateways older than the presence TTL.
+func (m *Mesh) forgetOld() {
+	m.whereMu.Lock()
+	defer m.whereMu.Unlock()
+	for uid, e := range m.where {
+		if time.Since(e.at) > m.presence.TTL() {
+			delete(m.where, uid)
+		}
+	}
+}
+
 // PresenceRev is the presence revision of s's login (0 when it has none):
 // it numbers a user's connections in login order.
 func PresenceRev(s *session.Session) uint64 {
@@ -307,12 +363,16 @@ func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error
 			local = append(local, uid)
 			continue
 		}
-		loc, ok, err := m.presence.Lookup(ctx, uid)
-		if err != nil {
-			return status.Errorf(status.Unavailable, "presence: %v", err)
+		node, ok := m.seen(uid)
+		if !ok {
+			loc, found, err := m.presence.Lookup(ctx, uid)
+			if err != nil {
+				return status.Errorf(status.Unavailable, "presence: %v", err)
+			}
+			node, ok = loc.Node, found
 		}
-		if ok && loc.Node != m.self {
-			byNode[loc.Node] = append(byNode[loc.Node], uid)
+		if ok && node != m.self {
+			byNode[node] = append(byNode[node], uid)
 		}
 	}
 	for _, uid := range local {
@@ -537,6 +597,9 @@ func (f forwarder) Forward(ctx context.Context, c *Call, body []byte) ([]byte, e
 		}
 	}
 	h := callHeader(ctx, c)
+	if uid != 0 && m.gw != nil && m.gw.reg.user(uid) != nil {
+		h.Set(hdrFrom, m.self) // the user is connected here: push here
+	}
 	for attempt := 0; ; attempt++ {
 		node := owner
 		owner = "" // a retry goes through the strategy
@@ -658,13 +721,16 @@ func (m *Mesh) serve(ctx context.Context, rt *Route, msg *cluster.Msg) {
 		ctx = context.WithValue(ctx, traceKey{}, tp)
 	}
 	uid, _ := strconv.ParseInt(msg.Header.Get(hdrUser), 10, 64)
+	if from := msg.Header.Get(hdrFrom); from != "" && uid != 0 {
+		m.saw(uid, from)
+	}
 	var roles []string
 	if r := msg.Header.Get(hdrRoles); r != "" {
 		roles = strings.Split(r, ",")
 	}
 	// A located service runs where the caller's state is: a call that
 	// reached another node is passed on once.
-	if pl := m.place[rt.Service()]; pl.Locate != nil && msg.Header.Get(hdrHops) == "" {
+	if pl := m.place[rt.Service()]; pl.Locate != nil && msg.Header.Get(hdrHops) == "" && (pl.Here == nil || !pl.Here(uid)) {
 		owner, err := pl.Locate(ctx, uid)
 		if err == nil && owner != "" && owner != m.self && !m.members.Alive(owner) {
 			// Its node is gone and no node has adopted it yet.

@@ -37,6 +37,10 @@ type Config struct {
 	// NodeID is this node's id in generated 64-bit ids (0–1023); -1, the
 	// default, leases a free one from the cluster.
 	NodeID int `yaml:"node_id"`
+	// Advertise is the host clients and operators reach this node at, in
+	// the addresses it announces (GET /v1/gateways); empty: the listen
+	// host, or the machine's host name when listening on every address.
+	Advertise string `yaml:"advertise"`
 	// Role is "all" (every role in one process) or a comma list of
 	// gateway, game and match.
 	Role string `yaml:"role"`
@@ -139,6 +143,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.StringVar(&c.DB, "db", c.DB, "PostgreSQL URL (postgres://...); empty uses SQLite under -data")
 	fs.StringVar(&c.Debug, "debug", c.Debug, "profiling listen address (net/http/pprof at /debug/pprof/); empty: off")
 	fs.IntVar(&c.NodeID, "node-id", c.NodeID, "node id for generated ids (0-1023); -1 leases a free one from the cluster")
+	fs.StringVar(&c.Advertise, "advertise", c.Advertise, "host clients reach this node at, in the addresses it announces (default: the listen host, or the host name when listening on all addresses)")
 	fs.StringVar(&c.Role, "role", c.Role, "roles of this node: all, or a comma list of gateway, game, match")
 	fs.StringVar(&c.Routing.Game, "route-game", c.Routing.Game, "strategy picking the game node of a new table: round-robin, random, weighted, least-loaded, consistent-hash")
 	fs.StringVar(&c.Routing.Match, "route-match", c.Routing.Match, "strategy picking the match node of a queue request")

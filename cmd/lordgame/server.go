@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -115,6 +116,25 @@ func (s *server) build(ctx context.Context) error {
 	return nil
 }
 
+// advertised is addr with the host others reach this node at: the
+// -advertise host, else the listen host, else (listening on every
+// address) the machine's host name.
+func (s *server) advertised(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	switch ip := net.ParseIP(host); {
+	case s.cfg.Advertise != "":
+		host = s.cfg.Advertise
+	case host == "" || ip != nil && ip.IsUnspecified():
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+	}
+	return net.JoinHostPort(host, port)
+}
+
 // load fills in this node's load for its heartbeat.
 func (s *server) load(n *cluster.NodeInfo) {
 	if s.gw != nil {
@@ -125,10 +145,12 @@ func (s *server) load(n *cluster.NodeInfo) {
 	}
 	n.CPU = s.cpu.percent()
 	if s.httpLn != nil {
-		n.HTTP = s.HTTPAddr()
+		n.HTTP = s.advertised(s.HTTPAddr())
 		if s.roles[cluster.RoleGateway] {
-			n.WS = "ws://" + s.HTTPAddr() + "/ws"
-			n.TCP = s.TCPAddr()
+			n.WS = "ws://" + n.HTTP + "/ws"
+			if s.tcpLn != nil {
+				n.TCP = s.advertised(s.TCPAddr())
+			}
 		}
 	}
 }

@@ -65,7 +65,9 @@ func TestClusterAPI(t *testing.T) {
 	}
 	want := "ws://" + s.HTTPAddr() + "/ws"
 	for _, q := range []string{"", "?user=12345"} {
-		var g struct{ Gateways []struct{ Node, WS, TCP string } }
+		var g struct {
+			Gateways []struct{ Node, WS, TCP string }
+		}
 		if code := getJSON(t, base+"/v1/gateways"+q, "", &g); code != 200 {
 			t.Fatalf("gateways%s: %d", q, code)
 		}

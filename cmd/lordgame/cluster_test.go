@@ -170,9 +170,7 @@ func TestClusterGame(t *testing.T) {
 		}
 	})
 	for _, sp := range ps {
-		if err := sp.c.Request(t.Context(), "match.join", &pb.MatchJoinReq{Mode: "classic"}, &pb.MatchJoinResp{}); err != nil {
-			t.Fatalf("match.join: %v", err)
-		}
+		joinRetry(t, sp.c)
 	}
 	select {
 	case st := <-statuses:
@@ -182,25 +180,7 @@ func TestClusterGame(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no match status pushed to the player on the second gateway")
 	}
-	var gameID string
-	for i, deadline := 0, time.Now().Add(10*time.Second); i < 3; {
-		s := &pb.DdzSnapshot{}
-		err := ps[i].c.Request(t.Context(), "ddz.state", &pb.DdzStateReq{}, s)
-		if err == nil && (s.Phase == "bidding" && gameID == "" || gameID != "" && s.GameId == gameID) {
-			gameID = s.GameId
-			if int32(s.Seat) == s.Turn { // bid 3 so that the hand is played, not redealt
-				if err := ps[i].c.Request(t.Context(), "ddz.bid", &pb.DdzBidReq{Value: 3}, &pb.DdzActionResp{}); err != nil {
-					t.Fatalf("bid: %v", err)
-				}
-			}
-			i++
-			continue
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no table for player %d: %v", i, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	gameID := bidAtTable(t, ps)
 	results := playOut(t, ps)
 	for i, r := range results {
 		if r.GameId != gameID {
@@ -342,6 +322,13 @@ func startTable(t *testing.T, ps []*seatedPlayer) string {
 	for _, sp := range ps {
 		joinRetry(t, sp.c)
 	}
+	return bidAtTable(t, ps)
+}
+
+// bidAtTable waits until each queued player sees the same new table; the
+// player to act bids 3. It returns the game id.
+func bidAtTable(t *testing.T, ps []*seatedPlayer) string {
+	t.Helper()
 	var gameID string
 	for i, deadline := 0, time.Now().Add(10*time.Second); i < 3; {
 		s := &pb.DdzSnapshot{}

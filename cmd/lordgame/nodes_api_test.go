@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+
+	"github.com/lordgame/lordgame/internal/cluster"
 )
 
 func getJSON(t *testing.T, url, token string, out any) int {
@@ -74,5 +76,37 @@ func TestClusterAPI(t *testing.T) {
 		if len(g.Gateways) != 1 || g.Gateways[0].WS != want || g.Gateways[0].TCP != s.TCPAddr() || g.Gateways[0].Node != nodes.Self {
 			t.Errorf("gateways%s = %+v, want %s and %s", q, g, want, s.TCPAddr())
 		}
+	}
+}
+
+// TestServiceAPI: every node registers with the NATS service API, its
+// forwarded routes as endpoints, so NATS tooling finds and pings it.
+func TestServiceAPI(t *testing.T) {
+	s, _, _ := startServer(t)
+	info, err := s.bus.Request(t.Context(), "$SRV.INFO."+cluster.ServiceName, nil)
+	if err != nil {
+		t.Fatalf("$SRV.INFO: %v", err)
+	}
+	var v struct {
+		Name      string
+		Metadata  map[string]string
+		Endpoints []struct{ Name, Subject string }
+	}
+	if err := json.Unmarshal(info, &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Name != cluster.ServiceName || v.Metadata["node"] != s.members.Self().ID {
+		t.Fatalf("service info %+v", v)
+	}
+	want := cluster.NewSubjects(cluster.DefaultPrefix).NodeRPC(s.members.Self().ID, "ddz.play")
+	found := false
+	for _, e := range v.Endpoints {
+		found = found || e.Subject == want
+	}
+	if !found {
+		t.Errorf("endpoints %+v lack %s", v.Endpoints, want)
+	}
+	if _, err := s.bus.Request(t.Context(), "$SRV.PING."+cluster.ServiceName, nil); err != nil {
+		t.Errorf("$SRV.PING: %v", err)
 	}
 }

@@ -78,6 +78,16 @@ type replier interface {
 // net/http (Set and Get canonicalise them).
 type Header = nats.Header
 
+// NewMsg makes a message delivered by another mechanism than Subscribe (a
+// NATS micro endpoint): respond answers it.
+func NewMsg(subject, reply string, hdr Header, data []byte, respond func(hdr Header, data []byte) error) *Msg {
+	return &Msg{Subject: subject, Reply: reply, Header: hdr, Data: data, replier: replyFunc(respond)}
+}
+
+type replyFunc func(hdr Header, data []byte) error
+
+func (f replyFunc) publishReply(_ string, hdr Header, data []byte) error { return f(hdr, data) }
+
 // Respond answers a request. It returns ErrNoReply when the message was
 // published, not requested.
 func (m *Msg) Respond(data []byte) error {

@@ -301,6 +301,11 @@ func (n *NATS) Subscribe(subject, queue string, h Handler) (Subscription, error)
 // deliver runs h unless the bus has stopped, counting it as running so
 // that Close can wait for it.
 func (n *NATS) deliver(h Handler, m *nats.Msg) {
+	n.deliverMsg(h, &Msg{Subject: m.Subject, Reply: m.Reply, Data: m.Data, Header: m.Header, replier: n})
+}
+
+// deliverMsg runs h on msg unless the bus has stopped.
+func (n *NATS) deliverMsg(h Handler, msg *Msg) {
 	n.mu.RLock()
 	if n.stopped {
 		n.mu.RUnlock()
@@ -309,7 +314,7 @@ func (n *NATS) deliver(h Handler, m *nats.Msg) {
 	n.running.Add(1)
 	n.mu.RUnlock()
 	defer n.running.Done()
-	h(n.handlerCtx, &Msg{Subject: m.Subject, Reply: m.Reply, Data: m.Data, Header: m.Header, replier: n})
+	h(n.handlerCtx, msg)
 }
 
 func (n *NATS) publishReply(subject string, hdr Header, data []byte) error {

@@ -174,6 +174,14 @@ func (m *Mesh) Run(ctx context.Context) error {
 		subs = append(subs, s)
 		return nil
 	}
+	// The node's own subjects are endpoints of its registration with the
+	// NATS service API: discovery, ping and request counts come with it.
+	self := m.members.Self()
+	svc, err := m.bus.AddService(self.Version, map[string]string{"node": self.ID, "roles": strings.Join(self.Roles, ",")})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = svc.Stop() }()
 	for _, rt := range m.gw.router.Routes() {
 		if !m.serves[rt.Service()] {
 			continue
@@ -182,7 +190,7 @@ func (m *Mesh) Run(ctx context.Context) error {
 			continue // served locally on every node, never forwarded
 		}
 		h := m.serveHandler(ctx, rt)
-		if err := sub(m.subj.NodeRPC(m.self, rt.Name), "", h); err != nil {
+		if err := svc.Endpoint(rt.Name, m.subj.NodeRPC(m.self, rt.Name), h); err != nil {
 			return err
 		}
 		if err := sub(m.subj.RPC(rt.Name), cluster.RPCQueue, h); err != nil {

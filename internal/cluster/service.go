@@ -60,4 +60,3 @@ func (s *Service) Endpoint(name, subject string, h Handler) error {
 
 // Stop withdraws the registration and its endpoints.
 func (s *Service) Stop() error { return s.svc.Stop() }
-

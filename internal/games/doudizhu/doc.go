@@ -1,5 +1,5 @@
 // Package doudizhu implements the rules of Dou Dizhu as written in
-// doudizhu-rules.md: the default ruleset, with call/grab bidding as a table
+// docs/rules.md: the default ruleset, with call/grab bidding as a table
 // option.
 //
 // It owns the card model (Rank, Cards), the classification of a set of

@@ -158,14 +158,22 @@ func (d *seats) Orphans(ctx context.Context) ([]int64, error) {
 		return nil, nil // just back from an outage: everyone looks gone
 	}
 	// One pass over the bucket's current values (a watch's initial
-	// snapshot), not a read per key.
+	// snapshot), not a read per key; bounded, as the bus may drop meanwhile.
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
 	w, err := d.tables.WatchAll(ctx, jetstream.IgnoreDeletes())
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = w.Stop() }()
 	var out []int64
-	for e := range w.Updates() {
+	for {
+		var e cluster.KVEntry
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case e = <-w.Updates():
+		}
 		if e == nil {
 			break // the snapshot is complete
 		}

@@ -189,28 +189,7 @@ func TestClusterGame(t *testing.T) {
 	}
 
 	// Settled once, coins conserved, each balance what the result says.
-	db, err := store.Open(t.Context(), c.dsn, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	gid, _ := strconv.ParseInt(gameID, 10, 64)
-	g, err := db.Game(t.Context(), gid)
-	if err != nil || g.State != store.GameFinished {
-		t.Fatalf("game %s: %+v %v, want finished", gameID, g, err)
-	}
-	var sum int64
-	for _, sp := range ps {
-		bal, _ := db.Balance(t.Context(), sp.uid)
-		want := 1000 + results[0].Coins[seatOf(g, sp.uid)]
-		if bal != want {
-			t.Errorf("user %d balance %d, want %d", sp.uid, bal, want)
-		}
-		sum += bal - 1000
-	}
-	if sum != 0 {
-		t.Errorf("coins not conserved: sum of changes %d", sum)
-	}
+	checkSettledOnce(t, c.dsn, gameID, ps, results, map[int64]int64{ps[0].uid: 1000, ps[1].uid: 1000, ps[2].uid: 1000})
 
 	// Duplicate login on the other gateway closes the first session.
 	dup, err := client.Dial(t.Context(), "ws://"+gw1.addr+"/ws", client.Options{Token: ps[2].tok})

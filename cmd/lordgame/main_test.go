@@ -70,6 +70,11 @@ func TestConfigErrors(t *testing.T) {
 		{"bad trusted proxy env", nil, map[string]string{"LORDGAME_TRUSTED_PROXIES": "10.0.0.0/33"}, `"10.0.0.0/33" is not a CIDR`},
 		{"bad tcp proxy protocol", nil, map[string]string{"LORDGAME_TCP_PROXY_PROTOCOL": "yes"}, `tcp_proxy_protocol: want off, on or a comma-separated list of CIDRs`},
 		{"removed trust-forwarded-for", []string{"-trust-forwarded-for"}, nil, "not defined"},
+		{"unknown role", []string{"-role", "gateway,lobby"}, nil, `role "lobby"`},
+		{"cluster role on sqlite", []string{"-role", "gateway", "-nats", "nats://127.0.0.1:4222"}, nil, "set -db"},
+		{"cluster role on embedded nats", []string{"-role", "game", "-db", "postgres://x/y"}, nil, "set -nats"},
+		{"bad strategy", []string{"-route-game", "fastest"}, nil, `unknown strategy "fastest"`},
+		{"node id too big", []string{"-node-id", "1024"}, nil, "node_id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/lordgame/lordgame/internal/cluster"
@@ -108,5 +110,23 @@ func TestServiceAPI(t *testing.T) {
 	}
 	if _, err := s.bus.Request(t.Context(), "$SRV.PING."+cluster.ServiceName, nil); err != nil {
 		t.Errorf("$SRV.PING: %v", err)
+	}
+}
+
+// TestClusterNodesCommand: lordgame cluster nodes needs the NATS address
+// and says so, and refuses a wrong subcommand.
+func TestClusterNodesCommand(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"cluster", "nodes"}, "set -nats"},
+		{[]string{"cluster"}, "usage: lordgame cluster nodes"},
+		{[]string{"cluster", "tables"}, "usage: lordgame cluster nodes"},
+	} {
+		err := run(t.Context(), tt.args, env(nil), io.Discard, io.Discard, nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("lordgame %v: %v, want it to mention %q", tt.args, err, tt.want)
+		}
 	}
 }

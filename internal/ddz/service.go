@@ -383,6 +383,9 @@ func (s *Service) fresh(userID int64, gen uint64) bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.byUser[userID] == nil {
+		return true // remembered only while seated: release forgets it
+	}
 	if gen < s.gens[userID] {
 		return false
 	}

@@ -99,7 +99,7 @@ type Mesh struct {
 	// presence read. A user who moves to another gateway calls from there
 	// (a seated player's table hears of the new connection at once), so a
 	// stale entry costs at most pushes the player would not have received
-	// anyway; entries are forgotten after the presence TTL.
+	// anyway; entries are trusted for seenFor.
 	whereMu sync.Mutex
 	where   map[int64]seenAt
 
@@ -243,7 +243,16 @@ func (m *Mesh) refresh(ctx context.Context) {
 			case err == nil:
 				s.Set(propPresence, rev)
 			case cluster.IsConflict(err):
-				s.Close(session.ReasonLoggedElsewhere, "logged in elsewhere")
+				// Another login replaced it, or it expired (NATS was away
+				// longer than its lifetime): only the first ends this one.
+				loc, found, lerr := m.presence.Lookup(ctx, uid)
+				switch {
+				case lerr != nil:
+				case found && (loc.Node != m.self || loc.Session != s.ID()):
+					s.Close(session.ReasonLoggedElsewhere, "logged in elsewhere")
+				default:
+					m.connected(s)
+				}
 			}
 		})
 	}
@@ -297,6 +306,12 @@ func (m *Mesh) disconnected(s *session.Session, _ string) {
 	}
 }
 
+// seenFor is how long a caller's gateway is trusted without a presence
+// read: long enough for a player who acts every few seconds, short enough
+// that a user who moved to another gateway and has not called since (a
+// queued player) is found again soon.
+const seenFor = 30 * time.Second
+
 type seenAt struct {
 	node string
 	at   time.Time
@@ -317,7 +332,7 @@ func (m *Mesh) seen(userID int64) (string, bool) {
 	m.whereMu.Lock()
 	e, ok := m.where[userID]
 	m.whereMu.Unlock()
-	if !ok || time.Since(e.at) > m.presence.TTL() || !m.members.Alive(e.node) {
+	if !ok || time.Since(e.at) > seenFor || !m.members.Alive(e.node) {
 		return "", false
 	}
 	return e.node, true
@@ -328,7 +343,7 @@ func (m *Mesh) forgetOld() {
 	m.whereMu.Lock()
 	defer m.whereMu.Unlock()
 	for uid, e := range m.where {
-		if time.Since(e.at) > m.presence.TTL() {
+		if time.Since(e.at) > seenFor {
 			delete(m.where, uid)
 		}
 	}

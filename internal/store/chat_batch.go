@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"sync"
+
+	"github.com/lordgame/lordgame/internal/status"
+)
+
+// ErrChatBusy means the chat write queue is full: the send was not stored.
+var ErrChatBusy = status.RuleError(status.Unavailable, "chat_busy", "the chat store is busy: try again")
+
+// ChatBatcher groups concurrent sends into one transaction (group commit):
+// while one batch is being written, the sends that arrive queue up and go
+// in the next one. One commit for many messages is what makes thousands of
+// stored messages a second possible on SQLite's single writer.
+type ChatBatcher struct {
+	db       *DB
+	maxBatch int
+	queue    chan *chatReq
+	stop     chan struct{}
+	done     chan struct{}
+	once     sync.Once
+}
+
+type chatReq struct {
+	ctx  context.Context
+	msg  NewMessage
+	res  SendResult
+	done chan struct{}
+}
+
+// NewChatBatcher starts a batcher with a queue of queueLen sends (full:
+// ErrChatBusy) and batches of at most maxBatch messages. Close stops it.
+func NewChatBatcher(db *DB, queueLen, maxBatch int) *ChatBatcher {
+	b := &ChatBatcher{db: db, maxBatch: max(1, maxBatch), queue: make(chan *chatReq, max(1, queueLen)), stop: make(chan struct{}), done: make(chan struct{})}
+	go b.run()
+	return b
+}
+
+// Send stores one message through the next batch and waits for its result.
+func (b *ChatBatcher) Send(ctx context.Context, m NewMessage) SendResult {
+	r := &chatReq{ctx: ctx, msg: m, done: make(chan struct{})}
+	select {
+	case <-b.stop:
+		return SendResult{Err: status.New(status.Unavailable, "chat store stopped")}
+	default:
+	}
+	select {
+	case b.queue <- r:
+	default:
+		return SendResult{Err: ErrChatBusy}
+	}
+	select {
+	case <-r.done:
+		return r.res
+	case <-b.done:
+		// The writer stopped; it finishes every queued request first, so
+		// done is closed by now if r was taken.
+		select {
+		case <-r.done:
+			return r.res
+		default:
+			return SendResult{Err: status.New(status.Unavailable, "chat store stopped")}
+		}
+	}
+}
+
+// Close stops the batcher after writing what is queued.
+func (b *ChatBatcher) Close() {
+	b.once.Do(func() { close(b.stop) })
+	<-b.done
+}
+
+func (b *ChatBatcher) run() {
+	defer close(b.done)
+	batch := make([]*chatReq, 0, b.maxBatch)
+	for {
+		select {
+		case r := <-b.queue:
+			batch = append(batch[:0], r)
+		case <-b.stop:
+			for {
+				select {
+				case r := <-b.queue:
+					b.write([]*chatReq{r})
+				default:
+					return
+				}
+			}
+		}
+	fill:
+		for len(batch) < b.maxBatch {
+			select {
+			case r := <-b.queue:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		b.write(batch)
+	}
+}
+
+func (b *ChatBatcher) write(batch []*chatReq) {
+	msgs := make([]NewMessage, 0, len(batch))
+	live := batch[:0:0]
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.res = SendResult{Err: status.New(status.Unavailable, "send cancelled")}
+			close(r.done)
+			continue
+		}
+		msgs = append(msgs, r.msg)
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	// The batch outlives any one caller's context.
+	res := b.db.SendMessages(context.Background(), msgs)
+	for i, r := range live {
+		r.res = res[i]
+		close(r.done)
+	}
+}

@@ -615,6 +615,9 @@ func sendTx(ctx context.Context, q querier, msgs []NewMessage, res []SendResult,
 	seen := map[ck]int{} // client id -> index of the first message with it
 	var order []int64    // conversations in first-seen order
 	accepted := map[int64][]int{}
+	// The sender's right to post, checked once per conversation and
+	// sender in a batch.
+	allowed := map[[2]int64]error{}
 	for i, m := range msgs {
 		st := convs[m.ConversationID]
 		if st == nil {
@@ -652,27 +655,26 @@ func sendTx(ctx context.Context, q querier, msgs []NewMessage, res []SendResult,
 			seen[k] = i
 		}
 		if !m.Authorized && m.Kind != MsgSystem {
-			mem, err := memberIn(ctx, q, m.ConversationID, m.SenderID)
-			if errors.Is(err, ErrNotMember) {
-				res[i].Err = ErrNotMember
-				continue
-			} else if err != nil {
-				return err
-			}
-			if !mem.MutedUntil.IsZero() && mem.MutedUntil.After(now) {
-				res[i].Err = ErrMuted
-				continue
-			}
-			if st.conv.Kind == ConvPrivate {
-				var n int64
-				if err := q.queryRow(ctx, `SELECT COUNT(*) FROM chat_blocks b JOIN chat_members m ON m.user_id = b.user_id
-					WHERE m.conversation_id = ? AND b.blocked_id = ?`, m.ConversationID, m.SenderID).Scan(&n); err != nil {
-					return err
-				}
-				if n > 0 {
-					res[i].Err = ErrBlocked
+			pk := [2]int64{m.ConversationID, m.SenderID}
+			if e, ok := allowed[pk]; ok {
+				if e != nil {
+					res[i].Err = e
 					continue
 				}
+				if len(accepted[m.ConversationID]) == 0 {
+					order = append(order, m.ConversationID)
+				}
+				accepted[m.ConversationID] = append(accepted[m.ConversationID], i)
+				continue
+			}
+			e, err := mayPost(ctx, q, st.conv, m.SenderID, now)
+			if err != nil {
+				return err
+			}
+			allowed[pk] = e
+			if e != nil {
+				res[i].Err = e
+				continue
 			}
 		}
 		if len(accepted[m.ConversationID]) == 0 {
@@ -680,6 +682,36 @@ func sendTx(ctx context.Context, q querier, msgs []NewMessage, res []SendResult,
 		}
 		accepted[m.ConversationID] = append(accepted[m.ConversationID], i)
 	}
+	return finishSend(ctx, q, msgs, res, now, order, accepted)
+}
+
+// mayPost is the rule a sender breaks by posting in c (nil: none), or an
+// error of the database.
+func mayPost(ctx context.Context, q querier, c Conversation, sender int64, now time.Time) (error, error) {
+	mem, err := memberIn(ctx, q, c.ID, sender)
+	if errors.Is(err, ErrNotMember) {
+		return ErrNotMember, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if !mem.MutedUntil.IsZero() && mem.MutedUntil.After(now) {
+		return ErrMuted, nil
+	}
+	if c.Kind == ConvPrivate {
+		var n int64
+		if err := q.queryRow(ctx, `SELECT COUNT(*) FROM chat_blocks b JOIN chat_members m ON m.user_id = b.user_id
+			WHERE m.conversation_id = ? AND b.blocked_id = ?`, c.ID, sender).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			return ErrBlocked, nil
+		}
+	}
+	return nil, nil
+}
+
+// finishSend numbers and inserts the accepted messages of a batch.
+func finishSend(ctx context.Context, q querier, msgs []NewMessage, res []SendResult, now time.Time, order []int64, accepted map[int64][]int) error {
 	var rowsOut []Message
 	for _, cid := range order {
 		idx := accepted[cid]

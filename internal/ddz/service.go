@@ -434,6 +434,28 @@ func (s *Service) Do(ctx context.Context, userID int64, msg any) (any, error) {
 	return v, err
 }
 
+// planSeats is the settlement of a finished hand for the balances and
+// ratings in in: the stake rule and the rating rule, human seats only.
+func planSeats(res ddz.Result, stake int64, human [3]bool, in store.PlanInput, k int) []store.SeatResult {
+	var bal [3]int64
+	ratings := [3]int64{store.DefaultRating, store.DefaultRating, store.DefaultRating}
+	for st := range 3 {
+		if human[st] {
+			bal[st], ratings[st] = in.Balance[st], in.Rating[st]
+		}
+	}
+	coins := Stakes(res.Scores, stake, human, bal, res.Winner)
+	delta := Ratings(ratings, res.Landlord, res.LandlordWon, res.Winner, k)
+	var seats []store.SeatResult
+	for st := range 3 {
+		if !human[st] {
+			continue
+		}
+		seats = append(seats, store.SeatResult{Seat: st, Win: res.Scores[st] > 0, Coins: coins[st], Rating: delta[st]})
+	}
+	return seats
+}
+
 // settled is what a settlement hands back to the table's pushes.
 type settled struct {
 	wire    *pb.DdzResult
@@ -451,33 +473,16 @@ func (s *Service) settle(ctx context.Context, gameID, epoch int64, mode match.Mo
 		return out, s.st.CancelGameFenced(ctx, gameID, epoch)
 	}
 	var human [3]bool
-	var bal [3]int64
-	ratings := [3]int64{store.DefaultRating, store.DefaultRating, store.DefaultRating}
 	for st, u := range users {
-		if u <= 0 || mode.Practice {
-			continue
-		}
-		human[st] = true
-		var err error
-		if bal[st], err = s.st.Balance(ctx, u); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return settled{wire: wireResult(gid, res, coins, rating)}, err
-		}
-		stats, err := s.st.Stats(ctx, u)
-		if err != nil {
-			return settled{wire: wireResult(gid, res, coins, rating)}, err
-		}
-		ratings[st] = stats.Rating
+		human[st] = u > 0 && !mode.Practice
 	}
-	coins = Stakes(res.Scores, mode.Stake, human, bal, res.Winner)
-	delta := Ratings(ratings, res.Landlord, res.LandlordWon, res.Winner, s.cfg.RatingK)
 	sm := store.Settlement{GameID: gameID, LandlordSeat: res.Landlord, Multiplier: int64(res.Multiplier),
 		Spring: res.Spring || res.AntiSpring, Detail: mustJSON(res)}
-	for st := range 3 {
-		if !human[st] {
-			delta[st] = 0
-			continue
-		}
-		sm.Seats = append(sm.Seats, store.SeatResult{Seat: st, Win: res.Scores[st] > 0, Coins: coins[st], Rating: delta[st]})
+	// Stakes, caps and rating changes are computed inside the settlement
+	// transaction from the balances and ratings read there.
+	k := s.cfg.RatingK
+	sm.Plan = func(in store.PlanInput) []store.SeatResult {
+		return planSeats(res, mode.Stake, human, in, k)
 	}
 	var out settled
 	var got store.Settlement

@@ -70,6 +70,16 @@ func (m *memStore) SettleGame(_ context.Context, s store.Settlement) (store.Sett
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.games[s.GameID].State = store.GameFinished
+	if s.Plan != nil {
+		var in store.PlanInput
+		for _, p := range m.games[s.GameID].Players {
+			in.Users[p.Seat] = p.UserID
+		}
+		for st := range 3 {
+			in.Balance[st], in.Rating[st] = 1000, store.DefaultRating
+		}
+		s.Seats = s.Plan(in)
+	}
 	m.games[s.GameID].Settlement = &s
 	return s, nil
 }

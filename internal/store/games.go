@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"time"
 )
 
@@ -77,6 +78,20 @@ type Settlement struct {
 	// Replayed is true when the game had already been settled and this is
 	// the first result, returned again.
 	Replayed bool `json:"-"`
+	// Plan, when set, computes Seats inside the settlement transaction from
+	// the balances and ratings read there (wallet rows locked on
+	// PostgreSQL), so stakes and caps never rest on values read before
+	// the transaction. It may be called more than once if the
+	// transaction is retried; it must be a pure function of its input.
+	Plan func(PlanInput) []SeatResult `json:"-"`
+}
+
+// PlanInput is what Settlement.Plan sees, per seat: the user (<= 0 for a
+// bot), the coin balance and the rating as of inside the transaction.
+type PlanInput struct {
+	Users   [3]int64
+	Balance [3]int64
+	Rating  [3]int64
 }
 
 // GameRecord is a stored game.
@@ -313,6 +328,13 @@ func (db *DB) SettleGame(ctx context.Context, s Settlement) (Settlement, error) 
 		if err != nil {
 			return err
 		}
+		if s.Plan != nil {
+			in, err := db.planInput(ctx, q, players)
+			if err != nil {
+				return err
+			}
+			s.Seats = s.Plan(in)
+		}
 		out, err = db.settleTx(ctx, q, s, players, now)
 		if err != nil {
 			return err
@@ -343,6 +365,43 @@ func (db *DB) SettleGame(ctx context.Context, s Settlement) (Settlement, error) 
 }
 
 var errNotRunning = errors.New("store: game not running")
+
+// planInput reads, inside the settlement transaction, the balance and
+// rating of each human seat. On PostgreSQL the wallet rows are locked in
+// user order (FOR UPDATE), so no concurrent debit can change a balance
+// between this read and the ledger entries; SQLite runs one writing
+// transaction at a time.
+func (db *DB) planInput(ctx context.Context, q querier, players map[int]int64) (PlanInput, error) {
+	var in PlanInput
+	for st := range 3 {
+		in.Users[st] = players[st]
+		in.Rating[st] = DefaultRating
+	}
+	seats := []int{0, 1, 2}
+	sort.Slice(seats, func(i, j int) bool { return in.Users[seats[i]] < in.Users[seats[j]] })
+	lock := ""
+	if db.b.dialect() == "postgres" {
+		lock = " FOR UPDATE"
+	}
+	for _, st := range seats {
+		uid := in.Users[st]
+		if uid <= 0 {
+			continue
+		}
+		err := q.queryRow(ctx, "SELECT balance FROM wallets WHERE user_id = ?"+lock, uid).Scan(&in.Balance[st])
+		if err != nil && !isNoRows(err) {
+			return PlanInput{}, fmt.Errorf("seat %d balance: %w", st, err)
+		}
+		err = q.queryRow(ctx, "SELECT rating FROM user_stats WHERE user_id = ?", uid).Scan(&in.Rating[st])
+		if err != nil && !isNoRows(err) {
+			return PlanInput{}, fmt.Errorf("seat %d rating: %w", st, err)
+		}
+		if isNoRows(err) {
+			in.Rating[st] = DefaultRating
+		}
+	}
+	return in, nil
+}
 
 func (db *DB) settleTx(ctx context.Context, q querier, s Settlement, players map[int]int64, now time.Time) (Settlement, error) {
 	out := s

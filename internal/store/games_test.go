@@ -187,3 +187,53 @@ func TestFencing(t *testing.T) {
 		}
 	})
 }
+
+// TestSettleGamePlan: the plan sees balances and ratings as of inside the
+// settlement transaction, so a debit made after a caller could have read
+// the balance still caps the loss, and the coins of the game sum to zero.
+func TestSettleGamePlan(t *testing.T) {
+	withStore(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		l := mustAccount(t, db, "planlord", 1000)
+		f := mustAccount(t, db, "planfarmer", 300)
+		id := newGame(t, db, l.ID, f.ID, 0) // seat 2 is a bot
+		stale, _ := db.Balance(ctx, f.ID)   // what a read before the transaction saw
+		if _, err := db.Apply(ctx, store.Entry{UserID: f.ID, Delta: -260, Key: "plan-test-spend", Reason: "test"}); err != nil {
+			t.Fatal(err)
+		}
+		calls := 0
+		var seen store.PlanInput
+		s := store.Settlement{GameID: id, LandlordSeat: 0, Multiplier: 2, Plan: func(in store.PlanInput) []store.SeatResult {
+			calls++
+			seen = in
+			loss := min(int64(100), in.Balance[1])
+			return []store.SeatResult{{Seat: 0, Win: true, Coins: loss, Rating: 8}, {Seat: 1, Coins: -loss, Rating: -8}}
+		}}
+		got, err := db.SettleGame(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls == 0 || seen.Users != [3]int64{l.ID, f.ID, 0} || seen.Balance != [3]int64{1000, 40, 0} ||
+			seen.Rating != [3]int64{store.DefaultRating, store.DefaultRating, store.DefaultRating} {
+			t.Fatalf("plan saw %+v (stale read %d), calls %d", seen, stale, calls)
+		}
+		if len(got.Seats) != 2 || got.Seats[0].Applied != 40 || got.Seats[1].Applied != -40 || got.Seats[0].BalanceAfter != 1040 || got.Seats[1].BalanceAfter != 0 {
+			t.Fatalf("settlement = %+v", got.Seats)
+		}
+		again, err := db.SettleGame(ctx, s)
+		if err != nil || !again.Replayed || again.Seats[0].Applied != 40 {
+			t.Fatalf("replayed settlement = %+v, %v", again, err)
+		}
+		// A second game sees the ratings the first one wrote.
+		id2 := newGame(t, db, l.ID, f.ID, 0)
+		if _, err := db.SettleGame(ctx, store.Settlement{GameID: id2, LandlordSeat: 0, Plan: func(in store.PlanInput) []store.SeatResult {
+			seen = in
+			return nil
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		if seen.Rating[0] != store.DefaultRating+8 || seen.Rating[1] != store.DefaultRating-8 || seen.Balance[0] != 1040 {
+			t.Fatalf("second plan saw %+v", seen)
+		}
+	})
+}

@@ -34,6 +34,7 @@ type server struct {
 	mesh    *gateway.Mesh
 	cpu     cpuMeter
 	ddz     *ddzNode
+	world   *worldNode
 	httpLn  net.Listener
 	tcpLn   net.Listener
 	debugLn net.Listener
@@ -85,6 +86,9 @@ func (s *server) build(ctx context.Context) error {
 		return err
 	}
 	s.ddz = dz
+	if s.world, err = newWorldNode(router); err != nil {
+		return err
+	}
 	st, err := newSeats(ctx, s.bus, members, presence, dz.db)
 	if err != nil {
 		return err
@@ -113,6 +117,7 @@ func (s *server) build(ctx context.Context) error {
 	s.mesh.Attach(gw)
 	gw.SetResumeKey(dz.auth.DeriveKey("resume"))
 	dz.attach(gw, s.mesh)
+	s.world.attach(gw)
 	return nil
 }
 
@@ -264,6 +269,7 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 		})
 	}
 	g.Go(func() error { return s.ddz.run(gctx) })
+	g.Go(func() error { return s.world.run(gctx) })
 	g.Go(func() error { return s.mesh.Run(gctx) })
 	g.Go(func() error { return s.members.Run(gctx) })
 	// Ready once the tables a previous process left run again, and the

@@ -272,9 +272,10 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 	g.Go(func() error { return s.world.run(gctx) })
 	g.Go(func() error { return s.mesh.Run(gctx) })
 	g.Go(func() error { return s.members.Run(gctx) })
-	// Ready once the tables a previous process left run again, and the
-	// matchmaker leads here or is known to lead elsewhere.
-	for _, ch := range []<-chan struct{}{s.ddz.recovered, s.ddz.matchReady} {
+	// Ready once the node serves its subjects, the tables a previous
+	// process left run again, and the matchmaker leads here or is known
+	// to lead elsewhere.
+	for _, ch := range []<-chan struct{}{s.mesh.Serving(), s.ddz.recovered, s.ddz.matchReady} {
 		select {
 		case <-ch:
 		case <-gctx.Done():

@@ -435,3 +435,16 @@ func (l serverLog) Fatalf(format string, v ...any)  { l.log.Error(fmt.Sprintf(fo
 func (l serverLog) Errorf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
 func (l serverLog) Debugf(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
 func (l serverLog) Tracef(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
+
+const flushTimeout = 5 * time.Second
+
+// Flush waits (at most flushTimeout) until the NATS server has processed everything this
+// connection sent so far (its subscriptions included).
+func (n *NATS) Flush(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, flushTimeout)
+	defer cancel()
+	if err := n.nc.FlushWithContext(ctx); err != nil {
+		return fmt.Errorf("cluster: flush: %w", err)
+	}
+	return nil
+}

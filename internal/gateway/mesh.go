@@ -104,6 +104,7 @@ type Mesh struct {
 	where   map[int64]seenAt
 
 	pushDrops atomic.Int64
+	serving   chan struct{} // closed once Run has subscribed every subject
 }
 
 // NewMesh builds the cluster side of a node. serves names the services
@@ -114,7 +115,7 @@ func NewMesh(router *Router, bus *cluster.NATS, members *cluster.Members, presen
 	serves []string, place map[string]Placement, log *slog.Logger) *Mesh {
 	m := &Mesh{bus: bus, subj: cluster.NewSubjects(bus.Prefix()), members: members, presence: presence,
 		log: log, self: members.Self().ID, serves: map[string]bool{}, place: place,
-		balancers: map[string]*cluster.Balancer{}}
+		balancers: map[string]*cluster.Balancer{}, serving: make(chan struct{})}
 	for _, s := range serves {
 		m.serves[s] = true
 	}
@@ -203,9 +204,20 @@ func (m *Mesh) Run(ctx context.Context) error {
 	if err := sub(m.subj.Broadcast("all"), "", m.deliver); err != nil {
 		return err
 	}
+	if err := m.bus.Flush(ctx); err != nil {
+		// Not fatal: nats.go sends the subscriptions again once it is
+		// connected; until then the node is routed around like any other
+		// that cannot be reached.
+		m.log.Warn("mesh: subscriptions not confirmed by NATS", "err", err)
+	}
+	close(m.serving)
 	m.refresh(ctx)
 	return nil
 }
+
+// Serving is closed once the node's subjects and its service registration
+// are in place on the NATS server: a node is not ready before.
+func (m *Mesh) Serving() <-chan struct{} { return m.serving }
 
 // refresh keeps the presence records of this gateway's users from
 // expiring until ctx ends. After the connection to NATS came back it also

@@ -46,9 +46,10 @@ type Config struct {
 type LimitConfig struct {
 	// Window is how long failures (and new accounts) are remembered.
 	Window time.Duration `yaml:"window"`
-	// FreePerAccount and FreePerIP are the failed logins allowed per
-	// Window before the username or address is locked out for Lockout,
-	// doubling with every further failure up to MaxLockout.
+	// FreePerAccount and FreePerIP are the failed logins per Window that
+	// lock the username or address out: that many attempts fail, the next
+	// one is refused for Lockout, doubling with every further failure up
+	// to MaxLockout. (The names are kept for existing config files.)
 	FreePerAccount int           `yaml:"free_per_account"`
 	FreePerIP      int           `yaml:"free_per_ip"`
 	Lockout        time.Duration `yaml:"lockout"`

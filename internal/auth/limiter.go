@@ -6,8 +6,8 @@ import (
 )
 
 // limiter counts failed logins per key ("ip:..." or "account:...") and
-// locks a key out after its free failures, doubling the lockout with
-// each further failure.
+// locks a key out once it reaches its limit of failures within the
+// window, doubling the lockout with each further failure.
 type limiter struct {
 	cfg LimitConfig
 	now func() time.Time
@@ -41,9 +41,11 @@ func (l *limiter) wait(keys ...string) time.Duration {
 	return d
 }
 
-// fail records a failure on key, allowing free failures per window, and
-// reports whether the key is now locked out.
-func (l *limiter) fail(key string, free int) bool {
+// fail records a failure on key and reports whether the key is now locked
+// out: the limit-th failure within the window locks it (so with a limit of
+// 5, five attempts fail and the sixth is refused), each further one
+// doubles the lockout.
+func (l *limiter) fail(key string, limit int) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -53,11 +55,11 @@ func (l *limiter) fail(key string, free int) bool {
 		l.keys[key] = f
 	}
 	f.n++
-	if f.n <= free {
+	if f.n < limit {
 		return false
 	}
 	lock := l.cfg.Lockout
-	for i := free + 1; i < f.n && lock < l.cfg.MaxLockout; i++ {
+	for i := limit; i < f.n && lock < l.cfg.MaxLockout; i++ {
 		lock *= 2
 	}
 	f.until = now.Add(min(lock, l.cfg.MaxLockout))

@@ -69,7 +69,7 @@ func (s *Service) allowSignup(clientIP string) error {
 
 func (s *Service) countSignup(clientIP string) {
 	if clientIP != "" {
-		s.signups.fail("ip:"+clientIP, s.cfg.Limits.SignupsPerIP-1)
+		s.signups.fail("ip:"+clientIP, s.cfg.Limits.SignupsPerIP)
 	}
 }
 

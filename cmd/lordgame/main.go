@@ -35,6 +35,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runMigrate(ctx, args[1:], getenv, stdout, stderr)
 		case "admin":
 			return runAdmin(ctx, args[1:], getenv, stdout, stderr)
+		case "keys":
+			return runKeys(ctx, args[1:], getenv, stdout, stderr)
 		case "cluster":
 			return runCluster(ctx, args[1:], getenv, stdout, stderr)
 		}

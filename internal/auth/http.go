@@ -40,6 +40,7 @@ func (s *Service) Handler(clientAddr func(*http.Request) string) http.Handler {
 		"POST /v1/account/upgrade":      s.authed(s.handleUpgrade),
 		"POST /v1/admin/ban":            s.admin(s.handleBan),
 		"POST /v1/admin/unban":          s.admin(s.handleUnban),
+		"POST /v1/admin/keys/rotate":    s.admin(s.handleRotateKey),
 	}
 	methods := map[string]string{}
 	for pattern, h := range routes {
@@ -424,6 +425,25 @@ func (s *Service) handleUnban(w http.ResponseWriter, r *http.Request, admin Iden
 	}
 	s.log.Info("admin action", "action", "unban", "admin_id", admin.UserID, "player_id", int64(req.UserID))
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleRotateKey makes a new signing key active; tokens of the old one
+// stay valid until they expire. The body is empty (or {}).
+func (s *Service) handleRotateKey(w http.ResponseWriter, r *http.Request, admin Identity) {
+	if r.ContentLength != 0 {
+		var req struct{}
+		if err := s.decode(w, r, &req); err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+	}
+	kid, err := s.RotateKey(r.Context())
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.log.Info("admin action", "action", "rotate_signing_key", "admin_id", admin.UserID, "kid", kid)
+	s.writeJSON(w, http.StatusOK, map[string]string{"kid": kid})
 }
 
 // Admin wraps an HTTP handler of another package so that only an admin's

@@ -15,6 +15,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/internal/store"
 )
 
@@ -104,19 +105,39 @@ func hasActive(ks []store.SigningKey) bool {
 	return false
 }
 
-// RotateKey makes a new stored signing key active. Tokens signed with the
-// previous key stay valid until they expire (AccessTTL). With a key from
-// config the config key keeps signing; rotate it by changing the config.
-func (s *Service) RotateKey(ctx context.Context) (string, error) {
-	k := store.SigningKey{ID: "k" + strconv.FormatInt(s.now().Unix(), 36) + hex.EncodeToString(randomBytes(3)), Secret: randomBytes(32), CreatedAt: s.now()}
-	if err := s.st.AddSigningKey(ctx, k); err != nil {
+// ErrConfigKey is the answer to a rotation while the signing key comes from
+// the environment: the stored keys do not sign then.
+var ErrConfigKey = status.New(status.Conflict, "the signing key comes from LORDGAME_AUTH_SIGNING_KEY: rotate it by setting a new value and a new auth.signing_key_id")
+
+// RotateStoredKey adds a new random signing key to st with a new key id and
+// retires the active one, which keeps verifying the tokens it signed until
+// they expire. It is what `lordgame keys rotate` runs on a store opened by
+// the command; running servers sign with the new key within keyReload.
+func RotateStoredKey(ctx context.Context, st store.SigningKeys, now time.Time) (string, error) {
+	k := store.SigningKey{ID: "k" + strconv.FormatInt(now.Unix(), 36) + hex.EncodeToString(randomBytes(3)), Secret: randomBytes(32), CreatedAt: now}
+	if err := st.AddSigningKey(ctx, k); err != nil {
 		return "", fmt.Errorf("auth: rotate key: %w", err)
 	}
-	if err := s.loadKeys(ctx); err != nil {
-		return "", err
-	}
-	s.log.Info("rotated access token signing key", "kid", k.ID)
 	return k.ID, nil
+}
+
+// RotateKey makes a new stored signing key active on this node at once.
+// Tokens signed with the previous key stay valid until they expire
+// (AccessTTL). With a key from config it is ErrConfigKey: rotate that one
+// by changing the config.
+func (s *Service) RotateKey(ctx context.Context) (string, error) {
+	if s.cfg.SigningKey != "" {
+		return "", ErrConfigKey
+	}
+	kid, err := RotateStoredKey(ctx, s.st, s.now())
+	if err != nil {
+		return "", s.storeErr(err, nil)
+	}
+	if err := s.loadKeys(ctx); err != nil {
+		return "", s.storeErr(err, nil)
+	}
+	s.log.Info("rotated access token signing key", "kid", kid)
+	return kid, nil
 }
 
 // keyReload is how often a signing node rereads the stored keys, so that

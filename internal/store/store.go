@@ -73,6 +73,9 @@ func open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 		if dataDir == "" {
 			dataDir = "data"
 		}
+		if err := SecureDir(dataDir); err != nil {
+			return nil, err
+		}
 		b, err = openSQLite(ctx, filepath.Join(dataDir, DefaultFile))
 	case strings.HasPrefix(dsn, "sqlite:"):
 		b, err = openSQLite(ctx, strings.TrimPrefix(dsn, "sqlite:"))
@@ -93,9 +96,66 @@ func (db *DB) Dialect() string { return db.b.dialect() }
 // Close releases every connection.
 func (db *DB) Close() error { return db.b.close() }
 
+// SecureDir creates the data folder dir readable only by its owner
+// (0700), and tightens an existing one that is looser: it holds the
+// database, and with it the token signing keys and password hashes.
+func SecureDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("store: create data directory: %w", err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("store: data directory: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("store: restrict data directory %s to its owner: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// secureFile creates path if needed and makes it 0600, fixing an existing
+// file (from an older version) that other users could read.
+func secureFile(path string, create bool) error {
+	flags := os.O_RDWR
+	if create {
+		flags |= os.O_CREATE
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
+	if errors.Is(err, os.ErrNotExist) && !create {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		if err := f.Chmod(0o600); err != nil {
+			return fmt.Errorf("store: restrict %s to its owner: %w", path, err)
+		}
+	}
+	return nil
+}
+
 func openSQLite(ctx context.Context, path string) (backend, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create data directory: %w", err)
+	}
+	// The file holds the signing keys: 0600 from the start (SQLite gives
+	// its -wal and -shm files the mode of the database file), and an
+	// older, looser file and its companions are tightened.
+	if err := secureFile(path, true); err != nil {
+		return nil, err
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := secureFile(path+suffix, false); err != nil {
+			return nil, err
+		}
 	}
 	params := "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	writer, err := sql.Open("sqlite", "file:"+path+params+"&_pragma=journal_mode(WAL)&_txlock=immediate")

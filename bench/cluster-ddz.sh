@@ -21,15 +21,15 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; echo "node logs in $LOGS"; }
 trap cleanup EXIT
 node() { # role http-port
-  LORDGAME_AUTH_SIGNUPS_PER_IP=100000 bin/lordgame -role "$1" -http "127.0.0.1:$2" -tcp off -db "$DB" \
+  LORDGAME_AUTH_SIGNUPS_PER_IP=100000 bin/lordgame -role "$1" -http "127.0.0.1:$2" -metrics-addr "127.0.0.1:$(($2 + 1000))" -tcp off -db "$DB" \
     -nats "$NATS" -nats-prefix "$PREFIX" -data "$LOGS/data-$2" -log-format json >"$LOGS/$1-$2.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/readyz" >/dev/null && return; sleep 0.1; done
   echo "node $1 on :$2 did not start"; cat "$LOGS/$1-$2.log"; exit 1
 }
 node gateway 18081; node gateway 18082; node game 18083; node game 18084; node match 18085
-bin/lordbench -scenario ddz -target ws://127.0.0.1:18081/ws,ws://127.0.0.1:18082/ws \
+bin/lordbench -scenario ddz -target ws://127.0.0.1:18081/ws,ws://127.0.0.1:18082/ws -metrics http://127.0.0.1:19081/metrics,http://127.0.0.1:19082/metrics \
   ${@:--players 3000 -think 1s -duration 120s}
 for p in 18083 18084; do
-  echo "game node :$p: $(curl -s "http://127.0.0.1:$p/metrics" | grep -E '^process_cpu_seconds_total|^process_resident_memory_bytes' | tr '\n' ' ')"
+  echo "game node :$p: $(curl -s "http://127.0.0.1:$((p + 1000))/metrics" | grep -E '^process_cpu_seconds_total|^process_resident_memory_bytes' | tr '\n' ' ')"
 done

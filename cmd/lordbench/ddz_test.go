@@ -28,8 +28,8 @@ func TestDDZSmoke(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	t.Run("one server", func(t *testing.T) {
-		addr, logs := startLordgame(t, bin)
-		rep := playDDZ(t, "ws://"+addr+"/ws", 31, "15s")
+		addr, metrics, logs := startLordgame(t, bin)
+		rep := playDDZ(t, "ws://"+addr+"/ws", metrics, 31, "15s")
 		if rep.Games == 0 || rep.Errors != 0 || rep.Violations != 0 || rep.PlayersReady != 31 {
 			t.Fatalf("games %d, errors %v, violations %v %q, players %d\nserver log:\n%s",
 				rep.Games, rep.ErrorsByCode, rep.Violations, rep.ViolationEx, rep.PlayersReady, logs.String())
@@ -37,19 +37,19 @@ func TestDDZSmoke(t *testing.T) {
 		t.Logf("%d games (%.1f/s), p99 %.2f ms", rep.Games, rep.GamesPerS, rep.P99ms)
 	})
 	t.Run("two servers", func(t *testing.T) {
-		a, logsA := startLordgame(t, bin)
-		b, logsB := startLordgame(t, bin)
-		rep := playDDZ(t, "ws://"+a+"/ws,ws://"+b+"/ws", 31, "10s")
+		a, metricsA, logsA := startLordgame(t, bin)
+		b, metricsB, logsB := startLordgame(t, bin)
+		rep := playDDZ(t, "ws://"+a+"/ws,ws://"+b+"/ws", metricsA+","+metricsB, 31, "10s")
 		if rep.Games == 0 || rep.Errors != 0 || rep.Violations != 0 || rep.PlayersReady != 31 {
 			t.Fatalf("games %d, errors %v, violations %v %q, players %d\nserver logs:\n%s\n%s",
 				rep.Games, rep.ErrorsByCode, rep.Violations, rep.ViolationEx, rep.PlayersReady, logsA.String(), logsB.String())
 		}
-		for i, addr := range []string{a, b} {
+		for i, addr := range []string{metricsA, metricsB} {
 			want := []int{16, 15}[i] // players 1, 3, 5, ... go to the first target
 			if got := rep.PerTarget[i].PlayersReady; got != want {
 				t.Errorf("target %s: %d players in the report, want %d", rep.PerTarget[i].Target, got, want)
 			}
-			text := scrapeText(t, "http://"+addr+"/metrics")
+			text := scrapeText(t, addr)
 			if got := metricValue(text, `lordgame_handshakes_total{result="ok"}`); got != float64(want) {
 				t.Errorf("server %s: %v handshakes, want %d", addr, got, want)
 			}
@@ -66,17 +66,28 @@ func TestDDZSmoke(t *testing.T) {
 }
 
 // startLordgame runs the built server on a free port with a fresh data
-// folder until the test ends, and returns its address once it is ready.
-func startLordgame(t *testing.T, bin string) (string, *bytes.Buffer) {
+// folder until the test ends, and returns its address and its /metrics URL
+// (on -metrics-addr, off the public port) once it is ready.
+func startLordgame(t *testing.T, bin string) (string, string, *bytes.Buffer) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var (
+		addrs []string
+		lns   []net.Listener
+	)
+	for range 2 { // two distinct free ports: both listeners are open at once
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, ln.Addr().String())
+		lns = append(lns, ln)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	for _, ln := range lns {
+		ln.Close()
+	}
+	addr, metrics := addrs[0], addrs[1]
 	logs := new(bytes.Buffer)
-	srv := exec.Command(bin, "-http", addr, "-tcp", "off", "-data", t.TempDir(), "-log-level", "warn", "-auth-signups-per-ip", "1000")
+	srv := exec.Command(bin, "-http", addr, "-metrics-addr", metrics, "-tcp", "off", "-data", t.TempDir(), "-log-level", "warn", "-auth-signups-per-ip", "1000")
 	srv.Env = append(srv.Environ(), "LORDGAME_DDZ_BOT_WAIT=2s")
 	srv.Stdout, srv.Stderr = logs, logs
 	if err := srv.Start(); err != nil {
@@ -91,7 +102,7 @@ func startLordgame(t *testing.T, bin string) (string, *bytes.Buffer) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return addr, logs
+				return addr, "http://" + metrics + "/metrics", logs
 			}
 		}
 		if time.Now().After(deadline) {
@@ -102,10 +113,10 @@ func startLordgame(t *testing.T, bin string) (string, *bytes.Buffer) {
 }
 
 // playDDZ runs the ddz scenario and decodes its report.
-func playDDZ(t *testing.T, target string, players int, duration string) ddzReport {
+func playDDZ(t *testing.T, target, metrics string, players int, duration string) ddzReport {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	args := []string{"-scenario", "ddz", "-target", target, "-players", fmt.Sprint(players), "-think", "20ms", "-duration", duration, "-json"}
+	args := []string{"-scenario", "ddz", "-target", target, "-metrics", metrics, "-players", fmt.Sprint(players), "-think", "20ms", "-duration", duration, "-json"}
 	if err := run(context.Background(), args, &out, &errOut); err != nil {
 		t.Fatalf("lordbench: %v\n%s", err, errOut.String())
 	}

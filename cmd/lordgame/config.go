@@ -61,6 +61,8 @@ type Config struct {
 	DDZ ddz.Config `yaml:"ddz"`
 	// Match configures matchmaking modes ("classic" first, then "practice").
 	Match match.Config `yaml:"match"`
+	// Edge hardens the public HTTP listener (edge.go).
+	Edge EdgeConfig `yaml:"http_edge"`
 }
 
 func defaultConfig() Config {
@@ -79,6 +81,7 @@ func defaultConfig() Config {
 		Auth:            auth.DefaultConfig(),
 		DDZ:             ddz.DefaultConfig(),
 		Match:           match.DefaultConfig(),
+		Edge:            defaultEdgeConfig(),
 	}
 }
 
@@ -129,6 +132,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Match.Validate(); err != nil {
+		return err
+	}
+	if err := c.Edge.Validate(); err != nil {
 		return err
 	}
 	return c.Gateway.Validate()
@@ -190,6 +196,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.IntVar(&s.RateBurst, "rate-burst", s.RateBurst, "token bucket burst per connection")
 	fs.IntVar(&s.RateStrikes, "rate-strikes", s.RateStrikes, "rate-limited messages within 10s before the connection is closed")
 	fs.IntVar(&s.MaxInFlight, "max-in-flight", s.MaxInFlight, "requests of one connection handled at once")
+	bindEdge(fs, &c.Edge)
 	return file
 }
 

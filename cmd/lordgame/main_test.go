@@ -133,7 +133,7 @@ func TestCheckAndHelp(t *testing.T) {
 // startServer runs the all-in-one server in-process on free ports.
 func startServer(t *testing.T, extra ...string) (*server, context.CancelFunc, <-chan error) {
 	t.Helper()
-	args := append([]string{"-http", "127.0.0.1:0", "-tcp", "127.0.0.1:0", "-data", t.TempDir(), "-log-level", "warn"}, extra...)
+	args := append([]string{"-http", "127.0.0.1:0", "-tcp", "127.0.0.1:0", "-metrics-addr", "127.0.0.1:0", "-data", t.TempDir(), "-log-level", "warn"}, extra...)
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan *server, 1)
 	done := make(chan error, 1)
@@ -164,7 +164,11 @@ func TestServerEndToEnd(t *testing.T) {
 	s, cancel, done := startServer(t)
 	base := "http://" + s.HTTPAddr()
 	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/"} {
-		resp, err := http.Get(base + p)
+		u := base + p
+		if p == "/metrics" {
+			u = "http://" + s.MetricsAddr() + p // off the public port
+		}
+		resp, err := http.Get(u)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,7 +19,6 @@ import (
 	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/internal/gateway"
 	"github.com/lordgame/lordgame/internal/observe"
-	"github.com/lordgame/lordgame/web"
 )
 
 // server is every component of one node, wired by hand.
@@ -38,6 +37,8 @@ type server struct {
 	httpLn  net.Listener
 	tcpLn   net.Listener
 	debugLn net.Listener
+	// metricsLn serves /metrics off the public port (edge.go).
+	metricsLn net.Listener
 	ready   atomic.Bool
 	closers []func()
 }
@@ -199,24 +200,12 @@ func debugMux() *http.ServeMux {
 func (s *server) mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", s.gw)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		if !s.ready.Load() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, "not ready\n")
-			return
-		}
-		_, _ = io.WriteString(w, "ready\n")
-	})
-	mux.Handle("GET /metrics", observe.Handler(s.reg))
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.Handle("GET /v1/cluster/nodes", s.ddz.auth.Admin(s.handleNodes))
 	mux.HandleFunc("GET /v1/gateways", s.handleGateways)
 	s.ddz.routes(mux, s.gw.ClientAddr)
-	mux.Handle("GET /", http.FileServerFS(web.FS()))
+	mux.Handle("GET /", staticHandler())
 	return mux
 }
 
@@ -225,7 +214,7 @@ func (s *server) mux() *http.ServeMux {
 func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 	defer s.close()
 	var err error
-	if s.httpLn, err = net.Listen("tcp", s.cfg.HTTP); err != nil {
+	if s.httpLn, err = s.listenHTTP(); err != nil {
 		return fmt.Errorf("listen http: %w", err)
 	}
 	if s.cfg.TCP != "" && s.cfg.TCP != "off" {
@@ -243,8 +232,17 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 			return fmt.Errorf("listen debug: %w", err)
 		}
 	}
-	hs := &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	if s.metricsLn, err = s.listenMetrics(); err != nil {
+		_ = s.httpLn.Close()
+		if s.tcpLn != nil {
+			_ = s.tcpLn.Close()
+		}
+		if s.debugLn != nil {
+			_ = s.debugLn.Close()
+		}
+		return fmt.Errorf("listen metrics: %w", err)
+	}
+	hs := s.httpServer(s.edgeHandler(s.mux()))
 	serveCtx, stopServing := context.WithCancel(context.Background())
 	defer stopServing()
 	g, gctx := errgroup.WithContext(serveCtx)
@@ -268,6 +266,17 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 			return nil
 		})
 	}
+	var ms *http.Server
+	if s.metricsLn != nil {
+		ms = &http.Server{Handler: s.metricsMux(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+		g.Go(func() error {
+			if err := ms.Serve(s.metricsLn); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("metrics http: %w", err)
+			}
+			return nil
+		})
+	}
 	g.Go(func() error { return s.ddz.run(gctx) })
 	g.Go(func() error { return s.world.run(gctx) })
 	g.Go(func() error { return s.mesh.Run(gctx) })
@@ -282,7 +291,7 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 		}
 	}
 	s.ready.Store(true)
-	s.log.Info("lordgame started", "http", s.HTTPAddr(), "tcp", s.TCPAddr(), "data", s.cfg.Data,
+	s.log.Info("lordgame started", "http", s.HTTPAddr(), "tcp", s.TCPAddr(), "metrics", s.MetricsAddr(), "data", s.cfg.Data,
 		"db", redactDB(s.cfg.DB))
 	if ready != nil {
 		ready <- s
@@ -300,6 +309,9 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 	_ = hs.Shutdown(sctx)
 	if ds != nil {
 		_ = ds.Close() // profiles in progress are cut off
+	}
+	if ms != nil {
+		_ = ms.Close()
 	}
 	gwErr := s.gw.Shutdown(sctx)
 	if err := g.Wait(); err != nil {

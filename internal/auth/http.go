@@ -50,7 +50,10 @@ func (s *Service) Handler(clientAddr func(*http.Request) string) http.Handler {
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if m, ok := methods[r.URL.Path]; ok {
-			s.writeErr(w, r, status.Errorf(status.BadRequest, "method %s not allowed on %s: use %s", r.Method, r.URL.Path, m))
+			// 405 with the API's error body; the code stays bad_request.
+			w.Header().Set("Allow", m)
+			s.writeJSON(w, http.StatusMethodNotAllowed, errorJSON{Code: status.BadRequest,
+				Message: "method " + r.Method + " not allowed on " + r.URL.Path + ": use " + m})
 			return
 		}
 		s.writeErr(w, r, status.Errorf(status.NotFound, "no endpoint %s", r.URL.Path))

@@ -95,7 +95,7 @@ func TestBadInput(t *testing.T) {
 			wantErr(t, f.call(t, "POST", tt.path, "", tt.body), 400, "bad_request", tt.msg)
 		})
 	}
-	wantErr(t, f.call(t, "GET", "/v1/auth/login", "", ""), 400, "bad_request", "use POST")
+	wantErr(t, f.call(t, "GET", "/v1/auth/login", "", ""), 405, "bad_request", "use POST")
 	wantErr(t, f.call(t, "GET", "/v1/nothing", "", ""), 404, "not_found", "no endpoint")
 }
 

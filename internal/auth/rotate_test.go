@@ -18,7 +18,7 @@ func TestRotateKeyAPI(t *testing.T) {
 	wantErr(t, f.call(t, "POST", "/v1/admin/keys/rotate", player.str("access_token"), ""), 403, "forbidden", "admin role required")
 	wantErr(t, f.call(t, "POST", "/v1/admin/keys/rotate", "", ""), 401, "unauthenticated", "bearer")
 	wantErr(t, f.call(t, "POST", "/v1/admin/keys/rotate", root, `{"kid":"mine"}`), 400, "bad_request", `unknown field "kid"`)
-	wantErr(t, f.call(t, "GET", "/v1/admin/keys/rotate", root, ""), 400, "bad_request", "use POST")
+	wantErr(t, f.call(t, "GET", "/v1/admin/keys/rotate", root, ""), 405, "bad_request", "use POST")
 
 	r := f.call(t, "POST", "/v1/admin/keys/rotate", root, "")
 	if r.code != 200 || r.str("kid") == "" || r.str("kid") == oldKid {

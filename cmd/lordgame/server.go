@@ -39,8 +39,8 @@ type server struct {
 	debugLn net.Listener
 	// metricsLn serves /metrics off the public port (edge.go).
 	metricsLn net.Listener
-	ready   atomic.Bool
-	closers []func()
+	ready     atomic.Bool
+	closers   []func()
 }
 
 func newServer(ctx context.Context, cfg Config, logOut io.Writer) (*server, error) {

@@ -39,6 +39,11 @@ type Config struct {
 	// comma-separated CIDR list requires it and refuses every other peer.
 	// A missing or malformed header closes the connection.
 	TCPProxyProtocol string `yaml:"tcp_proxy_protocol"`
+	// TCPRequireEncryption refuses a TCP handshake that did not follow a
+	// key exchange (rule encryption_required): every TCP client must
+	// encrypt (docs/protocol.md, "Encrypted TCP"). Off by default: plain
+	// TCP and encrypted TCP are both accepted.
+	TCPRequireEncryption bool `yaml:"tcp_require_encryption"`
 	// Session holds the per-connection limits.
 	Session session.Config `yaml:"session"`
 }

@@ -3,6 +3,7 @@ package client
 import (
 	"bufio"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/lordgame/lordgame/internal/securetcp"
 	"github.com/lordgame/lordgame/internal/transport"
 	"github.com/lordgame/lordgame/proto/gen/pb"
 )
@@ -52,6 +54,16 @@ type Options struct {
 	// to the next address in turn, target first, resuming the session
 	// there: a gateway that shuts down does not strand its clients.
 	Fallbacks []string
+	// Encrypt negotiates an encrypted connection on a tcp:// target
+	// (docs/protocol.md, "Encrypted TCP"): a key exchange before the
+	// handshake, then every frame sealed. Setting ServerKey implies it.
+	Encrypt bool
+	// ServerKey pins the server's Ed25519 identity key (32 bytes, from
+	// `lordgame keys identity` or GET /v1/gateways): a server that signs
+	// with another key is refused (securetcp.ErrPin). Without it an
+	// encrypted connection accepts whatever key the server shows: that
+	// stops eavesdropping and tampering but not an active impostor.
+	ServerKey ed25519.PublicKey
 }
 
 // State is the connection state reported to Options.OnState.
@@ -116,6 +128,9 @@ type result struct {
 
 // conn is one live connection.
 type conn struct {
+	// seal and open are set after a key exchange (Options.Encrypt).
+	seal   *securetcp.Sealer
+	open   *securetcp.Opener
 	nc     net.Conn
 	r      io.Reader
 	isWS   bool
@@ -138,6 +153,7 @@ type Client struct {
 	pending   map[uint32]chan result
 	seq       uint32
 	routes    map[string]uint16
+	serverKey ed25519.PublicKey
 	names     map[uint16]string
 	handlers  map[string][]func(Push)
 	sessionID string
@@ -169,6 +185,12 @@ func Dial(ctx context.Context, target string, opts Options) (*Client, error) {
 	}
 	if opts.Codec == "" {
 		opts.Codec = "protobuf"
+	}
+	if (opts.Encrypt || opts.ServerKey != nil) && u.Scheme != "tcp" {
+		return nil, errors.New("client: Encrypt and ServerKey are for tcp:// targets (WebSocket is encrypted by TLS: use wss://)")
+	}
+	if opts.ServerKey != nil && len(opts.ServerKey) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("client: ServerKey is %d bytes, want %d", len(opts.ServerKey), ed25519.PublicKeySize)
 	}
 	if opts.Codec == "json" && u.Scheme == "tcp" {
 		return nil, errors.New("client: json codec needs a WebSocket target")
@@ -304,6 +326,12 @@ func (c *Client) connect(ctx context.Context) error {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = cn.nc.SetDeadline(dl)
 	}
+	if !cn.isWS && (c.opts.Encrypt || c.opts.ServerKey != nil) {
+		if err := c.keyExchange(cn); err != nil {
+			_ = cn.nc.Close()
+			return err
+		}
+	}
 	if err := cn.write(transport.Frame{Kind: transport.KindHandshake}, hs, ""); err != nil {
 		_ = cn.nc.Close()
 		return fmt.Errorf("client: handshake: %w", err)
@@ -351,6 +379,45 @@ func (c *Client) connect(ctx context.Context) error {
 	go c.heartLoop(cn) // stops when cn.done closes; Close waits
 	c.state(StateConnected)
 	return nil
+}
+
+// keyExchange runs the encrypted TCP key exchange on a fresh connection.
+// A server that refuses answers a plain HANDSHAKE_ACK error instead.
+func (c *Client) keyExchange(cn *conn) error {
+	kx, err := securetcp.NewClient(rand.Reader)
+	if err != nil {
+		return err
+	}
+	if _, err := cn.nc.Write(securetcp.AppendFrame(nil, kx.Hello())); err != nil {
+		return fmt.Errorf("client: key exchange: %w", err)
+	}
+	f, err := securetcp.ReadFrame(cn.r, securetcp.ServerHelloSize)
+	if err != nil {
+		return fmt.Errorf("client: key exchange: %w", err)
+	}
+	if f.Kind != securetcp.Kind {
+		if f.Kind == transport.KindHandshakeAck && f.Flags&transport.FlagError != 0 {
+			return cn.decodeError(f.Body)
+		}
+		return fmt.Errorf("client: key exchange: server answered %s", f.Kind)
+	}
+	keys, err := kx.Finish(f.Body, c.opts.ServerKey)
+	if err != nil {
+		return fmt.Errorf("client: key exchange: %w", err)
+	}
+	cn.seal, cn.open = keys.Seal, keys.Open
+	c.mu.Lock()
+	c.serverKey = keys.Identity
+	c.mu.Unlock()
+	return nil
+}
+
+// ServerIdentity is the Ed25519 identity key the server signed the last
+// encrypted connection's key exchange with (nil when not encrypted).
+func (c *Client) ServerIdentity() ed25519.PublicKey {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.serverKey
 }
 
 // Request sends req on route and decodes the response into resp. An error
@@ -626,6 +693,10 @@ func (cn *conn) write(f transport.Frame, msg proto.Message, route string) error 
 		}
 	}
 	switch {
+	case cn.seal != nil:
+		if b, err = cn.seal.Seal(transport.AppendTCP(b, &f)); err != nil {
+			return err
+		}
 	case !cn.isWS:
 		b = transport.AppendTCP(b, &f)
 	case cn.json:
@@ -652,6 +723,10 @@ func mask() [4]byte {
 }
 
 func (cn *conn) read(maxBody int) (transport.Frame, error) {
+	if cn.open != nil {
+		r := securetcp.Reader{R: cn.r, MaxBody: maxBody, Open: cn.open}
+		return r.Next(nil)
+	}
 	if !cn.isWS {
 		r := transport.TCPReader{R: cn.r, MaxBody: maxBody}
 		return r.Next(nil)

@@ -224,7 +224,7 @@ func (run *ddzRun) login(ctx context.Context, live *liveLine) ([]*ddzclient.Play
 				tok, err := run.guest(ctx, t, fmt.Sprintf("lordbench-%d-%d", tag, i))
 				var c *client.Client
 				if err == nil {
-					c, err = client.Dial(ctx, run.o.Targets[t].String(), client.Options{Token: tok, Name: "lordbench-ddz"})
+					c, err = client.Dial(ctx, run.o.Targets[t].String(), run.o.withSecurity(t, client.Options{Token: tok, Name: "lordbench-ddz"}))
 				}
 				if err != nil {
 					run.fail("login", err)

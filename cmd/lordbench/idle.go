@@ -137,12 +137,12 @@ func runIdle(ctx context.Context, o options, live *liveLine) (report, error) {
 	var dropped atomic.Int64
 	droppedOf := make([]atomic.Int64, len(o.Targets))
 	opts := func(t int) client.Options {
-		return client.Options{Name: "lordbench-idle", OnState: func(s client.State) {
+		return o.withSecurity(t, client.Options{Name: "lordbench-idle", OnState: func(s client.State) {
 			if s == client.StateDisconnected {
 				dropped.Add(1)
 				droppedOf[t].Add(1)
 			}
-		}}
+		}})
 	}
 	rampStart := time.Now()
 	conns, targetOf, failed := dialAll(ctx, o, opts, live)

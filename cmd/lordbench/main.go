@@ -15,6 +15,8 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -67,6 +69,19 @@ type options struct {
 	PIDs           []int         // PIDs[i]: Targets[i]'s server process, read from /proc (nil: use Metrics)
 	Players        int           // ddz: bot players
 	Think          time.Duration // ddz: mean think time before each action
+	// Encrypt makes tcp:// connections encrypted (key exchange, sealed
+	// frames); Pin, when set, is the server identity key they require.
+	Encrypt bool
+	Pin     ed25519.PublicKey
+}
+
+// withSecurity adds the -encrypt / -pin settings to the options of a
+// connection to target t (tcp:// targets only: ws:// has TLS for that).
+func (o *options) withSecurity(t int, c client.Options) client.Options {
+	if o.Targets[t].Scheme == "tcp" && (o.Encrypt || o.Pin != nil) {
+		c.Encrypt, c.ServerKey = true, o.Pin
+	}
+	return c
 }
 
 func main() {
@@ -92,6 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		idle     int
 		asJSON   bool
 		progress bool
+		pin      string
 	)
 	names := slices.Sorted(maps.Keys(scenarios))
 	fs.StringVar(&o.Scenario, "scenario", "rpc", "scenario to run: "+strings.Join(names, ", "))
@@ -106,6 +122,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&idle, "idle", 0, "shorthand for -scenario idle -conns N")
 	fs.StringVar(&metrics, "metrics", "", "server /metrics URL: one for all targets or a comma-separated list of one per target (default: derived from each ws target; http://host:8080/metrics for a single tcp target, a tcp target in a list needs it)")
 	fs.StringVar(&pids, "pid", "", "read the server's RSS and CPU time from /proc/PID instead of /metrics (for the bare echo servers): one PID for all targets or a comma-separated list of one per target")
+	fs.BoolVar(&o.Encrypt, "encrypt", false, "encrypt tcp:// connections (key exchange, then sealed frames; docs/protocol.md §11)")
+	fs.StringVar(&pin, "pin", "", "with tcp:// targets: the server's TCP identity key (64 hex digits, from `lordgame identity`) to require; implies -encrypt")
 	fs.BoolVar(&asJSON, "json", false, "write the report as one JSON object on stdout")
 	fs.BoolVar(&progress, "progress", false, "print a progress line every second even when stderr is not a terminal")
 	if err := fs.Parse(args); err != nil {
@@ -126,6 +144,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.Rate < 0 || math.IsNaN(o.Rate) || math.IsInf(o.Rate, 0) || o.Rate > 0 && o.Rate < float64(o.Conns)/3600 {
 		return errors.New("-rate must be 0 (closed loop) or a number of requests per second giving each connection at least one an hour")
+	}
+	if pin != "" {
+		k, err := hex.DecodeString(pin)
+		if err != nil || len(k) != ed25519.PublicKeySize {
+			return fmt.Errorf("-pin must be %d hex digits (the output of lordgame identity)", 2*ed25519.PublicKeySize)
+		}
+		o.Pin, o.Encrypt = k, true
 	}
 	var err error
 	if o.Targets, err = parseTargets(target); err != nil {

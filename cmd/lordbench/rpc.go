@@ -77,7 +77,7 @@ type rpcServer struct {
 
 func runRPC(ctx context.Context, o options, live *liveLine) (report, error) {
 	opts := client.Options{Name: "lordbench-rpc"}
-	conns, targetOf, failed := dialAll(ctx, o, func(int) client.Options { return opts }, live)
+	conns, targetOf, failed := dialAll(ctx, o, func(t int) client.Options { return o.withSecurity(t, opts) }, live)
 	defer closeAll(conns, o.Dialers)
 	rep := &rpcReport{Scenario: "rpc", Targets: o.targetNames(), Conns: o.Conns, Size: o.Size, Rate: o.Rate,
 		ConnsFailed: failed.n, FirstDialError: failed.first, ErrorsByCode: map[string]uint64{}}

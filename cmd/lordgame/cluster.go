@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -385,5 +386,7 @@ func (s *server) handleGateways(w http.ResponseWriter, r *http.Request) {
 		nodes = append(nodes[:i:i], nodes[i+1:]...)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"gateways": out})
+	// tcp_identity is the key this node signs encrypted TCP key exchanges
+	// with (gateways of one cluster share it when configured to).
+	_ = json.NewEncoder(w).Encode(map[string]any{"gateways": out, "tcp_identity": hex.EncodeToString(s.gw.IdentityPublic())})
 }

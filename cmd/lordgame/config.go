@@ -184,6 +184,8 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.IntVar(&g.RouteMaxInFlight, "route-max-in-flight", g.RouteMaxInFlight, "most requests of one concurrent route at once")
 	fs.DurationVar(&g.ResumeTTL, "resume-ttl", g.ResumeTTL, "how long a session resume token is valid")
 	fs.StringVar(&g.TCPProxyProtocol, "tcp-proxy-protocol", g.TCPProxyProtocol, "TCP connections start with a PROXY protocol header (v1/v2): off, on (from any peer), or a comma-separated CIDR list of the only peers allowed")
+	fs.BoolVar(&g.TCPRequireEncryption, "tcp-require-encryption", g.TCPRequireEncryption, "refuse TCP clients that do not encrypt (key exchange before the handshake)")
+	fs.StringVar(&g.TCPIdentityKey, "tcp-identity-key", g.TCPIdentityKey, "Ed25519 key file (PEM) signing the TCP key exchange; default tcp_identity.pem under -data, created when missing")
 	fs.Var((*listFlag)(&g.TrustedProxies), "trusted-proxies", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For / X-Real-IP give the client address (WebSocket and HTTP API); empty: none")
 	s := &g.Session
 	fs.IntVar(&s.SendQueue, "send-queue", s.SendQueue, "frames queued per connection before it is closed as a slow consumer")
@@ -213,7 +215,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	check := fs.Bool("check", false, "validate the configuration and exit")
 	file := bind(fs, &cfg)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: lordgame [flags]\n       lordgame migrate up|down|status\n       lordgame admin grant USERNAME\n       lordgame keys rotate\n       lordgame cluster nodes [-nats URL] [-nats-prefix PREFIX]\n\n"+
+		fmt.Fprintf(stderr, "Usage: lordgame [flags]\n       lordgame migrate up|down|status\n       lordgame admin grant USERNAME\n       lordgame keys rotate\n       lordgame identity\n       lordgame cluster nodes [-nats URL] [-nats-prefix PREFIX]\n\n"+
 			"Every flag can also be set as LORDGAME_<NAME> (e.g. LORDGAME_MAX_CONNS) or in the -config file.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}

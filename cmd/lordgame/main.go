@@ -39,6 +39,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runKeys(ctx, args[1:], getenv, stdout, stderr)
 		case "cluster":
 			return runCluster(ctx, args[1:], getenv, stdout, stderr)
+		case "identity":
+			return runIdentity(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
 	cfg, _, err := loadConfig(args, getenv, stderr)

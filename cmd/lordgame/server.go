@@ -115,6 +115,9 @@ func (s *server) build(ctx context.Context) error {
 		return err
 	}
 	s.gw = gw
+	if err := s.setupIdentity(); err != nil {
+		return err
+	}
 	s.mesh.Attach(gw)
 	gw.SetResumeKey(dz.auth.DeriveKey("resume"))
 	dz.attach(gw, s.mesh)

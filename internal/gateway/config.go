@@ -39,6 +39,16 @@ type Config struct {
 	// comma-separated CIDR list requires it and refuses every other peer.
 	// A missing or malformed header closes the connection.
 	TCPProxyProtocol string `yaml:"tcp_proxy_protocol"`
+	// TCPRequireEncryption refuses a TCP handshake that did not follow a
+	// key exchange (rule encryption_required): every TCP client must
+	// encrypt (docs/protocol.md, "Encrypted TCP"). Off by default: plain
+	// TCP and encrypted TCP are both accepted.
+	TCPRequireEncryption bool `yaml:"tcp_require_encryption"`
+	// TCPIdentityKey is the file of the Ed25519 key that signs the TCP
+	// key exchange (PEM PKCS #8); empty: tcp_identity.pem in the data
+	// folder, created on first start. Gateways of one cluster should share
+	// one key so that clients pin one.
+	TCPIdentityKey string `yaml:"tcp_identity_key"`
 	// Session holds the per-connection limits.
 	Session session.Config `yaml:"session"`
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -70,6 +71,9 @@ type Gateway struct {
 	cancel    context.CancelFunc
 	calls     callSlab
 	mesh      *Mesh // set by NewMesh
+	// identity is the Ed25519 key that signs the TCP key exchange
+	// (SetIdentity); nil: TCP encryption is not offered.
+	identity ed25519.PrivateKey
 
 	hookMu       sync.RWMutex
 	onConnect    []func(*session.Session)
@@ -112,6 +116,20 @@ func New(cfg Config, r *Router, auth Authenticator, log *slog.Logger, reg promet
 // cluster share it, so that a session resumes on any of them. Call it
 // before serving; by default each gateway has a random key of its own.
 func (g *Gateway) SetResumeKey(key []byte) { g.resumeKey = append([]byte(nil), key...) }
+
+// SetIdentity sets the long-term Ed25519 key that signs the server half of
+// the encrypted TCP key exchange (package securetcp): TCP clients may then
+// negotiate encryption, and clients pin IdentityPublic. Call it before
+// serving.
+func (g *Gateway) SetIdentity(key ed25519.PrivateKey) { g.identity = key }
+
+// IdentityPublic is the public half of the TCP identity key (nil: none).
+func (g *Gateway) IdentityPublic() ed25519.PublicKey {
+	if g.identity == nil {
+		return nil
+	}
+	return g.identity.Public().(ed25519.PublicKey)
+}
 
 // Router is the gateway's route table.
 func (g *Gateway) Router() *Router { return g.router }
@@ -458,6 +476,11 @@ func (g *Gateway) handshake(s *session.Session, f *transport.Frame) {
 		return
 	default:
 		g.refuseHandshake(s, status.RateLimited, r, "too many connections from your address")
+		return
+	}
+	if g.cfg.TCPRequireEncryption && s.Mode() == session.ModeTCP && !s.Encrypted() {
+		g.refuseHandshake(s, status.BadRequest, "encryption_required",
+			"this server accepts only encrypted TCP connections: start with a key exchange frame")
 		return
 	}
 	if hs.Version != ProtocolVersion {

@@ -2,6 +2,8 @@ package gateway_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +32,8 @@ type testServer struct {
 	tcp   string
 	stop  func()
 	block chan struct{}
+	// identity is the TCP encryption key (SetIdentity).
+	identity ed25519.PrivateKey
 }
 
 type fakeAuth struct{}
@@ -91,6 +95,12 @@ func start(t testing.TB, mutate func(*gateway.Config), register func(*gateway.Ro
 		t.Fatal(err)
 	}
 	ts.gw = gw
+	// Every test server offers TCP encryption: plain clients must not notice.
+	_, ts.identity, err = ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw.SetIdentity(ts.identity)
 	hs := httptest.NewServer(gw)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -128,6 +138,7 @@ func targets(ts *testServer) map[string]struct {
 		"ws":      {ts.ws, client.Options{}},
 		"ws-json": {ts.ws, client.Options{Codec: "json"}},
 		"tcp":     {ts.tcp, client.Options{}},
+		"tcp-enc": {ts.tcp, client.Options{ServerKey: ts.identity.Public().(ed25519.PublicKey)}},
 	}
 }
 

@@ -263,7 +263,7 @@ func TestPushes(t *testing.T) {
 	for name, tg := range targets(ts) {
 		t.Run(name, func(t *testing.T) {
 			opt := tg.opt
-			opt.Token = map[string]string{"ws": "user-7", "ws-json": "user-8", "tcp": "user-9"}[name]
+			opt.Token = map[string]string{"ws": "user-7", "ws-json": "user-8", "tcp": "user-9", "tcp-enc": "user-10"}[name]
 			c := dial(t, tg.url, opt)
 			got := make(chan string, 1)
 			c.On("test.push", func(p client.Push) {
@@ -274,7 +274,7 @@ func TestPushes(t *testing.T) {
 				}
 				got <- e.Text
 			})
-			uid := int64(map[string]int{"ws": 7, "ws-json": 8, "tcp": 9}[name])
+			uid := int64(map[string]int{"ws": 7, "ws-json": 8, "tcp": 9, "tcp-enc": 10}[name])
 			if err := ts.gw.PushUser(uid, "test.push", &pb.Echo{Text: "hi " + name}); err != nil {
 				t.Fatal(err)
 			}

@@ -16,6 +16,9 @@ import (
 // returns after the accept loop has stopped. With Config.TCPProxyProtocol
 // on, each connection reads its PROXY header first (acceptProxied).
 func (g *Gateway) ServeTCP(ctx context.Context, ln net.Listener) error {
+	if g.cfg.TCPRequireEncryption && g.identity == nil {
+		return errors.New("gateway: tcp_require_encryption is set but no identity key was given (SetIdentity)")
+	}
 	stop := context.AfterFunc(ctx, func() { _ = ln.Close() })
 	defer stop()
 	var delay time.Duration
@@ -47,6 +50,7 @@ func (g *Gateway) ServeTCP(ctx context.Context, ln net.Listener) error {
 			continue
 		}
 		s := session.New(g.newSessionID(), conn, nil, session.ModeTCP, &g.cfg.Session, nil)
+		s.SetIdentity(g.identity)
 		g.accept(conn, nil, session.ModeTCP, s)
 	}
 }

@@ -74,6 +74,7 @@ func (g *Gateway) acceptProxied(conn net.Conn) {
 		return
 	}
 	s := session.New(g.newSessionID(), conn, br, session.ModeTCP, &g.cfg.Session, nil)
+	s.SetIdentity(g.identity)
 	// A LOCAL header (v2) or UNKNOWN (v1) is the balancer's own health
 	// check: the connection stays the peer's.
 	if src, ok := h.SourceAddr.(*net.TCPAddr); ok && h.Command.IsProxy() {

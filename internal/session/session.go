@@ -2,6 +2,8 @@ package session
 
 import (
 	"bufio"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"io"
 	"net"
@@ -13,6 +15,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/lordgame/lordgame/internal/securetcp"
 	"github.com/lordgame/lordgame/internal/transport"
 	"github.com/lordgame/lordgame/proto/gen/pb"
 )
@@ -123,6 +126,15 @@ type Session struct {
 	// writeBy is the write deadline last set; only the one writer at a
 	// time touches it (writeBatch).
 	writeBy time.Time
+
+	// Encrypted TCP (package securetcp): identity is the server's key,
+	// offered when set; after a key exchange the reader opens with opener
+	// and the one writer at a time seals with sealer (set before anything
+	// is queued, so no lock is needed to read it).
+	identity  ed25519.PrivateKey
+	sealer    *securetcp.Sealer
+	opener    *securetcp.Opener
+	encrypted atomic.Bool
 
 	mu    sync.Mutex
 	queue []outFrame
@@ -289,6 +301,15 @@ type Counters struct{ FramesOut, BytesOut Counter }
 // SetCounters installs output counters; call before Serve.
 func (s *Session) SetCounters(c Counters) { s.counters = c }
 
+// SetIdentity offers encryption on a TCP session: a client whose first
+// frame is a key exchange gets the server's ephemeral key signed with key
+// (package securetcp). Call it before Serve.
+func (s *Session) SetIdentity(key ed25519.PrivateKey) { s.identity = key }
+
+// Encrypted reports whether the connection completed a key exchange: every
+// frame after it is sealed.
+func (s *Session) Encrypted() bool { return s.encrypted.Load() }
+
 // SetRefusal marks a connection that is over a limit: its handshake will be
 // refused with this reason. Call before Serve.
 func (s *Session) SetRefusal(reason string) { s.refusal = reason }
@@ -334,7 +355,8 @@ func (s *Session) Serve(h Handler) {
 		}
 	case errors.Is(err, transport.ErrFrameTooLarge), errors.Is(err, transport.ErrBadKind),
 		errors.Is(err, transport.ErrShortFrame), errors.Is(err, transport.ErrWSProtocol),
-		errors.Is(err, transport.ErrBadJSON), errors.Is(err, io.ErrUnexpectedEOF):
+		errors.Is(err, transport.ErrBadJSON), errors.Is(err, io.ErrUnexpectedEOF),
+		isSecureError(err):
 		reason = ReasonProtocolError
 	}
 	if reason == ReasonProtocolError || reason == ReasonHeartbeatTimeout || reason == ReasonHandshakeTimeout {
@@ -347,6 +369,16 @@ func (s *Session) Serve(h Handler) {
 	s.waitWriter()
 }
 
+func isSecureError(err error) bool {
+	for _, e := range []error{securetcp.ErrBadHello, securetcp.ErrVersion, securetcp.ErrBadKey, securetcp.ErrOpen,
+		securetcp.ErrShortRecord, securetcp.ErrTooLarge, securetcp.ErrExhausted, errKeyExchangeRefused} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
 func protocolMessage(err error, reason string) string {
 	if reason == ReasonProtocolError && err != nil {
 		return err.Error()
@@ -357,6 +389,9 @@ func protocolMessage(err error, reason string) string {
 var (
 	errClientClose = errors.New("session: client sent close")
 	errClosing     = errors.New("session: closing")
+	// errKeyExchangeRefused: the key exchange was answered with an error
+	// HANDSHAKE_ACK (an unsupported version).
+	errKeyExchangeRefused = errors.New("session: key exchange refused")
 )
 
 // readBuffer is the size of each session's read buffer: a frame header and
@@ -399,6 +434,30 @@ func (s *Session) setWriteDeadline() {
 }
 
 func (s *Session) readLoop(h Handler) error {
+	if s.mode == ModeTCP && s.identity != nil {
+		s.setReadDeadline()
+		p, err := s.br.Peek(transport.HeaderTCP)
+		if err != nil {
+			return err
+		}
+		if transport.Kind(p[4]) == securetcp.Kind {
+			if err := s.keyExchange(); err != nil {
+				return err
+			}
+			r := securetcp.Reader{R: s.br, MaxBody: s.cfg.MaxFrameBytes, Open: s.opener, Borrow: true}
+			for {
+				s.setReadDeadline()
+				f, err := r.Next(nil) // opened in s.br's buffer, or allocated when larger
+				if err != nil {
+					return err
+				}
+				s.handle(h, f)
+				if s.isClosing() {
+					return errClosing
+				}
+			}
+		}
+	}
 	if s.mode == ModeTCP {
 		r := transport.TCPReader{R: s.br, MaxBody: s.cfg.MaxFrameBytes, Borrow: true}
 		for {
@@ -455,6 +514,37 @@ func (s *Session) readLoop(h Handler) error {
 			return errClosing
 		}
 	}
+}
+
+// keyExchangeMax bounds the client's key exchange frame body: a version-1
+// hello is 49 bytes; a larger one is read (to answer a newer version
+// plainly) but never more than this.
+const keyExchangeMax = 256
+
+// keyExchange answers the client's key exchange frame (the reader saw its
+// kind) with the signed server half and switches the connection to sealed
+// records. Nothing is queued yet, so the reader writes the answer itself.
+func (s *Session) keyExchange() error {
+	f, err := securetcp.ReadFrame(s.br, keyExchangeMax)
+	if err != nil {
+		return err
+	}
+	body, keys, err := securetcp.Accept(rand.Reader, s.identity, f.Body)
+	if errors.Is(err, securetcp.ErrVersion) {
+		_ = s.SendError(transport.KindHandshakeAck, 0, "", 0, &pb.Error{Code: pb.Code_CODE_BAD_REQUEST,
+			Message: "key exchange version not supported: this server speaks 1", Rule: "unsupported_encryption"})
+		return errKeyExchangeRefused
+	}
+	if err != nil {
+		return err
+	}
+	s.setWriteDeadline()
+	if _, err := s.conn.Write(securetcp.AppendFrame(nil, body)); err != nil {
+		return err
+	}
+	s.sealer, s.opener = keys.Seal, keys.Open
+	s.encrypted.Store(true)
+	return nil
 }
 
 // handle runs h on one frame, then writes the replies h queued with
@@ -711,6 +801,23 @@ func (s *Session) writeBatch() bool {
 	s.queue = nil
 	s.mu.Unlock()
 
+	if s.sealer != nil {
+		// Seal in queue order: the counter nonce is the record's position.
+		for i := range batch {
+			sealed, err := s.sealer.Seal(batch[i].b)
+			if err != nil {
+				for _, o := range batch {
+					release(o)
+				}
+				s.abort(ReasonWriteError)
+				return true
+			}
+			batch[i].b = sealed
+			if batch[i].pooled != nil {
+				*batch[i].pooled = sealed
+			}
+		}
+	}
 	s.setWriteDeadline()
 	var n int64
 	var err error

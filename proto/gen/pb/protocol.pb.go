@@ -49,6 +49,10 @@ const (
 	Kind_KIND_HEARTBEAT Kind = 7
 	// Server to client, last frame before the server closes: body Kick.
 	Kind_KIND_KICK Kind = 8
+	// TCP only, the first frame each way of an encrypted connection, before
+	// the handshake: a fixed binary body, not a protobuf message (the key
+	// exchange of docs/protocol.md, "Encrypted TCP").
+	Kind_KIND_KEY_EXCHANGE Kind = 9
 )
 
 // Enum value maps for Kind.
@@ -63,6 +67,7 @@ var (
 		6: "KIND_PUSH",
 		7: "KIND_HEARTBEAT",
 		8: "KIND_KICK",
+		9: "KIND_KEY_EXCHANGE",
 	}
 	Kind_value = map[string]int32{
 		"KIND_UNSPECIFIED":   0,
@@ -74,6 +79,7 @@ var (
 		"KIND_PUSH":          6,
 		"KIND_HEARTBEAT":     7,
 		"KIND_KICK":          8,
+		"KIND_KEY_EXCHANGE":  9,
 	}
 )
 
@@ -715,7 +721,7 @@ const file_lordgame_v1_protocol_proto_rawDesc = "" +
 	"\x0eserver_time_ms\x18\x01 \x01(\x03R\fserverTimeMs\".\n" +
 	"\x04Echo\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12\x12\n" +
-	"\x04text\x18\x02 \x01(\tR\x04text*\xb0\x01\n" +
+	"\x04text\x18\x02 \x01(\tR\x04text*\xc7\x01\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eKIND_HANDSHAKE\x10\x01\x12\x16\n" +
@@ -725,7 +731,8 @@ const file_lordgame_v1_protocol_proto_rawDesc = "" +
 	"\vKIND_NOTIFY\x10\x05\x12\r\n" +
 	"\tKIND_PUSH\x10\x06\x12\x12\n" +
 	"\x0eKIND_HEARTBEAT\x10\a\x12\r\n" +
-	"\tKIND_KICK\x10\b*\xc7\x01\n" +
+	"\tKIND_KICK\x10\b\x12\x15\n" +
+	"\x11KIND_KEY_EXCHANGE\x10\t*\xc7\x01\n" +
 	"\x04Code\x12\x14\n" +
 	"\x10CODE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10CODE_BAD_REQUEST\x10\x01\x12\x18\n" +

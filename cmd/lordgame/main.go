@@ -37,6 +37,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runAdmin(ctx, args[1:], getenv, stdout, stderr)
 		case "cluster":
 			return runCluster(ctx, args[1:], getenv, stdout, stderr)
+		case "health":
+			return runHealth(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
 	cfg, _, err := loadConfig(args, getenv, stderr)

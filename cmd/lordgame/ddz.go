@@ -21,6 +21,7 @@ import (
 	"github.com/lordgame/lordgame/internal/gateway"
 	"github.com/lordgame/lordgame/internal/id"
 	"github.com/lordgame/lordgame/internal/match"
+	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/session"
 	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/internal/store"
@@ -38,6 +39,9 @@ type ddzNode struct {
 	mcfg  match.Config
 	bus   *cluster.NATS
 	queue *leaderQueue // nil unless the node has the match role
+	// matcher is the matchmaker while this node leads, else nil.
+	matcher atomic.Pointer[match.Matcher]
+	game    func() *observe.Game
 	// matchReady is closed once this match node leads or knows another
 	// does.
 	matchReady chan struct{}
@@ -69,7 +73,7 @@ func (p *lazyPusher) PushUser(uid int64, route string, msg proto.Message) error 
 func newDDZ(ctx context.Context, s *server, router *gateway.Router, nodeID int) (*ddzNode, error) {
 	tcfg, mcfg := s.cfg.DDZ, s.cfg.Match
 	var err error
-	n := &ddzNode{roles: s.roles, log: s.log, recovered: make(chan struct{}), mcfg: mcfg, bus: s.bus, matchReady: make(chan struct{})}
+	n := &ddzNode{game: func() *observe.Game { return s.game }, roles: s.roles, log: s.log, recovered: make(chan struct{}), mcfg: mcfg, bus: s.bus, matchReady: make(chan struct{})}
 	n.db, err = store.Open(ctx, s.cfg.DB, s.cfg.Data)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -209,6 +213,9 @@ func (n *ddzNode) campaign(ctx context.Context) error {
 	return el.Run(ctx, func(ctx context.Context) {
 		m, err := match.New(n.mcfg, n.formed, n.svc.Notify)
 		if err == nil {
+			m.OnWaited(n.game().Waited)
+			n.matcher.Store(m)
+			defer n.matcher.Store(nil)
 			err = n.queue.lead(ctx, m, n.seats.Seated, func() {
 				n.members.SetStandby(ctx, "match", false)
 				ready()

@@ -41,6 +41,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runCluster(ctx, args[1:], getenv, stdout, stderr)
 		case "identity":
 			return runIdentity(ctx, args[1:], getenv, stdout, stderr)
+		case "health":
+			return runHealth(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
 	cfg, _, err := loadConfig(args, getenv, stderr)

@@ -34,6 +34,7 @@ type server struct {
 	cpu     cpuMeter
 	ddz     *ddzNode
 	world   *worldNode
+	game    *observe.Game // game metrics, for the services that count
 	httpLn  net.Listener
 	tcpLn   net.Listener
 	debugLn net.Listener
@@ -122,6 +123,7 @@ func (s *server) build(ctx context.Context) error {
 	gw.SetResumeKey(dz.auth.DeriveKey("resume"))
 	dz.attach(gw, s.mesh)
 	s.world.attach(gw)
+	s.registerGameMetrics()
 	return nil
 }
 

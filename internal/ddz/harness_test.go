@@ -15,12 +15,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lordgame/lordgame/client"
 	"github.com/lordgame/lordgame/internal/ddz"
 	"github.com/lordgame/lordgame/internal/gateway"
 	"github.com/lordgame/lordgame/internal/match"
+	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/session"
 	"github.com/lordgame/lordgame/internal/store"
 )
@@ -34,6 +36,7 @@ type node struct {
 	url  string
 	http string
 	ids  *seqIDs
+	reg  *prometheus.Registry // the game metrics (observe.Game) the node counts on
 	stop func()
 }
 
@@ -95,6 +98,8 @@ func startNode(t *testing.T, dir string, mut func(*ddz.Config, *match.Config)) *
 	if err != nil {
 		t.Fatal(err)
 	}
+	n.reg = prometheus.NewRegistry()
+	n.svc.SetMetrics(observe.NewGame(n.reg, observe.GameGauges{}))
 	m, err := match.New(mc, func(ctx context.Context, mt match.Match) { n.svc.Formed(ctx, mt) }, n.svc.Notify)
 	if err != nil {
 		t.Fatal(err)

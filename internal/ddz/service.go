@@ -14,6 +14,7 @@ import (
 	ddz "github.com/lordgame/lordgame/internal/games/doudizhu"
 	"github.com/lordgame/lordgame/internal/games/doudizhu/bot"
 	"github.com/lordgame/lordgame/internal/match"
+	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/room"
 	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/internal/store"
@@ -89,6 +90,7 @@ type Service struct {
 	modes map[string]match.Mode
 
 	dir      Directory       // nil: this node's map is the only record
+	metrics  *observe.Game   // nil: not counted
 	starts   chan *room.Room // rooms for Run to start
 	appender *appender
 
@@ -111,6 +113,10 @@ func New(cfg Config, modes []match.Mode, st Store, push room.Pusher, ids IDs, lo
 	}
 	return s, nil
 }
+
+// SetMetrics counts hands, settlements and table chat on g. Call it
+// before serving.
+func (s *Service) SetMetrics(g *observe.Game) { s.metrics = g }
 
 // SetDirectory makes seats cluster-wide. Call it before serving.
 func (s *Service) SetDirectory(d Directory) { s.dir = d }
@@ -470,7 +476,11 @@ func (s *Service) settle(ctx context.Context, gameID, epoch int64, mode match.Mo
 	gid := formatID(gameID)
 	if res.Cancelled {
 		out := settled{wire: wireResult(gid, res, coins, rating)}
-		return out, s.st.CancelGameFenced(ctx, gameID, epoch)
+		err := s.st.CancelGameFenced(ctx, gameID, epoch)
+		if err == nil {
+			s.metrics.HandEnded(mode.Name, true)
+		}
+		return out, err
 	}
 	var human [3]bool
 	for st, u := range users {
@@ -491,6 +501,14 @@ func (s *Service) settle(ctx context.Context, gameID, epoch int64, mode match.Mo
 		got, err = s.st.SettleGame(ctx, sm)
 		return err
 	})
+	// A fenced node lost the table to a newer owner, which settles it:
+	// not a failure, and not this node's hand.
+	if !errors.Is(err, store.ErrFenced) {
+		s.metrics.Settled(err)
+		if err == nil {
+			s.metrics.HandEnded(mode.Name, false)
+		}
+	}
 	if err != nil {
 		out.wire = wireResult(gid, res, [3]int64{}, [3]int64{})
 		return out, err

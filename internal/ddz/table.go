@@ -639,6 +639,7 @@ func (t *table) say(r *room.Room, seat int, m *pb.DdzChatReq) (*pb.DdzChatResp, 
 	}
 	msg.GameId, msg.Seat, msg.UserId, msg.SentAtMs = t.gid, int32(seat), formatID(max(t.users[seat], 0)), time.Now().UnixMilli()
 	r.Broadcast(RouteChat, func(int) proto.Message { return msg })
+	t.svc.metrics.ChatMessage("table")
 	return &pb.DdzChatResp{}, nil
 }
 

@@ -62,6 +62,7 @@ type Matcher struct {
 	cfg    Config
 	formed func(ctx context.Context, m Match)
 	notify func(userID int64, st Status)
+	waited func(mode string, d time.Duration)
 	now    func() time.Time
 	seq    atomic.Uint64
 
@@ -104,6 +105,10 @@ func New(cfg Config, formed func(ctx context.Context, m Match), notify func(user
 	}
 	return m, nil
 }
+
+// OnWaited has f told, for every ticket placed at a table, how long it
+// waited (for the queue wait metric). Call it before Run.
+func (m *Matcher) OnWaited(f func(mode string, d time.Duration)) { m.waited = f }
 
 // Join queues a player. A user already holding a ticket gets
 // ErrAlreadyQueued.
@@ -230,6 +235,9 @@ func (m *Matcher) Step(ctx context.Context) {
 	for _, mt := range out {
 		for _, t := range mt.Tickets {
 			m.users[t.UserID].placing = true
+			if m.waited != nil {
+				m.waited(mt.Mode.Name, now.Sub(t.Joined))
+			}
 		}
 	}
 	m.mu.Unlock()

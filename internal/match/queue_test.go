@@ -297,3 +297,25 @@ func TestRestore(t *testing.T) {
 		t.Errorf("tickets %v: the restored tickets keep their ids and the oldest leads", formed[0].Tickets)
 	}
 }
+
+func TestOnWaited(t *testing.T) {
+	m, rec := newMatcher(t, nil)
+	var waits []time.Duration
+	var modes []string
+	m.OnWaited(func(mode string, d time.Duration) { modes, waits = append(modes, mode), append(waits, d) })
+	for uid := int64(1); uid <= 3; uid++ {
+		join(t, m, uid, "classic", 1500)
+	}
+	m.Step(t.Context())
+	if len(rec.matches) != 1 {
+		t.Fatalf("matches = %v, want one", rec.matches)
+	}
+	if len(waits) != 3 || modes[0] != "classic" || modes[2] != "classic" {
+		t.Fatalf("waited %v %v, want three classic waits", modes, waits)
+	}
+	for _, w := range waits {
+		if w < 0 {
+			t.Errorf("negative wait %v", w)
+		}
+	}
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"github.com/lordgame/lordgame/internal/cluster"
+	"github.com/lordgame/lordgame/internal/observe"
+)
+
+// registerGameMetrics registers the game series (observe.Game) and the
+// process limits on the node's registry and hands the counters to the
+// services that count them. Called by build once the gateway, the tables
+// and the membership exist.
+func (s *server) registerGameMetrics() {
+	var modes []string
+	for _, m := range s.cfg.Match.Modes {
+		modes = append(modes, m.Name)
+	}
+	g := observe.NewGame(s.reg, observe.GameGauges{
+		Tables: s.ddz.svc.Tables,
+		Online: s.gw.Online,
+		Modes:  modes,
+		Queued: func(mode string) int {
+			if m := s.ddz.matcher.Load(); m != nil {
+				return m.Waiting(mode)
+			}
+			return 0
+		},
+		// The house account (the coins the house wins and pays) is not in
+		// the store yet; when it is, read its balance here and
+		// lordgame_house_balance_coins appears.
+		HouseBalance: nil,
+		Nodes: func() map[string]int {
+			out := map[string]int{cluster.RoleGateway: 0, cluster.RoleGame: 0, cluster.RoleMatch: 0}
+			for _, n := range s.members.Live() {
+				for _, r := range n.Roles {
+					out[r]++
+				}
+			}
+			return out
+		},
+	})
+	observe.RegisterLimits(s.reg)
+	s.game = g
+	s.ddz.svc.SetMetrics(g)
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -29,14 +30,18 @@ func main() {
 // arguments and environment. ready, when not nil, receives the server once
 // every listener is up.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- *server) error {
-	if len(args) > 0 {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {
+		case "version":
+			return runVersion(args[1:], stdout)
 		case "migrate":
 			return runMigrate(ctx, args[1:], getenv, stdout, stderr)
 		case "admin":
 			return runAdmin(ctx, args[1:], getenv, stdout, stderr)
 		case "cluster":
 			return runCluster(ctx, args[1:], getenv, stdout, stderr)
+		default:
+			return unknownCommand(args[0])
 		}
 	}
 	cfg, _, err := loadConfig(args, getenv, stderr)

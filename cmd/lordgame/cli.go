@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -267,7 +268,7 @@ func classicField(name string, get func(c *Config) int64) flagCheck {
 // flagChecks is every check of a flag's setting. Settings that only a
 // config file sets are checked by their package's Validate afterwards.
 func flagChecks() []flagCheck {
-	return []flagCheck{
+	return append([]flagCheck{
 		{"http", func(c *Config) error {
 			if c.HTTP == "" {
 				return errors.New("an address is required (e.g. :8080)")
@@ -352,9 +353,8 @@ func flagChecks() []flagCheck {
 			return fmt.Errorf("want auto, text or json (got %q)", c.Log.Format)
 		}},
 		{"log-level", func(c *Config) error {
-			lc := c.Log
-			lc.Format = "auto"
-			if lc.Validate() != nil {
+			var l slog.Level
+			if l.UnmarshalText([]byte(c.Log.Level)) != nil {
 				return fmt.Errorf("want debug, info, warn or error (got %q)", c.Log.Level)
 			}
 			return nil
@@ -437,11 +437,11 @@ func flagChecks() []flagCheck {
 		atLeast("rate-burst", 1, func(c *Config) int { return c.Gateway.Session.RateBurst }),
 		atLeast("rate-strikes", 1, func(c *Config) int { return c.Gateway.Session.RateStrikes }),
 		atLeast("max-in-flight", 1, func(c *Config) int { return c.Gateway.Session.MaxInFlight }),
-	}
+	}, logFlagChecks()...)
 }
 
 // freeFlags take any value.
-var freeFlags = map[string]bool{"config": true, "check": true, "blocked-words": true}
+var freeFlags = map[string]bool{"config": true, "check": true, "blocked-words": true, "log-access": true}
 
 // validateConfig runs every flag check and then every package's Validate,
 // and reports all the problems at once. source names where a flag's value

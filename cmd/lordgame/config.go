@@ -150,6 +150,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "graceful shutdown deadline")
 	fs.StringVar(&c.Log.Format, "log-format", c.Log.Format, "log format: auto (text on a terminal, JSON otherwise), text, json")
 	fs.StringVar(&c.Log.Level, "log-level", c.Log.Level, "log level: debug, info, warn, error")
+	bindLogFlags(fs, &c.Log)
 	fs.StringVar(&c.Cluster.URL, "nats", c.Cluster.URL, "NATS URL of an external cluster; empty runs NATS embedded in the process")
 	fs.StringVar(&c.Cluster.Listen, "nats-listen", c.Cluster.Listen, "address the embedded NATS server listens on (empty: in-process only)")
 	fs.StringVar(&c.Cluster.Prefix, "nats-prefix", c.Cluster.Prefix, "prefix of every NATS subject")

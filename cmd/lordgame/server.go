@@ -43,13 +43,19 @@ type server struct {
 }
 
 func newServer(ctx context.Context, cfg Config, logOut io.Writer) (*server, error) {
+	logOut, closeLog, err := observe.LogOutput(cfg.Log, logOut)
+	if err != nil {
+		return nil, err
+	}
 	s := &server{cfg: cfg, log: observe.NewLogger(logOut, cfg.Log), reg: observe.NewRegistry()}
-	var err error
+	s.closers = append(s.closers, func() { _ = closeLog() })
 	if s.roles, err = parseRoles(cfg.Role); err != nil {
+		s.close()
 		return nil, err
 	}
 	bus, err := cluster.New(ctx, cfg.Cluster, s.log)
 	if err != nil {
+		s.close()
 		return nil, fmt.Errorf("bus: %w", err)
 	}
 	s.bus = bus
@@ -243,7 +249,7 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 			return fmt.Errorf("listen debug: %w", err)
 		}
 	}
-	hs := &http.Server{Handler: s.mux(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+	hs := &http.Server{Handler: s.httpHandler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	serveCtx, stopServing := context.WithCancel(context.Background())
 	defer stopServing()

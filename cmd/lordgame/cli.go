@@ -34,18 +34,18 @@ const hint = "run lordgame -h for the flags"
 
 // Build information, set with
 //
-//	go build -ldflags "-X main.version=v1.2.0 -X main.commit=$(git rev-parse HEAD) -X main.buildDate=$(date -u +%FT%TZ)"
+//	go build -ldflags "-X main.version=v1.2.0 -X main.commit=$(git rev-parse HEAD) -X main.date=$(date -u +%FT%TZ)"
 //
 // Unset, they come from the module and VCS information the Go toolchain
 // records in the binary (runtime/debug.ReadBuildInfo).
 var (
 	commit    = ""
-	buildDate = ""
+	date = ""
 )
 
 func init() { fillBuildInfo(debug.ReadBuildInfo) }
 
-// fillBuildInfo sets version, commit and buildDate from the toolchain's
+// fillBuildInfo sets version, commit and date from the toolchain's
 // build information where -ldflags did not.
 func fillBuildInfo(read func() (*debug.BuildInfo, bool)) {
 	bi, ok := read()
@@ -67,7 +67,7 @@ func fillBuildInfo(read func() (*debug.BuildInfo, bool)) {
 			modified = s.Value == "true"
 		}
 	}
-	if commit == "" {
+	if commit == "" || commit == "unknown" { // "unknown": a build script with no VCS data
 		commit = "unknown"
 		if rev != "" {
 			commit = rev
@@ -76,10 +76,10 @@ func fillBuildInfo(read func() (*debug.BuildInfo, bool)) {
 			}
 		}
 	}
-	if buildDate == "" {
-		buildDate = "unknown"
+	if date == "" || date == "unknown" {
+		date = "unknown"
 		if at != "" {
-			buildDate = at + " (commit time)"
+			date = at + " (commit time)"
 		}
 	}
 }
@@ -90,7 +90,7 @@ func runVersion(args []string, stdout io.Writer) error {
 		return usageErr(fmt.Errorf("version: unexpected argument %q", args[0]))
 	}
 	fmt.Fprintf(stdout, "lordgame %s\ncommit:     %s\nbuilt:      %s\ngo:         %s %s/%s\nprotocol:   %d\n",
-		version, commit, buildDate, runtime.Version(), runtime.GOOS, runtime.GOARCH, gateway.ProtocolVersion)
+		version, commit, date, runtime.Version(), runtime.GOOS, runtime.GOARCH, gateway.ProtocolVersion)
 	return nil
 }
 

@@ -248,7 +248,7 @@ func TestCommandLine(t *testing.T) {
 }
 
 func TestBuildInfo(t *testing.T) {
-	defer func(v, c, d string) { version, commit, buildDate = v, c, d }(version, commit, buildDate)
+	defer func(v, c, d string) { version, commit, date = v, c, d }(version, commit, date)
 	settings := []debug.BuildSetting{{Key: "vcs.revision", Value: "abc123"}, {Key: "vcs.time", Value: "2026-01-02T03:04:05Z"}, {Key: "vcs.modified", Value: "true"}}
 	tests := []struct {
 		name                string
@@ -264,10 +264,10 @@ func TestBuildInfo(t *testing.T) {
 			"v2.0.0", "fff", "2026-05-05"},
 	}
 	for _, tt := range tests {
-		version, commit, buildDate = tt.v, tt.c, tt.d
+		version, commit, date = tt.v, tt.c, tt.d
 		fillBuildInfo(func() (*debug.BuildInfo, bool) { return tt.bi, tt.bi != nil })
-		if version != tt.wantV || commit != tt.wantC || buildDate != tt.wantD {
-			t.Errorf("%s: %q %q %q, want %q %q %q", tt.name, version, commit, buildDate, tt.wantV, tt.wantC, tt.wantD)
+		if version != tt.wantV || commit != tt.wantC || date != tt.wantD {
+			t.Errorf("%s: %q %q %q, want %q %q %q", tt.name, version, commit, date, tt.wantV, tt.wantC, tt.wantD)
 		}
 	}
 }

@@ -209,7 +209,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	check := fs.Bool("check", false, "validate the configuration and exit")
 	file := bind(fs, &cfg)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: lordgame [flags]\n       lordgame migrate up|down|status\n       lordgame admin grant USERNAME\n       lordgame cluster nodes [-nats URL] [-nats-prefix PREFIX]\n       lordgame version\n\n"+
+		fmt.Fprintf(stderr, "Usage: lordgame [flags]\n       lordgame migrate up|down|status\n       lordgame admin grant USERNAME\n       lordgame cluster nodes [-nats URL] [-nats-prefix PREFIX]\n       lordgame backup FILE | restore FILE\n       lordgame version\n\n"+
 			"Every flag can also be set as LORDGAME_<NAME> (e.g. LORDGAME_MAX_CONNS) or in the -config file.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}

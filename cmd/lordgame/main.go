@@ -34,6 +34,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		switch args[0] {
 		case "version":
 			return runVersion(args[1:], stdout)
+		case "backup":
+			return runBackup(ctx, args[1:], getenv, stdout, stderr)
+		case "restore":
+			return runRestore(ctx, args[1:], getenv, stdout, stderr)
 		case "migrate":
 			return runMigrate(ctx, args[1:], getenv, stdout, stderr)
 		case "admin":

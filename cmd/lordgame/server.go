@@ -49,6 +49,14 @@ func newServer(ctx context.Context, cfg Config, logOut io.Writer) (*server, erro
 	}
 	s := &server{cfg: cfg, log: observe.NewLogger(logOut, cfg.Log), reg: observe.NewRegistry()}
 	s.closers = append(s.closers, func() { _ = closeLog() })
+	if cfg.DB == "" { // a restore must not replace the database under us
+		unlock, err := lockData(cfg.Data, false)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		s.closers = append(s.closers, unlock)
+	}
 	if s.roles, err = parseRoles(cfg.Role); err != nil {
 		s.close()
 		return nil, err

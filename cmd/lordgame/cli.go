@@ -39,8 +39,8 @@ const hint = "run lordgame -h for the flags"
 // Unset, they come from the module and VCS information the Go toolchain
 // records in the binary (runtime/debug.ReadBuildInfo).
 var (
-	commit    = ""
-	date = ""
+	commit = ""
+	date   = ""
 )
 
 func init() { fillBuildInfo(debug.ReadBuildInfo) }

@@ -156,6 +156,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "graceful shutdown deadline")
 	fs.StringVar(&c.Log.Format, "log-format", c.Log.Format, "log format: auto (text on a terminal, JSON otherwise), text, json")
 	fs.StringVar(&c.Log.Level, "log-level", c.Log.Level, "log level: debug, info, warn, error")
+	bindLogFlags(fs, &c.Log)
 	fs.StringVar(&c.Cluster.URL, "nats", c.Cluster.URL, "NATS URL of an external cluster; empty runs NATS embedded in the process")
 	fs.StringVar(&c.Cluster.Listen, "nats-listen", c.Cluster.Listen, "address the embedded NATS server listens on (empty: in-process only)")
 	fs.StringVar(&c.Cluster.Prefix, "nats-prefix", c.Cluster.Prefix, "prefix of every NATS subject")
@@ -207,7 +208,9 @@ func envName(flagName string) string {
 	return "LORDGAME_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(flagName))
 }
 
-// loadConfig applies, lowest first: defaults, the file, the environment, flags.
+// loadConfig applies, lowest first: defaults, the file, the environment,
+// flags. It reports every bad value and every failed check at once
+// (a *cliError), and refuses arguments left after the flags.
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, *flag.FlagSet, error) {
 	cfg := defaultConfig()
 	fs := flag.NewFlagSet("lordgame", flag.ContinueOnError)
@@ -215,12 +218,14 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 	check := fs.Bool("check", false, "validate the configuration and exit")
 	file := bind(fs, &cfg)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: lordgame [flags]\n       lordgame migrate up|down|status\n       lordgame admin grant USERNAME\n       lordgame keys rotate\n       lordgame identity\n       lordgame cluster nodes [-nats URL] [-nats-prefix PREFIX]\n       lordgame health [-url URL] [-ready] [-timeout D]\n\n"+
+		fmt.Fprintf(stderr, "Usage: lordgame [flags]\n       lordgame migrate up|down|status\n       lordgame admin grant USERNAME\n       lordgame keys rotate\n       lordgame identity\n       lordgame cluster nodes [-nats URL] [-nats-prefix PREFIX]\n       lordgame health [-url URL] [-ready] [-timeout D]\n       lordgame backup FILE | restore FILE\n       lordgame version\n\n"+
 			"Every flag can also be set as LORDGAME_<NAME> (e.g. LORDGAME_MAX_CONNS) or in the -config file.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return cfg, fs, err
+	_, help, errs := parseFlags(fs, args)
+	if help {
+		fs.Usage()
+		return cfg, fs, flag.ErrHelp
 	}
 	if *file == "" {
 		*file = getenv("LORDGAME_CONFIG")
@@ -229,39 +234,53 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (Co
 		path := *file
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return cfg, fs, fmt.Errorf("config: %w", err)
+			return cfg, fs, usageErr(append(errs, fmt.Errorf("-config: %w", err))...)
 		}
 		fresh := defaultConfig()
 		dec := yaml.NewDecoder(strings.NewReader(string(b)))
 		dec.KnownFields(true)
 		if err := dec.Decode(&fresh); err != nil && !errors.Is(err, io.EOF) {
-			return cfg, fs, fmt.Errorf("config: %s: %w", path, err)
+			return cfg, fs, usageErr(append(errs, fmt.Errorf("-config: %s: %w", path, err))...)
 		}
 		cfg = fresh
 		*file = path
 	}
-	var envErr error
+	errs = nil // the flags are parsed again below, over the file and environment
+	fromEnv := map[string]string{}
 	fs.VisitAll(func(f *flag.Flag) {
 		if f.Name == "config" || f.Name == "check" {
 			return
 		}
 		if v := getenv(envName(f.Name)); v != "" {
-			if err := f.Value.Set(v); err != nil && envErr == nil {
-				envErr = fmt.Errorf("config: %s=%q: %w", envName(f.Name), v, err)
+			fromEnv[f.Name] = envName(f.Name)
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, &valueError{f.Name, fmt.Sprintf("-%s: invalid value %s=%q: %s", f.Name, envName(f.Name), v, valueReason(f, err))})
 			}
 		}
 	})
-	if envErr != nil {
-		return cfg, fs, envErr
-	}
 	if k := getenv("LORDGAME_AUTH_SIGNING_KEY"); k != "" {
 		cfg.Auth.SigningKey = k
 	}
-	if err := fs.Parse(args); err != nil {
-		return cfg, fs, err
+	rest, _, flagErrs := parseFlags(fs, args)
+	errs = append(errs, flagErrs...)
+	if len(rest) > 0 {
+		errs = append(errs, fmt.Errorf("unexpected argument %q: flags come before it, and there is no such command", rest[0]))
 	}
-	if err := cfg.Validate(); err != nil {
-		return cfg, fs, err
+	onCmdLine := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { onCmdLine[f.Name] = true })
+	errs = append(errs, validateConfig(&cfg, fs, unparsedFlags(errs), func(name string) string {
+		switch {
+		case onCmdLine[name]:
+			return ""
+		case fromEnv[name] != "":
+			return fromEnv[name]
+		case *file != "":
+			return *file
+		}
+		return ""
+	})...)
+	if len(errs) > 0 {
+		return cfg, fs, usageErr(errs...)
 	}
 	if *check {
 		return cfg, fs, errCheckOnly

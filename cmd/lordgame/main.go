@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -29,8 +30,14 @@ func main() {
 // arguments and environment. ready, when not nil, receives the server once
 // every listener is up.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- *server) error {
-	if len(args) > 0 {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		switch args[0] {
+		case "version":
+			return runVersion(args[1:], stdout)
+		case "backup":
+			return runBackup(ctx, args[1:], getenv, stdout, stderr)
+		case "restore":
+			return runRestore(ctx, args[1:], getenv, stdout, stderr)
 		case "migrate":
 			return runMigrate(ctx, args[1:], getenv, stdout, stderr)
 		case "admin":
@@ -43,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runIdentity(ctx, args[1:], getenv, stdout, stderr)
 		case "health":
 			return runHealth(ctx, args[1:], getenv, stdout, stderr)
+		default:
+			return unknownCommand(args[0])
 		}
 	}
 	cfg, _, err := loadConfig(args, getenv, stderr)

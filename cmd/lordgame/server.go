@@ -45,13 +45,27 @@ type server struct {
 }
 
 func newServer(ctx context.Context, cfg Config, logOut io.Writer) (*server, error) {
+	logOut, closeLog, err := observe.LogOutput(cfg.Log, logOut)
+	if err != nil {
+		return nil, err
+	}
 	s := &server{cfg: cfg, log: observe.NewLogger(logOut, cfg.Log), reg: observe.NewRegistry()}
-	var err error
+	s.closers = append(s.closers, func() { _ = closeLog() })
+	if cfg.DB == "" { // a restore must not replace the database under us
+		unlock, err := lockData(cfg.Data, false)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		s.closers = append(s.closers, unlock)
+	}
 	if s.roles, err = parseRoles(cfg.Role); err != nil {
+		s.close()
 		return nil, err
 	}
 	bus, err := cluster.New(ctx, cfg.Cluster, s.log)
 	if err != nil {
+		s.close()
 		return nil, fmt.Errorf("bus: %w", err)
 	}
 	s.bus = bus
@@ -247,7 +261,7 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 		}
 		return fmt.Errorf("listen metrics: %w", err)
 	}
-	hs := s.httpServer(s.edgeHandler(s.mux()))
+	hs := s.httpServer(s.httpHandler())
 	serveCtx, stopServing := context.WithCancel(context.Background())
 	defer stopServing()
 	g, gctx := errgroup.WithContext(serveCtx)

@@ -16,10 +16,18 @@ type LogConfig struct {
 	Format string `yaml:"format"`
 	// Level is debug, info, warn or error.
 	Level string `yaml:"level"`
+	// File, when its path is set, is the rotating log file that replaces
+	// standard error.
+	File LogFile `yaml:"file"`
+	// Access logs one line per HTTP request (see AccessLog).
+	Access bool `yaml:"access"`
 }
 
-// DefaultLogConfig is auto format at info level.
-func DefaultLogConfig() LogConfig { return LogConfig{Format: "auto", Level: "info"} }
+// DefaultLogConfig is auto format at info level on standard error, with
+// the HTTP access log.
+func DefaultLogConfig() LogConfig {
+	return LogConfig{Format: "auto", Level: "info", File: DefaultLogFile(), Access: true}
+}
 
 // Validate rejects unknown formats and levels.
 func (c LogConfig) Validate() error {
@@ -32,7 +40,7 @@ func (c LogConfig) Validate() error {
 	if err := l.UnmarshalText([]byte(c.Level)); err != nil {
 		return fmt.Errorf("observe: log level %q: want debug, info, warn or error", c.Level)
 	}
-	return nil
+	return c.File.Validate()
 }
 
 // NewLogger builds the logger for w (usually os.Stderr).

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/lordgame/lordgame/internal/auth"
+	"github.com/lordgame/lordgame/internal/chat"
 	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/internal/ddz"
 	"github.com/lordgame/lordgame/internal/gateway"
@@ -63,6 +64,8 @@ type Config struct {
 	Match match.Config `yaml:"match"`
 	// Edge hardens the public HTTP listener (edge.go).
 	Edge EdgeConfig `yaml:"http_edge"`
+	// Chat configures chat limits, retention and the word filter.
+	Chat chat.Config `yaml:"chat"`
 }
 
 func defaultConfig() Config {
@@ -82,6 +85,7 @@ func defaultConfig() Config {
 		DDZ:             ddz.DefaultConfig(),
 		Match:           match.DefaultConfig(),
 		Edge:            defaultEdgeConfig(),
+		Chat:            chat.DefaultConfig(),
 	}
 }
 
@@ -135,6 +139,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Edge.Validate(); err != nil {
+		return err
+	}
+	if err := c.Chat.Validate(); err != nil {
 		return err
 	}
 	return c.Gateway.Validate()
@@ -200,6 +207,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.IntVar(&s.RateStrikes, "rate-strikes", s.RateStrikes, "rate-limited messages within 10s before the connection is closed")
 	fs.IntVar(&s.MaxInFlight, "max-in-flight", s.MaxInFlight, "requests of one connection handled at once")
 	bindEdge(fs, &c.Edge)
+	bindChat(fs, &c.Chat)
 	return file
 }
 

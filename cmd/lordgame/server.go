@@ -35,6 +35,7 @@ type server struct {
 	ddz     *ddzNode
 	world   *worldNode
 	game    *observe.Game // game metrics, for the services that count
+	chat    *chatNode
 	httpLn  net.Listener
 	tcpLn   net.Listener
 	debugLn net.Listener
@@ -105,6 +106,9 @@ func (s *server) build(ctx context.Context) error {
 	if s.world, err = newWorldNode(router); err != nil {
 		return err
 	}
+	if s.chat, err = newChatNode(s, router, dz, presence); err != nil {
+		return err
+	}
 	st, err := newSeats(ctx, s.bus, members, presence, dz.db)
 	if err != nil {
 		return err
@@ -138,6 +142,7 @@ func (s *server) build(ctx context.Context) error {
 	dz.attach(gw, s.mesh)
 	s.world.attach(gw)
 	s.registerGameMetrics()
+	s.chat.attach(gw)
 	return nil
 }
 
@@ -298,12 +303,13 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 	}
 	g.Go(func() error { return s.ddz.run(gctx) })
 	g.Go(func() error { return s.world.run(gctx) })
+	g.Go(func() error { return s.chat.run(gctx) })
 	g.Go(func() error { return s.mesh.Run(gctx) })
 	g.Go(func() error { return s.members.Run(gctx) })
 	// Ready once the node serves its subjects, the tables a previous
 	// process left run again, and the matchmaker leads here or is known
 	// to lead elsewhere.
-	for _, ch := range []<-chan struct{}{s.mesh.Serving(), s.ddz.recovered, s.ddz.matchReady} {
+	for _, ch := range []<-chan struct{}{s.mesh.Serving(), s.ddz.recovered, s.ddz.matchReady, s.chat.fan.Ready()} {
 		select {
 		case <-ch:
 		case <-gctx.Done():

@@ -85,6 +85,7 @@ func (s *Service) SetDisplayName(ctx context.Context, userID int64, name string)
 	if err := checkDisplayName(name, s.cfg.BlockedWords); err != nil {
 		return Profile{}, err
 	}
+	name = s.maskName(name)
 	if err := s.st.SetDisplayName(ctx, userID, name); err != nil {
 		return Profile{}, s.storeErr(err, status.New(status.NotFound, "account not found"))
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -83,6 +84,8 @@ type Service struct {
 
 	kickMu sync.RWMutex
 	kicks  []KickFunc
+
+	nameMask atomic.Pointer[func(string) string]
 }
 
 // New builds the service: it loads (or creates and persists) the signing

@@ -24,7 +24,36 @@ func (s *Service) chatLine(m *pb.DdzChatReq) (*pb.DdzChat, error) {
 	if text == "" || !utf8.ValidString(text) || utf8.RuneCountInString(text) > s.cfg.ChatMaxRunes {
 		return nil, errChatInvalid
 	}
-	return &pb.DdzChat{Text: filterWords(text, s.cfg.BannedWords)}, nil
+	text = filterWords(text, s.cfg.BannedWords)
+	if tc := s.tableChat(); tc != nil {
+		text = tc.Mask(text)
+	}
+	return &pb.DdzChat{Text: text}, nil
+}
+
+// TableChat keeps each table's chat in a chat conversation of its own
+// (internal/chat): the same word filter, history, sync and the chat.msg
+// push next to ddz.message.
+type TableChat interface {
+	// Mask applies the chat word filter.
+	Mask(text string) string
+	// PostTable queues a table line for its conversation without
+	// blocking the table; false when the queue is full (the players got
+	// the ddz.message push all the same). A line with neither phrase nor
+	// text only opens the conversation (the table started).
+	PostTable(gameID string, players []int64, sender int64, phrase uint32, text string) bool
+}
+
+type tableChatBox struct{ tc TableChat }
+
+// SetTableChat connects the tables to the chat layer.
+func (s *Service) SetTableChat(tc TableChat) { s.tchat.Store(&tableChatBox{tc}) }
+
+func (s *Service) tableChat() TableChat {
+	if b := s.tchat.Load(); b != nil {
+		return b.tc
+	}
+	return nil
 }
 
 // filterWords replaces every case-insensitive occurrence of a banned word

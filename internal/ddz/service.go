@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	ddz "github.com/lordgame/lordgame/internal/games/doudizhu"
@@ -93,6 +94,8 @@ type Service struct {
 	metrics  *observe.Game   // nil: not counted
 	starts   chan *room.Room // rooms for Run to start
 	appender *appender
+
+	tchat atomic.Pointer[tableChatBox]
 
 	mu     sync.Mutex
 	byUser map[int64]*table

@@ -75,6 +75,17 @@ var _ room.Game = (*table)(nil)
 
 func (t *table) human(s int) bool { return t.users[s] > 0 }
 
+// humans are the user ids of the table's human players.
+func (t *table) humans() []int64 {
+	var out []int64
+	for _, u := range t.users {
+		if u > 0 {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // Start creates the game record and deals, or, for a restored table,
 // pauses until the players are back.
 func (t *table) Start(r *room.Room) {
@@ -87,6 +98,9 @@ func (t *table) Start(r *room.Room) {
 		if a, err := t.svc.st.Account(ctx, u); err == nil {
 			t.names[s] = a.DisplayName
 		}
+	}
+	if tc := t.svc.tableChat(); tc != nil {
+		tc.PostTable(t.gid, t.humans(), 0, 0, "") // opens its conversation
 	}
 	if t.restored {
 		t.paused = true
@@ -640,6 +654,11 @@ func (t *table) say(r *room.Room, seat int, m *pb.DdzChatReq) (*pb.DdzChatResp, 
 	msg.GameId, msg.Seat, msg.UserId, msg.SentAtMs = t.gid, int32(seat), formatID(max(t.users[seat], 0)), time.Now().UnixMilli()
 	r.Broadcast(RouteChat, func(int) proto.Message { return msg })
 	t.svc.metrics.ChatMessage("table")
+	if tc := t.svc.tableChat(); tc != nil {
+		if !tc.PostTable(t.gid, t.humans(), t.users[seat], msg.Phrase, msg.Text) {
+			t.log.Warn("table chat line not kept: the chat queue is full")
+		}
+	}
 	return &pb.DdzChatResp{}, nil
 }
 

@@ -1,0 +1,276 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	"github.com/lordgame/lordgame/internal/cluster"
+	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/internal/session"
+	"github.com/lordgame/lordgame/internal/transport"
+)
+
+// Fanout delivers pushes to users wherever they are connected.
+type Fanout interface {
+	// Push sends msg on route to users, or to every connected user when
+	// all is set; the users in except never get it.
+	Push(ctx context.Context, route string, msg proto.Message, users []int64, all bool, except []int64) error
+	// Online reports, for each user, whether it is connected anywhere.
+	Online(ctx context.Context, users []int64) []bool
+}
+
+// Headers of a fan-out message on the bus.
+const (
+	hdrRoute  = "Lg-Chat-Route"
+	hdrType   = "Lg-Chat-Type"
+	hdrUsers  = "Lg-Chat-Users"
+	hdrAll    = "Lg-Chat-All"
+	hdrExcept = "Lg-Chat-Except"
+	hdrOrigin = "Lg-Chat-Origin"
+)
+
+// ClusterFanout is the Fanout of a node: the users connected to this
+// node's gateway get the push directly; when some receivers are connected
+// elsewhere (or all are meant), the push is published once on the chat
+// subject, which every node subscribes to, and each node hands it to its
+// own sessions. The body is encoded once per message and node (protobuf),
+// and its JSON form once per node on first use by a text WebSocket
+// session. Each send goes to the session's bounded send queue: a slow
+// receiver is dealt with by the session's full-queue policy and never
+// delays the others.
+//
+// Run owns the subscription; Attach must be called before Run.
+type ClusterFanout struct {
+	bus      *cluster.NATS
+	presence *cluster.Presence
+	self     string
+	subject  string
+	gw       atomic.Pointer[gateway.Gateway]
+	log      *slog.Logger
+
+	published atomic.Int64
+	delivered atomic.Int64
+	ready     chan struct{}
+}
+
+// NewClusterFanout returns the fan-out of node self over bus.
+func NewClusterFanout(bus *cluster.NATS, presence *cluster.Presence, self string, log *slog.Logger) *ClusterFanout {
+	return &ClusterFanout{bus: bus, presence: presence, self: self, log: log,
+		subject: cluster.NewSubjects(bus.Prefix()).Broadcast("chat"), ready: make(chan struct{})}
+}
+
+// Attach connects the fan-out to this node's gateway.
+func (f *ClusterFanout) Attach(gw *gateway.Gateway) { f.gw.Store(gw) }
+
+// Ready is closed once the chat subject is subscribed.
+func (f *ClusterFanout) Ready() <-chan struct{} { return f.ready }
+
+// Stats are the pushes published on the bus and handed to sessions here.
+func (f *ClusterFanout) Stats() (published, delivered int64) {
+	return f.published.Load(), f.delivered.Load()
+}
+
+// Run subscribes to the chat subject until ctx ends.
+func (f *ClusterFanout) Run(ctx context.Context) error {
+	sub, err := f.bus.Subscribe(f.subject, "", f.receive)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	if err := f.bus.Flush(ctx); err != nil {
+		f.log.Warn("chat: subscription not confirmed by NATS", "err", err)
+	}
+	close(f.ready)
+	<-ctx.Done()
+	return nil
+}
+
+// Push implements Fanout.
+func (f *ClusterFanout) Push(ctx context.Context, route string, msg proto.Message, users []int64, all bool, except []int64) error {
+	gw := f.gw.Load()
+	if gw == nil {
+		return fmt.Errorf("chat: fan-out not attached")
+	}
+	body, err := proto.Marshal(msg)
+	if err != nil {
+		return fmt.Errorf("chat: encode %s: %w", route, err)
+	}
+	p, err := newPush(gw, route, msg.ProtoReflect().Type(), body)
+	if err != nil {
+		return err
+	}
+	skip := setOf(except)
+	var remote []int64
+	if all {
+		gw.EachSession(func(s *session.Session) {
+			if uid := s.UserID(); uid != 0 && !skip[uid] {
+				p.send(s)
+			}
+		})
+	} else {
+		for _, uid := range users {
+			if skip[uid] {
+				continue
+			}
+			if s := gw.UserSession(uid); s != nil {
+				p.send(s)
+			} else {
+				remote = append(remote, uid)
+			}
+		}
+		if len(remote) == 0 {
+			f.delivered.Add(p.n)
+			return nil
+		}
+	}
+	f.delivered.Add(p.n)
+	h := cluster.Header{}
+	h.Set(hdrRoute, route)
+	h.Set(hdrType, string(msg.ProtoReflect().Descriptor().FullName()))
+	h.Set(hdrOrigin, f.self)
+	if all {
+		h.Set(hdrAll, "1")
+		if len(except) > 0 {
+			h.Set(hdrExcept, joinIDs(except))
+		}
+	} else {
+		h.Set(hdrUsers, joinIDs(remote))
+	}
+	f.published.Add(1)
+	return f.bus.PublishMsg(ctx, f.subject, h, body)
+}
+
+// receive delivers a fan-out message published by another node.
+func (f *ClusterFanout) receive(_ context.Context, m *cluster.Msg) {
+	gw := f.gw.Load()
+	if gw == nil || m.Header.Get(hdrOrigin) == f.self {
+		return
+	}
+	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(m.Header.Get(hdrType)))
+	if err != nil {
+		f.log.Warn("chat: push of unknown type dropped", "type", m.Header.Get(hdrType))
+		return
+	}
+	p, err := newPush(gw, m.Header.Get(hdrRoute), mt, m.Data)
+	if err != nil {
+		f.log.Warn("chat: push dropped", "err", err)
+		return
+	}
+	if m.Header.Get(hdrAll) == "1" {
+		skip := setOf(parseIDs(m.Header.Get(hdrExcept)))
+		gw.EachSession(func(s *session.Session) {
+			if uid := s.UserID(); uid != 0 && !skip[uid] {
+				p.send(s)
+			}
+		})
+	} else {
+		for _, uid := range parseIDs(m.Header.Get(hdrUsers)) {
+			if s := gw.UserSession(uid); s != nil {
+				p.send(s)
+			}
+		}
+	}
+	f.delivered.Add(p.n)
+}
+
+// Online implements Fanout: this gateway's sessions, then the cluster's
+// presence records.
+func (f *ClusterFanout) Online(ctx context.Context, users []int64) []bool {
+	out := make([]bool, len(users))
+	gw := f.gw.Load()
+	for i, uid := range users {
+		if gw != nil && gw.UserSession(uid) != nil {
+			out[i] = true
+			continue
+		}
+		if f.presence != nil {
+			ok, err := f.presence.Online(ctx, uid)
+			out[i] = err == nil && ok
+		}
+	}
+	return out
+}
+
+// push is one push encoded once: the protobuf body, and the JSON body
+// made on first use. It is used by one goroutine at a time.
+type push struct {
+	route  uint16
+	name   string
+	typ    protoreflect.MessageType
+	body   []byte
+	json   []byte
+	jsonOK bool
+	n      int64
+}
+
+func newPush(gw *gateway.Gateway, route string, typ protoreflect.MessageType, body []byte) (*push, error) {
+	rt := gw.Router().LookupName(route)
+	if rt == nil {
+		return nil, fmt.Errorf("chat: push on unknown route %q", route)
+	}
+	return &push{route: rt.ID, name: rt.Name, typ: typ, body: body}, nil
+}
+
+func (p *push) send(s *session.Session) {
+	f := &transport.Frame{Kind: transport.KindPush, Route: p.route, RouteName: p.name, Body: p.body}
+	if s.Mode() == session.ModeWSText {
+		if !p.jsonOK {
+			p.jsonOK = true
+			msg := p.typ.New().Interface()
+			if proto.Unmarshal(p.body, msg) == nil {
+				p.json, _ = protojson.Marshal(msg)
+			}
+		}
+		if p.json == nil {
+			return
+		}
+		f.Body = p.json
+	}
+	if s.SendFrame(f) == nil {
+		p.n++
+	}
+}
+
+func setOf(ids []int64) map[int64]bool {
+	if len(ids) == 0 {
+		return nil
+	}
+	m := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
+}
+
+func joinIDs(ids []int64) string {
+	var b []byte
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(b)
+}
+
+func parseIDs(s string) []int64 {
+	if s == "" {
+		return nil
+	}
+	var out []int64
+	for f := range strings.SplitSeq(s, ",") {
+		if id, err := strconv.ParseInt(f, 10, 64); err == nil && id > 0 {
+			out = append(out, id)
+		}
+	}
+	return out
+}

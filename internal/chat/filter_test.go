@@ -1,0 +1,149 @@
+package chat
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+func TestWordsMask(t *testing.T) {
+	w := NewWords([]string{"shit", "Bad", "坏蛋", "he", "hers", "", "ǅx"})
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"hello", "**llo"},
+		{"oh SHIT, nice", "oh ****, nice"},
+		{"so bAd", "so ***"},
+		{"你是坏蛋吗", "你是**吗"},
+		{"ushers", "us****"}, // he and hers overlap: all of both masked
+		{"thehe", "t****"},
+		{"clean text", "clean text"},
+		{"badbad", "******"},
+		{"ǆX", "**"}, // title-case and lower-case fold the same
+		{"émoji 😀 bad", "émoji 😀 ***"},
+	} {
+		if got := w.Mask(tc.in); got != tc.want {
+			t.Errorf("Mask(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if NewWords(nil).Mask("bad") != "bad" || (*Words)(nil).Mask("x") != "x" {
+		t.Error("an empty list masks nothing")
+	}
+}
+
+func TestWordsConcurrent(t *testing.T) {
+	w := NewWords([]string{"bad", "worse"})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				if got := w.Mask("bad and worse"); got != "*** and *****" {
+					t.Errorf("got %q", got)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestParseWords(t *testing.T) {
+	ws, err := ParseWords(strings.NewReader("# comment\n  bad  \n\nworse\r\n#x\n坏蛋\n"))
+	if err != nil || strings.Join(ws, ",") != "bad,worse,坏蛋" {
+		t.Fatalf("ParseWords = %q, %v", ws, err)
+	}
+	for _, in := range []string{"ok\n\xff\xfe\n", strings.Repeat("x", 65) + "\n", strings.Repeat("y", 5000)} {
+		if _, err := ParseWords(strings.NewReader(in)); err == nil {
+			t.Errorf("ParseWords(%.20q...) accepted", in)
+		}
+	}
+}
+
+func TestWordFileReload(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "words.txt")
+	if err := os.WriteFile(path, []byte("bad\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := LoadWordFile(path, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.PollEvery = 20 * time.Millisecond
+	loads := make(chan int, 10)
+	f.reloaded = func(n int) { loads <- n }
+	if f.Mask("bad ugly") != "*** ugly" {
+		t.Fatal("first list not applied")
+	}
+	ctx := t.Context()
+	done := make(chan struct{})
+	go func() { f.Watch(ctx); close(done) }()
+	// A change of size is seen by the poll.
+	if err := os.WriteFile(path, []byte("bad\nugly\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-loads:
+		if n != 2 {
+			t.Fatalf("reloaded %d words", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the changed file was not reloaded")
+	}
+	if f.Mask("bad ugly") != "*** ****" {
+		t.Fatal("new list not applied")
+	}
+	// A broken file keeps the list in force.
+	if err := os.WriteFile(path, []byte("\xff\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if f.Mask("ugly") != "****" {
+		t.Fatal("a broken file replaced the list")
+	}
+	_ = done
+}
+
+func FuzzWords(f *testing.F) {
+	f.Add("bad\nworse\n", "so bad, worse")
+	f.Add("坏\n", "你坏")
+	f.Add("#x\n\n", "")
+	f.Fuzz(func(t *testing.T, list, text string) {
+		ws, err := ParseWords(strings.NewReader(list))
+		if err != nil {
+			return
+		}
+		out := NewWords(ws).Mask(text)
+		if utf8.ValidString(text) && utf8.RuneCountInString(out) != utf8.RuneCountInString(text) {
+			t.Fatalf("Mask changed the length: %q -> %q", text, out)
+		}
+		for i, r := range []rune(out) {
+			if r != '*' && r != []rune(text)[i] && utf8.ValidString(text) {
+				t.Fatalf("Mask changed a character it did not mask: %q -> %q", text, out)
+			}
+		}
+	})
+}
+
+func FuzzParseRate(f *testing.F) {
+	f.Add("1/2s")
+	f.Add("10/1m")
+	f.Add("x/y")
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRate(s)
+		if err != nil {
+			return
+		}
+		if r.Burst < 1 || r.Window <= 0 {
+			t.Fatalf("ParseRate(%q) = %+v", s, r)
+		}
+		back, err := ParseRate(r.String())
+		if err != nil || back != r {
+			t.Fatalf("round trip of %q: %+v, %v", s, back, err)
+		}
+	})
+}

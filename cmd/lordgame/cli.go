@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -437,11 +438,11 @@ func flagChecks() []flagCheck {
 		atLeast("rate-burst", 1, func(c *Config) int { return c.Gateway.Session.RateBurst }),
 		atLeast("rate-strikes", 1, func(c *Config) int { return c.Gateway.Session.RateStrikes }),
 		atLeast("max-in-flight", 1, func(c *Config) int { return c.Gateway.Session.MaxInFlight }),
-	}, logFlagChecks()...)
+	}, slices.Concat(logFlagChecks(), edgeFlagChecks(), chatFlagChecks(), tcpCryptFlagChecks())...)
 }
 
 // freeFlags take any value.
-var freeFlags = map[string]bool{"config": true, "check": true, "blocked-words": true, "log-access": true}
+var freeFlags = map[string]bool{"config": true, "check": true, "blocked-words": true, "log-access": true, "tcp-require-encryption": true}
 
 // validateConfig runs every flag check and then every package's Validate,
 // and reports all the problems at once. source names where a flag's value
@@ -478,7 +479,8 @@ func validateConfig(c *Config, fs *flag.FlagSet, unparsed map[string]bool, sourc
 		}
 	})
 	for _, err := range []error{c.Routing.Validate(), c.Members.Validate(), c.Log.Validate(),
-		c.Cluster.Validate(), c.Auth.Validate(), c.DDZ.Validate(), c.Match.Validate(), c.Gateway.Validate()} {
+		c.Cluster.Validate(), c.Auth.Validate(), c.DDZ.Validate(), c.Match.Validate(), c.Gateway.Validate(),
+		c.Edge.Validate(), c.Chat.Validate()} {
 		if err != nil {
 			errs = append(errs, splitJoined(err)...)
 		}

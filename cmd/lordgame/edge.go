@@ -380,3 +380,33 @@ func staticHandler() http.Handler {
 		fileServer.ServeHTTP(w, r)
 	})
 }
+
+// edgeFlagChecks check the HTTP edge flags one by one (-check names the
+// flag); EdgeConfig.Validate judges the combination afterwards.
+func edgeFlagChecks() []flagCheck {
+	return []flagCheck{
+		positiveDur("http-read-header-timeout", func(c *Config) time.Duration { return c.Edge.ReadHeaderTimeout }),
+		{"http-read-timeout", func(c *Config) error {
+			switch {
+			case c.Edge.ReadTimeout <= 0:
+				return fmt.Errorf("must be a positive duration (got %s)", c.Edge.ReadTimeout)
+			case c.Edge.ReadTimeout < c.Edge.ReadHeaderTimeout:
+				return fmt.Errorf("must be at least -http-read-header-timeout %s (got %s)", c.Edge.ReadHeaderTimeout, c.Edge.ReadTimeout)
+			}
+			return nil
+		}},
+		positiveDur("http-write-timeout", func(c *Config) time.Duration { return c.Edge.WriteTimeout }),
+		positiveDur("http-idle-timeout", func(c *Config) time.Duration { return c.Edge.IdleTimeout }),
+		atLeast("http-max-header-bytes", 1024, func(c *Config) int { return c.Edge.MaxHeaderBytes }),
+		atLeast("http-max-conns-per-ip", 0, func(c *Config) int { return c.Edge.MaxConnsPerIP }),
+		{"metrics-addr", func(c *Config) error {
+			switch c.Edge.MetricsAddr {
+			case "":
+				return errors.New(`an address is required ("off" turns the metrics listener off)`)
+			case "off":
+				return nil
+			}
+			return checkListen(c.Edge.MetricsAddr)
+		}},
+	}
+}

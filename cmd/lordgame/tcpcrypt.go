@@ -135,3 +135,25 @@ func runIdentity(_ context.Context, args []string, getenv func(string) string, s
 	fmt.Fprintln(stdout, identityHex(k))
 	return nil
 }
+
+// tcpCryptFlagChecks: a named key file must hold an Ed25519 key readable
+// only by its owner (a missing file is created at start).
+func tcpCryptFlagChecks() []flagCheck {
+	return []flagCheck{{"tcp-identity-key", func(c *Config) error {
+		if c.Gateway.TCPIdentityKey == "" {
+			return nil
+		}
+		b, err := os.ReadFile(c.Gateway.TCPIdentityKey)
+		if errors.Is(err, fs.ErrNotExist) {
+			return checkWritableDir(filepath.Dir(c.Gateway.TCPIdentityKey))
+		}
+		if err != nil {
+			return err
+		}
+		if st, err := os.Stat(c.Gateway.TCPIdentityKey); err == nil && st.Mode().Perm()&0o077 != 0 {
+			return fmt.Errorf("mode %04o lets other users read it: chmod 600 it", st.Mode().Perm())
+		}
+		_, err = parseIdentity(b)
+		return err
+	}}}
+}

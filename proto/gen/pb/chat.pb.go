@@ -1090,7 +1090,7 @@ func (x *ChatInboxResp) GetWorld() *ChatConversation {
 
 // chat.read (406): ChatReadReq → ChatReadResp. Move the read marker
 // forward to seq (never back, never past the newest). In a private
-// conversation the other member gets a chat.read push. Errors:
+// conversation the other member gets a chat.receipt push. Errors:
 // conversation_not_found, not_member.
 type ChatReadReq struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -2210,7 +2210,7 @@ func (x *FriendListResp) GetBlocked() []int64 {
 	return nil
 }
 
-// chat.read (451) push: ChatReadReceipt. In a private conversation, the
+// chat.receipt (451) push: ChatReadReceipt. In a private conversation, the
 // other member read up to read_seq.
 type ChatReadReceipt struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`

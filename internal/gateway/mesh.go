@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/lordgame/lordgame/internal/cluster"
+	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/session"
 	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/internal/transport"
@@ -33,7 +34,6 @@ const (
 	hdrRoles     = "Lg-Roles"
 	hdrTimeout   = "Lg-Timeout-Ms"
 	hdrHops      = "Lg-Hops"
-	hdrTrace     = "Traceparent"
 	hdrCode      = "Lg-Code"
 	hdrMessage   = "Lg-Message"
 	hdrRule      = "Lg-Rule"
@@ -688,7 +688,18 @@ func (f forwarder) attempt(ctx context.Context, rt *Route, node string, h cluste
 		ctx, cancel = context.WithTimeout(ctx, f.m.members.DropAfter())
 		defer cancel()
 	}
-	return f.m.bus.RequestMsg(ctx, f.m.subj.NodeRPC(node, rt.Name), h, body)
+	if !observe.Tracing() {
+		return f.m.bus.RequestMsg(ctx, f.m.subj.NodeRPC(node, rt.Name), h, body)
+	}
+	ctx, span := forwardSpan(ctx, rt, node, h)
+	defer span.End()
+	out, err := f.m.bus.RequestMsg(ctx, f.m.subj.NodeRPC(node, rt.Name), h, body)
+	if err == nil {
+		observe.SpanError(span, replyErr(out))
+	} else {
+		observe.SpanError(span, err)
+	}
+	return out, err
 }
 
 // callHeader carries the caller and the time left to the serving node.
@@ -702,15 +713,8 @@ func callHeader(ctx context.Context, c *Call) cluster.Header {
 	if dl, ok := ctx.Deadline(); ok {
 		h.Set(hdrTimeout, strconv.FormatInt(max(time.Until(dl).Milliseconds(), 1), 10))
 	}
-	if tp, ok := ctx.Value(traceKey{}).(string); ok && tp != "" {
-		h.Set(hdrTrace, tp)
-	}
 	return h
 }
-
-// traceKey holds the W3C traceparent of a forwarded call, passed on to the
-// next hop.
-type traceKey struct{}
 
 // replyErr is the typed error a serving node answered, nil for none.
 func replyErr(m *cluster.Msg) error {
@@ -752,8 +756,8 @@ func (m *Mesh) serve(ctx context.Context, rt *Route, msg *cluster.Msg) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if tp := msg.Header.Get(hdrTrace); tp != "" {
-		ctx = context.WithValue(ctx, traceKey{}, tp)
+	if observe.Tracing() {
+		ctx = remoteParent(ctx, msg.Header)
 	}
 	uid, _ := strconv.ParseInt(msg.Header.Get(hdrUser), 10, 64)
 	if from := msg.Header.Get(hdrFrom); from != "" && uid != 0 {

@@ -14,7 +14,7 @@ import (
 
 // meshNode is one node of an in-process cluster: its own gateway and mesh
 // on a shared bus, serving the services listed.
-func meshNode(b *testing.B, bus *cluster.NATS, role string, serves []string) *gateway.Mesh {
+func meshNode(b testing.TB, bus *cluster.NATS, role string, serves []string) *gateway.Mesh {
 	b.Helper()
 	log := slog.New(slog.DiscardHandler)
 	members, err := cluster.Join(b.Context(), bus, cluster.DefaultMembersConfig(),

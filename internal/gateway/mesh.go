@@ -425,7 +425,7 @@ func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error
 	}
 	for node, uids := range byNode {
 		h := pushHeader(route, msg)
-		h.Set(hdrUsers, joinIDs(uids))
+		h.Set(hdrUsers, cluster.JoinIDs(uids))
 		if err := m.bus.PublishMsg(ctx, m.subj.Push(node), h, body); err != nil {
 			return status.Errorf(status.Unavailable, "push: %v", err)
 		}
@@ -479,34 +479,13 @@ func pushHeader(route string, msg proto.Message) cluster.Header {
 	return h
 }
 
-func joinIDs(ids []int64) string {
-	var b []byte
-	for i, id := range ids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, id, 10)
-	}
-	return string(b)
-}
-
-func parseIDs(s string) []int64 {
-	var out []int64
-	for f := range strings.SplitSeq(s, ",") {
-		if id, err := strconv.ParseInt(f, 10, 64); err == nil && id > 0 {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // deliver handles a push or kick for this gateway's sessions (its own
 // subject) or for everyone (the broadcast subject).
 func (m *Mesh) deliver(_ context.Context, msg *cluster.Msg) {
 	switch msg.Header.Get(hdrOp) {
 	case opKick:
 		want, auth := msg.Header.Get(hdrSession), msg.Header.Get(hdrAuth)
-		for _, uid := range parseIDs(msg.Header.Get(hdrUsers)) {
+		for _, uid := range cluster.ParseIDs(msg.Header.Get(hdrUsers)) {
 			s := m.gw.reg.user(uid)
 			if s == nil || (want != "" && s.ID() != want) {
 				continue
@@ -526,7 +505,7 @@ func (m *Mesh) deliver(_ context.Context, msg *cluster.Msg) {
 			m.gw.reg.each(func(s *session.Session) { p.send(s) })
 			return
 		}
-		for _, uid := range parseIDs(msg.Header.Get(hdrUsers)) {
+		for _, uid := range cluster.ParseIDs(msg.Header.Get(hdrUsers)) {
 			if s := m.gw.reg.user(uid); s != nil {
 				p.send(s)
 			} else {

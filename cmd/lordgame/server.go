@@ -230,6 +230,7 @@ func (s *server) mux() *http.ServeMux {
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.Handle("GET /v1/cluster/nodes", s.ddz.auth.Admin(s.handleNodes))
+	mux.Handle("GET /v1/admin/house", s.ddz.auth.Admin(s.handleHouse))
 	mux.HandleFunc("GET /v1/gateways", s.handleGateways)
 	s.ddz.routes(mux, s.gw.ClientAddr)
 	mux.Handle("GET /", staticHandler())

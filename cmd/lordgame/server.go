@@ -92,6 +92,9 @@ func (s *server) build(ctx context.Context) error {
 	}
 	s.members = members
 	s.log = s.log.With("node", members.Self().ID)
+	if err := s.startTracing(ctx, members.Self().ID); err != nil {
+		return err
+	}
 	presence, err := cluster.NewPresence(ctx, s.bus, members)
 	if err != nil {
 		return err

@@ -438,7 +438,7 @@ func flagChecks() []flagCheck {
 		atLeast("rate-burst", 1, func(c *Config) int { return c.Gateway.Session.RateBurst }),
 		atLeast("rate-strikes", 1, func(c *Config) int { return c.Gateway.Session.RateStrikes }),
 		atLeast("max-in-flight", 1, func(c *Config) int { return c.Gateway.Session.MaxInFlight }),
-	}, slices.Concat(logFlagChecks(), edgeFlagChecks(), chatFlagChecks(), tcpCryptFlagChecks())...)
+	}, slices.Concat(logFlagChecks(), edgeFlagChecks(), chatFlagChecks(), tcpCryptFlagChecks(), traceFlagChecks())...)
 }
 
 // freeFlags take any value.
@@ -480,7 +480,7 @@ func validateConfig(c *Config, fs *flag.FlagSet, unparsed map[string]bool, sourc
 	})
 	for _, err := range []error{c.Routing.Validate(), c.Members.Validate(), c.Log.Validate(),
 		c.Cluster.Validate(), c.Auth.Validate(), c.DDZ.Validate(), c.Match.Validate(), c.Gateway.Validate(),
-		c.Edge.Validate(), c.Chat.Validate()} {
+		c.Edge.Validate(), c.Chat.Validate(), c.Trace.Validate()} {
 		if err != nil {
 			errs = append(errs, splitJoined(err)...)
 		}

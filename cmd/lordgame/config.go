@@ -66,6 +66,8 @@ type Config struct {
 	Edge EdgeConfig `yaml:"http_edge"`
 	// Chat configures chat limits, retention and the word filter.
 	Chat chat.Config `yaml:"chat"`
+	// Trace configures OpenTelemetry trace export (trace.go).
+	Trace observe.TraceConfig `yaml:"trace"`
 }
 
 func defaultConfig() Config {
@@ -86,6 +88,7 @@ func defaultConfig() Config {
 		Match:           match.DefaultConfig(),
 		Edge:            defaultEdgeConfig(),
 		Chat:            chat.DefaultConfig(),
+		Trace:           observe.DefaultTraceConfig(),
 	}
 }
 
@@ -208,6 +211,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.IntVar(&s.MaxInFlight, "max-in-flight", s.MaxInFlight, "requests of one connection handled at once")
 	bindEdge(fs, &c.Edge)
 	bindChat(fs, &c.Chat)
+	bindTrace(fs, &c.Trace)
 	return file
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -138,13 +139,24 @@ func connect(t *testing.T, addr string, sp *seatedPlayer) {
 	sp.c = c
 }
 
+// snapshot asks for the player's table. An unavailable answer ("the
+// table is starting; try again") is retried for up to 5 s, as the docs
+// tell clients to.
 func snapshot(t *testing.T, c *client.Client) *pb.DdzSnapshot {
 	t.Helper()
-	s := &pb.DdzSnapshot{}
-	if err := c.Request(t.Context(), "ddz.state", &pb.DdzStateReq{}, s); err != nil {
-		t.Fatal(err)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s := &pb.DdzSnapshot{}
+		err := c.Request(t.Context(), "ddz.state", &pb.DdzStateReq{}, s)
+		if err == nil {
+			return s
+		}
+		var ce *client.Error
+		if !errors.As(err, &ce) || ce.Code != "unavailable" || time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return s
 }
 
 // TestCrashRestart kills a real lordgame process (SIGKILL) in the middle

@@ -24,10 +24,8 @@ func (s *server) registerGameMetrics() {
 			}
 			return 0
 		},
-		// The house account (the coins the house wins and pays) is not in
-		// the store yet; when it is, read its balance here and
-		// lordgame_house_balance_coins appears.
-		HouseBalance: nil,
+		// The coins the house (the bot seats' account) holds.
+		HouseBalance: s.houseBalance,
 		Nodes: func() map[string]int {
 			out := map[string]int{cluster.RoleGateway: 0, cluster.RoleGame: 0, cluster.RoleMatch: 0}
 			for _, n := range s.members.Live() {

@@ -93,6 +93,9 @@ func (s *server) build(ctx context.Context) error {
 	}
 	s.members = members
 	s.log = s.log.With("node", members.Self().ID)
+	if err := s.startTracing(ctx, members.Self().ID); err != nil {
+		return err
+	}
 	presence, err := cluster.NewPresence(ctx, s.bus, members)
 	if err != nil {
 		return err
@@ -231,6 +234,7 @@ func (s *server) mux() *http.ServeMux {
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.Handle("GET /v1/cluster/nodes", s.ddz.auth.Admin(s.handleNodes))
+	mux.Handle("GET /v1/admin/house", s.ddz.auth.Admin(s.handleHouse))
 	mux.HandleFunc("GET /v1/gateways", s.handleGateways)
 	s.ddz.routes(mux, s.gw.ClientAddr)
 	s.admin.routes(mux)

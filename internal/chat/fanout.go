@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"sync/atomic"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -140,10 +138,10 @@ func (f *ClusterFanout) Push(ctx context.Context, route string, msg proto.Messag
 	if all {
 		h.Set(hdrAll, "1")
 		if len(except) > 0 {
-			h.Set(hdrExcept, joinIDs(except))
+			h.Set(hdrExcept, cluster.JoinIDs(except))
 		}
 	} else {
-		h.Set(hdrUsers, joinIDs(remote))
+		h.Set(hdrUsers, cluster.JoinIDs(remote))
 	}
 	f.published.Add(1)
 	return f.bus.PublishMsg(ctx, f.subject, h, body)
@@ -166,14 +164,14 @@ func (f *ClusterFanout) receive(_ context.Context, m *cluster.Msg) {
 		return
 	}
 	if m.Header.Get(hdrAll) == "1" {
-		skip := setOf(parseIDs(m.Header.Get(hdrExcept)))
+		skip := setOf(cluster.ParseIDs(m.Header.Get(hdrExcept)))
 		gw.EachSession(func(s *session.Session) {
 			if uid := s.UserID(); uid != 0 && !skip[uid] {
 				p.send(s)
 			}
 		})
 	} else {
-		for _, uid := range parseIDs(m.Header.Get(hdrUsers)) {
+		for _, uid := range cluster.ParseIDs(m.Header.Get(hdrUsers)) {
 			if s := gw.UserSession(uid); s != nil {
 				p.send(s)
 			}
@@ -249,28 +247,4 @@ func setOf(ids []int64) map[int64]bool {
 		m[id] = true
 	}
 	return m
-}
-
-func joinIDs(ids []int64) string {
-	var b []byte
-	for i, id := range ids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, id, 10)
-	}
-	return string(b)
-}
-
-func parseIDs(s string) []int64 {
-	if s == "" {
-		return nil
-	}
-	var out []int64
-	for f := range strings.SplitSeq(s, ",") {
-		if id, err := strconv.ParseInt(f, 10, 64); err == nil && id > 0 {
-			out = append(out, id)
-		}
-	}
-	return out
 }

@@ -444,25 +444,46 @@ func (s *Service) Do(ctx context.Context, userID int64, msg any) (any, error) {
 }
 
 // planSeats is the settlement of a finished hand for the balances and
-// ratings in in: the stake rule and the rating rule, human seats only.
-func planSeats(res ddz.Result, stake int64, human [3]bool, in store.PlanInput, k int) []store.SeatResult {
+// ratings in in: the stake rule for every seat that plays for coins (bot
+// seats for the house), the rating rule for the players.
+func planSeats(res ddz.Result, stake int64, payer [3]Payer, in store.PlanInput, k int) []store.SeatResult {
 	var bal [3]int64
 	ratings := [3]int64{store.DefaultRating, store.DefaultRating, store.DefaultRating}
 	for st := range 3 {
-		if human[st] {
+		if payer[st] == Player {
 			bal[st], ratings[st] = in.Balance[st], in.Rating[st]
 		}
 	}
-	coins := Stakes(res.Scores, stake, human, bal, res.Winner)
+	coins := Stakes(res.Scores, stake, payer, bal, res.Winner)
 	delta := Ratings(ratings, res.Landlord, res.LandlordWon, res.Winner, k)
 	var seats []store.SeatResult
 	for st := range 3 {
-		if !human[st] {
-			continue
+		switch {
+		case payer[st] == Player:
+			seats = append(seats, store.SeatResult{Seat: st, Win: res.Scores[st] > 0, Coins: coins[st], Rating: delta[st]})
+		case payer[st] == House && coins[st] != 0:
+			seats = append(seats, store.SeatResult{Seat: st, Win: res.Scores[st] > 0, Coins: coins[st]})
 		}
-		seats = append(seats, store.SeatResult{Seat: st, Win: res.Scores[st] > 0, Coins: coins[st], Rating: delta[st]})
 	}
 	return seats
+}
+
+// payers is who plays for each seat of a game in mode: in practice
+// nobody; otherwise a seat's player (on auto-play or not, the seat is
+// still theirs) and the house for a bot seat.
+func payers(mode match.Mode, users [3]int64) [3]Payer {
+	var out [3]Payer
+	if mode.Practice {
+		return out
+	}
+	for st, u := range users {
+		if u > 0 {
+			out[st] = Player
+		} else {
+			out[st] = House
+		}
+	}
+	return out
 }
 
 // settled is what a settlement hands back to the table's pushes.
@@ -485,17 +506,14 @@ func (s *Service) settle(ctx context.Context, gameID, epoch int64, mode match.Mo
 		}
 		return out, err
 	}
-	var human [3]bool
-	for st, u := range users {
-		human[st] = u > 0 && !mode.Practice
-	}
+	payer := payers(mode, users)
 	sm := store.Settlement{GameID: gameID, LandlordSeat: res.Landlord, Multiplier: int64(res.Multiplier),
 		Spring: res.Spring || res.AntiSpring, Detail: mustJSON(res)}
 	// Stakes, caps and rating changes are computed inside the settlement
 	// transaction from the balances and ratings read there.
 	k := s.cfg.RatingK
 	sm.Plan = func(in store.PlanInput) []store.SeatResult {
-		return planSeats(res, mode.Stake, human, in, k)
+		return planSeats(res, mode.Stake, payer, in, k)
 	}
 	var out settled
 	var got store.Settlement

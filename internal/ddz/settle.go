@@ -2,20 +2,34 @@ package ddz
 
 import "math"
 
+// Payer is who pays and is paid for a seat.
+type Payer uint8
+
+const (
+	// NoPayer: the seat plays for nothing (practice games).
+	NoPayer Payer = iota
+	// Player: the seat's own player, up to their balance.
+	Player
+	// House: a bot seat plays for the house, which has no cap.
+	House
+)
+
 // Stakes applies the stake rule (docs/ddz-online.md) to the points of a
 // hand: each seat's points times stake are what it should win or lose, but
 //
-//   - coins move only between players: a bot seat neither pays nor is
-//     paid, and what a player is owed is limited to what the players on
-//     the other side owe;
-//   - nobody loses more than their balance: a loser pays at most what it
-//     holds;
+//   - a bot seat plays for the house, so a player's coins are the same
+//     whether the other seats are players or bots; a seat with NoPayer
+//     neither pays nor is paid, and what a seat is owed is limited to what
+//     the seats on the other side owe;
+//   - no player loses more than their balance: a losing player pays at
+//     most what they hold (the house always pays in full);
 //   - winners share exactly what the losers paid: one winner takes it all,
 //     two winners split it, the odd coin going to the seat that went out
 //     (winner), or to the lower seat when that is not one of them.
 //
-// So the coins of a game always sum to zero and no balance goes negative.
-func Stakes(points [3]int, stake int64, human [3]bool, balance [3]int64, winner int) [3]int64 {
+// So the coins of a game, the house's included, always sum to zero and no
+// player's balance goes negative.
+func Stakes(points [3]int, stake int64, payer [3]Payer, balance [3]int64, winner int) [3]int64 {
 	var coins [3]int64
 	if stake <= 0 {
 		return coins
@@ -23,7 +37,7 @@ func Stakes(points [3]int, stake int64, human [3]bool, balance [3]int64, winner 
 	var owedTo, owedBy int64
 	var winners, losers []int
 	for s := range 3 {
-		if !human[s] || points[s] == 0 {
+		if payer[s] == NoPayer || points[s] == 0 {
 			continue
 		}
 		v := int64(points[s]) * stake
@@ -42,7 +56,10 @@ func Stakes(points [3]int, stake int64, human [3]bool, balance [3]int64, winner 
 		if len(losers) == 1 {
 			due = transfer
 		}
-		pay := min(due, max(balance[s], 0))
+		pay := due
+		if payer[s] == Player {
+			pay = min(due, max(balance[s], 0))
+		}
 		coins[s] = -pay
 		paid += pay
 	}

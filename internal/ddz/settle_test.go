@@ -7,13 +7,14 @@ import (
 )
 
 func TestStakes(t *testing.T) {
-	all := [3]bool{true, true, true}
+	all := [3]ddz.Payer{ddz.Player, ddz.Player, ddz.Player}
+	P, H, N := ddz.Player, ddz.House, ddz.NoPayer
 	rich := [3]int64{1000, 1000, 1000}
 	tests := []struct {
 		name    string
 		points  [3]int
 		stake   int64
-		human   [3]bool
+		payer   [3]ddz.Payer
 		balance [3]int64
 		winner  int
 		want    [3]int64
@@ -23,22 +24,28 @@ func TestStakes(t *testing.T) {
 		{"poor farmer pays what it has", [3]int{24, -12, -12}, 1, all, [3]int64{0, 5, 1000}, 0, [3]int64{17, -5, -12}},
 		{"poor landlord, odd coin to the farmer who went out", [3]int{-8, 4, 4}, 1, all, [3]int64{5, 0, 0}, 2, [3]int64{-5, 2, 3}},
 		{"broke loser pays nothing", [3]int{-2, 1, 1}, 1, all, [3]int64{0, 9, 9}, 1, [3]int64{0, 0, 0}},
-		{"bot farmer: landlord gets only the human farmer's share", [3]int{2, -1, -1}, 1, [3]bool{true, true, false}, rich, 0, [3]int64{1, -1, 0}},
-		{"bot farmer: landlord pays only the human farmer", [3]int{-2, 1, 1}, 1, [3]bool{true, false, true}, rich, 1, [3]int64{-1, 0, 1}},
-		{"human alone with bots", [3]int{-2, 1, 1}, 1, [3]bool{true, false, false}, rich, 1, [3]int64{0, 0, 0}},
+		{"landlord +12 vs one player and one bot", [3]int{12, -6, -6}, 1, [3]ddz.Payer{P, P, H}, rich, 0, [3]int64{12, -6, -6}},
+		{"bot farmer: landlord pays the player and the house", [3]int{-2, 1, 1}, 1, [3]ddz.Payer{P, H, P}, rich, 1, [3]int64{-2, 1, 1}},
+		{"player alone with bots wins", [3]int{-2, 1, 1}, 5, [3]ddz.Payer{H, P, H}, rich, 1, [3]int64{-10, 5, 5}},
+		{"player alone with bots loses as landlord", [3]int{-4, 2, 2}, 1, [3]ddz.Payer{P, H, H}, rich, 1, [3]int64{-4, 2, 2}},
+		{"broke landlord vs bots: the house gets what it paid", [3]int{-8, 4, 4}, 1, [3]ddz.Payer{P, H, H}, [3]int64{3, 0, 0}, 2, [3]int64{-3, 1, 2}},
+		{"poor farmer with a bot partner", [3]int{12, -6, -6}, 1, [3]ddz.Payer{P, P, H}, [3]int64{1000, 2, 0}, 0, [3]int64{8, -2, -6}},
+		{"bot landlord beats two players", [3]int{24, -12, -12}, 1, [3]ddz.Payer{H, P, P}, [3]int64{0, 1000, 5}, 0, [3]int64{17, -12, -5}},
+		{"practice: nobody pays", [3]int{-2, 1, 1}, 1, [3]ddz.Payer{N, N, N}, rich, 1, [3]int64{0, 0, 0}},
+		{"a seat playing for nothing", [3]int{2, -1, -1}, 1, [3]ddz.Payer{P, P, N}, rich, 0, [3]int64{1, -1, 0}},
 		{"no stake", [3]int{2, -1, -1}, 0, all, rich, 0, [3]int64{0, 0, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := ddz.Stakes(tt.points, tt.stake, tt.human, tt.balance, tt.winner)
+			got := ddz.Stakes(tt.points, tt.stake, tt.payer, tt.balance, tt.winner)
 			if got != tt.want {
-				t.Fatalf("Stakes(%v, %d, %v, %v) = %v, want %v", tt.points, tt.stake, tt.human, tt.balance, got, tt.want)
+				t.Fatalf("Stakes(%v, %d, %v, %v) = %v, want %v", tt.points, tt.stake, tt.payer, tt.balance, got, tt.want)
 			}
 			if got[0]+got[1]+got[2] != 0 {
 				t.Errorf("coins %v do not sum to zero", got)
 			}
 			for s, c := range got {
-				if -c > tt.balance[s] {
+				if tt.payer[s] == ddz.Player && -c > tt.balance[s] {
 					t.Errorf("seat %d loses %d with a balance of %d", s, -c, tt.balance[s])
 				}
 			}

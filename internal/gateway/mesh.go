@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/lordgame/lordgame/internal/cluster"
+	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/session"
 	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/internal/transport"
@@ -33,7 +34,6 @@ const (
 	hdrRoles     = "Lg-Roles"
 	hdrTimeout   = "Lg-Timeout-Ms"
 	hdrHops      = "Lg-Hops"
-	hdrTrace     = "Traceparent"
 	hdrCode      = "Lg-Code"
 	hdrMessage   = "Lg-Message"
 	hdrRule      = "Lg-Rule"
@@ -425,7 +425,7 @@ func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error
 	}
 	for node, uids := range byNode {
 		h := pushHeader(route, msg)
-		h.Set(hdrUsers, joinIDs(uids))
+		h.Set(hdrUsers, cluster.JoinIDs(uids))
 		if err := m.bus.PublishMsg(ctx, m.subj.Push(node), h, body); err != nil {
 			return status.Errorf(status.Unavailable, "push: %v", err)
 		}
@@ -479,34 +479,13 @@ func pushHeader(route string, msg proto.Message) cluster.Header {
 	return h
 }
 
-func joinIDs(ids []int64) string {
-	var b []byte
-	for i, id := range ids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, id, 10)
-	}
-	return string(b)
-}
-
-func parseIDs(s string) []int64 {
-	var out []int64
-	for f := range strings.SplitSeq(s, ",") {
-		if id, err := strconv.ParseInt(f, 10, 64); err == nil && id > 0 {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // deliver handles a push or kick for this gateway's sessions (its own
 // subject) or for everyone (the broadcast subject).
 func (m *Mesh) deliver(_ context.Context, msg *cluster.Msg) {
 	switch msg.Header.Get(hdrOp) {
 	case opKick:
 		want, auth := msg.Header.Get(hdrSession), msg.Header.Get(hdrAuth)
-		for _, uid := range parseIDs(msg.Header.Get(hdrUsers)) {
+		for _, uid := range cluster.ParseIDs(msg.Header.Get(hdrUsers)) {
 			s := m.gw.reg.user(uid)
 			if s == nil || (want != "" && s.ID() != want) {
 				continue
@@ -526,7 +505,7 @@ func (m *Mesh) deliver(_ context.Context, msg *cluster.Msg) {
 			m.gw.reg.each(func(s *session.Session) { p.send(s) })
 			return
 		}
-		for _, uid := range parseIDs(msg.Header.Get(hdrUsers)) {
+		for _, uid := range cluster.ParseIDs(msg.Header.Get(hdrUsers)) {
 			if s := m.gw.reg.user(uid); s != nil {
 				p.send(s)
 			} else {
@@ -688,7 +667,18 @@ func (f forwarder) attempt(ctx context.Context, rt *Route, node string, h cluste
 		ctx, cancel = context.WithTimeout(ctx, f.m.members.DropAfter())
 		defer cancel()
 	}
-	return f.m.bus.RequestMsg(ctx, f.m.subj.NodeRPC(node, rt.Name), h, body)
+	if !observe.Tracing() {
+		return f.m.bus.RequestMsg(ctx, f.m.subj.NodeRPC(node, rt.Name), h, body)
+	}
+	ctx, span := forwardSpan(ctx, rt, node, h)
+	defer span.End()
+	out, err := f.m.bus.RequestMsg(ctx, f.m.subj.NodeRPC(node, rt.Name), h, body)
+	if err == nil {
+		observe.SpanError(span, replyErr(out))
+	} else {
+		observe.SpanError(span, err)
+	}
+	return out, err
 }
 
 // callHeader carries the caller and the time left to the serving node.
@@ -702,15 +692,8 @@ func callHeader(ctx context.Context, c *Call) cluster.Header {
 	if dl, ok := ctx.Deadline(); ok {
 		h.Set(hdrTimeout, strconv.FormatInt(max(time.Until(dl).Milliseconds(), 1), 10))
 	}
-	if tp, ok := ctx.Value(traceKey{}).(string); ok && tp != "" {
-		h.Set(hdrTrace, tp)
-	}
 	return h
 }
-
-// traceKey holds the W3C traceparent of a forwarded call, passed on to the
-// next hop.
-type traceKey struct{}
 
 // replyErr is the typed error a serving node answered, nil for none.
 func replyErr(m *cluster.Msg) error {
@@ -752,8 +735,8 @@ func (m *Mesh) serve(ctx context.Context, rt *Route, msg *cluster.Msg) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if tp := msg.Header.Get(hdrTrace); tp != "" {
-		ctx = context.WithValue(ctx, traceKey{}, tp)
+	if observe.Tracing() {
+		ctx = remoteParent(ctx, msg.Header)
 	}
 	uid, _ := strconv.ParseInt(msg.Header.Get(hdrUser), 10, 64)
 	if from := msg.Header.Get(hdrFrom); from != "" && uid != 0 {

@@ -220,7 +220,7 @@ func (r *Router) freeze(m *metrics, defaultTimeout time.Duration, maxFlight int)
 		for i := len(r.mw) - 1; i >= 0; i-- {
 			h = r.mw[i](h)
 		}
-		rt.final = h
+		rt.final = traced(rt, h)
 	}
 }
 

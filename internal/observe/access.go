@@ -10,6 +10,11 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // AccessLog logs one line per HTTP request through log, after the handler
@@ -23,6 +28,22 @@ func AccessLog(log *slog.Logger, client func(*http.Request) string, quiet map[st
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w}
+		if Tracing() {
+			ctx := Propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+			ctx, span := Tracer("http").Start(ctx, "HTTP "+r.Method, trace.WithSpanKind(trace.SpanKindServer),
+				trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path)))
+			r = r.WithContext(ctx)
+			defer func() {
+				if r.Pattern != "" {
+					span.SetName("HTTP " + r.Pattern)
+				}
+				span.SetAttributes(attribute.Int("http.response.status_code", max(rec.status, 200)))
+				if rec.status >= 500 {
+					span.SetStatus(codes.Error, http.StatusText(rec.status))
+				}
+				span.End()
+			}()
+		}
 		defer func() {
 			status := rec.status
 			if status == 0 {

@@ -53,9 +53,9 @@ func NewLogger(w io.Writer, c LogConfig) *slog.Logger {
 		text = isTerminal(w)
 	}
 	if text {
-		return slog.New(slog.NewTextHandler(w, opts))
+		return slog.New(WithTraceIDs(slog.NewTextHandler(w, opts)))
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(WithTraceIDs(slog.NewJSONHandler(w, opts)))
 }
 
 func isTerminal(w io.Writer) bool {

@@ -16,7 +16,7 @@ import (
 // runs a PASSIVE checkpoint every interval, which proceeds beside the
 // writer without blocking it. On PostgreSQL it does nothing.
 func (db *DB) RunCheckpointer(ctx context.Context, every time.Duration) error {
-	b, ok := db.b.(*sqliteBackend)
+	b, ok := unwrap(db.b).(*sqliteBackend)
 	if !ok {
 		<-ctx.Done()
 		return nil

@@ -309,8 +309,9 @@ func (db *DB) CancelGame(ctx context.Context, gameID int64) error {
 // finished, applies one ledger entry per seat (key "game:<id>:seat:<n>"),
 // and updates each player's stats and rating. Settling a settled game
 // changes nothing and returns the first result with Replayed set; a
-// cancelled game is ErrGameClosed. Seats with UserID <= 0 (bots) move no
-// coins and keep no stats.
+// cancelled game is ErrGameClosed. Seats with UserID <= 0 (bots) keep no
+// stats; their coins go to or come from the house (HouseBalance), which
+// may go below zero.
 func (db *DB) SettleGame(ctx context.Context, s Settlement) (Settlement, error) {
 	now := db.now()
 	var out Settlement
@@ -328,11 +329,14 @@ func (db *DB) SettleGame(ctx context.Context, s Settlement) (Settlement, error) 
 		if err != nil {
 			return err
 		}
+		// planInput locks the players' wallets in user order; the house
+		// row is locked after them, so concurrent settlements always
+		// take their locks in the same order.
+		in, err := db.planInput(ctx, q, players)
+		if err != nil {
+			return err
+		}
 		if s.Plan != nil {
-			in, err := db.planInput(ctx, q, players)
-			if err != nil {
-				return err
-			}
 			s.Seats = s.Plan(in)
 		}
 		out, err = db.settleTx(ctx, q, s, players, now)
@@ -430,6 +434,12 @@ func (db *DB) settleTx(ctx context.Context, q querier, s Settlement, players map
 			if err != nil {
 				return Settlement{}, fmt.Errorf("seat %d: %w", r.Seat, err)
 			}
+		} else if r.Coins != 0 {
+			// A bot seat plays for the house, which has no cap.
+			if _, err := db.applyHouseTx(ctx, q, s.GameID, r.Seat, r.Coins, now); err != nil {
+				return Settlement{}, fmt.Errorf("seat %d: %w", r.Seat, err)
+			}
+			r.Applied = r.Coins
 		}
 		out.Seats[i] = r
 	}

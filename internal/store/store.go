@@ -87,7 +87,7 @@ func open(ctx context.Context, dsn, dataDir string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DB{b: b, now: time.Now}, nil
+	return &DB{b: tracedBackend{b}, now: time.Now}, nil
 }
 
 // Dialect is "sqlite" or "postgres".

@@ -1,0 +1,89 @@
+package gateway_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/lordgame/lordgame/internal/cluster"
+	"github.com/lordgame/lordgame/internal/observe"
+	"github.com/lordgame/lordgame/proto/gen/pb"
+)
+
+// TestTraceAcrossNATS: a call forwarded to another node is one trace: the
+// caller's span, the forwarding client span, and the serving node's route
+// span, linked through the NATS message headers.
+func TestTraceAcrossNATS(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	stop := observe.InstallTracer(sdktrace.NewSimpleSpanProcessor(exp), 1, "test", "dev")
+	t.Cleanup(func() { _ = stop(context.Background()) })
+
+	bus, err := cluster.Embedded(t.Context(), cluster.DefaultConfig(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = bus.Close() })
+	meshNode(t, bus, cluster.RoleGame, []string{"sys"})
+	edge := meshNode(t, bus, cluster.RoleGateway, nil)
+	deadline := time.Now().Add(3 * time.Second)
+	for len(edge.Members().WithRole(cluster.RoleGame)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	ctx, parent := observe.Tracer("test").Start(context.Background(), "client action")
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var resp pb.Echo
+	if err := edge.Call(ctx, "sys.echo", 42, &pb.Echo{Data: []byte("hi")}, &resp); err != nil {
+		t.Fatal(err)
+	}
+	parent.End()
+
+	spans := map[string]tracetest.SpanStub{}
+	for _, s := range exp.GetSpans() {
+		spans[s.Name] = s
+	}
+	fwd, ok := spans["forward sys.echo"]
+	if !ok {
+		t.Fatalf("no forward span in %v", names(exp.GetSpans()))
+	}
+	route, ok := spans["route sys.echo"]
+	if !ok {
+		t.Fatalf("no route span on the serving node in %v", names(exp.GetSpans()))
+	}
+	pc := parent.SpanContext()
+	if fwd.SpanContext.TraceID() != pc.TraceID() || route.SpanContext.TraceID() != pc.TraceID() {
+		t.Errorf("spans in different traces: parent %s forward %s route %s", pc.TraceID(), fwd.SpanContext.TraceID(), route.SpanContext.TraceID())
+	}
+	if fwd.Parent.SpanID() != pc.SpanID() {
+		t.Errorf("forward span's parent %s, want the caller's %s", fwd.Parent.SpanID(), pc.SpanID())
+	}
+	if route.Parent.SpanID() != fwd.SpanContext.SpanID() || !route.Parent.IsRemote() {
+		t.Errorf("route span's parent %s (remote %v), want the forward span %s across NATS", route.Parent.SpanID(), route.Parent.IsRemote(), fwd.SpanContext.SpanID())
+	}
+	if fwd.SpanKind != trace.SpanKindClient || route.SpanKind != trace.SpanKindServer {
+		t.Errorf("kinds: forward %v route %v", fwd.SpanKind, route.SpanKind)
+	}
+	var uid int64
+	for _, a := range route.Attributes {
+		if a.Key == "lordgame.user_id" {
+			uid = a.Value.AsInt64()
+		}
+	}
+	if uid != 42 {
+		t.Errorf("route span user id %d, want 42 (from the forwarded headers)", uid)
+	}
+}
+
+func names(ss tracetest.SpanStubs) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.Name)
+	}
+	return out
+}

@@ -1,0 +1,2 @@
+DROP TABLE house_ledger;
+DROP TABLE house;

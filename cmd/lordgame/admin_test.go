@@ -134,7 +134,17 @@ func TestAdminActions(t *testing.T) {
 	tok, ids := consoleUsers(t, s)
 	target := strconv.FormatInt(ids["target"], 10)
 
-	code, body := adminCall(t, "POST", base+"/v1/admin/players/"+target+"/coins", tok["admin"], map[string]any{"delta": -150, "reason": "too much"})
+	code, body := adminCall(t, "GET", base+"/v1/admin/dashboard", tok["viewer"], nil)
+	var dash struct {
+		HouseBalance *int64 `json:"house_balance"`
+		Nodes        []struct {
+			Reachable bool `json:"reachable"`
+		} `json:"nodes"`
+	}
+	if code != 200 || json.Unmarshal(body, &dash) != nil || dash.HouseBalance == nil || *dash.HouseBalance != 0 || len(dash.Nodes) != 1 || !dash.Nodes[0].Reachable {
+		t.Errorf("dashboard = %d %s", code, body)
+	}
+	code, body = adminCall(t, "POST", base+"/v1/admin/players/"+target+"/coins", tok["admin"], map[string]any{"delta": -150, "reason": "too much"})
 	if code != http.StatusConflict {
 		t.Errorf("debit below zero = %d %s, want 409", code, body)
 	}

@@ -80,7 +80,7 @@ async function loadDashboard() {
   $('d-tables').textContent = d.tables;
   const queued = Object.values(d.queues).reduce((a, b) => a + b, 0);
   $('d-queued').textContent = queued;
-  $('d-house').textContent = d.house_balance === null ? 'no house account' : d.house_balance;
+  $('d-house').textContent = d.house_balance === null ? 'unavailable' : d.house_balance;
   const rate = d.nodes.reduce((a, n) => a + (n.errors_per_min || 0), 0);
   $('d-errors').textContent = rate.toFixed(1);
   $('d-nodes').innerHTML = d.nodes.map((n) => `<tr><td>${esc(n.id)}</td><td>${esc(n.roles.join(', '))}</td><td>${n.sessions}</td>` +

@@ -312,3 +312,73 @@ func TestAdminConsoleFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminCancelTable seats a player with two bots, lists the table from
+// the console API and cancels it: the game is recorded cancelled, the
+// player is free and keeps the balance of before the deal.
+func TestAdminCancelTable(t *testing.T) {
+	s, _, _ := startServer(t, "-initial-coins", "1000", "-ddz-bot-wait", "50ms")
+	base := "http://" + s.HTTPAddr()
+	tok, ids := consoleUsers(t, s)
+	c, err := client.Dial(t.Context(), "ws://"+s.HTTPAddr()+"/ws", client.Options{Token: tok["player"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	joinRetry(t, c)
+	type tablesResp struct {
+		Tables []struct {
+			ID    string   `json:"id"`
+			Node  string   `json:"node"`
+			Phase string   `json:"phase"`
+			Users [3]int64 `json:"users"`
+		} `json:"tables"`
+	}
+	var tr tablesResp
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		code, body := adminCall(t, "GET", base+"/v1/admin/tables", tok["viewer"], nil)
+		tr = tablesResp{}
+		if code == 200 && json.Unmarshal(body, &tr) == nil && len(tr.Tables) == 1 && tr.Tables[0].Phase != "starting" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no table listed: %d %s", code, body)
+		}
+	}
+	tb := tr.Tables[0]
+	if tb.Node != s.members.Self().ID || (tb.Phase != "bidding" && tb.Phase != "playing") {
+		t.Errorf("table = %+v", tb)
+	}
+	seated := false
+	for _, u := range tb.Users {
+		seated = seated || u == ids["player"]
+	}
+	if !seated {
+		t.Errorf("table users %v lack the player %d", tb.Users, ids["player"])
+	}
+	if code, _ := adminCall(t, "POST", base+"/v1/admin/tables/"+tb.ID+"/cancel", tok["viewer"], map[string]string{"reason": "stuck"}); code != 403 {
+		t.Errorf("viewer cancel = %d, want 403", code)
+	}
+	if code, body := adminCall(t, "POST", base+"/v1/admin/tables/"+tb.ID+"/cancel", tok["operator"], map[string]string{"reason": "stuck"}); code != 200 {
+		t.Fatalf("cancel = %d %s", code, body)
+	}
+	gid, _ := strconv.ParseInt(tb.ID, 10, 64)
+	g, err := s.ddz.db.Game(t.Context(), gid)
+	if err != nil || g.State != store.GameCancelled {
+		t.Errorf("game after cancel = %+v, %v", g, err)
+	}
+	if bal, err := s.ddz.db.Balance(t.Context(), ids["player"]); err != nil || bal != 1000 {
+		t.Errorf("player balance after cancel = %d, %v; want 1000", bal, err)
+	}
+	if code, body := adminCall(t, "GET", base+"/v1/admin/tables", tok["viewer"], nil); code != 200 || json.Unmarshal(body, &tr) != nil || len(tr.Tables) != 0 {
+		t.Errorf("tables after cancel = %d %s", code, body)
+	}
+	if code, _ := adminCall(t, "POST", base+"/v1/admin/tables/"+tb.ID+"/cancel", tok["operator"], map[string]string{"reason": "again"}); code != 404 {
+		t.Errorf("second cancel = %d, want 404", code)
+	}
+	entries, _ := s.ddz.db.AuditLog(t.Context(), store.AuditQuery{Target: "table:" + tb.ID})
+	if len(entries) != 1 || entries[0].Action != "table.cancel" || entries[0].Reason != "stuck" {
+		t.Errorf("audit = %+v", entries)
+	}
+	joinRetry(t, c) // free to play again
+}

@@ -1,7 +1,7 @@
 // Cards: ranks in the spec's notation ("3"…"10","J","Q","K","A","2","BJ","RJ"),
-// ordering, and rendering. Suits have no effect on any rule and the server
-// never sends them; the client derives one per card, deterministically,
-// only so that a hand looks like real cards.
+// faces (physical cards: rank + suit S/H/C/D, "10H", "BJ", "RJ") as the
+// server sends them, ordering, and rendering. Suits have no effect on any
+// rule; the client shows the suits the server dealt and invents none.
 
 export const RANKS = ['3', '4', '5', '6', '7', '8', '9', '10', 'J', 'Q', 'K', 'A', '2', 'BJ', 'RJ'];
 const ORDER = new Map(RANKS.map((r, i) => [r, i]));
@@ -28,58 +28,45 @@ export function groupForDisplay(cards) {
   return [...cards].sort((a, b) => count.get(b) - count.get(a) || rankIndex(a) - rankIndex(b));
 }
 
-const SUITS = [
-  { sym: '\u2660', name: 'spades', red: false },
-  { sym: '\u2665', name: 'hearts', red: true },
-  { sym: '\u2663', name: 'clubs', red: false },
-  { sym: '\u2666', name: 'diamonds', red: true },
-];
+const SUITS = {
+  S: { sym: '\u2660', name: 'spades', red: false },
+  H: { sym: '\u2665', name: 'hearts', red: true },
+  C: { sym: '\u2663', name: 'clubs', red: false },
+  D: { sym: '\u2666', name: 'diamonds', red: true },
+};
+const SUIT_ORDER = { S: 0, H: 1, C: 2, D: 3 };
 
-// withSuits pairs every card of a list with a suit: the k-th copy of a rank
-// in the list gets suit (rank + k) mod 4, so the four 7s of a bomb show four
-// different suits and neighbouring singles differ. avoid (rank → Set of
-// suit indexes) names suits to skip when another one is free, e.g. the
-// suits already showing in the player's own hand.
-export function withSuits(cards, avoid) {
-  const used = new Map();
-  return cards.map((rank) => {
-    if (isJoker(rank)) return { rank, suit: null };
-    let u = used.get(rank);
-    if (!u) used.set(rank, (u = new Set()));
-    const av = avoid && avoid.get(rank);
-    const base = rankIndex(rank);
-    let pick = -1;
-    for (let j = 0; j < 4 && pick < 0; j++) if (!u.has((base + j) % 4) && !(av && av.has((base + j) % 4))) pick = (base + j) % 4;
-    for (let j = 0; j < 4 && pick < 0; j++) if (!u.has((base + j) % 4)) pick = (base + j) % 4;
-    if (pick < 0) pick = base % 4;
-    u.add(pick);
-    return { rank, suit: SUITS[pick], si: pick };
-  });
+// faceRank is the rank of a face ("10H" → "10", "RJ" → "RJ").
+export function faceRank(face) {
+  if (isJoker(face)) return face;
+  return face.slice(0, -1);
 }
 
-// suitsByRank maps rank → Set of suit indexes of suited cards.
-export function suitsByRank(suited) {
-  const m = new Map();
-  for (const c of suited) {
-    if (!c.suit) continue;
-    if (!m.has(c.rank)) m.set(c.rank, new Set());
-    m.get(c.rank).add(c.si);
-  }
-  return m;
+// faceCard turns a face from the server into a card to render:
+// {face, rank, suit}; a joker has no suit.
+export function faceCard(face) {
+  if (isJoker(face)) return { face, rank: face, suit: null };
+  return { face, rank: faceRank(face), suit: SUITS[face.slice(-1)] || null };
 }
 
-// groupSuited orders suited cards like groupForDisplay orders ranks.
-export function groupSuited(suited) {
+// sortFacesDesc sorts faces the way a player holds them: high rank first,
+// then by suit (S, H, C, D), so the same hand always looks the same.
+export function sortFacesDesc(faces) {
+  return [...faces].sort((a, b) => rankIndex(faceRank(b)) - rankIndex(faceRank(a)) || (SUIT_ORDER[a.slice(-1)] || 0) - (SUIT_ORDER[b.slice(-1)] || 0));
+}
+
+// groupFaces orders a play's faces like groupForDisplay orders ranks.
+export function groupFaces(faces) {
   const count = new Map();
-  for (const c of suited) count.set(c.rank, (count.get(c.rank) || 0) + 1);
-  return [...suited].sort((a, b) => count.get(b.rank) - count.get(a.rank) || rankIndex(a.rank) - rankIndex(b.rank));
+  for (const f of faces) count.set(faceRank(f), (count.get(faceRank(f)) || 0) + 1);
+  return [...faces].sort((a, b) => count.get(faceRank(b)) - count.get(faceRank(a)) || rankIndex(faceRank(a)) - rankIndex(faceRank(b)) || (SUIT_ORDER[a.slice(-1)] || 0) - (SUIT_ORDER[b.slice(-1)] || 0));
 }
 
 // cardLabel is the accessible name of a card ("7♥", "Big joker").
 export function cardLabel(c) {
   if (c.rank === 'RJ') return 'Big joker';
   if (c.rank === 'BJ') return 'Little joker';
-  return c.rank + c.suit.sym;
+  return c.suit ? c.rank + c.suit.sym : c.rank;
 }
 
 export function prettyCards(cards) {
@@ -91,6 +78,7 @@ export function cardEl(c, size = 'md') {
   const el = document.createElement('div');
   el.className = `card card-${size}`;
   el.dataset.rank = c.rank;
+  if (c.face) el.dataset.card = c.face;
   el.setAttribute('role', 'img');
   el.setAttribute('aria-label', cardLabel(c));
   if (isJoker(c.rank)) {
@@ -100,11 +88,12 @@ export function cardEl(c, size = 'md') {
       `<span class="joker-art" aria-hidden="true">${jokerSVG(c.rank === 'RJ')}</span>`;
     return el;
   }
-  if (c.suit.red) el.classList.add('red');
+  if (c.suit && c.suit.red) el.classList.add('red');
+  const sym = c.suit ? c.suit.sym : '';
   el.innerHTML =
-    `<span class="idx"><span class="r">${c.rank}</span><span class="s">${c.suit.sym}</span></span>` +
-    `<span class="pip" aria-hidden="true">${c.suit.sym}</span>` +
-    `<span class="idx idx-br" aria-hidden="true"><span class="r">${c.rank}</span><span class="s">${c.suit.sym}</span></span>`;
+    `<span class="idx"><span class="r">${c.rank}</span><span class="s">${sym}</span></span>` +
+    `<span class="pip" aria-hidden="true">${sym}</span>` +
+    `<span class="idx idx-br" aria-hidden="true"><span class="r">${c.rank}</span><span class="s">${sym}</span></span>`;
   return el;
 }
 

@@ -2,7 +2,7 @@
 // events. Everything here is public information plus the player's own hand;
 // the server never sends more (spec §4.2).
 
-import { sortDesc, rankIndex } from './cards.js';
+import { sortDesc, sortFacesDesc } from './cards.js';
 
 export const next = (s) => (s + 1) % 3;
 export const prev = (s) => (s + 2) % 3;
@@ -17,13 +17,15 @@ export function emptyTable() {
     turn: -1,
     leading: false,
     hand: [],
+    handFaces: [], // the same cards as physical cards (faces), as the server dealt them
     handSizes: [0, 0, 0],
     landlord: -1,
     bottom: [],
+    bottomFaces: [],
     highestBid: 0,
     multiplier: 0,
     baseStake: 1,
-    current: null, // {seat, cards, label}
+    current: null, // {seat, cards, faces, label}
     last: [null, null, null], // what each seat did last, for display
     bids: [null, null, null],
     deadline: 0, // local ms when the turn times out
@@ -60,6 +62,7 @@ export function removeCards(hand, cards) {
 export function applyEvent(t, e) {
   const seat = num(e.seat, 0);
   const cards = e.cards || [];
+  const faces = e.faces || [];
   const value = num(e.value, 0);
   switch (e.kind) {
     case 'deal':
@@ -67,6 +70,7 @@ export function applyEvent(t, e) {
       t.deal = value || t.deal + 1;
       t.landlord = -1;
       t.bottom = [];
+      t.bottomFaces = [];
       t.highestBid = 0;
       t.multiplier = 0;
       t.current = null;
@@ -76,6 +80,7 @@ export function applyEvent(t, e) {
       t.result = null;
       t.settlement = null;
       t.hand = [];
+      t.handFaces = [];
       break;
     case 'bid':
       t.bids[seat] = { kind: 'bid', value };
@@ -91,11 +96,15 @@ export function applyEvent(t, e) {
     case 'landlord':
       t.landlord = seat;
       t.bottom = cards;
+      t.bottomFaces = faces;
       t.highestBid = value || t.highestBid;
       t.phase = 'playing';
       t.current = null;
       t.last = [null, null, null];
-      if (seat === t.seat && !(e.hand && e.hand.length) && t.hand.length === 17) t.hand = sortDesc([...t.hand, ...cards]);
+      if (seat === t.seat && !(e.hand && e.hand.length) && t.hand.length === 17) {
+        t.hand = sortDesc([...t.hand, ...cards]);
+        t.handFaces = sortFacesDesc([...t.handFaces, ...faces]);
+      }
       break;
     case 'play':
     case 'pass': {
@@ -104,9 +113,12 @@ export function applyEvent(t, e) {
       } else {
         if (!t.current) t.last = [null, null, null]; // a new round begins
         const label = e.type ? { type: e.type } : null;
-        t.last[seat] = { kind: 'play', cards, label };
-        t.current = { seat, cards, label };
-        if (seat === t.seat && !(e.hand && e.hand.length)) t.hand = removeCards(t.hand, cards);
+        t.last[seat] = { kind: 'play', cards, faces, label };
+        t.current = { seat, cards, faces, label };
+        if (seat === t.seat && !(e.hand && e.hand.length)) {
+          t.hand = removeCards(t.hand, cards);
+          t.handFaces = removeCards(t.handFaces, faces);
+        }
         if (t.played) t.played[seat] = [...(t.played[seat] || []), ...cards];
       }
       break;
@@ -128,7 +140,10 @@ export function applyEvent(t, e) {
       break; // "timeout" and kinds this client does not know
   }
   if (e.multiplier !== undefined) t.multiplier = num(e.multiplier, t.multiplier);
-  if (e.hand && e.hand.length) t.hand = sortDesc(e.hand);
+  if (e.hand && e.hand.length) {
+    t.hand = sortDesc(e.hand);
+    t.handFaces = sortFacesDesc(e.hand_faces || []);
+  }
   if (e.hand_sizes && e.hand_sizes.length === 3) t.handSizes = e.hand_sizes.map((n) => num(n, 0));
   if (e.kind !== 'chat') {
     t.turn = num(e.turn, 0);
@@ -165,6 +180,7 @@ export function applySnapshot(t, v) {
   t.leading = !!v.leading;
   setDeadline(t, v);
   t.hand = sortDesc(v.hand || []);
+  t.handFaces = sortFacesDesc(v.hand_faces || []);
   const seats = v.seats || [];
   t.players = [0, 1, 2].map((s) => {
     const p = seats.find((x) => num(x.seat, 0) === s) || {};
@@ -179,12 +195,13 @@ export function applySnapshot(t, v) {
   t.played = [0, 1, 2].map((s) => (seats.find((x) => num(x.seat, 0) === s) || {}).played || []);
   t.landlord = num(v.landlord, 0);
   t.bottom = v.bottom || [];
+  t.bottomFaces = v.bottom_faces || [];
   t.highestBid = num(v.highest_bid, 0);
   t.multiplier = num(v.multiplier, 0);
   t.baseStake = num(v.base_stake, 0);
   t.phrases = v.phrases || t.phrases || [];
   const cur = v.current && v.current.cards && v.current.cards.length ? v.current : null;
-  t.current = cur ? { seat: num(v.current_seat, 0), cards: cur.cards, label: cur.type ? { type: cur.type } : null } : null;
+  t.current = cur ? { seat: num(v.current_seat, 0), cards: cur.cards, faces: cur.faces || [], label: cur.type ? { type: cur.type } : null } : null;
   t.last = [null, null, null];
   t.bids = [null, null, null];
   for (const e of v.log || []) {
@@ -196,7 +213,7 @@ export function applySnapshot(t, v) {
   } else if (t.phase === 'playing') {
     for (const e of v.round || []) {
       const s = num(e.seat, 0);
-      if (e.kind === 'play' && e.cards && e.cards.length) t.last[s] = { kind: 'play', cards: e.cards, label: e.type ? { type: e.type } : null };
+      if (e.kind === 'play' && e.cards && e.cards.length) t.last[s] = { kind: 'play', cards: e.cards, faces: e.faces || [], label: e.type ? { type: e.type } : null };
       else if (e.kind === 'pass' || e.kind === 'play') t.last[s] = { kind: 'pass' };
     }
   }

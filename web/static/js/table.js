@@ -2,7 +2,7 @@
 // and calls back into the app for every action; it never talks to the
 // server itself.
 
-import { cardEl, cardBackEl, withSuits, groupForDisplay, groupSuited, suitsByRank, sortDesc, rankIndex } from './cards.js';
+import { cardEl, cardBackEl, faceCard, faceRank, groupFaces, sortFacesDesc } from './cards.js';
 import { next, prev, typeName } from './model.js';
 
 const $ = (id) => document.getElementById(id);
@@ -22,11 +22,8 @@ export class TableView {
   constructor(app) {
     this.app = app;
     this.selected = new Set(); // indexes into the rendered (sorted) hand
-    this.handCards = []; // the hand as rendered (ranks)
-    this.suited = []; // the hand as rendered, with the suits shown
-    this.suitedDeal = 0;
-    this.myPlay = null; // the suited cards of the player's last play
-    this.bottomSuited = null;
+    this.handFaces = []; // the hand as rendered: the server's physical cards
+    this.handDeal = 0;
     this.drag = null;
     this.lastHandKey = '';
     this.chatTimers = [0, 0, 0];
@@ -86,15 +83,20 @@ export class TableView {
     this.app.onSelectionChange();
   }
 
-  selectedCards() {
-    return [...this.selected].sort((a, b) => a - b).map((i) => this.handCards[i]);
+  // selectedFaces are the physical cards selected, as the server named them.
+  selectedFaces() {
+    return [...this.selected].sort((a, b) => a - b).map((i) => this.handFaces[i]);
   }
 
-  // selectCards selects exactly the given ranks (a hint) in the hand.
-  selectCards(cards) {
+  selectedCards() {
+    return this.selectedFaces().map(faceRank);
+  }
+
+  // selectFaces selects exactly the given physical cards (a hint) in the hand.
+  selectFaces(faces) {
     this.selected.clear();
-    const want = [...cards];
-    this.handCards.forEach((c, i) => {
+    const want = [...faces];
+    this.handFaces.forEach((c, i) => {
       const k = want.indexOf(c);
       if (k >= 0) {
         want.splice(k, 1);
@@ -115,7 +117,7 @@ export class TableView {
     this.renderSeat($('seat-right'), t, next(me), 'right');
     this.renderSeat($('seat-left'), t, prev(me), 'left');
     this.renderMe(t);
-    this.renderHand(t); // before the plays: it learns the suits of the player's own play
+    this.renderHand(t);
     this.renderPlayed($('played-right'), t, next(me), 1);
     this.renderPlayed($('played-left'), t, prev(me), 2);
     this.renderPlayed($('played-me'), t, me, 0);
@@ -125,15 +127,17 @@ export class TableView {
 
   renderBottom(t) {
     const box = $('bottom-cards');
-    const key = t.bottom.join(',') + '|' + t.phase;
+    const faces = t.bottomFaces || [];
+    const key = faces.join(',') + '|' + t.phase;
     if (box.dataset.key === key) return;
     box.dataset.key = key;
     box.replaceChildren();
-    this.bottomSuited = null;
-    if (t.bottom.length) {
-      // Suits the player's hand does not show, so a landlord's new cards look new.
-      this.bottomSuited = withSuits(sortDesc(t.bottom), suitsByRank(this.suited));
-      for (const c of this.bottomSuited) box.append(cardEl(c, 'sm'));
+    if (faces.length) {
+      for (const f of sortFacesDesc(faces)) {
+        const el = cardEl(faceCard(f), 'sm');
+        el.dataset.testid = 'bottom-card';
+        box.append(el);
+      }
     } else {
       for (let i = 0; i < 3; i++) box.append(cardBackEl('sm'));
     }
@@ -184,7 +188,7 @@ export class TableView {
     const l = t.last[seat];
     const chat = this.chat[seat];
     let key = 'none';
-    if (l) key = l.kind + ':' + (l.cards ? l.cards.join(',') : l.value);
+    if (l) key = l.kind + ':' + (l.faces ? l.faces.join(',') : l.value);
     key += '|' + t.deal;
     el.dataset.seat = seat;
     el.classList.toggle('to-beat', !!t.current && t.current.seat === seat && t.phase === 'playing');
@@ -212,10 +216,8 @@ export class TableView {
       const tag = typeName(l.label);
       const row = document.createElement('div');
       row.className = 'cards fresh' + (l.cards.length > 12 ? ' huge' : l.cards.length > 7 ? ' many' : '');
-      const ranksKey = [...l.cards].sort().join(',');
-      const mine = seat === t.seat && this.myPlay && this.myPlay.ranks === ranksKey;
-      const shown = mine ? groupSuited(this.myPlay.cards) : withSuits(groupForDisplay(l.cards), suitsByRank(this.suited));
-      for (const c of shown) row.append(cardEl(c, 'md'));
+      row.dataset.testid = 'played-cards';
+      for (const f of groupFaces(l.faces || [])) row.append(cardEl(faceCard(f), 'md'));
       stack.append(row);
       if (tag) {
         const s = document.createElement('span');
@@ -235,83 +237,35 @@ export class TableView {
 
   renderHand(t) {
     const hand = $('hand');
-    const cards = sortDesc(t.hand);
-    const key = cards.join(',');
+    const faces = sortFacesDesc(t.handFaces || []);
+    const key = t.deal + '|' + faces.join(',');
     if (key === this.lastHandKey) return;
-    const fresh = !this.lastHandKey && cards.length >= 17;
-    const selected = new Set(this.selected);
-    // Suits stay with their cards: the cards that left the hand are the
-    // selected ones when they match (they were just played), and new cards
-    // (the bottom) take suits the hand does not show yet.
-    let suited;
-    const added = [];
-    if (!this.suited.length || (t.deal !== this.suitedDeal)) {
-      suited = withSuits(cards);
-    } else {
-      const want = new Map();
-      for (const c of cards) want.set(c, (want.get(c) || 0) + 1);
-      const have = new Map();
-      for (const c of this.suited) have.set(c.rank, (have.get(c.rank) || 0) + 1);
-      // Drop surplus copies, selected ones first.
-      const drop = new Set();
-      const removed = [];
-      for (const [rank, n] of have) {
-        let extra = n - (want.get(rank) || 0);
-        const idx = this.suited.map((c, i) => i).filter((i) => this.suited[i].rank === rank);
-        idx.sort((x, y) => Number(selected.has(y)) - Number(selected.has(x)) || y - x);
-        for (const i of idx) {
-          if (extra <= 0) break;
-          drop.add(i);
-          removed.push(this.suited[i]);
-          extra--;
-        }
-      }
-      const kept = this.suited.filter((_, i) => !drop.has(i));
-      const keptCount = new Map();
-      for (const c of kept) keptCount.set(c.rank, (keptCount.get(c.rank) || 0) + 1);
-      const newRanks = [];
-      for (const [rank, n] of want) for (let k = keptCount.get(rank) || 0; k < n; k++) newRanks.push(rank);
-      const bottomKey = this.bottomSuited ? this.bottomSuited.map((c) => c.rank).sort().join(',') : '';
-      const incoming = bottomKey && bottomKey === [...newRanks].sort().join(',')
-        ? this.bottomSuited.map((c) => ({ ...c })) // the landlord takes the bottom cards as shown
-        : withSuits(newRanks, suitsByRank(kept));
-      for (const c of incoming) c.added = true;
-      suited = [...kept, ...incoming].sort((x, y) => rankIndex(y.rank) - rankIndex(x.rank));
-      if (removed.length) this.myPlay = { ranks: removed.map((c) => c.rank).sort().join(','), cards: removed };
-    }
-    suited.forEach((c, i) => {
-      if (c.added) {
-        added.push(i);
-        delete c.added;
-      }
-    });
-    // Keep the selection of cards that are still there.
-    const keepSel = new Set();
-    if (selected.size) {
-      const stillSel = new Set([...selected].map((i) => this.suited[i]).filter(Boolean));
-      suited.forEach((c, i) => {
-        if (stillSel.has(c)) keepSel.add(i);
-      });
-    }
-    this.suited = suited;
-    this.suitedDeal = t.deal;
+    const fresh = !this.lastHandKey && faces.length >= 17;
+    // Cards that are new in this deal's hand (the bottom) are marked, and
+    // the selection stays on the physical cards still held.
+    const before = this.handDeal === t.deal ? new Set(this.handFaces) : null;
+    const selFaces = new Set([...this.selected].map((i) => this.handFaces[i]).filter(Boolean));
+    this.handFaces = faces;
+    this.handDeal = t.deal;
     this.lastHandKey = key;
-    this.handCards = suited.map((c) => c.rank);
-    this.selected = keepSel;
+    this.selected = new Set();
     hand.replaceChildren();
-    suited.forEach((c, i) => {
-      const el = cardEl(c, 'lg');
+    faces.forEach((f, i) => {
+      const el = cardEl(faceCard(f), 'lg');
       el.dataset.i = i;
       el.dataset.testid = 'hand-card';
       if (fresh) {
         el.classList.add('new');
         el.style.animationDelay = `${i * 18}ms`;
       }
-      if (added.includes(i)) {
+      if (before && before.size && !before.has(f)) {
         el.classList.add('added');
         setTimeout(() => el.classList.remove('added'), 2500);
       }
-      if (keepSel.has(i)) el.classList.add('sel');
+      if (selFaces.has(f)) {
+        this.selected.add(i);
+        el.classList.add('sel');
+      }
       hand.append(el);
     });
     this.fitHand();
@@ -319,7 +273,7 @@ export class TableView {
 
   fitHand() {
     const hand = $('hand');
-    const n = this.handCards.length;
+    const n = this.handFaces.length;
     if (!n) return;
     const w = hand.parentElement.clientWidth - 24;
     const cw = parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--card-lg-w')) || 84;
@@ -373,9 +327,8 @@ export class TableView {
 
   reset() {
     this.selected.clear();
-    this.handCards = [];
-    this.suited = [];
-    this.myPlay = null;
+    this.handFaces = [];
+    this.handDeal = 0;
     this.lastHandKey = '';
     this.shownPlays = ['', '', ''];
     this.chat = [null, null, null];

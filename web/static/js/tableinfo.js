@@ -4,6 +4,7 @@
 // auto, ddz.result hands, ddz.leave's cost); nothing is made up.
 
 import { esc } from './table.js';
+import { faceCard, isJoker, sortFacesDesc } from './cards.js';
 
 const num = (v, d = 0) => (v === undefined || v === null || v === '' ? d : Number(v));
 
@@ -47,12 +48,17 @@ export function timeoutNotice(t, e) {
 }
 
 // revealedHTML is one seat's cards left at the end (DdzResult.hands), as
-// small rank chips.
+// small chips of the physical cards the server revealed.
 export function revealedHTML(r, seat) {
   const h = (r.hands || [])[seat];
-  const cards = (h && h.cards) || [];
+  const cards = (h && h.faces) || [];
   if (!cards.length) return `<span class="revealed none" data-testid="revealed-${seat}">out</span>`;
-  const chips = cards.map((c) => `<span class="mini-card${c === 'RJ' || c === 'BJ' ? ' joker' : ''}">${esc(c === 'RJ' ? 'JOKER+' : c === 'BJ' ? 'JOKER' : c)}</span>`).join('');
+  const chips = sortFacesDesc(cards).map((f) => {
+    const c = faceCard(f);
+    const text = c.rank === 'RJ' ? 'JOKER+' : c.rank === 'BJ' ? 'JOKER' : c.rank + (c.suit ? c.suit.sym : '');
+    const cls = isJoker(c.rank) ? ' joker' : c.suit && c.suit.red ? ' red' : '';
+    return `<span class="mini-card${cls}" data-card="${esc(f)}">${esc(text)}</span>`;
+  }).join('');
   return `<span class="revealed" data-testid="revealed-${seat}" data-count="${cards.length}">${chips}</span>`;
 }
 

@@ -7,6 +7,10 @@ import { next, prev, typeName } from './model.js';
 
 const $ = (id) => document.getElementById(id);
 
+// The narrowest visible strip of a covered hand card, in CSS px: below it
+// the hand goes to two rows (a finger needs about this much to hit a card).
+const MIN_STRIP = 34;
+
 const CROWN = '<svg class="crown" viewBox="0 0 30 20" aria-hidden="true"><path d="M2 18 L4 5 L10 11 L15 2 L20 11 L26 5 L28 18 Z" fill="#f2c14e" stroke="#7a5200" stroke-width="1.2"/></svg>';
 
 export function initials(name) {
@@ -271,15 +275,34 @@ export class TableView {
     this.fitHand();
   }
 
+  // fitHand lays the hand out in the width there is: one row when every
+  // card shows a strip of at least MIN_STRIP px, else two rows (the higher
+  // cards behind, the lower in front, each card's index corner visible), so
+  // a 20-card hand on a phone stays readable and every card can be tapped.
   fitHand() {
     const hand = $('hand');
     const n = this.handFaces.length;
-    if (!n) return;
+    const cards = [...hand.querySelectorAll('.card')];
+    if (!n || !cards.length) return;
     const w = hand.parentElement.clientWidth - 24;
     const cw = parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--card-lg-w')) || 84;
-    // The visible strip of each covered card, as wide as fits, at most 60% of a card.
-    const strip = Math.min(cw * 0.6, Math.max(12, (w - cw) / Math.max(1, n - 1)));
-    hand.style.setProperty('--overlap', `${-(cw - strip)}px`);
+    const stripFor = (k) => Math.min(cw * 0.6, Math.max(12, (w - cw) / Math.max(1, k - 1)));
+    const two = stripFor(n) < MIN_STRIP && n > 1;
+    const per = two ? Math.ceil(n / 2) : n;
+    const rows = two ? [cards.slice(0, per), cards.slice(per)] : [cards];
+    const old = [...hand.querySelectorAll('.hand-row')];
+    hand.replaceChildren(
+      ...rows.map((rc) => {
+        const row = document.createElement('div');
+        row.className = 'hand-row';
+        row.append(...rc);
+        return row;
+      }),
+    );
+    for (const r of old) r.remove();
+    hand.classList.toggle('two-rows', two);
+    document.body.classList.toggle('hand-two-rows', two);
+    hand.style.setProperty('--overlap', `${-(cw - stripFor(per))}px`);
   }
 
   renderCenter(t) {

@@ -31,6 +31,12 @@ func ViewOf(s *pb.DdzSnapshot) (ddz.View, error) {
 	if v.Bottom, err = parseCards(s.Bottom); err != nil {
 		return v, fmt.Errorf("bottom: %w", err)
 	}
+	if v.HandFaces, err = facesOf(s.HandFaces, v.Hand); err != nil {
+		return v, fmt.Errorf("hand_faces: %w", err)
+	}
+	if v.BottomFaces, err = facesOf(s.BottomFaces, v.Bottom); err != nil {
+		return v, fmt.Errorf("bottom_faces: %w", err)
+	}
 	if s.Current != nil {
 		c, err := parseCards(s.Current.Cards)
 		if err != nil {
@@ -54,4 +60,17 @@ func ViewOf(s *pb.DdzSnapshot) (ddz.View, error) {
 		v.Log = append(v.Log, ddz.Event{Kind: ddz.Kind(e.Kind), Seat: int(e.Seat), Value: int(e.Value), Cards: c, Multiplier: int(e.Multiplier)})
 	}
 	return v, nil
+}
+
+// facesOf parses physical cards and checks they are the ranks given
+// beside them.
+func facesOf(in []string, ranks ddz.Cards) (ddz.Faces, error) {
+	fs, err := ddz.ParseFaces(in)
+	if err != nil {
+		return nil, err
+	}
+	if fs.Ranks() != ranks {
+		return nil, fmt.Errorf("faces %v are not the cards %v", fs, ranks)
+	}
+	return fs, nil
 }

@@ -320,7 +320,12 @@ func (p *Player) move(ctx context.Context, v *engine.View) error {
 		route, req = "ddz.bid", &pb.DdzBidReq{Value: uint32(e.Value)}
 	case engine.KindPlay:
 		if !e.Cards.IsEmpty() {
-			route, req = "ddz.play", &pb.DdzPlayReq{Cards: e.Cards.Strings()}
+			// The bot picks ranks; the play names the physical cards held.
+			faces, ok := v.HandFaces.Pick(e.Cards)
+			if !ok {
+				return fmt.Errorf("ddzclient: hand %v lacks the cards %v the bot chose", v.HandFaces, e.Cards)
+			}
+			route, req = "ddz.play", &pb.DdzPlayReq{Faces: faces.Strings()}
 		}
 	}
 	p.mu.Lock()

@@ -53,11 +53,15 @@ func stubTable(t *testing.T, snap *pb.DdzSnapshot) (*client.Client, <-chan strin
 // snapshot followed by a push that changes nothing (a match status, an
 // event of another game). Play must still act once the queue is empty:
 // nothing more arrives until it does.
+// handFaces are the physical cards of the stub tables' hand.
+const handFaces = "3S 3H 4C 5D 6S 7H 8C 9D 10S JH QC KD AS AH 2C 2D BJ"
+
 func TestPlayActsAfterAnIrrelevantLastPush(t *testing.T) {
 	snap := &pb.DdzSnapshot{
 		GameId: "g1", Seat: 0, Phase: "bidding", Deal: 1, Turn: 0, Landlord: -1, Seq: 3,
-		Hand:  strings.Fields("3 3 4 5 6 7 8 9 10 J Q K A A 2 2 BJ"),
-		Seats: []*pb.DdzSeat{{Seat: 0, Cards: 17}, {Seat: 1, Cards: 17}, {Seat: 2, Cards: 17}},
+		Hand:      strings.Fields("3 3 4 5 6 7 8 9 10 J Q K A A 2 2 BJ"),
+		HandFaces: strings.Fields(handFaces),
+		Seats:     []*pb.DdzSeat{{Seat: 0, Cards: 17}, {Seat: 1, Cards: 17}, {Seat: 2, Cards: 17}},
 	}
 	for name, trailing := range map[string]push{
 		"match status":          {route: "match.status", st: &pb.MatchStatus{}},
@@ -96,12 +100,13 @@ func TestPlayActsAfterAnIrrelevantLastPush(t *testing.T) {
 // it the turn arrives first, then the older snapshot.
 func TestPlayEventsBeforeTheSnapshot(t *testing.T) {
 	hand := strings.Fields("3 3 4 5 6 7 8 9 10 J Q K A A 2 2 BJ")
+	faces := strings.Fields(handFaces)
 	older := &pb.DdzSnapshot{
-		GameId: "g1", Seat: 0, Phase: "bidding", Deal: 1, Turn: 2, Landlord: -1, Seq: 2, Hand: hand,
+		GameId: "g1", Seat: 0, Phase: "bidding", Deal: 1, Turn: 2, Landlord: -1, Seq: 2, Hand: hand, HandFaces: faces,
 		Seats: []*pb.DdzSeat{{Seat: 0, Cards: 17}, {Seat: 1, Cards: 17}, {Seat: 2, Cards: 17}},
 	}
 	newer := &pb.DdzSnapshot{
-		GameId: "g1", Seat: 0, Phase: "bidding", Deal: 1, Turn: 0, Landlord: -1, Seq: 3, Hand: hand,
+		GameId: "g1", Seat: 0, Phase: "bidding", Deal: 1, Turn: 0, Landlord: -1, Seq: 3, Hand: hand, HandFaces: faces,
 		Seats: older.Seats,
 	}
 	c, acted := stubTable(t, newer)

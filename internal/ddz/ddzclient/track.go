@@ -1,6 +1,8 @@
 package ddzclient
 
 import (
+	"slices"
+
 	"github.com/lordgame/lordgame/internal/ddz"
 	engine "github.com/lordgame/lordgame/internal/games/doudizhu"
 	"github.com/lordgame/lordgame/proto/gen/pb"
@@ -37,6 +39,11 @@ func (t *tracker) apply(e *pb.DdzEvent) {
 		t.ok = false
 		return
 	}
+	faces, err := engine.ParseFaces(e.Faces)
+	if err != nil || faces.Ranks() != cards {
+		t.ok = false
+		return
+	}
 	switch e.Kind {
 	case "deal":
 		hand, err := cardsOf(e.Hand)
@@ -44,14 +51,20 @@ func (t *tracker) apply(e *pb.DdzEvent) {
 			t.ok = false
 			return
 		}
-		*v = engine.View{Seat: v.Seat, Phase: engine.PhaseBidding, Deal: int(e.Value), Hand: hand, Landlord: -1, CurrentSeat: -1}
+		handFaces, err := engine.ParseFaces(e.HandFaces)
+		if err != nil || handFaces.Ranks() != hand {
+			t.ok = false
+			return
+		}
+		*v = engine.View{Seat: v.Seat, Phase: engine.PhaseBidding, Deal: int(e.Value), Hand: hand, HandFaces: handFaces, Landlord: -1, CurrentSeat: -1}
 	case "bid":
 		v.HighestBid = max(v.HighestBid, int(e.Value))
 		v.Log = append(v.Log, engine.Event{Kind: engine.KindBid, Seat: int(e.Seat), Value: int(e.Value)})
 	case "landlord":
-		v.Phase, v.Landlord, v.Bottom, v.HighestBid = engine.PhasePlaying, int(e.Seat), cards, int(e.Value)
+		v.Phase, v.Landlord, v.Bottom, v.BottomFaces, v.HighestBid = engine.PhasePlaying, int(e.Seat), cards, faces, int(e.Value)
 		if int(e.Seat) == v.Seat {
 			v.Hand = v.Hand.Plus(cards)
+			v.HandFaces = append(slices.Clone(v.HandFaces), faces...)
 		}
 	case "play":
 		s := int(e.Seat)
@@ -59,6 +72,7 @@ func (t *tracker) apply(e *pb.DdzEvent) {
 		v.Played[s] = v.Played[s].Plus(cards)
 		if s == v.Seat {
 			v.Hand = v.Hand.Minus(cards)
+			v.HandFaces = slices.DeleteFunc(slices.Clone(v.HandFaces), func(f engine.Face) bool { return slices.Contains(faces, f) })
 		}
 	case "end", "cancel":
 		v.Phase = engine.PhaseOver
@@ -72,7 +86,7 @@ func (t *tracker) apply(e *pb.DdzEvent) {
 			v.HandSizes[s] = int(n)
 		}
 	}
-	if v.Hand.Len() != v.HandSizes[v.Seat] && len(e.HandSizes) == 3 {
+	if v.HandFaces.Ranks() != v.Hand || (v.Hand.Len() != v.HandSizes[v.Seat] && len(e.HandSizes) == 3) {
 		t.ok = false
 	}
 }

@@ -533,9 +533,25 @@ func (s *Service) settle(ctx context.Context, gameID, epoch int64, mode match.Mo
 		out.wire = wireResult(gid, res, [3]int64{}, [3]int64{})
 		return out, err
 	}
+	var done [3]bool
 	for _, sr := range got.Seats {
 		coins[sr.Seat], rating[sr.Seat] = sr.Applied, sr.Rating
-		out.balance[sr.Seat], out.rating[sr.Seat] = sr.BalanceAfter, sr.RatingAfter
+		if payer[sr.Seat] == Player {
+			out.balance[sr.Seat], out.rating[sr.Seat] = sr.BalanceAfter, sr.RatingAfter
+			done[sr.Seat] = true
+		}
+	}
+	// A player the settlement did not touch (practice) still learns their
+	// balance and rating, unchanged.
+	for st, u := range users {
+		if u > 0 && !done[st] {
+			if b, err := s.st.Balance(ctx, u); err == nil {
+				out.balance[st] = b
+			}
+			if stats, err := s.st.Stats(ctx, u); err == nil {
+				out.rating[st] = stats.Rating
+			}
+		}
 	}
 	out.wire = wireResult(gid, res, coins, rating)
 	return out, nil

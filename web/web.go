@@ -1,5 +1,5 @@
 // Package web holds the browser client, embedded in the server binary and
-// served at /.
+// served at /, and the admin console served at /admin/.
 package web
 
 import (
@@ -10,9 +10,22 @@ import (
 //go:embed static
 var static embed.FS
 
+//go:embed admin
+var adminFiles embed.FS
+
 // FS is the client's files, rooted at the folder served as /.
 func FS() fs.FS {
 	sub, err := fs.Sub(static, "static")
+	if err != nil {
+		panic(err) // the embedded folder always exists
+	}
+	return sub
+}
+
+// AdminFS is the admin console's files, rooted at the folder served as
+// /admin/.
+func AdminFS() fs.FS {
+	sub, err := fs.Sub(adminFiles, "admin")
 	if err != nil {
 		panic(err) // the embedded folder always exists
 	}

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 
-	"github.com/lordgame/lordgame/internal/auth"
+	"github.com/lordgame/lordgame/internal/admin"
 	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/internal/store"
 )
@@ -26,13 +28,22 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	return store.MigrateCommand(ctx, cfg.DB, cfg.Data, args[:1], stdout)
 }
 
-// runAdmin is `lordgame admin grant USERNAME [flags]`: it gives an existing
-// account the admin role.
+// runAdmin is `lordgame admin grant USERNAME [ROLE] [flags]`: it gives an
+// existing account a console role (admin, operator or viewer; admin when
+// omitted), replacing any other console role it had.
 func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	const usage = "usage: lordgame admin grant USERNAME [admin|operator|viewer] [-db URL] [-data DIR]"
 	if len(args) < 2 || args[0] != "grant" {
-		return errors.New("usage: lordgame admin grant USERNAME [-db URL] [-data DIR]")
+		return errors.New(usage)
 	}
-	cfg, _, err := loadConfig(args[2:], getenv, stderr)
+	role, rest := admin.RoleAdmin, args[2:]
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		role, rest = rest[0], rest[1:]
+	}
+	if !slices.Contains(admin.Roles, role) {
+		return fmt.Errorf("lordgame admin grant: unknown role %q: want admin, operator or viewer", role)
+	}
+	cfg, _, err := loadConfig(rest, getenv, stderr)
 	if err != nil {
 		return err
 	}
@@ -41,11 +52,21 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("store: %w", err)
 	}
 	defer db.Close()
-	if err := auth.GrantAdmin(ctx, db, args[1]); err != nil {
+	if err := grantRole(ctx, db, args[1], role); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s is an admin\n", args[1])
+	fmt.Fprintf(stdout, "%s is now %s\n", args[1], role)
 	return nil
+}
+
+// grantRole makes role the only console role of the account username.
+func grantRole(ctx context.Context, db *store.DB, username, role string) error {
+	a, err := db.AccountByUsername(ctx, username)
+	if err != nil {
+		return fmt.Errorf("grant %s to %q: %w", role, username, err)
+	}
+	roles := slices.DeleteFunc(slices.Clone(a.Roles), func(r string) bool { return slices.Contains(admin.Roles, r) })
+	return db.SetRoles(ctx, a.ID, append(roles, role))
 }
 
 // runCluster is `lordgame cluster nodes [-nats URL] [-nats-prefix P]`: it

@@ -36,6 +36,7 @@ type server struct {
 	world   *worldNode
 	game    *observe.Game // game metrics, for the services that count
 	chat    *chatNode
+	admin   *adminNode
 	httpLn  net.Listener
 	tcpLn   net.Listener
 	debugLn net.Listener
@@ -118,6 +119,9 @@ func (s *server) build(ctx context.Context) error {
 	}
 	dz.seats, dz.members = st, members
 	dz.svc.SetDirectory(st)
+	if s.admin, err = newAdminNode(ctx, s, router); err != nil {
+		return err
+	}
 	gameStrategy, _ := cluster.ParseStrategy(s.cfg.Routing.Game)
 	matchStrategy, _ := cluster.ParseStrategy(s.cfg.Routing.Match)
 	place := map[string]gateway.Placement{
@@ -233,6 +237,7 @@ func (s *server) mux() *http.ServeMux {
 	mux.Handle("GET /v1/admin/house", s.ddz.auth.Admin(s.handleHouse))
 	mux.HandleFunc("GET /v1/gateways", s.handleGateways)
 	s.ddz.routes(mux, s.gw.ClientAddr)
+	s.admin.routes(mux)
 	mux.Handle("GET /", staticHandler())
 	return mux
 }
@@ -308,6 +313,7 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 	g.Go(func() error { return s.ddz.run(gctx) })
 	g.Go(func() error { return s.world.run(gctx) })
 	g.Go(func() error { return s.chat.run(gctx) })
+	g.Go(func() error { return s.admin.run(gctx) })
 	g.Go(func() error { return s.mesh.Run(gctx) })
 	g.Go(func() error { return s.members.Run(gctx) })
 	// Ready once the node serves its subjects, the tables a previous

@@ -271,7 +271,15 @@ func (s *Service) newTable(id, seed int64, mode match.Mode) *table {
 // seat registers t's players; false if one of them is already seated.
 func (s *Service) seat(ctx context.Context, t *table) bool {
 	if s.dir != nil {
-		if err := s.dir.Claim(ctx, t.id, t.users[:]); err != nil {
+		// A player who left the table (ddz.leave) is not claimed again:
+		// they may sit at another table by now.
+		var claim []int64
+		for st, u := range t.users {
+			if !t.left[st] {
+				claim = append(claim, u)
+			}
+		}
+		if err := s.dir.Claim(ctx, t.id, claim); err != nil {
 			s.log.Warn("table not seated", "room_id", t.id, "err", err)
 			return false
 		}

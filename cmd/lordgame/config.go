@@ -68,6 +68,8 @@ type Config struct {
 	Chat chat.Config `yaml:"chat"`
 	// Trace configures OpenTelemetry trace export (trace.go).
 	Trace observe.TraceConfig `yaml:"trace"`
+	// TLS puts the HTTP and TCP listeners under TLS (tls.go).
+	TLS TLSConfig `yaml:"tls"`
 }
 
 func defaultConfig() Config {
@@ -213,6 +215,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	bindEdge(fs, &c.Edge)
 	bindChat(fs, &c.Chat)
 	bindTrace(fs, &c.Trace)
+	bindTLS(fs, &c.TLS)
 	return file
 }
 

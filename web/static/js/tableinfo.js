@@ -46,14 +46,24 @@ export function timeoutNotice(t, e) {
   return `${who}: the server played ${e.cards.join(' ')} for ${mine ? 'you' : 'them'}.`;
 }
 
+const SUIT = { S: ['\u2660', false], H: ['\u2665', true], C: ['\u2663', false], D: ['\u2666', true] };
+
+// chipHTML is one card as a small chip: a physical card ("KS", "10H",
+// "BJ") with its suit, or a bare rank when the server sent no faces.
+function chipHTML(c) {
+  if (c === 'RJ' || c === 'BJ') return `<span class="mini-card joker${c === 'RJ' ? ' red' : ''}">${c === 'RJ' ? 'JOKER+' : 'JOKER'}</span>`;
+  const suit = SUIT[c.slice(-1)];
+  if (!suit || c.length < 2) return `<span class="mini-card">${esc(c)}</span>`;
+  return `<span class="mini-card${suit[1] ? ' red' : ''}">${esc(c.slice(0, -1))}${suit[0]}</span>`;
+}
+
 // revealedHTML is one seat's cards left at the end (DdzResult.hands), as
-// small rank chips.
+// small chips: the physical cards when the server sent them.
 export function revealedHTML(r, seat) {
   const h = (r.hands || [])[seat];
-  const cards = (h && h.cards) || [];
+  const cards = (h && (h.faces && h.faces.length ? h.faces : h.cards)) || [];
   if (!cards.length) return `<span class="revealed none" data-testid="revealed-${seat}">out</span>`;
-  const chips = cards.map((c) => `<span class="mini-card${c === 'RJ' || c === 'BJ' ? ' joker' : ''}">${esc(c === 'RJ' ? 'JOKER+' : c === 'BJ' ? 'JOKER' : c)}</span>`).join('');
-  return `<span class="revealed" data-testid="revealed-${seat}" data-count="${cards.length}">${chips}</span>`;
+  return `<span class="revealed" data-testid="revealed-${seat}" data-count="${cards.length}">${cards.map(chipHTML).join('')}</span>`;
 }
 
 // LeaveFlow asks the server what leaving costs, shows it, and leaves on

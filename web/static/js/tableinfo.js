@@ -48,7 +48,7 @@ export function timeoutNotice(t, e) {
 }
 
 // revealedHTML is one seat's cards left at the end (DdzResult.hands), as
-// small rank chips.
+// small chips: the physical cards when the server sent them.
 export function revealedHTML(r, seat) {
   const h = (r.hands || [])[seat];
   const cards = (h && (h.faces && h.faces.length ? h.faces : h.cards)) || [];
@@ -56,7 +56,7 @@ export function revealedHTML(r, seat) {
   const chips = cards
     .map((c) => {
       const f = face(c);
-      const cls = f.rank === 'RJ' || f.rank === 'BJ' ? ' joker' : f.suit && f.suit.red ? ' red' : '';
+      const cls = f.rank === 'RJ' ? ' joker red' : f.rank === 'BJ' ? ' joker' : f.suit && f.suit.red ? ' red' : '';
       const txt = f.rank === 'RJ' ? 'JOKER+' : f.rank === 'BJ' ? 'JOKER' : f.rank + (f.suit ? f.suit.sym : '');
       return `<span class="mini-card${cls}" data-card="${esc(f.card)}">${esc(txt)}</span>`;
     })

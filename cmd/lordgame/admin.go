@@ -154,7 +154,7 @@ func (a *adminNode) writeErr(w http.ResponseWriter, r *http.Request, err error) 
 	if e.Code == status.Internal {
 		a.log.Error("admin api failure", "path", r.URL.Path, "err", err)
 	}
-	writeAdminJSON(w, e.Code.HTTPStatus(), map[string]apiError{"error": {Code: e.Code, Message: e.Message}})
+	writeAdminJSON(w, e.Code.HTTPStatus(), apiError{Code: e.Code, Message: e.Message}) // the shape of every /v1 error
 }
 
 func writeAdminJSON(w http.ResponseWriter, code int, v any) {

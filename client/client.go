@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,9 @@ type Options struct {
 	MaxBackoff time.Duration
 	// DialTimeout bounds the dial and the handshake (default 10 s).
 	DialTimeout time.Duration
+	// TLSConfig configures TLS for wss:// and tls:// targets (nil: the
+	// system roots and the target's host name).
+	TLSConfig *tls.Config
 	// OnState is told about connection state changes (from the client's
 	// goroutines; keep it quick).
 	OnState func(State)
@@ -171,28 +175,29 @@ type Client struct {
 	wg     sync.WaitGroup
 }
 
-// Dial connects to target (ws://host:port/ws or tcp://host:port) and
-// performs the handshake.
+// Dial connects to target (ws://host:port/ws, wss://…, tcp://host:port, or
+// tls://host:port for the TCP gateway under TLS) and performs the
+// handshake.
 func Dial(ctx context.Context, target string, opts Options) (*Client, error) {
 	u, err := url.Parse(target)
 	if err != nil {
 		return nil, fmt.Errorf("client: target: %w", err)
 	}
 	switch u.Scheme {
-	case "ws", "wss", "tcp":
+	case "ws", "wss", "tcp", "tls":
 	default:
-		return nil, fmt.Errorf("client: target scheme %q: want ws, wss or tcp", u.Scheme)
+		return nil, fmt.Errorf("client: target scheme %q: want ws, wss, tcp or tls", u.Scheme)
 	}
 	if opts.Codec == "" {
 		opts.Codec = "protobuf"
 	}
-	if (opts.Encrypt || opts.ServerKey != nil) && u.Scheme != "tcp" {
+	if (opts.Encrypt || opts.ServerKey != nil) && u.Scheme != "tcp" && u.Scheme != "tls" {
 		return nil, errors.New("client: Encrypt and ServerKey are for tcp:// targets (WebSocket is encrypted by TLS: use wss://)")
 	}
 	if opts.ServerKey != nil && len(opts.ServerKey) != ed25519.PublicKeySize {
 		return nil, fmt.Errorf("client: ServerKey is %d bytes, want %d", len(opts.ServerKey), ed25519.PublicKeySize)
 	}
-	if opts.Codec == "json" && u.Scheme == "tcp" {
+	if opts.Codec == "json" && (u.Scheme == "tcp" || u.Scheme == "tls") {
 		return nil, errors.New("client: json codec needs a WebSocket target")
 	}
 	if opts.MinBackoff <= 0 {
@@ -293,14 +298,22 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 	c.mu.Lock()
 	target := c.target
 	c.mu.Unlock()
-	if target.Scheme == "tcp" {
-		nc, err := d.DialContext(ctx, "tcp", target.Host)
+	switch target.Scheme {
+	case "tcp", "tls":
+		var nc net.Conn
+		var err error
+		if target.Scheme == "tls" {
+			td := tls.Dialer{NetDialer: &d, Config: c.opts.TLSConfig}
+			nc, err = td.DialContext(ctx, "tcp", target.Host)
+		} else {
+			nc, err = d.DialContext(ctx, "tcp", target.Host)
+		}
 		if err != nil {
 			return nil, err
 		}
 		return &conn{nc: nc, r: bufio.NewReaderSize(nc, 4096), done: make(chan struct{})}, nil
 	}
-	wd := ws.Dialer{Timeout: c.opts.DialTimeout}
+	wd := ws.Dialer{Timeout: c.opts.DialTimeout, TLSConfig: c.opts.TLSConfig}
 	nc, br, _, err := wd.Dial(ctx, target.String())
 	if err != nil {
 		return nil, err

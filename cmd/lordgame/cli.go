@@ -412,6 +412,14 @@ func flagChecks() []flagCheck {
 			}
 			return nil
 		}},
+		{"allowed-origins", func(c *Config) error {
+			gc := gateway.DefaultConfig()
+			gc.AllowedOrigins = c.Gateway.AllowedOrigins
+			if err := gc.Validate(); err != nil {
+				return errors.New(strings.TrimPrefix(err.Error(), "gateway: allowed_origins: "))
+			}
+			return nil
+		}},
 		{"trusted-proxies", func(c *Config) error {
 			if _, err := clientaddr.ParseProxies(c.Gateway.TrustedProxies); err != nil {
 				return errors.New(strings.TrimPrefix(err.Error(), "clientaddr: "))
@@ -438,7 +446,7 @@ func flagChecks() []flagCheck {
 		atLeast("rate-burst", 1, func(c *Config) int { return c.Gateway.Session.RateBurst }),
 		atLeast("rate-strikes", 1, func(c *Config) int { return c.Gateway.Session.RateStrikes }),
 		atLeast("max-in-flight", 1, func(c *Config) int { return c.Gateway.Session.MaxInFlight }),
-	}, slices.Concat(logFlagChecks(), edgeFlagChecks(), chatFlagChecks(), tcpCryptFlagChecks(), traceFlagChecks())...)
+	}, slices.Concat(logFlagChecks(), edgeFlagChecks(), chatFlagChecks(), tcpCryptFlagChecks(), traceFlagChecks(), tlsFlagChecks())...)
 }
 
 // freeFlags take any value.

@@ -291,6 +291,15 @@ func (d *seats) Release(ctx context.Context, table int64, users []int64) {
 	}
 }
 
+// Leave frees the seat of one player who left table while it runs on
+// (ddz.leave); the table's owner record stays.
+func (d *seats) Leave(ctx context.Context, table, uid int64) {
+	st, ok, err := d.get(ctx, uid)
+	if err == nil && ok && st.table == table && st.node == d.node {
+		_ = d.kv.Delete(ctx, seatKey(uid), cluster.LastRevision(st.rev))
+	}
+}
+
 // Seated implements ddz.Directory.
 func (d *seats) Seated(ctx context.Context, uid int64) (bool, error) {
 	st, ok, err := d.get(ctx, uid)

@@ -68,6 +68,8 @@ type Config struct {
 	Chat chat.Config `yaml:"chat"`
 	// Trace configures OpenTelemetry trace export (trace.go).
 	Trace observe.TraceConfig `yaml:"trace"`
+	// TLS puts the HTTP and TCP listeners under TLS (tls.go).
+	TLS TLSConfig `yaml:"tls"`
 }
 
 func defaultConfig() Config {
@@ -197,6 +199,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.StringVar(&g.TCPProxyProtocol, "tcp-proxy-protocol", g.TCPProxyProtocol, "TCP connections start with a PROXY protocol header (v1/v2): off, on (from any peer), or a comma-separated CIDR list of the only peers allowed")
 	fs.BoolVar(&g.TCPRequireEncryption, "tcp-require-encryption", g.TCPRequireEncryption, "refuse TCP clients that do not encrypt (key exchange before the handshake)")
 	fs.StringVar(&g.TCPIdentityKey, "tcp-identity-key", g.TCPIdentityKey, "Ed25519 key file (PEM) signing the TCP key exchange; default tcp_identity.pem under -data, created when missing")
+	fs.Var((*listFlag)(&g.AllowedOrigins), "allowed-origins", "comma-separated browser origins (scheme://host[:port], scheme://*.domain, null) that may open a WebSocket; empty: the page's own origin only; *: any")
 	fs.Var((*listFlag)(&g.TrustedProxies), "trusted-proxies", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For / X-Real-IP give the client address (WebSocket and HTTP API); empty: none")
 	s := &g.Session
 	fs.IntVar(&s.SendQueue, "send-queue", s.SendQueue, "frames queued per connection before it is closed as a slow consumer")
@@ -212,6 +215,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	bindEdge(fs, &c.Edge)
 	bindChat(fs, &c.Chat)
 	bindTrace(fs, &c.Trace)
+	bindTLS(fs, &c.TLS)
 	return file
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -103,8 +104,8 @@ func (s *server) httpServer(h http.Handler) *http.Server {
 		ReadHeaderTimeout: e.ReadHeaderTimeout, ReadTimeout: e.ReadTimeout, WriteTimeout: e.WriteTimeout,
 		IdleTimeout: e.IdleTimeout, MaxHeaderBytes: e.MaxHeaderBytes,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
-	if l, ok := s.httpLn.(*connLimitListener); ok {
-		hs.ConnState = l.connState
+	if s.httpLimit != nil {
+		hs.ConnState = s.httpLimit.connState
 	}
 	return hs
 }
@@ -119,7 +120,8 @@ func (s *server) listenHTTP() (net.Listener, error) {
 		return ln, nil
 	}
 	proxies, _ := clientaddr.ParseProxies(s.cfg.Gateway.TrustedProxies) // validated with the config
-	return newConnLimitListener(ln, s.cfg.Edge.MaxConnsPerIP, proxies), nil
+	s.httpLimit = newConnLimitListener(ln, s.cfg.Edge.MaxConnsPerIP, proxies)
+	return s.httpLimit, nil
 }
 
 // listenMetrics opens the metrics listener (nil when off). The default
@@ -234,6 +236,9 @@ func (l *connLimitListener) open(addr string) int {
 // WebSocket: the gateway's own per-address limit counts it from then on.
 func (l *connLimitListener) connState(c net.Conn, st http.ConnState) {
 	if st == http.StateHijacked {
+		if tc, ok := c.(*tls.Conn); ok {
+			c = tc.NetConn()
+		}
 		if lc, ok := c.(*limitedConn); ok {
 			lc.releaseOnce()
 		}

@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"io"
 	"math/big"
 	"net"
@@ -93,6 +94,28 @@ func TestNginxConfig(t *testing.T) {
 		}
 		if got := sessionAddr(t, nodes, ack.SessionId); got != "127.0.0.2" {
 			t.Errorf("the node sees the WebSocket client as %q, want 127.0.0.2 (from X-Forwarded-For, right to left)", got)
+		}
+	})
+
+	t.Run("browser origin through nginx", func(t *testing.T) {
+		// nginx passes Host with its port, so the page's own origin is the
+		// same origin to the node behind it; another site's is not.
+		for _, o := range []struct {
+			origin string
+			ok     bool
+		}{{"https://" + ng.httpsAddr, true}, {"https://evil.example", false}} {
+			d := ws.Dialer{TLSConfig: tc, Header: ws.HandshakeHeaderHTTP(http.Header{"Origin": {o.origin}}), Timeout: 5 * time.Second}
+			conn, _, _, err := d.Dial(t.Context(), "wss://"+ng.httpsAddr+"/ws")
+			if err == nil {
+				_ = conn.Close()
+			}
+			var se ws.StatusError
+			switch {
+			case o.ok && err != nil:
+				t.Errorf("origin %s through nginx refused: %v", o.origin, err)
+			case !o.ok && !(errors.As(err, &se) && int(se) == http.StatusForbidden):
+				t.Errorf("origin %s through nginx: %v, want 403", o.origin, err)
+			}
 		}
 	})
 

@@ -38,8 +38,11 @@ type server struct {
 	chat    *chatNode
 	admin   *adminNode
 	httpLn  net.Listener
-	tcpLn   net.Listener
-	debugLn net.Listener
+	// httpLimit caps HTTP connections per address (nil: no cap); under
+	// TLS httpLn wraps it.
+	httpLimit *connLimitListener
+	tcpLn     net.Listener
+	debugLn   net.Listener
 	// metricsLn serves /metrics off the public port (edge.go).
 	metricsLn net.Listener
 	ready     atomic.Bool
@@ -264,6 +267,16 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 			}
 			return fmt.Errorf("listen debug: %w", err)
 		}
+	}
+	if err := s.setupTLS(); err != nil {
+		_ = s.httpLn.Close()
+		if s.tcpLn != nil {
+			_ = s.tcpLn.Close()
+		}
+		if s.debugLn != nil {
+			_ = s.debugLn.Close()
+		}
+		return err
 	}
 	if s.metricsLn, err = s.listenMetrics(); err != nil {
 		_ = s.httpLn.Close()

@@ -81,6 +81,15 @@ func TestBotsPlayForTheHouse(t *testing.T) {
 		t.Errorf("violation: %s", v)
 	}
 	check(uid, r)
+	// The result push reveals what every seat still held.
+	if len(r.Hands) != 3 || len(r.Hands[r.Winner].Cards) != 0 {
+		t.Errorf("result hands %v (winner %d): want three, the winner's empty", r.Hands, r.Winner)
+	}
+	for s, h := range r.Hands {
+		if int32(s) != r.Winner && len(h.Cards) == 0 {
+			t.Errorf("seat %d shows no cards left at the end", s)
+		}
+	}
 
 	// A player who drops as soon as seated: auto-play ends the hand.
 	uid2 := n.user(t, 1000)

@@ -28,7 +28,20 @@ type record struct {
 	// Options is set on the options entry.
 	Options *tableOptions `json:"options,omitempty"`
 	Reason  string        `json:"reason,omitempty"`
+	// By is set on an action the server made for a player's seat:
+	// byTimeout (the turn timer ran out) or byAuto (auto-play).
+	By string `json:"by,omitempty"`
 }
+
+// Who made an action for a player's seat (record.By).
+const (
+	byTimeout = "timeout"
+	byAuto    = "auto"
+)
+
+// reasonLeft marks the autoplay entry of a player who left the table
+// (ddz.leave): the seat plays on auto-play to the end for its player.
+const reasonLeft = "left"
 
 // tableOptions is what a table was created with; replaying needs it.
 type tableOptions struct {
@@ -55,7 +68,9 @@ func (rc record) storeEvent(gameID int64, seq uint64) (store.Event, error) {
 // wire is the record as a ddz.event push, without turn information.
 func (rc record) wire(gameID string, seq uint64) *pb.DdzEvent {
 	if rc.Event != nil {
-		return wireEvent(gameID, seq, *rc.Event)
+		ev := wireEvent(gameID, seq, *rc.Event)
+		ev.TimedOut, ev.Auto = rc.By == byTimeout, rc.By == byAuto
+		return ev
 	}
 	return &pb.DdzEvent{GameId: gameID, Seq: seq, Kind: rc.Kind, Seat: int32(rc.Seat), Value: int32(rc.Value)}
 }

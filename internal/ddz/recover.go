@@ -192,15 +192,19 @@ func (s *Service) restore(ctx context.Context, rec store.GameRecord) (*table, er
 		t.users[p.Seat] = p.UserID
 		if p.UserID <= 0 {
 			t.bots[p.Seat] = s.newBot()
-			t.names[p.Seat] = fmt.Sprintf("Bot %d", p.Seat+1)
+			t.names[p.Seat] = seatName("", p.Seat, true)
 		}
 	}
 	for i, rc := range log {
 		switch {
 		case rc.Event != nil:
 			t.seqs = append(t.seqs, uint64(i+1))
+			t.by = append(t.by, rc.By)
 		case rc.Kind == kindAutoplay:
 			t.auto[rc.Seat] = rc.Value == 1
+			if rc.Reason == reasonLeft {
+				t.left[rc.Seat] = true
+			}
 		}
 	}
 	return t, nil
@@ -274,5 +278,9 @@ func recordResult(gameID string, seed int64, log []record, sm *store.Settlement)
 		return &pb.DdzResult{GameId: gameID, Landlord: int32(sm.LandlordSeat), Multiplier: uint32(sm.Multiplier), Coins: coins[:], Rating: rating[:]}
 	}
 	res, _ := g.Result()
-	return wireResult(gameID, res, coins, rating)
+	out := wireResult(gameID, res, coins, rating)
+	if !res.Cancelled {
+		out.Hands = handsOf(g)
+	}
+	return out
 }

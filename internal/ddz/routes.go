@@ -30,6 +30,7 @@ const (
 	IDState       = 306
 	IDChat        = 307
 	IDGame        = 308
+	IDLeave       = 610
 	IDSnapshot    = 350
 	IDEvent       = 351
 	IDResult      = 352
@@ -98,6 +99,13 @@ func Register(r *gateway.Router, s *Service) {
 			return nil, err
 		}
 		return v.(*pb.DdzChatResp), nil
+	})
+	gateway.Handle(r, "ddz.leave", IDLeave, func(ctx context.Context, ss *session.Session, req *pb.DdzLeaveReq) (*pb.DdzLeaveResp, error) {
+		v, err := s.Do(ctx, ss.UserID(), req)
+		if err != nil {
+			return nil, err
+		}
+		return v.(*pb.DdzLeaveResp), nil
 	})
 	gateway.Handle(r, "ddz.game", IDGame, func(ctx context.Context, ss *session.Session, req *pb.DdzGameReq) (*pb.DdzGameRecord, error) {
 		return s.GameRecord(ctx, ss.UserID(), req.GameId)

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
 	"sync"
@@ -234,7 +233,7 @@ func (s *Service) Formed(ctx context.Context, m match.Match) bool {
 	}
 	for i := len(m.Tickets); i < 3; i++ {
 		t.bots[seats[i]] = s.newBot()
-		t.names[seats[i]] = fmt.Sprintf("Bot %d", seats[i]+1)
+		t.names[seats[i]] = seatName("", seats[i], true)
 	}
 	for st := range 3 {
 		t.online[st] = t.human(st)
@@ -288,12 +287,13 @@ func (s *Service) seat(ctx context.Context, t *table) bool {
 			return false
 		}
 	}
-	for _, u := range t.users {
-		if u > 0 {
+	for st, u := range t.users {
+		if u > 0 && !t.left[st] {
 			s.byUser[u] = t
 		}
 	}
 	s.tables++
+	t.counted = true
 	return true
 }
 
@@ -324,15 +324,14 @@ func (s *Service) release(t *table, cluster bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	gone := false
 	for _, u := range t.users {
 		if u > 0 && s.byUser[u] == t {
 			delete(s.byUser, u)
 			delete(s.gens, u)
-			gone = true
 		}
 	}
-	if gone {
+	if t.counted {
+		t.counted = false
 		s.tables--
 	}
 }

@@ -51,6 +51,9 @@ type table struct {
 	g        *ddz.Game
 	seq      uint64
 	seqs     []uint64 // log seq of every engine event, parallel to g.Events()
+	by       []string // record.By of every engine event, parallel to seqs
+	left     [3]bool  // the seat's player left (ddz.leave): no pushes, auto-play to the end
+	counted  bool     // in Service.tables (guarded by Service.mu)
 	online   [3]bool
 	auto     [3]bool
 	strikes  [3]int
@@ -95,9 +98,11 @@ func (t *table) Start(r *room.Room) {
 		if u <= 0 {
 			continue
 		}
+		name := ""
 		if a, err := t.svc.st.Account(ctx, u); err == nil {
-			t.names[s] = a.DisplayName
+			name = a.DisplayName
 		}
+		t.names[s] = seatName(name, s, false)
 	}
 	if tc := t.svc.tableChat(); tc != nil {
 		tc.PostTable(t.gid, t.humans(), 0, 0, "") // opens its conversation
@@ -170,6 +175,8 @@ func (t *table) Handle(r *room.Room, seat int, msg any) (any, error) {
 		return t.setAuto(r, seat, m.On)
 	case *pb.DdzHintReq:
 		return t.hint(seat)
+	case *pb.DdzLeaveReq:
+		return t.leave(r, seat, m.Confirm)
 	}
 	return nil, status.New(status.BadRequest, "unknown table request")
 }
@@ -268,6 +275,7 @@ func (t *table) append(r *room.Room, recs []record) error {
 		t.seq++
 		if rc.Event != nil {
 			t.seqs = append(t.seqs, t.seq)
+			t.by = append(t.by, rc.By)
 		}
 	}
 	return nil
@@ -294,7 +302,7 @@ func (t *table) announce(r *room.Room, first uint64, recs []record) {
 		}
 		dealt := rc.Event != nil && (rc.Event.Kind == ddz.KindDeal || rc.Event.Kind == ddz.KindLandlord)
 		r.Broadcast(RouteEvent, func(s int) proto.Message {
-			if t.hold&(1<<s) != 0 {
+			if t.hold&(1<<s) != 0 || t.left[s] {
 				return nil
 			}
 			if !dealt || (rc.Event.Kind == ddz.KindLandlord && s != rc.Event.Seat) {
@@ -368,20 +376,21 @@ func (t *table) Timeout(r *room.Room) {
 	case t.bots[s] != nil:
 		if _, err := t.act(r, s, t.bots[s].Act(&v), false); err != nil && !t.finished {
 			t.log.Warn("bot move refused", "seat", s, "err", err)
-			t.defaultAction(r, s, nil)
+			t.defaultAction(r, s, nil, "")
 		}
 	case t.auto[s]:
-		t.defaultAction(r, s, nil)
+		t.defaultAction(r, s, nil, byAuto)
 	default:
 		t.strikes[s]++
 		pre := []record{{Kind: kindTimeout, Seat: s}}
-		t.defaultAction(r, s, pre)
+		t.defaultAction(r, s, pre, byTimeout)
 	}
 }
 
-// defaultAction applies spec §11.2 for seat, logging pre first; after
-// AutoPlayAfter timeouts in a row the seat goes to auto-play.
-func (t *table) defaultAction(r *room.Room, s int, pre []record) {
+// defaultAction applies spec §11.2 for seat, logging pre first and
+// marking the action with by (record.By); after AutoPlayAfter timeouts in
+// a row the seat goes to auto-play.
+func (t *table) defaultAction(r *room.Room, s int, pre []record, by string) {
 	e, ok := t.g.DefaultAction()
 	if !ok {
 		return
@@ -395,7 +404,11 @@ func (t *table) defaultAction(r *room.Room, s int, pre []record) {
 	}
 	recs := pre
 	for i, e := range evs {
-		recs = append(recs, engineRecord(e))
+		rc := engineRecord(e)
+		if i == 0 {
+			rc.By = by
+		}
+		recs = append(recs, rc)
 		// The switch to auto-play follows the seat's own action, before
 		// what the action caused (a redeal, the end).
 		if i == 0 && len(pre) > 0 && t.strikes[s] >= t.svc.cfg.AutoPlayAfter && !t.auto[s] {
@@ -424,7 +437,7 @@ func (t *table) setAuto(r *room.Room, seat int, on bool) (*pb.DdzActionResp, err
 // Presence handles a player's connection going up or down: down puts the
 // seat on auto-play at once (spec §11.4); up sends the full view back.
 func (t *table) Presence(r *room.Room, seat int, online bool) {
-	if t.finished || (!online && !t.online[seat]) { // already away
+	if t.finished || t.left[seat] || (!online && !t.online[seat]) { // already away
 		return
 	}
 	t.online[seat] = online
@@ -465,7 +478,7 @@ func (t *table) anyOnline() bool {
 
 func (t *table) allOnline() bool {
 	for s := range 3 {
-		if t.human(s) && !t.online[s] {
+		if t.human(s) && !t.left[s] && !t.online[s] {
 			return false
 		}
 	}
@@ -500,7 +513,8 @@ func (t *table) resume(r *room.Room) {
 // came back, and is cancelled with no coins moved otherwise.
 func (t *table) graceOver(r *room.Room) {
 	for s := range 3 {
-		if t.human(s) && t.online[s] {
+		// A player who left chose auto-play: the hand goes on for them.
+		if t.human(s) && (t.online[s] || t.left[s]) {
 			t.resume(r)
 			return
 		}
@@ -575,14 +589,20 @@ func (t *table) settle(r *room.Room) {
 		t.log.Error("settle game", "err", err)
 	}
 	t.finish(r)
+	if !res.Cancelled {
+		out.wire.Hands = t.finalHands()
+	}
 	for s := range 3 {
+		if t.left[s] {
+			continue
+		}
 		msg := proto.Clone(out.wire).(*pb.DdzResult)
 		msg.BalanceAfter, msg.RatingAfter = out.balance[s], out.rating[s]
 		r.Push(s, RouteResult, msg)
 	}
 }
 
-// hint lists plays for the seat to act, the engine bot's suggestion first.
+// hint lists plays for the seat to act, cheapest first (doudizhu.Hints).
 func (t *table) hint(seat int) (*pb.DdzHintResp, error) {
 	if t.g.Phase() != ddz.PhasePlaying {
 		return nil, status.RuleError(status.Conflict, string(ddz.WrongPhase), "hints are given while playing")
@@ -592,17 +612,11 @@ func (t *table) hint(seat int) (*pb.DdzHintResp, error) {
 	}
 	v := t.g.View(seat)
 	resp := &pb.DdzHintResp{}
-	seen := map[ddz.Cards]bool{}
-	add := func(c ddz.Cards) {
-		if c.IsEmpty() || seen[c] || len(resp.Plays) >= 32 {
-			return
+	for _, p := range ddz.Hints(v.Hand, v.Current.Label) {
+		if len(resp.Plays) >= 32 {
+			break
 		}
-		seen[c] = true
-		resp.Plays = append(resp.Plays, &pb.DdzCards{Cards: cardStrings(c), Type: ddz.Classify(c).Type.String()})
-	}
-	add(bot.Hint(&v).Cards)
-	for _, p := range ddz.Moves(v.Hand, v.Current.Label) {
-		add(p.Cards)
+		resp.Plays = append(resp.Plays, &pb.DdzCards{Cards: cardStrings(p.Cards), Type: p.Label.Type.String()})
 	}
 	return resp, nil
 }
@@ -630,9 +644,16 @@ func (t *table) snapshot(r *room.Room, seat int) *pb.DdzSnapshot {
 	if v.Current.Label.Valid() {
 		out.Current = &pb.DdzCards{Cards: cardStrings(v.Current.Cards), Type: v.Current.Label.Type.String()}
 	}
-	seqs := t.seqs[len(t.seqs)-len(v.Log):]
+	first := len(t.seqs) - len(v.Log)
 	for i, e := range v.Log {
-		out.Log = append(out.Log, wireEvent(t.gid, seqs[i], e))
+		ev := wireEvent(t.gid, t.seqs[first+i], e)
+		if first+i < len(t.by) {
+			ev.TimedOut, ev.Auto = t.by[first+i] == byTimeout, t.by[first+i] == byAuto
+		}
+		out.Log = append(out.Log, ev)
+		if e.Kind == ddz.KindBid || e.Kind == ddz.KindCall || e.Kind == ddz.KindGrab {
+			out.Bids = append(out.Bids, ev)
+		}
 	}
 	out.Round = out.Log[len(out.Log)-len(v.Round):]
 	for s := range 3 {
@@ -655,7 +676,12 @@ func (t *table) say(r *room.Room, seat int, m *pb.DdzChatReq) (*pb.DdzChatResp, 
 		return nil, status.RuleError(status.RateLimited, "chat_rate_limited", "too many chat messages; wait a moment")
 	}
 	msg.GameId, msg.Seat, msg.UserId, msg.SentAtMs = t.gid, int32(seat), formatID(max(t.users[seat], 0)), time.Now().UnixMilli()
-	r.Broadcast(RouteChat, func(int) proto.Message { return msg })
+	r.Broadcast(RouteChat, func(s int) proto.Message {
+		if t.left[s] {
+			return nil
+		}
+		return msg
+	})
 	t.svc.metrics.ChatMessage("table")
 	if tc := t.svc.tableChat(); tc != nil {
 		if !tc.PostTable(t.gid, t.humans(), t.users[seat], msg.Phrase, msg.Text) {

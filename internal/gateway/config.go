@@ -31,6 +31,9 @@ type Config struct {
 	// itself a trusted proxy) or X-Real-IP; from any other peer those
 	// headers are ignored. Empty: every address is the socket's.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// AllowedOrigins are the browser origins that may open a WebSocket
+	// (origin.go): empty means the page's own origin only, "*" any.
+	AllowedOrigins []string `yaml:"allowed_origins"`
 	// TCPProxyProtocol makes every TCP gateway connection start with a
 	// PROXY protocol header (v1 or v2, as HAProxy, nginx's stream
 	// proxy_protocol and cloud load balancers send), whose source address
@@ -83,6 +86,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("gateway: trusted_proxies: %w", err)
 	}
 	if _, err := parseProxyPolicy(c.TCPProxyProtocol); err != nil {
+		return err
+	}
+	if _, err := parseOrigins(c.AllowedOrigins); err != nil {
 		return err
 	}
 	return c.Session.Validate()

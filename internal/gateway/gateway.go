@@ -57,6 +57,7 @@ type Gateway struct {
 	auth   Authenticator
 	// proxies are Config.TrustedProxies, parsed.
 	proxies    clientaddr.Proxies
+	origins    originPolicy
 	proxyProto proxyPolicy
 
 	conns     atomic.Int64
@@ -86,6 +87,10 @@ func New(cfg Config, r *Router, auth Authenticator, log *slog.Logger, reg promet
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	origins, err := parseOrigins(cfg.AllowedOrigins)
+	if err != nil {
+		return nil, err
+	}
 	proxies, err := clientaddr.ParseProxies(cfg.TrustedProxies)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: trusted_proxies: %w", err)
@@ -101,7 +106,7 @@ func New(cfg Config, r *Router, auth Authenticator, log *slog.Logger, reg promet
 	ctx, cancel := context.WithCancel(context.Background())
 	g := &Gateway{
 		cfg: cfg, log: log, router: r, m: newMetrics(reg), reg: newRegistry(), auth: auth,
-		proxies: proxies, proxyProto: proxyProto,
+		proxies: proxies, proxyProto: proxyProto, origins: origins,
 		pool:      make(chan struct{}, cfg.Workers),
 		idPrefix:  hex.EncodeToString(seed[:4]),
 		resumeKey: seed[4:],

@@ -61,6 +61,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	if origin := r.Header.Get("Origin"); !g.origins.allow(origin, r.Host) {
+		g.m.badFrames.WithLabelValues("bad_origin").Inc()
+		refuseOrigin(w, origin)
+		return
+	}
 	conn, rw, _, err := ws.UpgradeHTTP(r, w)
 	if err != nil {
 		g.m.badFrames.WithLabelValues("bad_upgrade").Inc()

@@ -495,8 +495,11 @@ func (x *DdzActionResp) GetSeq() uint64 {
 }
 
 // ddz.hint (304): DdzHintReq → DdzHintResp. Legal plays for the caller's
-// hand against the current play, lowest first (at most 32). Empty when
-// nothing beats; works only on the caller's turn while playing.
+// hand against the current play (at most 32), cheapest first: plays that
+// break no trio, bomb or rocket, then those that break a trio, then those
+// that break a bomb or the rocket, then bombs, then the rocket; within
+// each, the lowest main rank first (doudizhu.Hints). Empty when nothing
+// beats; works only on the caller's turn while playing.
 type DdzHintReq struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -1031,7 +1034,10 @@ type DdzSnapshot struct {
 	// The quick chat phrases; DdzChatReq.phrase indexes them from 1.
 	Phrases []string `protobuf:"bytes,21,rep,name=phrases,proto3" json:"phrases,omitempty"`
 	// Sequence number of the last event included.
-	Seq           uint64 `protobuf:"varint,22,opt,name=seq,proto3" json:"seq,omitempty"`
+	Seq uint64 `protobuf:"varint,22,opt,name=seq,proto3" json:"seq,omitempty"`
+	// The bids of the current deal in order ("bid" events; value 0 is a
+	// pass), kept for the whole hand so a client can show who bid what.
+	Bids          []*DdzEvent `protobuf:"bytes,23,rep,name=bids,proto3" json:"bids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1220,6 +1226,13 @@ func (x *DdzSnapshot) GetSeq() uint64 {
 	return 0
 }
 
+func (x *DdzSnapshot) GetBids() []*DdzEvent {
+	if x != nil {
+		return x.Bids
+	}
+	return nil
+}
+
 // DdzSeat is what everybody sees of one seat.
 type DdzSeat struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1358,7 +1371,13 @@ type DdzEvent struct {
 	// Only in the push to its own seat: the receiver's hand after a "deal"
 	// (17 cards) or, for the landlord, after "landlord" (20 cards). Never
 	// another seat's cards.
-	Hand          []string `protobuf:"bytes,14,rep,name=hand,proto3" json:"hand,omitempty"`
+	Hand []string `protobuf:"bytes,14,rep,name=hand,proto3" json:"hand,omitempty"`
+	// On a "bid", "play" or "pass": the seat's turn timer ran out and the
+	// server acted for it (the "timeout" event comes just before).
+	TimedOut bool `protobuf:"varint,15,opt,name=timed_out,json=timedOut,proto3" json:"timed_out,omitempty"`
+	// On a "bid", "play" or "pass": the seat is on auto-play (托管) and the
+	// server acted for it. Neither flag is set on a bot's own moves.
+	Auto          bool `protobuf:"varint,16,opt,name=auto,proto3" json:"auto,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1491,6 +1510,20 @@ func (x *DdzEvent) GetHand() []string {
 	return nil
 }
 
+func (x *DdzEvent) GetTimedOut() bool {
+	if x != nil {
+		return x.TimedOut
+	}
+	return false
+}
+
+func (x *DdzEvent) GetAuto() bool {
+	if x != nil {
+		return x.Auto
+	}
+	return false
+}
+
 // ddz.result (352, push): the settlement, to every seat, after the "end"
 // event. Also inside DdzGameRecord.
 type DdzResult struct {
@@ -1519,7 +1552,11 @@ type DdzResult struct {
 	BalanceAfter int64 `protobuf:"varint,14,opt,name=balance_after,json=balanceAfter,proto3" json:"balance_after,omitempty"`
 	RatingAfter  int64 `protobuf:"varint,15,opt,name=rating_after,json=ratingAfter,proto3" json:"rating_after,omitempty"`
 	// True when the game was cancelled (max redeals); nothing moved.
-	Cancelled     bool `protobuf:"varint,16,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
+	Cancelled bool `protobuf:"varint,16,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
+	// The cards each seat still held when the hand ended, per seat (the
+	// winner's is empty): the opponents' hands revealed. Empty when
+	// cancelled.
+	Hands         []*DdzCards `protobuf:"bytes,17,rep,name=hands,proto3" json:"hands,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1664,6 +1701,13 @@ func (x *DdzResult) GetCancelled() bool {
 		return x.Cancelled
 	}
 	return false
+}
+
+func (x *DdzResult) GetHands() []*DdzCards {
+	if x != nil {
+		return x.Hands
+	}
+	return nil
 }
 
 // ddz.message (353, push): a chat message at the table (sent by ddz.chat).
@@ -1811,7 +1855,7 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\rcreated_at_ms\x18\b \x01(\x03R\vcreatedAtMs\x12\x1e\n" +
 	"\vended_at_ms\x18\t \x01(\x03R\tendedAtMs\x12!\n" +
 	"\foptions_json\x18\n" +
-	" \x01(\tR\voptionsJson\"\x93\x05\n" +
+	" \x01(\tR\voptionsJson\"\xbe\x05\n" +
 	"\vDdzSnapshot\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x12\n" +
 	"\x04mode\x18\x02 \x01(\tR\x04mode\x12\x12\n" +
@@ -1841,7 +1885,8 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\n" +
 	"base_stake\x18\x14 \x01(\rR\tbaseStake\x12\x18\n" +
 	"\aphrases\x18\x15 \x03(\tR\aphrases\x12\x10\n" +
-	"\x03seq\x18\x16 \x01(\x04R\x03seq\"\xbe\x01\n" +
+	"\x03seq\x18\x16 \x01(\x04R\x03seq\x12)\n" +
+	"\x04bids\x18\x17 \x03(\v2\x15.lordgame.v1.DdzEventR\x04bids\"\xbe\x01\n" +
 	"\aDdzSeat\x12\x12\n" +
 	"\x04seat\x18\x01 \x01(\rR\x04seat\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x12\n" +
@@ -1850,7 +1895,7 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\x05cards\x18\x05 \x01(\rR\x05cards\x12\x1a\n" +
 	"\bautoplay\x18\x06 \x01(\bR\bautoplay\x12\x16\n" +
 	"\x06online\x18\a \x01(\bR\x06online\x12\x16\n" +
-	"\x06played\x18\b \x03(\tR\x06played\"\xe1\x02\n" +
+	"\x06played\x18\b \x03(\tR\x06played\"\x92\x03\n" +
 	"\bDdzEvent\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x12\n" +
@@ -1871,7 +1916,9 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"deadlineMs\x12\x1d\n" +
 	"\n" +
 	"hand_sizes\x18\r \x03(\rR\thandSizes\x12\x12\n" +
-	"\x04hand\x18\x0e \x03(\tR\x04hand\"\xd2\x03\n" +
+	"\x04hand\x18\x0e \x03(\tR\x04hand\x12\x1b\n" +
+	"\ttimed_out\x18\x0f \x01(\bR\btimedOut\x12\x12\n" +
+	"\x04auto\x18\x10 \x01(\bR\x04auto\"\xff\x03\n" +
 	"\tDdzResult\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x1a\n" +
 	"\blandlord\x18\x02 \x01(\x05R\blandlord\x12!\n" +
@@ -1893,7 +1940,8 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\x06rating\x18\r \x03(\x03R\x06rating\x12#\n" +
 	"\rbalance_after\x18\x0e \x01(\x03R\fbalanceAfter\x12!\n" +
 	"\frating_after\x18\x0f \x01(\x03R\vratingAfter\x12\x1c\n" +
-	"\tcancelled\x18\x10 \x01(\bR\tcancelled\"\x99\x01\n" +
+	"\tcancelled\x18\x10 \x01(\bR\tcancelled\x12+\n" +
+	"\x05hands\x18\x11 \x03(\v2\x15.lordgame.v1.DdzCardsR\x05hands\"\x99\x01\n" +
 	"\aDdzChat\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x12\n" +
 	"\x04seat\x18\x02 \x01(\x05R\x04seat\x12\x17\n" +
@@ -1949,11 +1997,13 @@ var file_lordgame_v1_ddz_proto_depIdxs = []int32{
 	11, // 4: lordgame.v1.DdzSnapshot.current:type_name -> lordgame.v1.DdzCards
 	20, // 5: lordgame.v1.DdzSnapshot.log:type_name -> lordgame.v1.DdzEvent
 	20, // 6: lordgame.v1.DdzSnapshot.round:type_name -> lordgame.v1.DdzEvent
-	7,  // [7:7] is the sub-list for method output_type
-	7,  // [7:7] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	20, // 7: lordgame.v1.DdzSnapshot.bids:type_name -> lordgame.v1.DdzEvent
+	11, // 8: lordgame.v1.DdzResult.hands:type_name -> lordgame.v1.DdzCards
+	9,  // [9:9] is the sub-list for method output_type
+	9,  // [9:9] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_lordgame_v1_ddz_proto_init() }

@@ -20,6 +20,7 @@ import { Conn, ProtoError } from './ws.js';
 import { cardEl, withSuits, sortAsc } from './cards.js';
 import { emptyTable, applyEvent, applySnapshot, num } from './model.js';
 import { TableView, esc, initials, modeName } from './table.js';
+import { LeaveFlow, bidsFromSnapshot, trackBids, renderBids, timeoutNotice, revealedHTML } from './tableinfo.js';
 import { bindNotices } from './notices.js';
 
 const $ = (id) => document.getElementById(id);
@@ -521,6 +522,16 @@ class App {
       ev.stopPropagation();
       this.toggleChat();
     };
+    this.leave = new LeaveFlow(() => this.conn, () => {
+      // The seat plays on for us on auto-play; the result is in the record.
+      this.toast('You left the table: auto-play finishes the hand for you.');
+      $('result').hidden = true;
+      this.table = null;
+      this.view.reset();
+      this.show('lobby');
+      this.loadAccount();
+    }, (err) => this.toast(reasonText(err), 'err'));
+    $('btn-leave').onclick = () => this.leave.open();
     document.addEventListener('click', (ev) => {
       if (!$('chat-menu').hidden && !ev.target.closest('#chat-menu')) this.toggleChat(false);
     });
@@ -598,6 +609,7 @@ class App {
     const t = this.table && this.table.gameId === s.game_id ? this.table : emptyTable();
     const fresh = t !== this.table;
     applySnapshot(t, s);
+    t.bidHistory = bidsFromSnapshot(s);
     // The server may leave a human's name empty: use the account's for
     // this player and a neutral one for the others.
     const me = normAccount(this.account || {});
@@ -634,6 +646,9 @@ class App {
       return;
     }
     applyEvent(t, e);
+    trackBids(t, e);
+    const late = timeoutNotice(t, e);
+    if (late) this.toast(late, num(e.seat, 0) === t.seat ? 'err' : '');
     if (e.kind === 'deal' && num(e.value, 1) > 1) this.toast('Everybody passed: the cards are dealt again.');
     if (e.kind === 'cancel') {
       this.toast('The game was cancelled. No coins moved.', 'err');
@@ -689,6 +704,8 @@ class App {
     scr.dataset.landlord = String(t.landlord);
     scr.dataset.auto = String(!!t.auto[t.seat]);
     scr.dataset.gameId = t.gameId;
+    renderBids($('bid-history'), t);
+    $('btn-leave').hidden = t.phase === 'over';
     this.view.render(t);
     this.renderActions();
     const auto = t.auto[t.seat];
@@ -837,7 +854,7 @@ class App {
     } else {
       $('result-title').textContent = iWon ? 'You win!' : 'You lose';
       const spring = r.spring ? ' with a spring!' : r.anti_spring ? ' with an anti-spring!' : '.';
-      $('result-sub').textContent = (landlordWon ? `The landlord (${t.players[landlord].name || 'seat ' + (landlord + 1)}) wins` : 'The farmers win') + spring;
+      $('result-sub').textContent = (landlordWon ? `The landlord (${t.players[landlord].name}) wins` : 'The farmers win') + spring;
     }
     const bid = num(r.bid_value, 0);
     const bombs = num(r.bombs, 0);
@@ -859,7 +876,7 @@ class App {
       .map((s) => {
         const p = t.players[s] || {};
         const v = scores[s] || 0;
-        return `<div class="row"><span>${esc(p.name || `Seat ${s + 1}`)}${s === me ? ' (you)' : ''}</span><span class="role ${s === landlord ? 'landlord' : 'farmer'}">${s === landlord ? 'Landlord' : 'Farmer'}</span><span class="score ${v > 0 ? 'plus' : v < 0 ? 'minus' : ''}">${signed(v)}</span></div>`;
+        return `<div class="row"><span>${esc(p.name)}${s === me ? ' (you)' : ''}</span><span class="role ${s === landlord ? 'landlord' : 'farmer'}">${s === landlord ? 'Landlord' : 'Farmer'}</span><span class="score ${v > 0 ? 'plus' : v < 0 ? 'minus' : ''}">${signed(v)}</span>${revealedHTML(r, s)}</div>`;
       })
       .join('');
     const delta = $('result-delta');
@@ -871,7 +888,7 @@ class App {
       html = `${signed(scores[me] || 0)} points<small>Practice game: no coins at stake</small>`;
       delta.className = `result-delta ${tone(scores[me] || 0)}`;
     } else {
-      const note = !myCoins && t.players.some((p) => p.bot) ? 'Coins only move between players: bots neither pay nor win. ' : '';
+      const note = t.players.some((p) => p.bot) ? 'Bots play for the house. ' : '';
       html = `${signed(myCoins)} coins<small>${note}Balance ${bal.toLocaleString('en-US')}${rat ? ` · rating ${signed(rat)} → ${num(r.rating_after, 0)}` : ''}</small>`;
       delta.className = `result-delta ${tone(myCoins)}`;
     }

@@ -1,0 +1,95 @@
+// At the table: a timer that runs out is said so, the bids stay visible
+// through the hand, the opponents' cards are revealed at the end, and a
+// player can leave mid-hand after being told what it costs. Run alone
+// with: cd e2e && node --test tests/table.test.mjs
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, withPage, shotBoth } from '../lib/harness.mjs';
+import { loginAsGuest } from '../lib/play.mjs';
+
+// Short timers and a short bot wait for this file's server only (the
+// server reads LORDGAME_<FLAG> from its environment).
+process.env.LORDGAME_DDZ_BID_TIMEOUT = '3s';
+process.env.LORDGAME_DDZ_FOLLOW_TIMEOUT = '3s';
+process.env.LORDGAME_DDZ_LEAD_TIMEOUT = '3s';
+process.env.LORDGAME_DDZ_BOT_WAIT = '1s';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) await server.stop();
+});
+
+async function seatAtClassic(page) {
+  await loginAsGuest(page, server.base);
+  await page.getByTestId('lobby-coins').filter({ hasText: /\d/ }).waitFor();
+  await page.getByTestId('mode-classic').click();
+  await page.getByTestId('table-screen').waitFor({ state: 'visible', timeout: 30_000 });
+  await page.locator('[data-testid=hand-card]').first().waitFor({ state: 'visible' });
+}
+
+test('a timer that runs out is announced, bids stay shown, the cards are revealed at the end', { timeout: 240_000 }, async () => {
+  await withPage(browser, 'table-timeout', async ({ page, errors }) => {
+    await seatAtClassic(page);
+    // Do nothing: the server acts for the seat when its timer runs out.
+    await page.locator('.toast', { hasText: 'Your time ran out' }).waitFor({ state: 'visible', timeout: 60_000 });
+    await page.getByTestId('bid-history').waitFor({ state: 'visible' });
+    assert.ok((await page.getByTestId('bid-item').count()) >= 1, 'the bids are listed');
+    await shotBoth(page, 'table-timeout');
+    // Once the auction is over the bids stay on the table.
+    await page.waitForFunction(() => document.querySelector('[data-testid=table-screen]').dataset.phase !== 'bidding', null, { timeout: 60_000 });
+    const phase = await page.locator('[data-testid=table-screen]').getAttribute('data-phase');
+    if (phase === 'playing') assert.ok((await page.getByTestId('bid-item').count()) >= 1, 'bids still shown while playing');
+
+    // Auto-play finishes the hand; the result shows what everyone held.
+    if ((await page.locator('[data-testid=table-screen]').getAttribute('data-auto')) !== 'true') await page.getByTestId('btn-auto').click();
+    await page.getByTestId('result-screen').waitFor({ state: 'visible', timeout: 180_000 });
+    const counts = [];
+    for (let s = 0; s < 3; s++) {
+      const el = page.getByTestId(`revealed-${s}`);
+      await el.waitFor({ state: 'attached' });
+      counts.push(Number((await el.getAttribute('data-count')) || 0));
+    }
+    assert.equal(counts.filter((n) => n === 0).length, 1, `exactly the winner is out: ${counts}`);
+    assert.ok(counts.some((n) => n > 0), 'the losers\' cards are shown');
+    await shotBoth(page, 'result-revealed');
+    assert.deepEqual(errors, [], 'no console errors');
+  });
+});
+
+test('leaving mid-hand tells the cost, then the player is back in the lobby and free to play', { timeout: 120_000 }, async () => {
+  await withPage(browser, 'table-leave', async ({ page, errors }) => {
+    await seatAtClassic(page);
+    const game = await page.locator('[data-testid=table-screen]').getAttribute('data-game-id');
+    await page.getByTestId('btn-leave').click();
+    await page.getByTestId('leave-dialog').waitFor({ state: 'visible' });
+    const cost = await page.getByTestId('leave-cost').textContent();
+    assert.match(cost, /Auto-play/);
+    assert.match(cost, /\d+ coins/);
+    await shotBoth(page, 'leave-dialog');
+    // Stay first: nothing happens.
+    await page.getByTestId('leave-stay').click();
+    await page.getByTestId('leave-dialog').waitFor({ state: 'hidden' });
+    assert.ok(await page.getByTestId('table-screen').isVisible());
+
+    await page.getByTestId('btn-leave').click();
+    await page.getByTestId('leave-go').click();
+    await page.getByTestId('lobby-screen').waitFor({ state: 'visible' });
+    // Free to play again at once.
+    await page.getByTestId('mode-practice').click();
+    await page.getByTestId('table-screen').waitFor({ state: 'visible', timeout: 30_000 });
+    await page.waitForFunction((old) => {
+      const id = document.querySelector('[data-testid=table-screen]').dataset.gameId;
+      return id && id !== old;
+    }, game);
+    assert.deepEqual(errors, [], 'no console errors');
+  });
+});

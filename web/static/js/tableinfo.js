@@ -1,0 +1,95 @@
+// What the table tells besides the cards in play: the bid history, the
+// cards revealed at the end, timeout notices and leaving. Everything here
+// renders what the server sent (ddz.snapshot bids, ddz.event timed_out and
+// auto, ddz.result hands, ddz.leave's cost); nothing is made up.
+
+import { esc } from './table.js';
+
+const num = (v, d = 0) => (v === undefined || v === null || v === '' ? d : Number(v));
+
+// bidsFromSnapshot reads DdzSnapshot.bids into [{seat, value, timedOut, auto}].
+export function bidsFromSnapshot(v) {
+  return (v.bids || []).map((e) => ({ seat: num(e.seat), value: num(e.value), timedOut: !!e.timed_out, auto: !!e.auto }));
+}
+
+// trackBids keeps t.bidHistory in step with one ddz.event.
+export function trackBids(t, e) {
+  if (!t.bidHistory) t.bidHistory = [];
+  if (e.kind === 'deal' || e.kind === 'redeal') t.bidHistory = [];
+  if (e.kind === 'bid' || e.kind === 'call' || e.kind === 'grab') {
+    t.bidHistory.push({ seat: num(e.seat), value: num(e.value), timedOut: !!e.timed_out, auto: !!e.auto });
+  }
+}
+
+// renderBids shows who bid what, in order, for the whole hand.
+export function renderBids(el, t) {
+  const bids = t.bidHistory || [];
+  el.hidden = bids.length === 0;
+  el.innerHTML = bids
+    .map((b) => {
+      const who = esc((t.players[b.seat] || {}).name || '');
+      const what = b.value ? `${b.value}` : 'pass';
+      const why = b.timedOut ? ' <i>(time)</i>' : b.auto ? ' <i>(auto)</i>' : '';
+      return `<span class="bid-item" data-testid="bid-item" data-seat="${b.seat}" data-value="${b.value}">${who} <b>${what}</b>${why}</span>`;
+    })
+    .join('<span class="bid-sep">·</span>');
+}
+
+// timeoutNotice is the line to show when the server acted for a player's
+// seat because its timer ran out, or "" for any other event.
+export function timeoutNotice(t, e) {
+  if (!e.timed_out) return '';
+  const mine = num(e.seat) === t.seat;
+  const who = mine ? 'Your time ran out' : `${(t.players[num(e.seat)] || {}).name || 'A player'} ran out of time`;
+  if (e.kind === 'bid') return `${who}: ${mine ? 'you' : 'they'} ${num(e.value) ? `bid ${num(e.value)}` : 'passed on the bid'}.`;
+  if (e.kind === 'pass' || !(e.cards && e.cards.length)) return `${who}: ${mine ? 'you' : 'they'} passed.`;
+  return `${who}: the server played ${e.cards.join(' ')} for ${mine ? 'you' : 'them'}.`;
+}
+
+// revealedHTML is one seat's cards left at the end (DdzResult.hands), as
+// small rank chips.
+export function revealedHTML(r, seat) {
+  const h = (r.hands || [])[seat];
+  const cards = (h && h.cards) || [];
+  if (!cards.length) return `<span class="revealed none" data-testid="revealed-${seat}">out</span>`;
+  const chips = cards.map((c) => `<span class="mini-card${c === 'RJ' || c === 'BJ' ? ' joker' : ''}">${esc(c === 'RJ' ? 'JOKER+' : c === 'BJ' ? 'JOKER' : c)}</span>`).join('');
+  return `<span class="revealed" data-testid="revealed-${seat}" data-count="${cards.length}">${chips}</span>`;
+}
+
+// LeaveFlow asks the server what leaving costs, shows it, and leaves on
+// confirmation. conn returns the realtime connection; onLeft runs once
+// the server confirmed.
+export class LeaveFlow {
+  constructor(conn, onLeft, onError) {
+    this.getConn = conn;
+    this.onLeft = onLeft;
+    this.onError = onError;
+    document.getElementById('leave-stay').onclick = () => this.close();
+    document.getElementById('leave-go').onclick = () => this.confirm();
+  }
+
+  async open() {
+    try {
+      const q = await this.getConn().request('ddz.leave', {});
+      document.getElementById('leave-cost').textContent = q.cost || '';
+      document.getElementById('leave-dialog').hidden = false;
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
+  close() {
+    document.getElementById('leave-dialog').hidden = true;
+  }
+
+  async confirm() {
+    try {
+      await this.getConn().request('ddz.leave', { confirm: true });
+      this.close();
+      this.onLeft();
+    } catch (err) {
+      this.close();
+      this.onError(err);
+    }
+  }
+}

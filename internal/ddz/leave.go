@@ -74,7 +74,7 @@ func (t *table) finalHands() []*pb.DdzCards {
 func handsOf(g *ddz.Game) []*pb.DdzCards {
 	out := make([]*pb.DdzCards, 3)
 	for s := range 3 {
-		out[s] = &pb.DdzCards{Cards: cardStrings(g.View(s).Hand)}
+		out[s] = &pb.DdzCards{Cards: cardStrings(g.View(s).Hand), Faces: g.HandFaces(s).Strings()}
 	}
 	return out
 }

@@ -82,7 +82,7 @@ func TestLeaveTimeoutsAndBids(t *testing.T) {
 		}
 	}
 	st := state(t, c)
-	if len(st.Bids) == 0 {
+	if len(st.Bids) == 0 && st.Deal == 1 { // a redeal (everyone passed) starts with no bids
 		t.Fatalf("snapshot has no bids: %v", st)
 	}
 	for _, b := range st.Bids {

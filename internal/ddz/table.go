@@ -164,6 +164,13 @@ func (t *table) Handle(r *room.Room, seat int, msg any) (any, error) {
 	case *pb.DdzBidReq:
 		return t.act(r, seat, ddz.Bid(seat, int(min(m.Value, 99))), true)
 	case *pb.DdzPlayReq:
+		if len(m.Faces) > 0 {
+			f, err := parseFaces(m.Faces)
+			if err != nil {
+				return nil, err
+			}
+			return t.act(r, seat, ddz.PlayFaceCards(seat, f), true)
+		}
 		c, err := parseCards(m.Cards)
 		if err != nil {
 			return nil, err
@@ -309,7 +316,7 @@ func (t *table) announce(r *room.Room, first uint64, recs []record) {
 				return ev
 			}
 			own := proto.Clone(ev).(*pb.DdzEvent)
-			own.Hand = cardStrings(t.g.View(s).Hand)
+			own.Hand, own.HandFaces = cardStrings(t.g.View(s).Hand), t.g.HandFaces(s).Strings()
 			return own
 		})
 	}
@@ -616,7 +623,8 @@ func (t *table) hint(seat int) (*pb.DdzHintResp, error) {
 		if len(resp.Plays) >= 32 {
 			break
 		}
-		resp.Plays = append(resp.Plays, &pb.DdzCards{Cards: cardStrings(p.Cards), Type: p.Label.Type.String()})
+		faces, _ := v.HandFaces.Pick(p.Cards)
+		resp.Plays = append(resp.Plays, &pb.DdzCards{Cards: cardStrings(p.Cards), Type: p.Label.Type.String(), Faces: faces.Strings()})
 	}
 	return resp, nil
 }
@@ -639,10 +647,11 @@ func (t *table) snapshot(r *room.Room, seat int) *pb.DdzSnapshot {
 	out.Deal, out.Turn, out.Leading = uint32(v.Deal), int32(v.Turn), v.Leading
 	out.TimeLeftMs, out.DeadlineMs = t.timeLeft()
 	out.Hand, out.Landlord, out.Bottom = cardStrings(v.Hand), int32(v.Landlord), cardStrings(v.Bottom)
+	out.HandFaces, out.BottomFaces = v.HandFaces.Strings(), v.BottomFaces.Strings()
 	out.HighestBid, out.Multiplier = uint32(v.HighestBid), uint32(v.Multiplier)
 	out.CurrentSeat = int32(v.CurrentSeat)
 	if v.Current.Label.Valid() {
-		out.Current = &pb.DdzCards{Cards: cardStrings(v.Current.Cards), Type: v.Current.Label.Type.String()}
+		out.Current = &pb.DdzCards{Cards: cardStrings(v.Current.Cards), Type: v.Current.Label.Type.String(), Faces: v.CurrentFaces.Strings()}
 	}
 	first := len(t.seqs) - len(v.Log)
 	for i, e := range v.Log {
@@ -660,7 +669,7 @@ func (t *table) snapshot(r *room.Room, seat int) *pb.DdzSnapshot {
 		out.Seats = append(out.Seats, &pb.DdzSeat{
 			Seat: uint32(s), UserId: formatID(max(t.users[s], 0)), Name: t.names[s], Bot: !t.human(s),
 			Cards: uint32(v.HandSizes[s]), Autoplay: t.auto[s], Online: t.online[s] || !t.human(s),
-			Played: cardStrings(v.Played[s]),
+			Played: cardStrings(v.Played[s]), PlayedFaces: v.PlayedFaces[s].Strings(),
 		})
 	}
 	return out

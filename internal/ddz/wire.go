@@ -3,6 +3,7 @@ package ddz
 import (
 	"errors"
 	"strconv"
+	"strings"
 
 	ddz "github.com/lordgame/lordgame/internal/games/doudizhu"
 	"github.com/lordgame/lordgame/internal/status"
@@ -24,6 +25,19 @@ func parseCards(in []string) (ddz.Cards, error) {
 		return ddz.Cards{}, status.RuleError(status.BadRequest, "bad_card", "too many cards")
 	}
 	return c, nil
+}
+
+// parseFaces reads wire physical cards; a bad or repeated card is the
+// bad_card rule.
+func parseFaces(in []string) (ddz.Faces, error) {
+	if len(in) > ddz.NumFaces {
+		return nil, status.RuleError(status.BadRequest, "bad_card", "too many cards")
+	}
+	f, err := ddz.ParseFaces(in)
+	if err != nil {
+		return nil, status.RuleError(status.BadRequest, "bad_card", strings.TrimPrefix(err.Error(), "doudizhu: "))
+	}
+	return f, nil
 }
 
 // cardStrings is c in wire notation, low to high; nil for no cards.
@@ -73,6 +87,7 @@ func wireEvent(gameID string, seq uint64, e ddz.Event) *pb.DdzEvent {
 		Seat:       int32(e.Seat),
 		Value:      int32(e.Value),
 		Cards:      cardStrings(e.Cards),
+		Faces:      e.Faces.Strings(),
 		Multiplier: uint32(e.Multiplier),
 	}
 	if e.Kind == ddz.KindPlay && e.Label.Valid() {

@@ -40,6 +40,10 @@ type Event struct {
 	Seat  int   `json:"seat"`
 	Value int   `json:"value,omitempty"`
 	Cards Cards `json:"cards,omitzero"`
+	// Faces are the physical cards of a play or of the bottom (landlord).
+	// An action may give them instead of Cards; a play given by Cards
+	// only is filled in with the lowest suits held (Faces.Pick).
+	Faces Faces `json:"faces,omitempty"`
 	// Label is the label of a play.
 	Label Label `json:"label,omitzero"`
 	// Multiplier is V×2^k after a play or at the landlord event (spec §10.2).
@@ -58,6 +62,11 @@ func Grab(seat int, yes bool) Event { return Event{Kind: KindGrab, Seat: seat, V
 
 // PlayCards returns the action of seat playing cards.
 func PlayCards(seat int, cards Cards) Event { return Event{Kind: KindPlay, Seat: seat, Cards: cards} }
+
+// PlayFaceCards returns the action of seat playing these physical cards.
+func PlayFaceCards(seat int, faces Faces) Event {
+	return Event{Kind: KindPlay, Seat: seat, Cards: faces.Ranks(), Faces: faces}
+}
 
 // Pass returns the action of seat passing.
 func Pass(seat int) Event { return Event{Kind: KindPass, Seat: seat} }

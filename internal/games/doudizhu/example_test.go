@@ -66,7 +66,7 @@ func ExampleGame() {
 	// Output:
 	// true not_your_turn
 	// {"kind":"bid","seat":0,"value":3}
-	// {"kind":"landlord","seat":0,"value":3,"cards":["3","8","J"],"multiplier":3}
+	// {"kind":"landlord","seat":0,"value":3,"cards":["3","8","J"],"faces":["3H","8H","JH"],"multiplier":3}
 	// turn 0 leading true hand size 20
 	// winner 0 landlord won true scores [12 -6 -6]
 }

@@ -3,6 +3,7 @@ package doudizhu
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 )
 
 // Phase is the stage of a hand.
@@ -45,7 +46,9 @@ type Game struct {
 	turn     int
 	hands    [3]Cards
 	bottom   Cards
-	landlord int // -1 until known
+	faces    [3]Faces // the physical cards of hands, in deck order
+	botFaces Faces    // the physical bottom
+	landlord int      // -1 until known
 
 	bid bidding
 
@@ -55,8 +58,10 @@ type Game struct {
 	curSeat  int    // who made current; -1 when leading
 	plays    [3]int // non-pass plays per seat
 	played   [3]Cards
-	round    int // index in events where the current round starts
-	start    int // index in events where the current deal starts
+	playedF  [3]Faces // the physical cards of played
+	curFaces Faces    // the physical cards of current
+	round    int      // index in events where the current round starts
+	start    int      // index in events where the current deal starts
 	result   *Result
 }
 
@@ -80,7 +85,12 @@ func New(opts Options, seed Seed) (*Game, error) {
 
 // dealCards shuffles and deals, and opens the bidding with g.first.
 func (g *Game) dealCards() {
-	g.hands, g.bottom = shuffle(g.rng)
+	g.hands, g.bottom, g.faces, g.botFaces = shuffle(g.rng)
+	for s := range g.faces {
+		g.faces[s] = g.faces[s].sorted()
+	}
+	g.botFaces = g.botFaces.sorted()
+	g.playedF, g.curFaces = [3]Faces{}, nil
 	g.deal++
 	g.phase = PhaseBidding
 	g.turn = g.first
@@ -173,7 +183,7 @@ func (g *Game) Apply(e Event) ([]Event, error) {
 	case KindGrab:
 		err = g.grab(e.Seat, e.Value)
 	case KindPlay:
-		err = g.play(e.Seat, e.Cards)
+		err = g.play(e.Seat, e.Cards, e.Faces)
 	case KindPass:
 		err = g.pass(e.Seat)
 	default:
@@ -208,8 +218,20 @@ func (g *Game) Call(seat int, yes bool) ([]Event, error) { return g.Apply(Call(s
 // Grab grabs (yes) or not for seat in the grab phase of grab bidding.
 func (g *Game) Grab(seat int, yes bool) ([]Event, error) { return g.Apply(Grab(seat, yes)) }
 
-// Play plays cards for seat. An empty set passes.
+// Play plays cards for seat. An empty set passes. The physical cards are
+// the lowest suits of each rank the seat holds (Faces.Pick).
 func (g *Game) Play(seat int, cards Cards) ([]Event, error) { return g.Apply(PlayCards(seat, cards)) }
+
+// PlayFaces plays exactly these physical cards for seat.
+func (g *Game) PlayFaces(seat int, faces Faces) ([]Event, error) {
+	return g.Apply(PlayFaceCards(seat, faces))
+}
+
+// HandFaces is the physical hand of seat, in deck order.
+func (g *Game) HandFaces(seat int) Faces { return slices.Clone(g.faces[seat]) }
+
+// BottomFaces is the physical bottom, in deck order.
+func (g *Game) BottomFaces() Faces { return slices.Clone(g.botFaces) }
 
 // Pass passes for seat.
 func (g *Game) Pass(seat int) ([]Event, error) { return g.Apply(Pass(seat)) }
@@ -221,10 +243,11 @@ func (g *Game) next(seat int) int { return (seat + 1) % 3 }
 func (g *Game) becomeLandlord(seat, v int) {
 	g.landlord, g.bidValue = seat, v
 	g.hands[seat] = g.hands[seat].Plus(g.bottom)
+	g.faces[seat] = append(slices.Clone(g.faces[seat]), g.botFaces...).sorted()
 	g.phase = PhasePlaying
 	g.turn = seat
 	g.allPass = 0
-	g.emit(Event{Kind: KindLandlord, Seat: seat, Value: v, Cards: g.bottom, Multiplier: g.Multiplier()})
+	g.emit(Event{Kind: KindLandlord, Seat: seat, Value: v, Cards: g.bottom, Faces: slices.Clone(g.botFaces), Multiplier: g.Multiplier()})
 	g.round = len(g.events)
 }
 
@@ -240,10 +263,22 @@ func (g *Game) redeal() {
 	g.dealCards()
 }
 
-// play handles KindPlay after check.
-func (g *Game) play(seat int, cards Cards) error {
+// play handles KindPlay after check. faces, when given, are the physical
+// cards played (cards, when also given, must be their ranks); otherwise
+// the lowest suits of cards' ranks are taken from the hand.
+func (g *Game) play(seat int, cards Cards, faces Faces) error {
 	if g.phase != PhasePlaying {
 		return ruleErr(WrongPhase, seat, "cannot play while %s", g.phase)
+	}
+	if len(faces) > 0 {
+		fr := faces.Ranks()
+		switch {
+		case !cards.IsEmpty() && cards != fr:
+			return ruleErr(InvalidCombination, seat, "cards %v are not the ranks of %v", cards, faces)
+		case len(faces.sorted().dedupe()) != len(faces) || !g.faces[seat].holds(faces):
+			return ruleErr(CardsNotHeld, seat, "%v not in hand", faces)
+		}
+		cards = fr
 	}
 	if cards.IsEmpty() {
 		return g.pass(seat)
@@ -260,14 +295,20 @@ func (g *Game) play(seat int, cards Cards) error {
 	if g.curSeat == -1 {
 		g.round = len(g.events)
 	}
+	if len(faces) == 0 {
+		faces, _ = g.faces[seat].Pick(cards) // the hand holds cards: checked above
+	}
+	faces = faces.sorted()
 	g.hands[seat] = g.hands[seat].Minus(cards)
+	g.faces[seat] = g.faces[seat].without(faces)
 	g.played[seat] = g.played[seat].Plus(cards)
+	g.playedF[seat] = append(g.playedF[seat], faces...).sorted()
 	g.plays[seat]++
 	if l.Type == Bomb || l.Type == Rocket {
 		g.bombs++
 	}
-	g.current, g.curSeat = Play{Cards: cards, Label: l}, seat
-	g.emit(Event{Kind: KindPlay, Seat: seat, Cards: cards, Label: l, Multiplier: g.Multiplier()})
+	g.current, g.curSeat, g.curFaces = Play{Cards: cards, Label: l}, seat, faces
+	g.emit(Event{Kind: KindPlay, Seat: seat, Cards: cards, Faces: faces, Label: l, Multiplier: g.Multiplier()})
 	if g.hands[seat].IsEmpty() {
 		g.win(seat)
 		return nil
@@ -287,7 +328,7 @@ func (g *Game) pass(seat int) error {
 	g.emit(Event{Kind: KindPass, Seat: seat})
 	g.turn = g.next(seat)
 	if g.turn == g.curSeat { // both others passed: a new round (spec §8.4)
-		g.current, g.curSeat = Play{}, -1
+		g.current, g.curSeat, g.curFaces = Play{}, -1, nil
 		g.round = len(g.events)
 	}
 	return nil

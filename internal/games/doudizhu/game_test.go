@@ -349,7 +349,7 @@ func TestSettle(t *testing.T) {
 
 func TestDefaultAction(t *testing.T) {
 	g := newGame(t, seatOpts(0), 5)
-	if e, ok := g.DefaultAction(); !ok || e != ddz.Bid(0, 0) {
+	if e, ok := g.DefaultAction(); !ok || !reflect.DeepEqual(e, ddz.Bid(0, 0)) {
 		t.Errorf("bidding default = %+v, want pass bid", e)
 	}
 	mustApply(t, g, ddz.Bid(0, 3))
@@ -359,17 +359,17 @@ func TestDefaultAction(t *testing.T) {
 		t.Errorf("leading default = %+v, want lowest single %v", e, want)
 	}
 	mustApply(t, g, e)
-	if e, _ := g.DefaultAction(); e != ddz.Pass(1) {
+	if e, _ := g.DefaultAction(); !reflect.DeepEqual(e, ddz.Pass(1)) {
 		t.Errorf("following default = %+v, want pass", e)
 	}
 	o := seatOpts(0)
 	o.Bidding = ddz.GrabBidding
 	g = newGame(t, o, 5)
-	if e, _ := g.DefaultAction(); e != ddz.Call(0, false) || g.Expect() != ddz.KindCall {
+	if e, _ := g.DefaultAction(); !reflect.DeepEqual(e, ddz.Call(0, false)) || g.Expect() != ddz.KindCall {
 		t.Errorf("call default = %+v expect %q, want decline, call", e, g.Expect())
 	}
 	mustApply(t, g, ddz.Call(0, true))
-	if e, _ := g.DefaultAction(); e != ddz.Grab(1, false) || g.View(1).Expect != ddz.KindGrab {
+	if e, _ := g.DefaultAction(); !reflect.DeepEqual(e, ddz.Grab(1, false)) || g.View(1).Expect != ddz.KindGrab {
 		t.Errorf("grab default = %+v expect %q, want no grab, grab", e, g.View(1).Expect)
 	}
 }
@@ -569,7 +569,7 @@ func TestEventJSON(t *testing.T) {
 	all := g.Events()
 	evs = append(evs, all[len(all)-1])
 	want := []string{
-		`{"kind":"play","seat":0,"cards":["3"],"label":{"type":"single","rank":"3","len":1},"multiplier":3}`,
+		`{"kind":"play","seat":0,"cards":["3"],"faces":["3H"],"label":{"type":"single","rank":"3","len":1},"multiplier":3}`,
 		`{"kind":"pass","seat":1}`,
 		`{"kind":"end","seat":0,"result":{"landlord":0,"landlord_won":true,"winner":0,"base_stake":1,"bid_value":3,"bombs":0,"spring":true,"anti_spring":false,"multiplier":6,"uncapped":6,"scores":[12,-6,-6]}}`,
 	}

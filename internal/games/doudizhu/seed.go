@@ -61,18 +61,12 @@ func ParseSeed(h string) (Seed, error) {
 func (s Seed) rng() *mrand.Rand { return mrand.New(mrand.NewChaCha8(s)) }
 
 // shuffle deals a fresh deck: Fisher–Yates with unbiased bounded draws.
-func shuffle(rng *mrand.Rand) (hands [3]Cards, bottom Cards) {
-	var deck [DeckSize]Rank
-	copy(deck[:], Deck())
-	rng.Shuffle(len(deck), func(i, j int) { deck[i], deck[j] = deck[j], deck[i] })
-	for i, r := range deck {
-		if seat := i / HandSize; seat < 3 {
-			hands[seat][r]++
-		} else {
-			bottom[r]++
-		}
+func shuffle(rng *mrand.Rand) (hands [3]Cards, bottom Cards, faces [3]Faces, bottomFaces Faces) {
+	faces, bottomFaces = shuffleFaces(rng)
+	for s := range hands {
+		hands[s] = faces[s].Ranks()
 	}
-	return hands, bottom
+	return hands, bottomFaces.Ranks(), faces, bottomFaces
 }
 
 // DealFrom returns the deals a game with this seed would make, in order:
@@ -85,7 +79,19 @@ func DealFrom(seed Seed, randomFirst bool, n int) (hands [3]Cards, bottom Cards)
 		rng.IntN(3)
 	}
 	for range n {
-		hands, bottom = shuffle(rng)
+		hands, bottom, _, _ = shuffle(rng)
+	}
+	return hands, bottom
+}
+
+// DealFacesFrom is DealFrom with the physical cards.
+func DealFacesFrom(seed Seed, randomFirst bool, n int) (hands [3]Faces, bottom Faces) {
+	rng := seed.rng()
+	if randomFirst {
+		rng.IntN(3)
+	}
+	for range n {
+		_, _, hands, bottom = shuffle(rng)
 	}
 	return hands, bottom
 }

@@ -1,5 +1,7 @@
 package doudizhu
 
+import "slices"
+
 // View is what one seat may see (spec §4.2): its own hand, the number of
 // cards every seat holds, the bottom once revealed, every bid and play of
 // the current deal, and the multiplier. It never holds another seat's
@@ -15,11 +17,15 @@ type View struct {
 	// Expect is the kind of action the seat to act sends (Game.Expect).
 	Expect Kind  `json:"expect,omitempty"`
 	Hand   Cards `json:"hand"`
+	// HandFaces is Hand as physical cards, in deck order.
+	HandFaces Faces `json:"hand_faces"`
 	// HandSizes holds the number of cards of every seat.
 	HandSizes [3]int `json:"hand_sizes"`
 	Landlord  int    `json:"landlord"` // -1 while bidding
 	// Bottom is the three bottom cards once the landlord is known.
 	Bottom Cards `json:"bottom,omitzero"`
+	// BottomFaces is Bottom as physical cards.
+	BottomFaces Faces `json:"bottom_faces,omitempty"`
 	// HighestBid is the highest score bid so far while bidding, then V.
 	HighestBid int `json:"highest_bid"`
 	// Multiplier is V × 2^k (spec §10.2).
@@ -28,8 +34,12 @@ type View struct {
 	// when the seat to act leads.
 	Current     Play `json:"current"`
 	CurrentSeat int  `json:"current_seat"`
+	// CurrentFaces are the physical cards of Current.
+	CurrentFaces Faces `json:"current_faces,omitempty"`
 	// Played holds the cards each seat has played this hand.
 	Played [3]Cards `json:"played"`
+	// PlayedFaces are the physical cards of Played.
+	PlayedFaces [3]Faces `json:"played_faces"`
 	// Log is every event of the current deal, from its deal event; Round
 	// is the tail of Log since the current round began.
 	Log    []Event `json:"log"`
@@ -44,27 +54,31 @@ func (g *Game) View(seat int) View {
 		panic("doudizhu: View of a seat outside 0…2")
 	}
 	v := View{
-		Seat:        seat,
-		Phase:       g.phase,
-		Bidding:     g.opts.Bidding,
-		Deal:        g.deal,
-		Turn:        g.Turn(),
-		Leading:     g.Leading(),
-		Expect:      g.Expect(),
-		Hand:        g.hands[seat],
-		Landlord:    g.landlord,
-		HighestBid:  g.bid.highest,
-		Multiplier:  g.Multiplier(),
-		Current:     g.current,
-		CurrentSeat: g.curSeat,
-		Played:      g.played,
-		Log:         append([]Event(nil), g.events[g.start:]...),
+		Seat:         seat,
+		Phase:        g.phase,
+		Bidding:      g.opts.Bidding,
+		Deal:         g.deal,
+		Turn:         g.Turn(),
+		Leading:      g.Leading(),
+		Expect:       g.Expect(),
+		Hand:         g.hands[seat],
+		HandFaces:    slices.Clone(g.faces[seat]),
+		Landlord:     g.landlord,
+		HighestBid:   g.bid.highest,
+		Multiplier:   g.Multiplier(),
+		Current:      g.current,
+		CurrentSeat:  g.curSeat,
+		Played:       g.played,
+		CurrentFaces: slices.Clone(g.curFaces),
+		Log:          append([]Event(nil), g.events[g.start:]...),
 	}
 	for s := range v.HandSizes {
 		v.HandSizes[s] = g.hands[s].Len()
+		v.PlayedFaces[s] = slices.Clone(g.playedF[s])
 	}
 	if g.landlord >= 0 {
 		v.Bottom = g.bottom
+		v.BottomFaces = slices.Clone(g.botFaces)
 		v.HighestBid = g.bidValue
 	}
 	if g.phase == PhasePlaying {
@@ -75,6 +89,7 @@ func (g *Game) View(seat int) View {
 		v.Result = &r
 	}
 	for i, e := range v.Log {
+		v.Log[i].Faces = slices.Clone(e.Faces)
 		if e.Result != nil {
 			r := *e.Result
 			v.Log[i].Result = &r

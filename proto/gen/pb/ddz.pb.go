@@ -3,10 +3,16 @@
 // (ddz.*). The comments here are the protocol reference; docs/protocol-ddz.md
 // walks through a whole game with them.
 //
-// Cards are always written as rank strings, as in the rules spec §0.1:
-// "3" "4" "5" "6" "7" "8" "9" "10" "J" "Q" "K" "A" "2" "BJ" "RJ" (BJ the
-// small joker, RJ the big one). Suits do not exist on the wire. A list of
-// cards may come in any order; the server sends them sorted low to high.
+// Cards are written two ways. `cards` fields hold rank strings, as in the
+// rules (docs/rules.md): "3" "4" "5" "6" "7" "8" "9" "10" "J" "Q" "K" "A"
+// "2" "BJ" "RJ" (BJ the small joker, RJ the big one); the rules look at
+// ranks only. `faces` fields beside them hold the same cards as the 54
+// physical cards: the rank and a suit letter, S (spades), H (hearts),
+// C (clubs) or D (diamonds), e.g. "10H", "3S", and "BJ" "RJ" for the
+// jokers. A physical card is the same in every view, in snapshots after a
+// reconnect and in the game record; faces[i] and cards are the same
+// cards. Lists may come in any order; the server sends them sorted low to
+// high (by rank, then S H C D).
 //
 // Seats are 0, 1, 2; turn order is seat i → seat (i+1) mod 3.
 
@@ -369,8 +375,13 @@ func (x *DdzBidReq) GetValue() uint32 {
 // ddz.play (302): DdzPlayReq → DdzActionResp. Play cards; the server
 // classifies them (the client never declares a type). An empty list passes.
 type DdzPlayReq struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Cards         []string               `protobuf:"bytes,1,rep,name=cards,proto3" json:"cards,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ranks to play; the server takes the lowest suits of each rank
+	// (S, H, C, D) from the hand. Ignored when faces is set.
+	Cards []string `protobuf:"bytes,1,rep,name=cards,proto3" json:"cards,omitempty"`
+	// The physical cards to play (e.g. ["4H", "4C"]). Errors:
+	// bad_request/bad_card (unknown or repeated card), cards_not_held.
+	Faces         []string `protobuf:"bytes,20,rep,name=faces,proto3" json:"faces,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -408,6 +419,13 @@ func (*DdzPlayReq) Descriptor() ([]byte, []int) {
 func (x *DdzPlayReq) GetCards() []string {
 	if x != nil {
 		return x.Cards
+	}
+	return nil
+}
+
+func (x *DdzPlayReq) GetFaces() []string {
+	if x != nil {
+		return x.Faces
 	}
 	return nil
 }
@@ -584,7 +602,10 @@ type DdzCards struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Cards []string               `protobuf:"bytes,1,rep,name=cards,proto3" json:"cards,omitempty"`
 	// The play's type name (spec §0.3), e.g. "pair", "airplane_single".
-	Type          string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	Type string `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	// The physical cards: of a play made, or, in a hint, the ones of the
+	// caller's hand the server would play for it (lowest suits).
+	Faces         []string `protobuf:"bytes,20,rep,name=faces,proto3" json:"faces,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -631,6 +652,13 @@ func (x *DdzCards) GetType() string {
 		return x.Type
 	}
 	return ""
+}
+
+func (x *DdzCards) GetFaces() []string {
+	if x != nil {
+		return x.Faces
+	}
+	return nil
 }
 
 // ddz.autoplay (305): DdzAutoplayReq → DdzActionResp. Switch auto-play
@@ -1014,10 +1042,14 @@ type DdzSnapshot struct {
 	DeadlineMs int64  `protobuf:"varint,10,opt,name=deadline_ms,json=deadlineMs,proto3" json:"deadline_ms,omitempty"`
 	// Your hand.
 	Hand []string `protobuf:"bytes,11,rep,name=hand,proto3" json:"hand,omitempty"`
+	// Your hand as physical cards.
+	HandFaces []string `protobuf:"bytes,30,rep,name=hand_faces,json=handFaces,proto3" json:"hand_faces,omitempty"`
 	// -1 while bidding.
 	Landlord int32 `protobuf:"varint,12,opt,name=landlord,proto3" json:"landlord,omitempty"`
 	// The three bottom cards, once the landlord is known.
 	Bottom []string `protobuf:"bytes,13,rep,name=bottom,proto3" json:"bottom,omitempty"`
+	// The bottom as physical cards.
+	BottomFaces []string `protobuf:"bytes,31,rep,name=bottom_faces,json=bottomFaces,proto3" json:"bottom_faces,omitempty"`
 	// Highest bid so far while bidding, then the bid value V.
 	HighestBid uint32 `protobuf:"varint,14,opt,name=highest_bid,json=highestBid,proto3" json:"highest_bid,omitempty"`
 	// V × 2^k (spec §10.2).
@@ -1149,6 +1181,13 @@ func (x *DdzSnapshot) GetHand() []string {
 	return nil
 }
 
+func (x *DdzSnapshot) GetHandFaces() []string {
+	if x != nil {
+		return x.HandFaces
+	}
+	return nil
+}
+
 func (x *DdzSnapshot) GetLandlord() int32 {
 	if x != nil {
 		return x.Landlord
@@ -1159,6 +1198,13 @@ func (x *DdzSnapshot) GetLandlord() int32 {
 func (x *DdzSnapshot) GetBottom() []string {
 	if x != nil {
 		return x.Bottom
+	}
+	return nil
+}
+
+func (x *DdzSnapshot) GetBottomFaces() []string {
+	if x != nil {
+		return x.BottomFaces
 	}
 	return nil
 }
@@ -1248,7 +1294,9 @@ type DdzSeat struct {
 	// The player's connection is up (bots are always online).
 	Online bool `protobuf:"varint,7,opt,name=online,proto3" json:"online,omitempty"`
 	// Cards the seat has played this hand.
-	Played        []string `protobuf:"bytes,8,rep,name=played,proto3" json:"played,omitempty"`
+	Played []string `protobuf:"bytes,8,rep,name=played,proto3" json:"played,omitempty"`
+	// The same as physical cards.
+	PlayedFaces   []string `protobuf:"bytes,20,rep,name=played_faces,json=playedFaces,proto3" json:"played_faces,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1339,6 +1387,13 @@ func (x *DdzSeat) GetPlayed() []string {
 	return nil
 }
 
+func (x *DdzSeat) GetPlayedFaces() []string {
+	if x != nil {
+		return x.PlayedFaces
+	}
+	return nil
+}
+
 // ddz.event (351, push): one public event of the table, to every seat.
 type DdzEvent struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
@@ -1356,6 +1411,8 @@ type DdzEvent struct {
 	Seat  int32    `protobuf:"varint,4,opt,name=seat,proto3" json:"seat,omitempty"`
 	Value int32    `protobuf:"varint,5,opt,name=value,proto3" json:"value,omitempty"`
 	Cards []string `protobuf:"bytes,6,rep,name=cards,proto3" json:"cards,omitempty"`
+	// The physical cards of a "play", or of the bottom on "landlord".
+	Faces []string `protobuf:"bytes,30,rep,name=faces,proto3" json:"faces,omitempty"`
 	// For "play": the type name of the play (spec §0.3).
 	Type string `protobuf:"bytes,7,opt,name=type,proto3" json:"type,omitempty"`
 	// V × 2^k after the event.
@@ -1372,6 +1429,8 @@ type DdzEvent struct {
 	// (17 cards) or, for the landlord, after "landlord" (20 cards). Never
 	// another seat's cards.
 	Hand []string `protobuf:"bytes,14,rep,name=hand,proto3" json:"hand,omitempty"`
+	// hand as physical cards.
+	HandFaces []string `protobuf:"bytes,31,rep,name=hand_faces,json=handFaces,proto3" json:"hand_faces,omitempty"`
 	// On a "bid", "play" or "pass": the seat's turn timer ran out and the
 	// server acted for it (the "timeout" event comes just before).
 	TimedOut bool `protobuf:"varint,15,opt,name=timed_out,json=timedOut,proto3" json:"timed_out,omitempty"`
@@ -1454,6 +1513,13 @@ func (x *DdzEvent) GetCards() []string {
 	return nil
 }
 
+func (x *DdzEvent) GetFaces() []string {
+	if x != nil {
+		return x.Faces
+	}
+	return nil
+}
+
 func (x *DdzEvent) GetType() string {
 	if x != nil {
 		return x.Type
@@ -1506,6 +1572,13 @@ func (x *DdzEvent) GetHandSizes() []uint32 {
 func (x *DdzEvent) GetHand() []string {
 	if x != nil {
 		return x.Hand
+	}
+	return nil
+}
+
+func (x *DdzEvent) GetHandFaces() []string {
+	if x != nil {
+		return x.HandFaces
 	}
 	return nil
 }
@@ -1818,10 +1891,11 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\twaited_ms\x18\x06 \x01(\rR\bwaitedMs\x12\x17\n" +
 	"\agame_id\x18\a \x01(\tR\x06gameId\"!\n" +
 	"\tDdzBidReq\x12\x14\n" +
-	"\x05value\x18\x01 \x01(\rR\x05value\"\"\n" +
+	"\x05value\x18\x01 \x01(\rR\x05value\"8\n" +
 	"\n" +
 	"DdzPlayReq\x12\x14\n" +
-	"\x05cards\x18\x01 \x03(\tR\x05cards\"\f\n" +
+	"\x05cards\x18\x01 \x03(\tR\x05cards\x12\x14\n" +
+	"\x05faces\x18\x14 \x03(\tR\x05faces\"\f\n" +
 	"\n" +
 	"DdzPassReq\"!\n" +
 	"\rDdzActionResp\x12\x10\n" +
@@ -1829,10 +1903,11 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\n" +
 	"DdzHintReq\":\n" +
 	"\vDdzHintResp\x12+\n" +
-	"\x05plays\x18\x01 \x03(\v2\x15.lordgame.v1.DdzCardsR\x05plays\"4\n" +
+	"\x05plays\x18\x01 \x03(\v2\x15.lordgame.v1.DdzCardsR\x05plays\"J\n" +
 	"\bDdzCards\x12\x14\n" +
 	"\x05cards\x18\x01 \x03(\tR\x05cards\x12\x12\n" +
-	"\x04type\x18\x02 \x01(\tR\x04type\" \n" +
+	"\x04type\x18\x02 \x01(\tR\x04type\x12\x14\n" +
+	"\x05faces\x18\x14 \x03(\tR\x05faces\" \n" +
 	"\x0eDdzAutoplayReq\x12\x0e\n" +
 	"\x02on\x18\x01 \x01(\bR\x02on\"\r\n" +
 	"\vDdzStateReq\"8\n" +
@@ -1855,7 +1930,7 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\rcreated_at_ms\x18\b \x01(\x03R\vcreatedAtMs\x12\x1e\n" +
 	"\vended_at_ms\x18\t \x01(\x03R\tendedAtMs\x12!\n" +
 	"\foptions_json\x18\n" +
-	" \x01(\tR\voptionsJson\"\xbe\x05\n" +
+	" \x01(\tR\voptionsJson\"\x80\x06\n" +
 	"\vDdzSnapshot\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x12\n" +
 	"\x04mode\x18\x02 \x01(\tR\x04mode\x12\x12\n" +
@@ -1870,9 +1945,12 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\vdeadline_ms\x18\n" +
 	" \x01(\x03R\n" +
 	"deadlineMs\x12\x12\n" +
-	"\x04hand\x18\v \x03(\tR\x04hand\x12\x1a\n" +
+	"\x04hand\x18\v \x03(\tR\x04hand\x12\x1d\n" +
+	"\n" +
+	"hand_faces\x18\x1e \x03(\tR\thandFaces\x12\x1a\n" +
 	"\blandlord\x18\f \x01(\x05R\blandlord\x12\x16\n" +
-	"\x06bottom\x18\r \x03(\tR\x06bottom\x12\x1f\n" +
+	"\x06bottom\x18\r \x03(\tR\x06bottom\x12!\n" +
+	"\fbottom_faces\x18\x1f \x03(\tR\vbottomFaces\x12\x1f\n" +
 	"\vhighest_bid\x18\x0e \x01(\rR\n" +
 	"highestBid\x12\x1e\n" +
 	"\n" +
@@ -1886,7 +1964,7 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"base_stake\x18\x14 \x01(\rR\tbaseStake\x12\x18\n" +
 	"\aphrases\x18\x15 \x03(\tR\aphrases\x12\x10\n" +
 	"\x03seq\x18\x16 \x01(\x04R\x03seq\x12)\n" +
-	"\x04bids\x18\x17 \x03(\v2\x15.lordgame.v1.DdzEventR\x04bids\"\xbe\x01\n" +
+	"\x04bids\x18\x17 \x03(\v2\x15.lordgame.v1.DdzEventR\x04bids\"\xe1\x01\n" +
 	"\aDdzSeat\x12\x12\n" +
 	"\x04seat\x18\x01 \x01(\rR\x04seat\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x12\n" +
@@ -1895,14 +1973,16 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\x05cards\x18\x05 \x01(\rR\x05cards\x12\x1a\n" +
 	"\bautoplay\x18\x06 \x01(\bR\bautoplay\x12\x16\n" +
 	"\x06online\x18\a \x01(\bR\x06online\x12\x16\n" +
-	"\x06played\x18\b \x03(\tR\x06played\"\x92\x03\n" +
+	"\x06played\x18\b \x03(\tR\x06played\x12!\n" +
+	"\fplayed_faces\x18\x14 \x03(\tR\vplayedFaces\"\xc7\x03\n" +
 	"\bDdzEvent\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x12\n" +
 	"\x04kind\x18\x03 \x01(\tR\x04kind\x12\x12\n" +
 	"\x04seat\x18\x04 \x01(\x05R\x04seat\x12\x14\n" +
 	"\x05value\x18\x05 \x01(\x05R\x05value\x12\x14\n" +
-	"\x05cards\x18\x06 \x03(\tR\x05cards\x12\x12\n" +
+	"\x05cards\x18\x06 \x03(\tR\x05cards\x12\x14\n" +
+	"\x05faces\x18\x1e \x03(\tR\x05faces\x12\x12\n" +
 	"\x04type\x18\a \x01(\tR\x04type\x12\x1e\n" +
 	"\n" +
 	"multiplier\x18\b \x01(\rR\n" +
@@ -1916,7 +1996,9 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"deadlineMs\x12\x1d\n" +
 	"\n" +
 	"hand_sizes\x18\r \x03(\rR\thandSizes\x12\x12\n" +
-	"\x04hand\x18\x0e \x03(\tR\x04hand\x12\x1b\n" +
+	"\x04hand\x18\x0e \x03(\tR\x04hand\x12\x1d\n" +
+	"\n" +
+	"hand_faces\x18\x1f \x03(\tR\thandFaces\x12\x1b\n" +
 	"\ttimed_out\x18\x0f \x01(\bR\btimedOut\x12\x12\n" +
 	"\x04auto\x18\x10 \x01(\bR\x04auto\"\xff\x03\n" +
 	"\tDdzResult\x12\x17\n" +

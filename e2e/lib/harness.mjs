@@ -113,6 +113,10 @@ export async function startServer() {
   await run();
   return {
     base,
+    // bin and data let a test run lordgame commands (admin grant) on the
+    // server's database.
+    bin,
+    data,
     get proc() {
       return proc;
     },

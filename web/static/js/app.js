@@ -21,6 +21,7 @@ import { cardEl, sortAsc } from './cards.js';
 import { emptyTable, applyEvent, applySnapshot, num } from './model.js';
 import { TableView, esc, initials, modeName } from './table.js';
 import { LeaveFlow, bidsFromSnapshot, trackBids, renderBids, timeoutNotice, revealedHTML } from './tableinfo.js';
+import { bindNotices } from './notices.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -445,6 +446,7 @@ class App {
     // the request's. Both are accepted.
     this.conn.onPush('ddz.message', (c) => this.onChat(c));
     this.conn.onPush('ddz.chat', (c) => this.onChat(c));
+    bindNotices(this.conn, (text, kind) => this.toast(text, kind));
   }
 
   // fetchState asks for the running table (after a connect or a gap in

@@ -562,6 +562,9 @@ func (t *table) abort(r *room.Room, reason string) {
 		t.log.Error("cancel game", "err", err)
 	}
 	t.finish(r)
+	// The cancel follows the last event (a connected client drops an event
+	// whose seq it has seen: an admin cancels tables with players on them).
+	t.seq++
 	ev := &pb.DdzEvent{GameId: t.gid, Seq: t.seq, Kind: kindCancel, Turn: -1}
 	r.Broadcast(RouteEvent, func(int) proto.Message { return ev })
 }

@@ -1,31 +1,51 @@
-// Cards: ranks in the spec's notation ("3"…"10","J","Q","K","A","2","BJ","RJ"),
-// ordering, and rendering. Suits have no effect on any rule and the server
-// never sends them; the client derives one per card, deterministically,
-// only so that a hand looks like real cards.
+// Cards: the server's physical cards ("3S", "10H", "QC", "2D", "BJ", "RJ":
+// rank and suit letter S H C D; jokers have none), ordering, and rendering.
+// The server deals 54 distinct cards and sends each one the same way in
+// every view, so the client renders exactly what it is sent and never
+// makes up a suit. Suits have no effect on any rule.
 
 export const RANKS = ['3', '4', '5', '6', '7', '8', '9', '10', 'J', 'Q', 'K', 'A', '2', 'BJ', 'RJ'];
 const ORDER = new Map(RANKS.map((r, i) => [r, i]));
 
-export const rankIndex = (r) => (ORDER.has(r) ? ORDER.get(r) : -1);
 export const isJoker = (r) => r === 'BJ' || r === 'RJ';
+const SUIT_LETTERS = ['S', 'H', 'C', 'D'];
+
+// rankOf is the rank of a card ("10H" → "10", "BJ" → "BJ"); a plain rank
+// is its own rank.
+export function rankOf(card) {
+  const c = String(card);
+  if (isJoker(c) || ORDER.has(c)) return c;
+  const r = c.slice(0, -1);
+  return ORDER.has(r) && SUIT_LETTERS.includes(c.slice(-1)) ? r : c;
+}
+
+// suitOf is the suit index of a card (0 S, 1 H, 2 C, 3 D), -1 for none.
+export function suitOf(card) {
+  const c = String(card);
+  if (isJoker(c) || ORDER.has(c)) return -1;
+  return SUIT_LETTERS.indexOf(c.slice(-1));
+}
+
+export const rankIndex = (r) => (ORDER.has(rankOf(r)) ? ORDER.get(rankOf(r)) : -1);
+const cardIndex = (c) => rankIndex(c) * 4 + Math.max(0, suitOf(c));
 
 // sortDesc returns the cards sorted from the highest rank to the lowest,
 // the way a player holds them (jokers on the left).
 export function sortDesc(cards) {
-  return [...cards].sort((a, b) => rankIndex(b) - rankIndex(a));
+  return [...cards].sort((a, b) => cardIndex(b) - cardIndex(a));
 }
 
 // sortAsc sorts from lowest to highest, the spec's notation of a play.
 export function sortAsc(cards) {
-  return [...cards].sort((a, b) => rankIndex(a) - rankIndex(b));
+  return [...cards].sort((a, b) => cardIndex(a) - cardIndex(b));
 }
 
 // groupForDisplay orders a play for display: the bigger groups first
 // (the trio before its kicker), then by rank, high to low.
 export function groupForDisplay(cards) {
   const count = new Map();
-  for (const c of cards) count.set(c, (count.get(c) || 0) + 1);
-  return [...cards].sort((a, b) => count.get(b) - count.get(a) || rankIndex(a) - rankIndex(b));
+  for (const c of cards) count.set(rankOf(c), (count.get(rankOf(c)) || 0) + 1);
+  return [...cards].sort((a, b) => count.get(rankOf(b)) - count.get(rankOf(a)) || cardIndex(a) - cardIndex(b));
 }
 
 const SUITS = [
@@ -35,62 +55,34 @@ const SUITS = [
   { sym: '\u2666', name: 'diamonds', red: true },
 ];
 
-// withSuits pairs every card of a list with a suit: the k-th copy of a rank
-// in the list gets suit (rank + k) mod 4, so the four 7s of a bomb show four
-// different suits and neighbouring singles differ. avoid (rank → Set of
-// suit indexes) names suits to skip when another one is free, e.g. the
-// suits already showing in the player's own hand.
-export function withSuits(cards, avoid) {
-  const used = new Map();
-  return cards.map((rank) => {
-    if (isJoker(rank)) return { rank, suit: null };
-    let u = used.get(rank);
-    if (!u) used.set(rank, (u = new Set()));
-    const av = avoid && avoid.get(rank);
-    const base = rankIndex(rank);
-    let pick = -1;
-    for (let j = 0; j < 4 && pick < 0; j++) if (!u.has((base + j) % 4) && !(av && av.has((base + j) % 4))) pick = (base + j) % 4;
-    for (let j = 0; j < 4 && pick < 0; j++) if (!u.has((base + j) % 4)) pick = (base + j) % 4;
-    if (pick < 0) pick = base % 4;
-    u.add(pick);
-    return { rank, suit: SUITS[pick], si: pick };
-  });
-}
-
-// suitsByRank maps rank → Set of suit indexes of suited cards.
-export function suitsByRank(suited) {
-  const m = new Map();
-  for (const c of suited) {
-    if (!c.suit) continue;
-    if (!m.has(c.rank)) m.set(c.rank, new Set());
-    m.get(c.rank).add(c.si);
-  }
-  return m;
-}
-
-// groupSuited orders suited cards like groupForDisplay orders ranks.
-export function groupSuited(suited) {
-  const count = new Map();
-  for (const c of suited) count.set(c.rank, (count.get(c.rank) || 0) + 1);
-  return [...suited].sort((a, b) => count.get(b.rank) - count.get(a.rank) || rankIndex(a.rank) - rankIndex(b.rank));
+// face is a server card ready to render: {card, rank, suit} (suit null
+// for a joker, or for a bare rank from an older server).
+export function face(card) {
+  const rank = rankOf(card);
+  const si = suitOf(card);
+  return { card: String(card), rank, suit: si >= 0 ? SUITS[si] : null };
 }
 
 // cardLabel is the accessible name of a card ("7♥", "Big joker").
 export function cardLabel(c) {
   if (c.rank === 'RJ') return 'Big joker';
   if (c.rank === 'BJ') return 'Little joker';
-  return c.rank + c.suit.sym;
+  return c.suit ? c.rank + c.suit.sym : c.rank;
 }
 
 export function prettyCards(cards) {
-  return cards.map((r) => (r === 'RJ' ? 'Big joker' : r === 'BJ' ? 'Little joker' : r)).join(' ');
+  return cards.map((r) => cardLabel(face(r))).join(' ');
 }
 
-// cardEl renders one face-up card. size is "lg" (own hand), "md" (plays) or "sm".
-export function cardEl(c, size = 'md') {
+// cardEl renders one face-up card: a server card string ("10H") or a face.
+// size is "lg" (own hand), "md" (plays) or "sm". data-card holds the
+// server's card, so every view can be compared with the others.
+export function cardEl(card, size = 'md') {
+  const c = typeof card === 'string' ? face(card) : card;
   const el = document.createElement('div');
   el.className = `card card-${size}`;
   el.dataset.rank = c.rank;
+  el.dataset.card = c.card;
   el.setAttribute('role', 'img');
   el.setAttribute('aria-label', cardLabel(c));
   if (isJoker(c.rank)) {
@@ -98,6 +90,10 @@ export function cardEl(c, size = 'md') {
     el.innerHTML =
       '<span class="idx joker-idx">JOKER</span>' +
       `<span class="joker-art" aria-hidden="true">${jokerSVG(c.rank === 'RJ')}</span>`;
+    return el;
+  }
+  if (!c.suit) {
+    el.innerHTML = `<span class="idx"><span class="r">${c.rank}</span></span>`;
     return el;
   }
   if (c.suit.red) el.classList.add('red');

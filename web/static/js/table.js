@@ -2,7 +2,7 @@
 // and calls back into the app for every action; it never talks to the
 // server itself.
 
-import { cardEl, cardBackEl, withSuits, groupForDisplay, groupSuited, suitsByRank, sortDesc, rankIndex } from './cards.js';
+import { cardEl, cardBackEl, groupForDisplay, sortDesc } from './cards.js';
 import { next, prev, typeName } from './model.js';
 
 const $ = (id) => document.getElementById(id);
@@ -22,11 +22,8 @@ export class TableView {
   constructor(app) {
     this.app = app;
     this.selected = new Set(); // indexes into the rendered (sorted) hand
-    this.handCards = []; // the hand as rendered (ranks)
-    this.suited = []; // the hand as rendered, with the suits shown
-    this.suitedDeal = 0;
-    this.myPlay = null; // the suited cards of the player's last play
-    this.bottomSuited = null;
+    this.handCards = []; // the hand as rendered: the server's cards, high to low
+    this.handDeal = 0;
     this.drag = null;
     this.lastHandKey = '';
     this.chatTimers = [0, 0, 0];
@@ -90,7 +87,7 @@ export class TableView {
     return [...this.selected].sort((a, b) => a - b).map((i) => this.handCards[i]);
   }
 
-  // selectCards selects exactly the given ranks (a hint) in the hand.
+  // selectCards selects exactly the given cards (a hint's faces) in the hand.
   selectCards(cards) {
     this.selected.clear();
     const want = [...cards];
@@ -115,7 +112,7 @@ export class TableView {
     this.renderSeat($('seat-right'), t, next(me), 'right');
     this.renderSeat($('seat-left'), t, prev(me), 'left');
     this.renderMe(t);
-    this.renderHand(t); // before the plays: it learns the suits of the player's own play
+    this.renderHand(t);
     this.renderPlayed($('played-right'), t, next(me), 1);
     this.renderPlayed($('played-left'), t, prev(me), 2);
     this.renderPlayed($('played-me'), t, me, 0);
@@ -129,11 +126,8 @@ export class TableView {
     if (box.dataset.key === key) return;
     box.dataset.key = key;
     box.replaceChildren();
-    this.bottomSuited = null;
     if (t.bottom.length) {
-      // Suits the player's hand does not show, so a landlord's new cards look new.
-      this.bottomSuited = withSuits(sortDesc(t.bottom), suitsByRank(this.suited));
-      for (const c of this.bottomSuited) box.append(cardEl(c, 'sm'));
+      for (const c of sortDesc(t.bottom)) box.append(cardEl(c, 'sm'));
     } else {
       for (let i = 0; i < 3; i++) box.append(cardBackEl('sm'));
     }
@@ -212,10 +206,7 @@ export class TableView {
       const tag = typeName(l.label);
       const row = document.createElement('div');
       row.className = 'cards fresh' + (l.cards.length > 12 ? ' huge' : l.cards.length > 7 ? ' many' : '');
-      const ranksKey = [...l.cards].sort().join(',');
-      const mine = seat === t.seat && this.myPlay && this.myPlay.ranks === ranksKey;
-      const shown = mine ? groupSuited(this.myPlay.cards) : withSuits(groupForDisplay(l.cards), suitsByRank(this.suited));
-      for (const c of shown) row.append(cardEl(c, 'md'));
+      for (const c of groupForDisplay(l.cards)) row.append(cardEl(c, 'md'));
       stack.append(row);
       if (tag) {
         const s = document.createElement('span');
@@ -239,67 +230,21 @@ export class TableView {
     const key = cards.join(',');
     if (key === this.lastHandKey) return;
     const fresh = !this.lastHandKey && cards.length >= 17;
-    const selected = new Set(this.selected);
-    // Suits stay with their cards: the cards that left the hand are the
-    // selected ones when they match (they were just played), and new cards
-    // (the bottom) take suits the hand does not show yet.
-    let suited;
-    const added = [];
-    if (!this.suited.length || (t.deal !== this.suitedDeal)) {
-      suited = withSuits(cards);
-    } else {
-      const want = new Map();
-      for (const c of cards) want.set(c, (want.get(c) || 0) + 1);
-      const have = new Map();
-      for (const c of this.suited) have.set(c.rank, (have.get(c.rank) || 0) + 1);
-      // Drop surplus copies, selected ones first.
-      const drop = new Set();
-      const removed = [];
-      for (const [rank, n] of have) {
-        let extra = n - (want.get(rank) || 0);
-        const idx = this.suited.map((c, i) => i).filter((i) => this.suited[i].rank === rank);
-        idx.sort((x, y) => Number(selected.has(y)) - Number(selected.has(x)) || y - x);
-        for (const i of idx) {
-          if (extra <= 0) break;
-          drop.add(i);
-          removed.push(this.suited[i]);
-          extra--;
-        }
-      }
-      const kept = this.suited.filter((_, i) => !drop.has(i));
-      const keptCount = new Map();
-      for (const c of kept) keptCount.set(c.rank, (keptCount.get(c.rank) || 0) + 1);
-      const newRanks = [];
-      for (const [rank, n] of want) for (let k = keptCount.get(rank) || 0; k < n; k++) newRanks.push(rank);
-      const bottomKey = this.bottomSuited ? this.bottomSuited.map((c) => c.rank).sort().join(',') : '';
-      const incoming = bottomKey && bottomKey === [...newRanks].sort().join(',')
-        ? this.bottomSuited.map((c) => ({ ...c })) // the landlord takes the bottom cards as shown
-        : withSuits(newRanks, suitsByRank(kept));
-      for (const c of incoming) c.added = true;
-      suited = [...kept, ...incoming].sort((x, y) => rankIndex(y.rank) - rankIndex(x.rank));
-      if (removed.length) this.myPlay = { ranks: removed.map((c) => c.rank).sort().join(','), cards: removed };
-    }
-    suited.forEach((c, i) => {
-      if (c.added) {
-        added.push(i);
-        delete c.added;
-      }
-    });
-    // Keep the selection of cards that are still there.
-    const keepSel = new Set();
-    if (selected.size) {
-      const stillSel = new Set([...selected].map((i) => this.suited[i]).filter(Boolean));
-      suited.forEach((c, i) => {
-        if (stillSel.has(c)) keepSel.add(i);
-      });
-    }
-    this.suited = suited;
-    this.suitedDeal = t.deal;
+    // The cards are the server's: a card keeps its place and selection by
+    // its identity; cards new to the hand in the same deal (the bottom,
+    // for the landlord) are highlighted.
+    const before = new Set(this.handDeal === t.deal ? this.handCards : []);
+    const selectedCards = new Set([...this.selected].map((i) => this.handCards[i]));
+    const added = new Set(before.size ? cards.filter((c) => !before.has(c)) : []);
+    this.handCards = cards;
+    this.handDeal = t.deal;
     this.lastHandKey = key;
-    this.handCards = suited.map((c) => c.rank);
-    this.selected = keepSel;
+    this.selected = new Set();
+    cards.forEach((c, i) => {
+      if (selectedCards.has(c)) this.selected.add(i);
+    });
     hand.replaceChildren();
-    suited.forEach((c, i) => {
+    cards.forEach((c, i) => {
       const el = cardEl(c, 'lg');
       el.dataset.i = i;
       el.dataset.testid = 'hand-card';
@@ -307,11 +252,11 @@ export class TableView {
         el.classList.add('new');
         el.style.animationDelay = `${i * 18}ms`;
       }
-      if (added.includes(i)) {
+      if (added.has(c)) {
         el.classList.add('added');
         setTimeout(() => el.classList.remove('added'), 2500);
       }
-      if (keepSel.has(i)) el.classList.add('sel');
+      if (this.selected.has(i)) el.classList.add('sel');
       hand.append(el);
     });
     this.fitHand();
@@ -374,8 +319,7 @@ export class TableView {
   reset() {
     this.selected.clear();
     this.handCards = [];
-    this.suited = [];
-    this.myPlay = null;
+    this.handDeal = 0;
     this.lastHandKey = '';
     this.shownPlays = ['', '', ''];
     this.chat = [null, null, null];

@@ -4,6 +4,7 @@
 // auto, ddz.result hands, ddz.leave's cost); nothing is made up.
 
 import { esc } from './table.js';
+import { face, prettyCards } from './cards.js';
 
 const num = (v, d = 0) => (v === undefined || v === null || v === '' ? d : Number(v));
 
@@ -43,18 +44,7 @@ export function timeoutNotice(t, e) {
   const who = mine ? 'Your time ran out' : `${(t.players[num(e.seat)] || {}).name || 'A player'} ran out of time`;
   if (e.kind === 'bid') return `${who}: ${mine ? 'you' : 'they'} ${num(e.value) ? `bid ${num(e.value)}` : 'passed on the bid'}.`;
   if (e.kind === 'pass' || !(e.cards && e.cards.length)) return `${who}: ${mine ? 'you' : 'they'} passed.`;
-  return `${who}: the server played ${e.cards.join(' ')} for ${mine ? 'you' : 'them'}.`;
-}
-
-const SUIT = { S: ['\u2660', false], H: ['\u2665', true], C: ['\u2663', false], D: ['\u2666', true] };
-
-// chipHTML is one card as a small chip: a physical card ("KS", "10H",
-// "BJ") with its suit, or a bare rank when the server sent no faces.
-function chipHTML(c) {
-  if (c === 'RJ' || c === 'BJ') return `<span class="mini-card joker${c === 'RJ' ? ' red' : ''}">${c === 'RJ' ? 'JOKER+' : 'JOKER'}</span>`;
-  const suit = SUIT[c.slice(-1)];
-  if (!suit || c.length < 2) return `<span class="mini-card">${esc(c)}</span>`;
-  return `<span class="mini-card${suit[1] ? ' red' : ''}">${esc(c.slice(0, -1))}${suit[0]}</span>`;
+  return `${who}: the server played ${prettyCards(e.faces && e.faces.length ? e.faces : e.cards)} for ${mine ? 'you' : 'them'}.`;
 }
 
 // revealedHTML is one seat's cards left at the end (DdzResult.hands), as
@@ -63,7 +53,15 @@ export function revealedHTML(r, seat) {
   const h = (r.hands || [])[seat];
   const cards = (h && (h.faces && h.faces.length ? h.faces : h.cards)) || [];
   if (!cards.length) return `<span class="revealed none" data-testid="revealed-${seat}">out</span>`;
-  return `<span class="revealed" data-testid="revealed-${seat}" data-count="${cards.length}">${cards.map(chipHTML).join('')}</span>`;
+  const chips = cards
+    .map((c) => {
+      const f = face(c);
+      const cls = f.rank === 'RJ' ? ' joker red' : f.rank === 'BJ' ? ' joker' : f.suit && f.suit.red ? ' red' : '';
+      const txt = f.rank === 'RJ' ? 'JOKER+' : f.rank === 'BJ' ? 'JOKER' : f.rank + (f.suit ? f.suit.sym : '');
+      return `<span class="mini-card${cls}" data-card="${esc(f.card)}">${esc(txt)}</span>`;
+    })
+    .join('');
+  return `<span class="revealed" data-testid="revealed-${seat}" data-count="${cards.length}">${chips}</span>`;
 }
 
 // LeaveFlow asks the server what leaving costs, shows it, and leaves on

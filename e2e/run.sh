@@ -29,4 +29,6 @@ if [ "$want" != "$have" ]; then
 fi
 
 mkdir -p artifacts
+# A clean slate: screenshots and frame traces of an earlier run go.
+find artifacts -maxdepth 2 \( -name '*.png' -o -name 'frames-*' \) -delete
 node --test --test-concurrency=1 --test-reporter=spec tests/

@@ -66,8 +66,18 @@ func newAdminNode(ctx context.Context, s *server, router *gateway.Router) (*admi
 		return nil, fmt.Errorf("admin: %w", err)
 	}
 	router.PushRoute(routeAdminNotice, idAdminNotice)
-	return &adminNode{s: s, db: s.ddz.db, auth: s.ddz.auth, log: s.log.With("service", "admin"), kv: kv,
-		subj: cluster.NewSubjects(s.bus.Prefix())}, nil
+	a := &adminNode{s: s, db: s.ddz.db, auth: s.ddz.auth, log: s.log.With("service", "admin"), kv: kv,
+		subj: cluster.NewSubjects(s.bus.Prefix())}
+	// POST /v1/admin/ban, /unban and /keys/rotate (the account API) write
+	// the same audit log.
+	a.auth.SetAudit(func(ctx context.Context, id auth.Identity, action, target, reason string, before, after any) error {
+		who := actor{Identity: id, Role: admin.Role(id.Roles)}
+		if acc, err := a.db.Account(ctx, id.UserID); err == nil {
+			who.Name = acc.Username
+		}
+		return a.audit(ctx, who, action, target, reason, before, after)
+	})
+	return a, nil
 }
 
 // run answers the node calls until ctx ends.
@@ -154,7 +164,7 @@ func (a *adminNode) writeErr(w http.ResponseWriter, r *http.Request, err error) 
 	if e.Code == status.Internal {
 		a.log.Error("admin api failure", "path", r.URL.Path, "err", err)
 	}
-	writeAdminJSON(w, e.Code.HTTPStatus(), map[string]apiError{"error": {Code: e.Code, Message: e.Message}})
+	writeAdminJSON(w, e.Code.HTTPStatus(), apiError{Code: e.Code, Message: e.Message}) // the shape of every /v1 error
 }
 
 func writeAdminJSON(w http.ResponseWriter, code int, v any) {

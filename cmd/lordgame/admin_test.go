@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -381,4 +382,30 @@ func TestAdminCancelTable(t *testing.T) {
 		t.Errorf("audit = %+v", entries)
 	}
 	joinRetry(t, c) // free to play again
+}
+
+// TestAdminLegacyEndpointsAudited checks that POST /v1/admin/ban and
+// /unban of the account API write the console's audit log.
+func TestAdminLegacyEndpointsAudited(t *testing.T) {
+	s, _, _ := startServer(t)
+	base := "http://" + s.HTTPAddr()
+	tok, ids := consoleUsers(t, s)
+	target := strconv.FormatInt(ids["target"], 10)
+	if code := postJSON(t, base+"/v1/admin/ban", tok["admin"], map[string]string{"user_id": target, "reason": "old api"}, nil); code != http.StatusNoContent {
+		t.Fatalf("ban = %d", code)
+	}
+	if code := postJSON(t, base+"/v1/admin/unban", tok["admin"], map[string]string{"user_id": target}, nil); code != http.StatusNoContent {
+		t.Fatalf("unban = %d", code)
+	}
+	entries, err := s.ddz.db.AuditLog(t.Context(), store.AuditQuery{Target: "player:" + target})
+	if err != nil || len(entries) != 2 {
+		t.Fatalf("audit = %+v, %v; want 2 entries", entries, err)
+	}
+	if e := entries[1]; e.Action != "player.ban" || e.ActorName != "uadmin" || e.Reason != "old api" ||
+		e.Before != `{"banned":false}` || !strings.Contains(e.After, `"banned":true`) {
+		t.Errorf("ban entry = %+v", e)
+	}
+	if e := entries[0]; e.Action != "player.unban" || e.After != `{"banned":false}` {
+		t.Errorf("unban entry = %+v", e)
+	}
 }

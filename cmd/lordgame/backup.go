@@ -80,7 +80,8 @@ type dbFacts struct {
 }
 
 // inspect checks a SQLite database file: integrity_check, a schema this
-// binary can run, and every wallet balance equal to the sum of its ledger.
+// binary can run, every wallet balance equal to the sum of its ledger, and
+// the house balance equal to the sum of its ledger.
 func inspect(ctx context.Context, path string) (dbFacts, error) {
 	var f dbFacts
 	st, err := os.Stat(path)
@@ -142,6 +143,16 @@ func inspect(ctx context.Context, path string) (dbFacts, error) {
 	}
 	if bad > 0 {
 		return f, fmt.Errorf("%s: %d wallet balances differ from the sum of their ledger (e.g. user %d)", path, bad, example.Int64)
+	}
+	if f.Version >= 4 { // the house (migration 0004)
+		var house, sum int64
+		err := db.QueryRowContext(ctx, "SELECT balance, (SELECT COALESCE(SUM(delta), 0) FROM house_ledger) FROM house WHERE id = 1").Scan(&house, &sum)
+		if err != nil {
+			return f, fmt.Errorf("%s: house check: %w", path, err)
+		}
+		if house != sum {
+			return f, fmt.Errorf("%s: the house balance %d differs from the sum of its ledger %d", path, house, sum)
+		}
 	}
 	return f, nil
 }

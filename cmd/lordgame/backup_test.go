@@ -209,6 +209,7 @@ func TestBackupRestoreRefusals(t *testing.T) {
 	newer := copyDB(t, good, filepath.Join(dir, "newer.db"), "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 0)")
 	badLedger := copyDB(t, good, filepath.Join(dir, "badledger.db"),
 		"INSERT INTO accounts (id, created_at, updated_at) VALUES (77, 0, 0)", "INSERT INTO wallets (user_id, balance, updated_at) VALUES (77, 500, 0)")
+	badHouse := copyDB(t, good, filepath.Join(dir, "badhouse.db"), "UPDATE house SET balance = balance + 7 WHERE id = 1")
 	notOurs := filepath.Join(dir, "other.db")
 	copyDB(t, "", notOurs, "CREATE TABLE t (x)")
 	tests := []struct {
@@ -227,6 +228,7 @@ func TestBackupRestoreRefusals(t *testing.T) {
 		{"restore garbage", []string{"restore", garbage, "-data", data}, "garbage.db"},
 		{"restore newer schema", []string{"restore", newer, "-data", data}, "schema version 99"},
 		{"restore bad ledger", []string{"restore", badLedger, "-data", data}, "1 wallet balances differ from the sum of their ledger (e.g. user 77)"},
+		{"restore bad house", []string{"restore", badHouse, "-data", data}, "the house balance"},
 		{"restore other database", []string{"restore", notOurs, "-data", data}, "not a LordGame database"},
 	}
 	before, _ := os.ReadFile(filepath.Join(data, store.DefaultFile))

@@ -49,10 +49,8 @@ async function freePort() {
 // and runs it until stop() is called.
 export async function startServer() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  // Start from a clean slate: screenshots and traces of an earlier run go.
-  for (const f of fs.readdirSync(ARTIFACTS)) {
-    if (f.endsWith('.png') || f.startsWith('frames-')) fs.rmSync(path.join(ARTIFACTS, f));
-  }
+  // Screenshots of an earlier run are cleared by run.sh, once per run, so
+  // that each test file keeps its own next to the others'.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lordgame-e2e-'));
   let bin = process.env.LORDGAME_BIN;
   if (!bin) {
@@ -113,6 +111,10 @@ export async function startServer() {
   await run();
   return {
     base,
+    // bin and data let a test run lordgame commands (admin grant) on the
+    // server's database.
+    bin,
+    data,
     get proc() {
       return proc;
     },

@@ -402,11 +402,17 @@ func (s *Service) handleBan(w http.ResponseWriter, r *http.Request, admin Identi
 			return
 		}
 	}
+	before := s.banState(r.Context(), int64(req.UserID))
 	if err := s.Ban(r.Context(), int64(req.UserID), req.Reason, until); err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
 	s.log.Info("admin action", "action", "ban", "admin_id", admin.UserID, "player_id", int64(req.UserID))
+	target := "player:" + strconv.FormatInt(int64(req.UserID), 10)
+	if err := s.record(r.Context(), admin, "player.ban", target, req.Reason, before, s.banState(r.Context(), int64(req.UserID))); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -422,11 +428,17 @@ func (s *Service) handleUnban(w http.ResponseWriter, r *http.Request, admin Iden
 		s.writeErr(w, r, fieldErr("user_id", "required"))
 		return
 	}
+	before := s.banState(r.Context(), int64(req.UserID))
 	if err := s.Unban(r.Context(), int64(req.UserID)); err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
 	s.log.Info("admin action", "action", "unban", "admin_id", admin.UserID, "player_id", int64(req.UserID))
+	target := "player:" + strconv.FormatInt(int64(req.UserID), 10)
+	if err := s.record(r.Context(), admin, "player.unban", target, "", before, s.banState(r.Context(), int64(req.UserID))); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -446,6 +458,10 @@ func (s *Service) handleRotateKey(w http.ResponseWriter, r *http.Request, admin 
 		return
 	}
 	s.log.Info("admin action", "action", "rotate_signing_key", "admin_id", admin.UserID, "kid", kid)
+	if err := s.record(r.Context(), admin, "keys.rotate", "signing_key", "", nil, map[string]string{"kid": kid}); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	s.writeJSON(w, http.StatusOK, map[string]string{"kid": kid})
 }
 

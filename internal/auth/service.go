@@ -86,6 +86,7 @@ type Service struct {
 	kicks  []KickFunc
 
 	nameMask atomic.Pointer[func(string) string]
+	audit    atomic.Pointer[auditBox]
 }
 
 // New builds the service: it loads (or creates and persists) the signing

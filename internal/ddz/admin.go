@@ -33,7 +33,9 @@ type TableInfo struct {
 func (s *Service) LiveTables(ctx context.Context) []TableInfo {
 	var out []TableInfo
 	for _, t := range s.liveTables() {
-		info := TableInfo{ID: t.id, Game: t.gid, Mode: t.mode.Name, Users: t.users, Names: t.names, Phase: "starting"}
+		// The names are set on the room goroutine when it starts: read
+		// there, like the phase.
+		info := TableInfo{ID: t.id, Game: t.gid, Mode: t.mode.Name, Users: t.users, Phase: "starting"}
 		s.mu.Lock()
 		r := t.room
 		s.mu.Unlock()
@@ -41,7 +43,10 @@ func (s *Service) LiveTables(ctx context.Context) []TableInfo {
 			got := make(chan TableInfo, 1)
 			if err := r.Post(func() {
 				in := info
-				in.Phase, in.Paused, in.Restored = t.g.Phase().String(), t.paused, t.restored
+				in.Paused, in.Restored, in.Names = t.paused, t.restored, t.names
+				if t.g != nil {
+					in.Phase = t.g.Phase().String()
+				}
 				got <- in
 			}); err == nil {
 				select {

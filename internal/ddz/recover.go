@@ -253,7 +253,9 @@ func (s *Service) GameRecord(ctx context.Context, userID int64, gameID string) (
 	}
 	for i, rc := range log {
 		if rc.Kind == kindOptions {
+			// Seq 1: the table's options, which every log starts with.
 			out.OptionsJson = string(mustJSON(rc.Options.Rules))
+			out.Events = append(out.Events, &pb.DdzEvent{GameId: gameID, Seq: uint64(i + 1), Kind: kindOptions, Turn: -1})
 			continue
 		}
 		out.Events = append(out.Events, rc.wire(gameID, uint64(i+1)))

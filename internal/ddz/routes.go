@@ -153,7 +153,8 @@ func (s *Service) GameHandler(auth Authenticate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || auth == nil {
-			writeErr(w, status.New(status.Unauthenticated, "a bearer token is required"))
+			w.Header().Set("WWW-Authenticate", `Bearer realm="lordgame"`)
+			writeErr(w, status.New(status.Unauthenticated, "authorization: bearer access token required"))
 			return
 		}
 		uid, err := auth(r.Context(), tok)
@@ -172,6 +173,7 @@ func (s *Service) GameHandler(auth Authenticate) http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
 		_, _ = w.Write(b)
 	})
 }
@@ -180,6 +182,7 @@ func (s *Service) GameHandler(auth Authenticate) http.Handler {
 func writeErr(w http.ResponseWriter, err error) {
 	e := status.From(err)
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(e.Code.HTTPStatus())
 	_ = json.NewEncoder(w).Encode(map[string]string{"code": string(e.Code), "message": e.Message})
 }

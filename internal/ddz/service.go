@@ -271,7 +271,15 @@ func (s *Service) newTable(id, seed int64, mode match.Mode) *table {
 // seat registers t's players; false if one of them is already seated.
 func (s *Service) seat(ctx context.Context, t *table) bool {
 	if s.dir != nil {
-		if err := s.dir.Claim(ctx, t.id, t.users[:]); err != nil {
+		// A player who left the table (ddz.leave) is not claimed again:
+		// they may sit at another table by now.
+		var claim []int64
+		for st, u := range t.users {
+			if !t.left[st] {
+				claim = append(claim, u)
+			}
+		}
+		if err := s.dir.Claim(ctx, t.id, claim); err != nil {
 			s.log.Warn("table not seated", "room_id", t.id, "err", err)
 			return false
 		}
@@ -533,9 +541,25 @@ func (s *Service) settle(ctx context.Context, gameID, epoch int64, mode match.Mo
 		out.wire = wireResult(gid, res, [3]int64{}, [3]int64{})
 		return out, err
 	}
+	var done [3]bool
 	for _, sr := range got.Seats {
 		coins[sr.Seat], rating[sr.Seat] = sr.Applied, sr.Rating
-		out.balance[sr.Seat], out.rating[sr.Seat] = sr.BalanceAfter, sr.RatingAfter
+		if payer[sr.Seat] == Player {
+			out.balance[sr.Seat], out.rating[sr.Seat] = sr.BalanceAfter, sr.RatingAfter
+			done[sr.Seat] = true
+		}
+	}
+	// A player the settlement did not touch (practice) still learns their
+	// balance and rating, unchanged.
+	for st, u := range users {
+		if u > 0 && !done[st] {
+			if b, err := s.st.Balance(ctx, u); err == nil {
+				out.balance[st] = b
+			}
+			if stats, err := s.st.Stats(ctx, u); err == nil {
+				out.rating[st] = stats.Rating
+			}
+		}
 	}
 	out.wire = wireResult(gid, res, coins, rating)
 	return out, nil

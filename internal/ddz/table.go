@@ -297,6 +297,15 @@ func (t *table) announce(r *room.Room, first uint64, recs []record) {
 	t.pre = nil
 	left, dl := t.timeLeft()
 	before := pre != nil // records before the action's first engine event
+	// Records before a "landlord" or "redeal" in recs (the bid that ended
+	// the auction) show the table between the two: nobody to act, and
+	// the landlord without the bottom cards yet.
+	between := -1
+	for i, rc := range recs {
+		if rc.Event != nil && (rc.Event.Kind == ddz.KindLandlord || rc.Event.Kind == ddz.KindRedeal) {
+			between = i
+		}
+	}
 	for i, rc := range recs {
 		ev := rc.wire(t.gid, first+uint64(i))
 		before = before && rc.Event == nil
@@ -306,6 +315,13 @@ func (t *table) announce(r *room.Room, first uint64, recs []record) {
 			// applies the events one by one never sees a state that did
 			// not exist.
 			ev.Turn, ev.Leading = pre.turn, pre.leading
+		} else if i < between {
+			ev.Turn, ev.Leading, ev.TimeLeftMs, ev.DeadlineMs = -1, false, 0, 0
+			if e := recs[between].Event; e.Kind == ddz.KindLandlord {
+				sz := append([]uint32(nil), sizes...)
+				sz[e.Seat] -= uint32(e.Cards.Len())
+				ev.HandSizes = sz
+			}
 		}
 		dealt := rc.Event != nil && (rc.Event.Kind == ddz.KindDeal || rc.Event.Kind == ddz.KindLandlord)
 		r.Broadcast(RouteEvent, func(s int) proto.Message {
@@ -546,6 +562,9 @@ func (t *table) abort(r *room.Room, reason string) {
 		t.log.Error("cancel game", "err", err)
 	}
 	t.finish(r)
+	// The cancel follows the last event (a connected client drops an event
+	// whose seq it has seen: an admin cancels tables with players on them).
+	t.seq++
 	ev := &pb.DdzEvent{GameId: t.gid, Seq: t.seq, Kind: kindCancel, Turn: -1}
 	r.Broadcast(RouteEvent, func(int) proto.Message { return ev })
 }

@@ -30,7 +30,7 @@ async function api(method, path, body) {
   const r = await fetch(path, opts);
   const data = await r.json().catch(() => ({}));
   if (!r.ok) {
-    const msg = (data.error && data.error.message) || data.message || r.statusText;
+    const msg = data.message || r.statusText;
     const err = new Error(msg);
     err.status = r.status;
     throw err;
@@ -171,7 +171,7 @@ function wire() {
     const r = await fetch('/v1/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ username: d.username, password: d.password }) });
     const body = await r.json().catch(() => ({}));
-    if (!r.ok) throw new Error((body.error && body.error.message) || body.message || 'sign-in failed');
+    if (!r.ok) throw new Error(body.message || 'sign-in failed');
     token = body.access_token;
     sessionStorage.setItem('lordgame-admin-token', token);
     try {

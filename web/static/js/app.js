@@ -9,7 +9,7 @@
 //             reconnect with backoff and resume
 //   model.js  the table from ddz.snapshot and ddz.event (protojson rules)
 //   table.js  table rendering, hand selection (tap, click, drag), countdowns
-//   cards.js  ranks, faces (the server's physical cards), sorting, card elements
+//   cards.js  the server's cards (rank and suit), sorting, card elements
 //
 // Stable data-testid attributes mark what the e2e tests (e2e/) drive; the
 // table screen also carries data-seq, data-phase, data-turn, data-my-turn,
@@ -17,10 +17,11 @@
 
 import { Api, ApiError, errorText } from './api.js';
 import { Conn, ProtoError } from './ws.js';
-import { cardEl, faceCard } from './cards.js';
+import { cardEl, sortAsc } from './cards.js';
 import { emptyTable, applyEvent, applySnapshot, num } from './model.js';
 import { TableView, esc, initials, modeName } from './table.js';
 import { LeaveFlow, bidsFromSnapshot, trackBids, renderBids, timeoutNotice, revealedHTML } from './tableinfo.js';
+import { bindNotices } from './notices.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -85,15 +86,15 @@ class App {
 
   howTo() {
     const ranks = $('howto-ranks');
-    // The how-to pictures are fixed illustrations, not cards of a game.
-    for (const f of ['3S', '4H', '5C', '6D', '7S', '8H', '9C', '10D', 'JS', 'QH', 'KC', 'AD', '2S', 'BJ', 'RJ']) ranks.append(cardEl(faceCard(f), 'sm'));
+    // Illustrations of the rules, not game state: fixed cards.
+    for (const c of ['3S', '4H', '5C', '6D', '7S', '8H', '9C', '10D', 'JS', 'QH', 'KC', 'AD', '2S', 'BJ', 'RJ']) ranks.append(cardEl(c, 'sm'));
     const combos = [
       ['Pair', 'two alike', ['9S', '9H']],
       ['Trio + 1', 'or + a pair', ['8S', '8H', '8C', '4D']],
-      ['Straight', '5+ in a row, up to A', ['5S', '6H', '7C', '8D', '9S']],
-      ['Pair chain', '3+ pairs in a row', ['3S', '3H', '4C', '4D', '5S', '5H']],
+      ['Straight', '5+ in a row, up to A', ['5H', '6S', '7D', '8C', '9H']],
+      ['Pair chain', '3+ pairs in a row', ['3S', '3D', '4H', '4C', '5S', '5D']],
       ['Airplane', '2+ trios in a row', ['JS', 'JH', 'JC', 'QS', 'QH', 'QD']],
-      ['Four + 2', 'not a bomb', ['6S', '6H', '6C', '6D', '3C', 'KH']],
+      ['Four + 2', 'not a bomb', ['6S', '6H', '6C', '6D', '3H', 'KS']],
       ['Bomb', 'beats any non-bomb', ['7S', '7H', '7C', '7D']],
       ['Rocket', 'beats everything', ['BJ', 'RJ']],
     ];
@@ -103,7 +104,7 @@ class App {
         el.className = 'combo';
         const row = document.createElement('div');
         row.className = 'cards';
-        for (const f of cards) row.append(cardEl(faceCard(f), 'sm'));
+        for (const c of cards) row.append(cardEl(c, 'sm'));
         const txt = document.createElement('span');
         txt.innerHTML = `<b>${esc(name)}</b>${esc(note)}`;
         el.append(row, txt);
@@ -225,7 +226,7 @@ class App {
 
   heroCards() {
     const box = $('hero-cards');
-    const cards = ['RJ', 'BJ', '2H', 'AS', 'KD'].map(faceCard);
+    const cards = ['RJ', 'BJ', '2H', 'AS', 'KD'];
     cards.forEach((c, i) => {
       const el = cardEl(c, 'lg');
       el.style.left = `${i * 46}px`;
@@ -445,6 +446,7 @@ class App {
     // the request's. Both are accepted.
     this.conn.onPush('ddz.message', (c) => this.onChat(c));
     this.conn.onPush('ddz.chat', (c) => this.onChat(c));
+    bindNotices(this.conn, (text, kind) => this.toast(text, kind));
   }
 
   // fetchState asks for the running table (after a connect or a gap in
@@ -758,10 +760,9 @@ class App {
   }
 
   async play() {
-    // The physical cards selected: the server checks they are held.
-    const faces = this.view.selectedFaces();
-    if (!faces.length) return;
-    const ok = await this.act('ddz.play', { faces });
+    const cards = this.view.selectedCards();
+    if (!cards.length) return;
+    const ok = await this.act('ddz.play', { faces: sortAsc(cards) });
     if (ok) this.view.clearSelection();
   }
 
@@ -773,6 +774,7 @@ class App {
       try {
         const r = await this.conn.request('ddz.hint', {});
         this.hints = { key, plays: (r.plays || []).filter((p) => p.cards && p.cards.length), i: 0 };
+        for (const p of this.hints.plays) if (p.faces && p.faces.length) p.cards = p.faces;
       } catch (err) {
         this.showTableError(err);
         return;
@@ -784,7 +786,7 @@ class App {
       this.view.clearSelection();
       return;
     }
-    this.view.selectFaces(h.plays[h.i % h.plays.length].faces || []);
+    this.view.selectCards(h.plays[h.i % h.plays.length].cards);
     h.i++;
   }
 

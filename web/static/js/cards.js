@@ -1,65 +1,66 @@
-// Cards: ranks in the spec's notation ("3"…"10","J","Q","K","A","2","BJ","RJ"),
-// faces (physical cards: rank + suit S/H/C/D, "10H", "BJ", "RJ") as the
-// server sends them, ordering, and rendering. Suits have no effect on any
-// rule; the client shows the suits the server dealt and invents none.
+// Cards: the server's physical cards ("3S", "10H", "QC", "2D", "BJ", "RJ":
+// rank and suit letter S H C D; jokers have none), ordering, and rendering.
+// The server deals 54 distinct cards and sends each one the same way in
+// every view, so the client renders exactly what it is sent and never
+// makes up a suit. Suits have no effect on any rule.
 
 export const RANKS = ['3', '4', '5', '6', '7', '8', '9', '10', 'J', 'Q', 'K', 'A', '2', 'BJ', 'RJ'];
 const ORDER = new Map(RANKS.map((r, i) => [r, i]));
 
-export const rankIndex = (r) => (ORDER.has(r) ? ORDER.get(r) : -1);
 export const isJoker = (r) => r === 'BJ' || r === 'RJ';
+const SUIT_LETTERS = ['S', 'H', 'C', 'D'];
+
+// rankOf is the rank of a card ("10H" → "10", "BJ" → "BJ"); a plain rank
+// is its own rank.
+export function rankOf(card) {
+  const c = String(card);
+  if (isJoker(c) || ORDER.has(c)) return c;
+  const r = c.slice(0, -1);
+  return ORDER.has(r) && SUIT_LETTERS.includes(c.slice(-1)) ? r : c;
+}
+
+// suitOf is the suit index of a card (0 S, 1 H, 2 C, 3 D), -1 for none.
+export function suitOf(card) {
+  const c = String(card);
+  if (isJoker(c) || ORDER.has(c)) return -1;
+  return SUIT_LETTERS.indexOf(c.slice(-1));
+}
+
+export const rankIndex = (r) => (ORDER.has(rankOf(r)) ? ORDER.get(rankOf(r)) : -1);
+const cardIndex = (c) => rankIndex(c) * 4 + Math.max(0, suitOf(c));
 
 // sortDesc returns the cards sorted from the highest rank to the lowest,
 // the way a player holds them (jokers on the left).
 export function sortDesc(cards) {
-  return [...cards].sort((a, b) => rankIndex(b) - rankIndex(a));
+  return [...cards].sort((a, b) => cardIndex(b) - cardIndex(a));
 }
 
 // sortAsc sorts from lowest to highest, the spec's notation of a play.
 export function sortAsc(cards) {
-  return [...cards].sort((a, b) => rankIndex(a) - rankIndex(b));
+  return [...cards].sort((a, b) => cardIndex(a) - cardIndex(b));
 }
 
 // groupForDisplay orders a play for display: the bigger groups first
 // (the trio before its kicker), then by rank, high to low.
 export function groupForDisplay(cards) {
   const count = new Map();
-  for (const c of cards) count.set(c, (count.get(c) || 0) + 1);
-  return [...cards].sort((a, b) => count.get(b) - count.get(a) || rankIndex(a) - rankIndex(b));
+  for (const c of cards) count.set(rankOf(c), (count.get(rankOf(c)) || 0) + 1);
+  return [...cards].sort((a, b) => count.get(rankOf(b)) - count.get(rankOf(a)) || cardIndex(a) - cardIndex(b));
 }
 
-const SUITS = {
-  S: { sym: '\u2660', name: 'spades', red: false },
-  H: { sym: '\u2665', name: 'hearts', red: true },
-  C: { sym: '\u2663', name: 'clubs', red: false },
-  D: { sym: '\u2666', name: 'diamonds', red: true },
-};
-const SUIT_ORDER = { S: 0, H: 1, C: 2, D: 3 };
+const SUITS = [
+  { sym: '\u2660', name: 'spades', red: false },
+  { sym: '\u2665', name: 'hearts', red: true },
+  { sym: '\u2663', name: 'clubs', red: false },
+  { sym: '\u2666', name: 'diamonds', red: true },
+];
 
-// faceRank is the rank of a face ("10H" → "10", "RJ" → "RJ").
-export function faceRank(face) {
-  if (isJoker(face)) return face;
-  return face.slice(0, -1);
-}
-
-// faceCard turns a face from the server into a card to render:
-// {face, rank, suit}; a joker has no suit.
-export function faceCard(face) {
-  if (isJoker(face)) return { face, rank: face, suit: null };
-  return { face, rank: faceRank(face), suit: SUITS[face.slice(-1)] || null };
-}
-
-// sortFacesDesc sorts faces the way a player holds them: high rank first,
-// then by suit (S, H, C, D), so the same hand always looks the same.
-export function sortFacesDesc(faces) {
-  return [...faces].sort((a, b) => rankIndex(faceRank(b)) - rankIndex(faceRank(a)) || (SUIT_ORDER[a.slice(-1)] || 0) - (SUIT_ORDER[b.slice(-1)] || 0));
-}
-
-// groupFaces orders a play's faces like groupForDisplay orders ranks.
-export function groupFaces(faces) {
-  const count = new Map();
-  for (const f of faces) count.set(faceRank(f), (count.get(faceRank(f)) || 0) + 1);
-  return [...faces].sort((a, b) => count.get(faceRank(b)) - count.get(faceRank(a)) || rankIndex(faceRank(a)) - rankIndex(faceRank(b)) || (SUIT_ORDER[a.slice(-1)] || 0) - (SUIT_ORDER[b.slice(-1)] || 0));
+// face is a server card ready to render: {card, rank, suit} (suit null
+// for a joker, or for a bare rank from an older server).
+export function face(card) {
+  const rank = rankOf(card);
+  const si = suitOf(card);
+  return { card: String(card), rank, suit: si >= 0 ? SUITS[si] : null };
 }
 
 // cardLabel is the accessible name of a card ("7♥", "Big joker").
@@ -70,15 +71,18 @@ export function cardLabel(c) {
 }
 
 export function prettyCards(cards) {
-  return cards.map((r) => (r === 'RJ' ? 'Big joker' : r === 'BJ' ? 'Little joker' : r)).join(' ');
+  return cards.map((r) => cardLabel(face(r))).join(' ');
 }
 
-// cardEl renders one face-up card. size is "lg" (own hand), "md" (plays) or "sm".
-export function cardEl(c, size = 'md') {
+// cardEl renders one face-up card: a server card string ("10H") or a face.
+// size is "lg" (own hand), "md" (plays) or "sm". data-card holds the
+// server's card, so every view can be compared with the others.
+export function cardEl(card, size = 'md') {
+  const c = typeof card === 'string' ? face(card) : card;
   const el = document.createElement('div');
   el.className = `card card-${size}`;
   el.dataset.rank = c.rank;
-  if (c.face) el.dataset.card = c.face;
+  el.dataset.card = c.card;
   el.setAttribute('role', 'img');
   el.setAttribute('aria-label', cardLabel(c));
   if (isJoker(c.rank)) {
@@ -88,12 +92,15 @@ export function cardEl(c, size = 'md') {
       `<span class="joker-art" aria-hidden="true">${jokerSVG(c.rank === 'RJ')}</span>`;
     return el;
   }
-  if (c.suit && c.suit.red) el.classList.add('red');
-  const sym = c.suit ? c.suit.sym : '';
+  if (!c.suit) {
+    el.innerHTML = `<span class="idx"><span class="r">${c.rank}</span></span>`;
+    return el;
+  }
+  if (c.suit.red) el.classList.add('red');
   el.innerHTML =
-    `<span class="idx"><span class="r">${c.rank}</span><span class="s">${sym}</span></span>` +
-    `<span class="pip" aria-hidden="true">${sym}</span>` +
-    `<span class="idx idx-br" aria-hidden="true"><span class="r">${c.rank}</span><span class="s">${sym}</span></span>`;
+    `<span class="idx"><span class="r">${c.rank}</span><span class="s">${c.suit.sym}</span></span>` +
+    `<span class="pip" aria-hidden="true">${c.suit.sym}</span>` +
+    `<span class="idx idx-br" aria-hidden="true"><span class="r">${c.rank}</span><span class="s">${c.suit.sym}</span></span>`;
   return el;
 }
 

@@ -2,7 +2,11 @@
 // events. Everything here is public information plus the player's own hand;
 // the server never sends more (spec §4.2).
 
-import { sortDesc, sortFacesDesc } from './cards.js';
+import { sortDesc, sortAsc } from './cards.js';
+
+// faces is a message's physical cards: its faces field (the server's
+// cards with their suits), or the plain ranks of an older server.
+const faces = (f, ranks) => (f && f.length ? f : ranks || []);
 
 export const next = (s) => (s + 1) % 3;
 export const prev = (s) => (s + 2) % 3;
@@ -17,15 +21,13 @@ export function emptyTable() {
     turn: -1,
     leading: false,
     hand: [],
-    handFaces: [], // the same cards as physical cards (faces), as the server dealt them
     handSizes: [0, 0, 0],
     landlord: -1,
     bottom: [],
-    bottomFaces: [],
     highestBid: 0,
     multiplier: 0,
     baseStake: 1,
-    current: null, // {seat, cards, faces, label}
+    current: null, // {seat, cards, label}
     last: [null, null, null], // what each seat did last, for display
     bids: [null, null, null],
     deadline: 0, // local ms when the turn times out
@@ -61,8 +63,8 @@ export function removeCards(hand, cards) {
 // those are taken from the server rather than worked out here.
 export function applyEvent(t, e) {
   const seat = num(e.seat, 0);
-  const cards = e.cards || [];
-  const faces = e.faces || [];
+  const cards = faces(e.faces, e.cards);
+  const hand = faces(e.hand_faces, e.hand);
   const value = num(e.value, 0);
   switch (e.kind) {
     case 'deal':
@@ -70,7 +72,6 @@ export function applyEvent(t, e) {
       t.deal = value || t.deal + 1;
       t.landlord = -1;
       t.bottom = [];
-      t.bottomFaces = [];
       t.highestBid = 0;
       t.multiplier = 0;
       t.current = null;
@@ -80,7 +81,6 @@ export function applyEvent(t, e) {
       t.result = null;
       t.settlement = null;
       t.hand = [];
-      t.handFaces = [];
       break;
     case 'bid':
       t.bids[seat] = { kind: 'bid', value };
@@ -96,15 +96,11 @@ export function applyEvent(t, e) {
     case 'landlord':
       t.landlord = seat;
       t.bottom = cards;
-      t.bottomFaces = faces;
       t.highestBid = value || t.highestBid;
       t.phase = 'playing';
       t.current = null;
       t.last = [null, null, null];
-      if (seat === t.seat && !(e.hand && e.hand.length) && t.hand.length === 17) {
-        t.hand = sortDesc([...t.hand, ...cards]);
-        t.handFaces = sortFacesDesc([...t.handFaces, ...faces]);
-      }
+      if (seat === t.seat && !hand.length && t.hand.length === 17) t.hand = sortDesc([...t.hand, ...cards]);
       break;
     case 'play':
     case 'pass': {
@@ -113,12 +109,9 @@ export function applyEvent(t, e) {
       } else {
         if (!t.current) t.last = [null, null, null]; // a new round begins
         const label = e.type ? { type: e.type } : null;
-        t.last[seat] = { kind: 'play', cards, faces, label };
-        t.current = { seat, cards, faces, label };
-        if (seat === t.seat && !(e.hand && e.hand.length)) {
-          t.hand = removeCards(t.hand, cards);
-          t.handFaces = removeCards(t.handFaces, faces);
-        }
+        t.last[seat] = { kind: 'play', cards, label };
+        t.current = { seat, cards, label };
+        if (seat === t.seat && !hand.length) t.hand = removeCards(t.hand, cards);
         if (t.played) t.played[seat] = [...(t.played[seat] || []), ...cards];
       }
       break;
@@ -140,10 +133,7 @@ export function applyEvent(t, e) {
       break; // "timeout" and kinds this client does not know
   }
   if (e.multiplier !== undefined) t.multiplier = num(e.multiplier, t.multiplier);
-  if (e.hand && e.hand.length) {
-    t.hand = sortDesc(e.hand);
-    t.handFaces = sortFacesDesc(e.hand_faces || []);
-  }
+  if (hand.length) t.hand = sortDesc(hand);
   if (e.hand_sizes && e.hand_sizes.length === 3) t.handSizes = e.hand_sizes.map((n) => num(n, 0));
   if (e.kind !== 'chat') {
     t.turn = num(e.turn, 0);
@@ -179,8 +169,7 @@ export function applySnapshot(t, v) {
   t.turn = num(v.turn, 0);
   t.leading = !!v.leading;
   setDeadline(t, v);
-  t.hand = sortDesc(v.hand || []);
-  t.handFaces = sortFacesDesc(v.hand_faces || []);
+  t.hand = sortDesc(faces(v.hand_faces, v.hand));
   const seats = v.seats || [];
   t.players = [0, 1, 2].map((s) => {
     const p = seats.find((x) => num(x.seat, 0) === s) || {};
@@ -192,16 +181,18 @@ export function applySnapshot(t, v) {
     const p = seats.find((x) => num(x.seat, 0) === s);
     return p ? !!p.online || !!p.bot : true;
   });
-  t.played = [0, 1, 2].map((s) => (seats.find((x) => num(x.seat, 0) === s) || {}).played || []);
+  t.played = [0, 1, 2].map((s) => {
+    const p = seats.find((x) => num(x.seat, 0) === s) || {};
+    return faces(p.played_faces, p.played);
+  });
   t.landlord = num(v.landlord, 0);
-  t.bottom = v.bottom || [];
-  t.bottomFaces = v.bottom_faces || [];
+  t.bottom = faces(v.bottom_faces, v.bottom);
   t.highestBid = num(v.highest_bid, 0);
   t.multiplier = num(v.multiplier, 0);
   t.baseStake = num(v.base_stake, 0);
   t.phrases = v.phrases || t.phrases || [];
   const cur = v.current && v.current.cards && v.current.cards.length ? v.current : null;
-  t.current = cur ? { seat: num(v.current_seat, 0), cards: cur.cards, faces: cur.faces || [], label: cur.type ? { type: cur.type } : null } : null;
+  t.current = cur ? { seat: num(v.current_seat, 0), cards: faces(cur.faces, cur.cards), label: cur.type ? { type: cur.type } : null } : null;
   t.last = [null, null, null];
   t.bids = [null, null, null];
   for (const e of v.log || []) {
@@ -213,7 +204,7 @@ export function applySnapshot(t, v) {
   } else if (t.phase === 'playing') {
     for (const e of v.round || []) {
       const s = num(e.seat, 0);
-      if (e.kind === 'play' && e.cards && e.cards.length) t.last[s] = { kind: 'play', cards: e.cards, faces: e.faces || [], label: e.type ? { type: e.type } : null };
+      if (e.kind === 'play' && e.cards && e.cards.length) t.last[s] = { kind: 'play', cards: faces(e.faces, e.cards), label: e.type ? { type: e.type } : null };
       else if (e.kind === 'pass' || e.kind === 'play') t.last[s] = { kind: 'pass' };
     }
   }
@@ -230,11 +221,11 @@ export function num(v, d) {
   return Number.isFinite(n) ? n : d;
 }
 
-// sameCards reports whether two card lists are the same multiset.
+// sameCards reports whether two card lists hold the same cards.
 export function sameCards(a, b) {
   if (a.length !== b.length) return false;
-  const x = [...a].sort((p, q) => rankIndex(p) - rankIndex(q));
-  const y = [...b].sort((p, q) => rankIndex(p) - rankIndex(q));
+  const x = sortAsc(a);
+  const y = sortAsc(b);
   return x.every((c, i) => c === y[i]);
 }
 

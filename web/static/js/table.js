@@ -2,7 +2,7 @@
 // and calls back into the app for every action; it never talks to the
 // server itself.
 
-import { cardEl, cardBackEl, faceCard, faceRank, groupFaces, sortFacesDesc } from './cards.js';
+import { cardEl, cardBackEl, groupForDisplay, sortDesc } from './cards.js';
 import { next, prev, typeName } from './model.js';
 
 const $ = (id) => document.getElementById(id);
@@ -26,7 +26,7 @@ export class TableView {
   constructor(app) {
     this.app = app;
     this.selected = new Set(); // indexes into the rendered (sorted) hand
-    this.handFaces = []; // the hand as rendered: the server's physical cards
+    this.handCards = []; // the hand as rendered: the server's cards, high to low
     this.handDeal = 0;
     this.drag = null;
     this.lastHandKey = '';
@@ -87,20 +87,15 @@ export class TableView {
     this.app.onSelectionChange();
   }
 
-  // selectedFaces are the physical cards selected, as the server named them.
-  selectedFaces() {
-    return [...this.selected].sort((a, b) => a - b).map((i) => this.handFaces[i]);
-  }
-
   selectedCards() {
-    return this.selectedFaces().map(faceRank);
+    return [...this.selected].sort((a, b) => a - b).map((i) => this.handCards[i]);
   }
 
-  // selectFaces selects exactly the given physical cards (a hint) in the hand.
-  selectFaces(faces) {
+  // selectCards selects exactly the given cards (a hint's faces) in the hand.
+  selectCards(cards) {
     this.selected.clear();
-    const want = [...faces];
-    this.handFaces.forEach((c, i) => {
+    const want = [...cards];
+    this.handCards.forEach((c, i) => {
       const k = want.indexOf(c);
       if (k >= 0) {
         want.splice(k, 1);
@@ -131,17 +126,12 @@ export class TableView {
 
   renderBottom(t) {
     const box = $('bottom-cards');
-    const faces = t.bottomFaces || [];
-    const key = faces.join(',') + '|' + t.phase;
+    const key = t.bottom.join(',') + '|' + t.phase;
     if (box.dataset.key === key) return;
     box.dataset.key = key;
     box.replaceChildren();
-    if (faces.length) {
-      for (const f of sortFacesDesc(faces)) {
-        const el = cardEl(faceCard(f), 'sm');
-        el.dataset.testid = 'bottom-card';
-        box.append(el);
-      }
+    if (t.bottom.length) {
+      for (const c of sortDesc(t.bottom)) box.append(cardEl(c, 'sm'));
     } else {
       for (let i = 0; i < 3; i++) box.append(cardBackEl('sm'));
     }
@@ -192,7 +182,7 @@ export class TableView {
     const l = t.last[seat];
     const chat = this.chat[seat];
     let key = 'none';
-    if (l) key = l.kind + ':' + (l.faces ? l.faces.join(',') : l.value);
+    if (l) key = l.kind + ':' + (l.cards ? l.cards.join(',') : l.value);
     key += '|' + t.deal;
     el.dataset.seat = seat;
     el.classList.toggle('to-beat', !!t.current && t.current.seat === seat && t.phase === 'playing');
@@ -220,8 +210,7 @@ export class TableView {
       const tag = typeName(l.label);
       const row = document.createElement('div');
       row.className = 'cards fresh' + (l.cards.length > 12 ? ' huge' : l.cards.length > 7 ? ' many' : '');
-      row.dataset.testid = 'played-cards';
-      for (const f of groupFaces(l.faces || [])) row.append(cardEl(faceCard(f), 'md'));
+      for (const c of groupForDisplay(l.cards)) row.append(cardEl(c, 'md'));
       stack.append(row);
       if (tag) {
         const s = document.createElement('span');
@@ -241,35 +230,37 @@ export class TableView {
 
   renderHand(t) {
     const hand = $('hand');
-    const faces = sortFacesDesc(t.handFaces || []);
-    const key = t.deal + '|' + faces.join(',');
+    const cards = sortDesc(t.hand);
+    const key = cards.join(',');
     if (key === this.lastHandKey) return;
-    const fresh = !this.lastHandKey && faces.length >= 17;
-    // Cards that are new in this deal's hand (the bottom) are marked, and
-    // the selection stays on the physical cards still held.
-    const before = this.handDeal === t.deal ? new Set(this.handFaces) : null;
-    const selFaces = new Set([...this.selected].map((i) => this.handFaces[i]).filter(Boolean));
-    this.handFaces = faces;
+    const fresh = !this.lastHandKey && cards.length >= 17;
+    // The cards are the server's: a card keeps its place and selection by
+    // its identity; cards new to the hand in the same deal (the bottom,
+    // for the landlord) are highlighted.
+    const before = new Set(this.handDeal === t.deal ? this.handCards : []);
+    const selectedCards = new Set([...this.selected].map((i) => this.handCards[i]));
+    const added = new Set(before.size ? cards.filter((c) => !before.has(c)) : []);
+    this.handCards = cards;
     this.handDeal = t.deal;
     this.lastHandKey = key;
     this.selected = new Set();
+    cards.forEach((c, i) => {
+      if (selectedCards.has(c)) this.selected.add(i);
+    });
     hand.replaceChildren();
-    faces.forEach((f, i) => {
-      const el = cardEl(faceCard(f), 'lg');
+    cards.forEach((c, i) => {
+      const el = cardEl(c, 'lg');
       el.dataset.i = i;
       el.dataset.testid = 'hand-card';
       if (fresh) {
         el.classList.add('new');
         el.style.animationDelay = `${i * 18}ms`;
       }
-      if (before && before.size && !before.has(f)) {
+      if (added.has(c)) {
         el.classList.add('added');
         setTimeout(() => el.classList.remove('added'), 2500);
       }
-      if (selFaces.has(f)) {
-        this.selected.add(i);
-        el.classList.add('sel');
-      }
+      if (this.selected.has(i)) el.classList.add('sel');
       hand.append(el);
     });
     this.fitHand();
@@ -281,16 +272,16 @@ export class TableView {
   // a 20-card hand on a phone stays readable and every card can be tapped.
   fitHand() {
     const hand = $('hand');
-    const n = this.handFaces.length;
+    const n = this.handCards.length;
     const cards = [...hand.querySelectorAll('.card')];
     if (!n || !cards.length) return;
     const w = hand.parentElement.clientWidth - 24;
     const cw = parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--card-lg-w')) || 84;
+    // The visible strip of each covered card, as wide as fits, at most 60% of a card.
     const stripFor = (k) => Math.min(cw * 0.6, Math.max(12, (w - cw) / Math.max(1, k - 1)));
     const two = stripFor(n) < MIN_STRIP && n > 1;
     const per = two ? Math.ceil(n / 2) : n;
     const rows = two ? [cards.slice(0, per), cards.slice(per)] : [cards];
-    const old = [...hand.querySelectorAll('.hand-row')];
     hand.replaceChildren(
       ...rows.map((rc) => {
         const row = document.createElement('div');
@@ -299,7 +290,6 @@ export class TableView {
         return row;
       }),
     );
-    for (const r of old) r.remove();
     hand.classList.toggle('two-rows', two);
     document.body.classList.toggle('hand-two-rows', two);
     hand.style.setProperty('--overlap', `${-(cw - stripFor(per))}px`);
@@ -350,7 +340,7 @@ export class TableView {
 
   reset() {
     this.selected.clear();
-    this.handFaces = [];
+    this.handCards = [];
     this.handDeal = 0;
     this.lastHandKey = '';
     this.shownPlays = ['', '', ''];

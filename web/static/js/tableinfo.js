@@ -4,7 +4,7 @@
 // auto, ddz.result hands, ddz.leave's cost); nothing is made up.
 
 import { esc } from './table.js';
-import { faceCard, isJoker, sortFacesDesc } from './cards.js';
+import { face, prettyCards } from './cards.js';
 
 const num = (v, d = 0) => (v === undefined || v === null || v === '' ? d : Number(v));
 
@@ -44,21 +44,23 @@ export function timeoutNotice(t, e) {
   const who = mine ? 'Your time ran out' : `${(t.players[num(e.seat)] || {}).name || 'A player'} ran out of time`;
   if (e.kind === 'bid') return `${who}: ${mine ? 'you' : 'they'} ${num(e.value) ? `bid ${num(e.value)}` : 'passed on the bid'}.`;
   if (e.kind === 'pass' || !(e.cards && e.cards.length)) return `${who}: ${mine ? 'you' : 'they'} passed.`;
-  return `${who}: the server played ${e.cards.join(' ')} for ${mine ? 'you' : 'them'}.`;
+  return `${who}: the server played ${prettyCards(e.faces && e.faces.length ? e.faces : e.cards)} for ${mine ? 'you' : 'them'}.`;
 }
 
 // revealedHTML is one seat's cards left at the end (DdzResult.hands), as
-// small chips of the physical cards the server revealed.
+// small chips: the physical cards when the server sent them.
 export function revealedHTML(r, seat) {
   const h = (r.hands || [])[seat];
-  const cards = (h && h.faces) || [];
+  const cards = (h && (h.faces && h.faces.length ? h.faces : h.cards)) || [];
   if (!cards.length) return `<span class="revealed none" data-testid="revealed-${seat}">out</span>`;
-  const chips = sortFacesDesc(cards).map((f) => {
-    const c = faceCard(f);
-    const text = c.rank === 'RJ' ? 'JOKER+' : c.rank === 'BJ' ? 'JOKER' : c.rank + (c.suit ? c.suit.sym : '');
-    const cls = isJoker(c.rank) ? ' joker' : c.suit && c.suit.red ? ' red' : '';
-    return `<span class="mini-card${cls}" data-card="${esc(f)}">${esc(text)}</span>`;
-  }).join('');
+  const chips = cards
+    .map((c) => {
+      const f = face(c);
+      const cls = f.rank === 'RJ' ? ' joker red' : f.rank === 'BJ' ? ' joker' : f.suit && f.suit.red ? ' red' : '';
+      const txt = f.rank === 'RJ' ? 'JOKER+' : f.rank === 'BJ' ? 'JOKER' : f.rank + (f.suit ? f.suit.sym : '');
+      return `<span class="mini-card${cls}" data-card="${esc(f.card)}">${esc(txt)}</span>`;
+    })
+    .join('');
   return `<span class="revealed" data-testid="revealed-${seat}" data-count="${cards.length}">${chips}</span>`;
 }
 

@@ -49,6 +49,7 @@ func newTestCluster(t *testing.T, env ...string) *testCluster {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	c := &testCluster{t: t, bin: buildBinary(t), nats: natsURL, prefix: "lgtest" + hex.EncodeToString(b[:]), dsn: dsn, env: env}
+	t.Cleanup(func() { cleanRedisPrefix(t, c.prefix+":lb:") })
 	t.Cleanup(func() { // the buckets of this run, on the shared NATS
 		cfg := cluster.DefaultConfig()
 		cfg.Prefix = c.prefix
@@ -76,7 +77,7 @@ func (c *testCluster) startAt(role, addr string) *proc {
 	c.t.Helper()
 	p := &proc{addr: addr, role: role, logs: &syncBuffer{}}
 	p.cmd = exec.Command(c.bin, "-role", role, "-http", addr, "-tcp", "off", "-data", c.t.TempDir(),
-		"-db", c.dsn, "-nats", c.nats, "-nats-prefix", c.prefix, "-log-level", "info", "-log-format", "text")
+		"-db", c.dsn, "-nats", c.nats, "-nats-prefix", c.prefix, "-redis", testRedisURL(), "-leaderboard-prefix", c.prefix+":lb:", "-log-level", "info", "-log-format", "text")
 	p.cmd.Env = append(os.Environ(), c.env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {

@@ -31,6 +31,8 @@ type Config struct {
 	Data string `yaml:"data"`
 	// DB is a PostgreSQL URL; empty means the embedded SQLite file under Data.
 	DB string `yaml:"db"`
+	// Leaderboard says where the leaderboards live.
+	Leaderboard LeaderboardConfig `yaml:"leaderboard"`
 	// Debug is the address of the profiling server (net/http/pprof at
 	// /debug/pprof/); empty turns it off. Keep it on loopback or a private
 	// network: profiles show the process's internals.
@@ -81,6 +83,7 @@ func defaultConfig() Config {
 		Role:            "all",
 		Routing:         RoutingConfig{Game: string(cluster.LeastLoaded), Match: string(cluster.RoundRobin)},
 		Members:         cluster.DefaultMembersConfig(),
+		Leaderboard:     defaultLeaderboardConfig(),
 		ShutdownTimeout: 15 * time.Second,
 		Log:             observe.DefaultLogConfig(),
 		Gateway:         gateway.DefaultConfig(),
@@ -118,6 +121,9 @@ func (c *Config) Validate() error {
 		case c.Cluster.URL == "":
 			return fmt.Errorf("config: role %q runs as one node of a cluster, which needs a shared NATS: set -nats to its URL (e.g. nats://127.0.0.1:4222)", c.Role)
 		}
+	}
+	if err := validateLeaderboard(c, !roles.all()); err != nil {
+		return err
 	}
 	if err := c.Routing.Validate(); err != nil {
 		return err
@@ -169,6 +175,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.StringVar(&c.Log.Format, "log-format", c.Log.Format, "log format: auto (text on a terminal, JSON otherwise), text, json")
 	fs.StringVar(&c.Log.Level, "log-level", c.Log.Level, "log level: debug, info, warn, error")
 	bindLogFlags(fs, &c.Log)
+	bindLeaderboardFlags(fs, &c.Leaderboard)
 	fs.StringVar(&c.Cluster.URL, "nats", c.Cluster.URL, "NATS URL of an external cluster; empty runs NATS embedded in the process")
 	fs.StringVar(&c.Cluster.Listen, "nats-listen", c.Cluster.Listen, "address the embedded NATS server listens on (empty: in-process only)")
 	fs.StringVar(&c.Cluster.Prefix, "nats-prefix", c.Cluster.Prefix, "prefix of every NATS subject")

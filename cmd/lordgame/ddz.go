@@ -20,6 +20,7 @@ import (
 	"github.com/lordgame/lordgame/internal/ddz"
 	"github.com/lordgame/lordgame/internal/gateway"
 	"github.com/lordgame/lordgame/internal/id"
+	"github.com/lordgame/lordgame/internal/leaderboard"
 	"github.com/lordgame/lordgame/internal/match"
 	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/session"
@@ -37,6 +38,8 @@ type ddzNode struct {
 	auth  *auth.Service
 	svc   *ddz.Service
 	mcfg  match.Config
+	board leaderboard.Store
+	feed  *leaderboard.Feed
 	bus   *cluster.NATS
 	queue *leaderQueue // nil unless the node has the match role
 	// matcher is the matchmaker while this node leads, else nil.
@@ -91,6 +94,13 @@ func newDDZ(ctx context.Context, s *server, router *gateway.Router, nodeID int) 
 	if err != nil {
 		return nil, err
 	}
+	board, feed, closeBoard, err := openLeaderboard(ctx, s.cfg.Leaderboard, s.log.With("service", "leaderboard"))
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, closeBoard)
+	n.board, n.feed = board, feed
+	n.svc.SetRanker(feed)
 	if err := mcfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -234,6 +244,7 @@ func (n *ddzNode) routes(mux *http.ServeMux, clientAddr func(*http.Request) stri
 	api := n.auth.Handler(clientAddr)
 	mux.Handle("GET /v1/", api)
 	mux.Handle("POST /v1/", api)
+	mux.Handle("GET /v1/leaderboards/{board}", leaderboard.Handler(n.board, time.Now))
 	mux.Handle("GET /v1/games/{id}", n.svc.GameHandler(func(ctx context.Context, tok string) (int64, error) {
 		id, err := n.auth.Authenticate(ctx, tok)
 		return id.UserID, err
@@ -245,6 +256,7 @@ func (n *ddzNode) routes(mux *http.ServeMux, clientAddr func(*http.Request) stri
 func (n *ddzNode) run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return n.svc.Run(ctx) })
+	g.Go(func() error { n.feed.Run(ctx); return nil })
 	g.Go(func() error { return n.db.RunCheckpointer(ctx, time.Second) })
 	if !n.roles[cluster.RoleGame] {
 		close(n.recovered)

@@ -94,7 +94,8 @@ type Service struct {
 	starts   chan *room.Room // rooms for Run to start
 	appender *appender
 
-	tchat atomic.Pointer[tableChatBox]
+	tchat  atomic.Pointer[tableChatBox]
+	ranker atomic.Pointer[rankerBox]
 
 	mu     sync.Mutex
 	byUser map[int64]*table
@@ -561,6 +562,7 @@ func (s *Service) settle(ctx context.Context, gameID, epoch int64, mode match.Mo
 			}
 		}
 	}
+	s.rank(got, users, payer)
 	out.wire = wireResult(gid, res, coins, rating)
 	return out, nil
 }

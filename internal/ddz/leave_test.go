@@ -18,7 +18,9 @@ import (
 // opponents' cards revealed.
 func TestLeaveTimeoutsAndBids(t *testing.T) {
 	n := startNode(t, t.TempDir(), func(c *ddzConfig, mc *matchConfig) {
-		c.BidTimeout, c.FollowTimeout, c.LeadTimeout = 200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond
+		// The bid times out at once; plays wait long enough that the hand
+		// is still on when the test looks at it (bots play at once).
+		c.BidTimeout, c.FollowTimeout, c.LeadTimeout = 200*time.Millisecond, 3*time.Second, 3*time.Second
 		c.AutoPlayDelay = 20 * time.Millisecond
 		c.AutoPlayAfter = 100 // timeouts never switch to auto-play here
 		mc.Modes[0].BotWait = 50 * time.Millisecond

@@ -10,6 +10,8 @@
 //   model.js  the table from ddz.snapshot and ddz.event (protojson rules)
 //   table.js  table rendering, hand selection (tap, click, drag), countdowns
 //   cards.js  the server's cards (rank and suit), sorting, card elements
+//   chat.js   the chat panel: world, table, private and group chat
+//   chatsync.js  chat state from the server: sync, history, unread, receipts
 //
 // Stable data-testid attributes mark what the e2e tests (e2e/) drive; the
 // table screen also carries data-seq, data-phase, data-turn, data-my-turn,
@@ -22,6 +24,7 @@ import { emptyTable, applyEvent, applySnapshot, num } from './model.js';
 import { TableView, esc, initials, modeName } from './table.js';
 import { LeaveFlow, bidsFromSnapshot, trackBids, renderBids, timeoutNotice, revealedHTML } from './tableinfo.js';
 import { bindNotices } from './notices.js';
+import { ChatPanel } from './chat.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -76,6 +79,17 @@ class App {
       onAuthFailed: (err) => this.sessionLost(err),
     });
     this.api.onSessionLost = (err) => this.sessionLost(err);
+    this.chat = new ChatPanel({
+      conn: this.conn,
+      me: () => (this.api.session && this.api.session.user_id) || '',
+      names: (uid) => {
+        const p = this.table && this.table.players.find((x) => String(x.user_id) === uid);
+        return (p && !p.bot && p.name) || '';
+      },
+      phrases: () => (this.table && this.table.phrases && this.table.phrases.length ? this.table.phrases : DEFAULT_PHRASES),
+      tableSay: (body) => this.conn.request('ddz.chat', body),
+      toast: (text, kind) => this.toast(text, kind),
+    });
     this.bindAuth();
     this.bindLobby();
     this.bindTable();
@@ -120,6 +134,8 @@ class App {
     $('boot').hidden = true;
     this.screen = name;
     document.body.dataset.screen = name;
+    this.chat.mount(name);
+    this.chat.setTable(name === 'table' && this.table ? this.table.gameId : '');
     if (name === 'table' && this.table) requestAnimationFrame(() => this.view.fitHand());
   }
 

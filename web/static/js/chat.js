@@ -110,6 +110,7 @@ export class ChatPanel {
       this.toggle();
     };
     this.fab = fab;
+    this.badge = fab.querySelector('#chat-total'); // the launcher is out of the page until a screen mounts it
 
     const p = document.createElement('aside');
     p.id = 'chat-panel';
@@ -449,7 +450,7 @@ export class ChatPanel {
       return this.render();
     }
     const total = this.state.total;
-    const badge = $('chat-total');
+    const badge = this.badge;
     badge.textContent = total > 99 ? '99+' : String(total);
     badge.dataset.count = String(total);
     badge.hidden = total === 0;

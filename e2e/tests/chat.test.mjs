@@ -3,13 +3,14 @@
 // group that a second player joins, a recall that turns into a tombstone
 // for both, a block that hides the blocked player's messages, a reload
 // that keeps the history, a dropped connection after which the missed
-// messages show exactly once, and history paging on scroll. Run alone
+// messages show exactly once, history paging on scroll, and the table's
+// chat in the panel. Run alone
 // with: cd e2e && node --test tests/chat.test.mjs
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openPage, shot, shotBoth, PHONE } from '../lib/harness.mjs';
-import { loginAsGuest } from '../lib/play.mjs';
+import { loginAsGuest, startPractice } from '../lib/play.mjs';
 
 // Loose send rates for this file's server only, so that the test does not
 // wait on the world's 1 message per 2 s.
@@ -262,6 +263,42 @@ test('history pages backwards on scroll, on a phone', { timeout: 120_000 }, asyn
     for (const p of [a, b]) assert.deepEqual(p.errors, [], `${p.name}: no console errors`);
   } catch (err) {
     for (const p of [a, b]) await shot(p.page, `failure-chat-${p.name}`).catch(() => {});
+    throw err;
+  }
+});
+
+test('the table chat is a conversation of the panel, with its quick phrases', { timeout: 120_000 }, async () => {
+  const a = await player('ta');
+  try {
+    await closePanel(a);
+    await startPractice(a.page);
+    // A quick phrase from the table's menu: a bubble at the seat, and a
+    // line of the table conversation.
+    await a.page.getByTestId('btn-chat').click();
+    const phrase = (await a.page.getByTestId('chat-phrase').first().textContent()).trim();
+    await a.page.getByTestId('chat-phrase').first().click();
+    await a.page.getByTestId('played-me').getByTestId('chat-bubble').waitFor({ state: 'visible' });
+    await a.page.getByTestId('chat-toggle').click();
+    await openConv(a, 'table');
+    await msgWith(a, phrase).waitFor();
+    // Typed in the panel: the bubble at the seat and the line.
+    await a.page.getByTestId('chat-input').fill('typed in the panel');
+    await a.page.getByTestId('chat-input').press('Enter');
+    await a.page.getByTestId('played-me').getByTestId('chat-bubble').filter({ hasText: 'typed in the panel' }).waitFor();
+    await msgWith(a, 'typed in the panel').waitFor();
+    await a.page.getByTestId('chat-panel-phrase').nth(1).click();
+    const second = (await a.page.getByTestId('chat-panel-phrase').nth(1).textContent()).trim();
+    await msgWith(a, second).waitFor();
+    await shotBoth(a.page, 'chat-table');
+    // After a reload at the table the lines come back from the server.
+    await a.page.reload();
+    await a.page.getByTestId('table-screen').waitFor({ state: 'visible', timeout: 30_000 });
+    await openConv(a, 'table');
+    await msgWith(a, 'typed in the panel').waitFor();
+    assert.equal((await bodies(a)).filter((t) => t === 'typed in the panel').length, 1);
+    assert.deepEqual(a.errors, [], 'no console errors');
+  } catch (err) {
+    await shot(a.page, 'failure-chat-ta').catch(() => {});
     throw err;
   }
 });

@@ -433,7 +433,9 @@ export class ChatPanel {
   nameOf(uid) {
     uid = id(uid);
     if (uid === this.me()) return 'You';
-    return this.names(uid) || `Player ${uid}`;
+    // The server sends ids, not names, with chat messages: the table's
+    // players are known by name, anybody else by the end of the id.
+    return this.names(uid) || `Player ·${uid.slice(-6)}`;
   }
 
   online(uid) {
@@ -591,7 +593,7 @@ export class ChatPanel {
         status = `<span class="chat-status${c ? ' read' : ''}" data-testid="chat-read-count" data-count="${c}">Read by ${c}</span>`;
       }
       const recall = mine && !tomb && now - m.created < RECALL_MS ? `<button type="button" class="link-btn chat-recall" data-testid="chat-recall" data-recall="${m.seq}">Recall</button>` : '';
-      const name = mine ? `<span class="chat-who">You</span>` : `<button type="button" class="chat-who link-btn" data-testid="chat-sender" data-user="${esc(m.sender)}">${esc(who)}</button>`;
+      const name = mine ? `<span class="chat-who">You</span>` : `<button type="button" class="chat-who link-btn" data-testid="chat-sender" data-user="${esc(m.sender)}" title="Player id ${esc(m.sender)}">${esc(who)}</button>`;
       parts.push(`<div class="chat-msg${mine ? ' mine' : ''}${tomb ? ' tomb' : ''}" data-testid="chat-msg" data-seq="${m.seq}" data-sender="${esc(m.sender)}" data-mine="${mine}" data-tombstone="${tomb}">
   <div class="chat-meta">${name}<time>${esc(clock(m.created))}</time></div>
   <div class="chat-bubble-line">${body}</div>
@@ -610,7 +612,14 @@ export class ChatPanel {
   }
 
   systemText(m) {
-    const e = m.event || {};
+    let e = m.event;
+    if (!e) {
+      try {
+        e = JSON.parse(m.text || '{}');
+      } catch {
+        e = {};
+      }
+    }
     const f = SYSTEM_TEXT[e.event];
     if (!f) return 'Group updated';
     return f({ by: this.nameOf(e.by), user: this.nameOf(e.user_id) });
@@ -788,7 +797,7 @@ export class ChatPanel {
     const blocked = this.friends.blocked.includes(uid);
     const f = this.friends.friends.find((x) => id(x.user_id) === uid);
     const friendBtn = f ? '' : '<button type="button" data-act="friend.request" data-testid="chat-menu-friend">Add friend</button>';
-    menu.innerHTML = `<div class="chat-menu-title">${esc(this.nameOf(uid))}</div>
+    menu.innerHTML = `<div class="chat-menu-title">${esc(this.nameOf(uid))}<br><small>id ${esc(uid)}</small></div>
 <button type="button" data-act="message" data-testid="chat-menu-message">Message</button>
 ${friendBtn}
 <button type="button" data-act="${blocked ? 'friend.unblock' : 'friend.block'}" data-testid="chat-menu-block">${blocked ? 'Unblock' : 'Block'}</button>`;

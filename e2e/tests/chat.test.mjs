@@ -1,7 +1,7 @@
 // The chat panel with three players in their own browser contexts: world
 // chat, a private conversation with its unread badge and read receipt, a
 // group that a second player joins, a recall that turns into a tombstone
-// for both, a block that hides the blocked player's messages, a reload
+// for both, a friend request accepted, a block that hides the blocked player's messages, a reload
 // that keeps the history, a dropped connection after which the missed
 // messages show exactly once, history paging on scroll, and the table's
 // chat in the panel. Run alone
@@ -169,6 +169,21 @@ test('world, private, groups, recall, block, reload and reconnect in the chat pa
     await a.page.locator(`[data-testid=chat-member][data-user-id="${b.id}"]`).waitFor();
     assert.equal(await a.page.getByTestId('chat-member').count(), 2);
     await shotBoth(a.page, 'chat-group');
+
+    // ---- friends: b asks from a's name in the group, a accepts
+    await msgWith(b, 'welcome to the group').getByTestId('chat-sender').click();
+    await b.page.getByTestId('chat-menu-friend').click();
+    await b.page.getByTestId('toast').filter({ hasText: 'Friend request sent' }).waitFor();
+    await a.page.getByTestId('toast').filter({ hasText: 'wants to be your friend' }).waitFor();
+    await openPanel(a);
+    await a.page.getByTestId('chat-back').click();
+    await a.page.getByTestId('chat-tab-people').click();
+    await a.page.locator(`[data-testid=chat-friend][data-user-id="${b.id}"][data-state=pending_in]`).getByTestId('chat-friend-accept').click();
+    await a.page.locator(`[data-testid=chat-friend][data-user-id="${b.id}"][data-state=accepted] [data-testid=chat-online][data-online=true]`).waitFor();
+    await toList(b);
+    await b.page.getByTestId('chat-tab-people').click();
+    await b.page.locator(`[data-testid=chat-friend][data-user-id="${a.id}"][data-state=accepted] [data-testid=chat-online][data-online=true]`).waitFor();
+    await shotBoth(b.page, 'chat-people');
 
     // ---- block: c's lines are hidden from a, not from b
     await openConv(a, 'world');

@@ -88,6 +88,10 @@ class App {
       },
       phrases: () => (this.table && this.table.phrases && this.table.phrases.length ? this.table.phrases : DEFAULT_PHRASES),
       tableSay: (body) => this.conn.request('ddz.chat', body),
+      seatUser: (seat) => {
+        const p = this.table && this.table.players[seat];
+        return p && !p.bot ? p.user_id : '';
+      },
       toast: (text, kind) => this.toast(text, kind),
     });
     this.bindAuth();

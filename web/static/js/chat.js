@@ -63,7 +63,8 @@ const SYSTEM_TEXT = {
 export class ChatPanel {
   // conn: the protocol client; me(): my user id; names(uid): a name the
   // app knows (the table's players) or ''; tableSay(body): ddz.chat.
-  constructor({ conn, me, names, tableSay, phrases, toast }) {
+  // seatUser(seat): the user id of a human at that seat of the table, or ''.
+  constructor({ conn, me, names, tableSay, phrases, toast, seatUser }) {
     this.conn = conn;
     this.me = () => id(me());
     this.names = names || (() => '');
@@ -165,8 +166,13 @@ export class ChatPanel {
     <button class="btn btn-primary btn-small" type="submit" id="chat-send" data-testid="chat-send">Send</button>
   </form>
 </section>
-<div class="chat-user-menu panel" id="chat-user-menu" data-testid="chat-user-menu" hidden></div>`;
-    document.body.append(p);
+`;
+    const menu = document.createElement('div');
+    menu.className = 'chat-user-menu panel';
+    menu.id = 'chat-user-menu';
+    menu.dataset.testid = 'chat-user-menu';
+    menu.hidden = true;
+    document.body.append(p, menu);
     this.panel = p;
 
     $('chat-close').onclick = () => this.toggle(false);
@@ -235,6 +241,17 @@ export class ChatPanel {
     };
     document.addEventListener('click', (ev) => {
       if (!$('chat-user-menu').hidden && !ev.target.closest('#chat-user-menu')) $('chat-user-menu').hidden = true;
+    });
+    // A player at the table: a tap on the avatar or name offers a
+    // message, a friend request or a block.
+    document.addEventListener('click', (ev) => {
+      const el = ev.target.closest('.seat .avatar, .seat .name');
+      const seat = el && el.closest('.seat');
+      if (!seat || !seatUser) return;
+      const uid = id(seatUser(Number(seat.dataset.seat)));
+      if (uid === '0' || uid === this.me()) return;
+      ev.stopPropagation();
+      this.userMenu(uid, el);
     });
   }
 
@@ -464,6 +481,7 @@ export class ChatPanel {
     $('chat-conv-view').hidden = v !== 'conv';
     $('chat-tabs').hidden = v === 'conv';
     $('chat-back').hidden = v !== 'conv';
+    $('chat-head-tools').hidden = v !== 'conv';
     $('chat-tab-chats').classList.toggle('active', v === 'list');
     $('chat-tab-people').classList.toggle('active', v === 'people');
     $('chat-title').textContent = v === 'conv' ? this.title(cv) : 'Messages';
@@ -802,9 +820,8 @@ export class ChatPanel {
 ${friendBtn}
 <button type="button" data-act="${blocked ? 'friend.unblock' : 'friend.block'}" data-testid="chat-menu-block">${blocked ? 'Unblock' : 'Block'}</button>`;
     const r = anchor.getBoundingClientRect();
-    const pr = this.panel.getBoundingClientRect();
-    menu.style.top = `${Math.min(r.bottom - pr.top + 4, pr.height - 160)}px`;
-    menu.style.left = `${Math.max(8, Math.min(r.left - pr.left, pr.width - 190))}px`;
+    menu.style.top = `${Math.max(8, Math.min(r.bottom + 4, innerHeight - 170))}px`;
+    menu.style.left = `${Math.max(8, Math.min(r.left, innerWidth - 190))}px`;
     menu.hidden = false;
     for (const b of menu.querySelectorAll('[data-act]')) {
       b.onclick = (ev) => {

@@ -168,6 +168,13 @@ test('world, private, groups, recall, block, reload and reconnect in the chat pa
     await a.page.getByTestId('chat-members-btn').click();
     await a.page.locator(`[data-testid=chat-member][data-user-id="${b.id}"]`).waitFor();
     assert.equal(await a.page.getByTestId('chat-member').count(), 2);
+    // The owner adds c, whose list shows the group from the server.
+    await a.page.getByTestId('chat-invite-id').fill(c.id);
+    await a.page.getByTestId('chat-invite-go').click();
+    await a.page.locator(`[data-testid=chat-member][data-user-id="${c.id}"]`).waitFor();
+    await toList(c);
+    await conv(c, 'group', gid).waitFor();
+    await openConv(a, 'group', gid);
     await shotBoth(a.page, 'chat-group');
 
     // ---- friends: b asks from a's name in the group, a accepts
@@ -188,6 +195,7 @@ test('world, private, groups, recall, block, reload and reconnect in the chat pa
     // ---- block: c's lines are hidden from a, not from b
     await openConv(a, 'world');
     await openConv(b, 'world');
+    await openConv(c, 'world');
     await say(c, 'c says hi before the block');
     await msgWith(a, 'c says hi before the block').waitFor();
     await msgWith(a, 'c says hi before the block').getByTestId('chat-sender').click();

@@ -1,11 +1,12 @@
 // The chat panel with three players in their own browser contexts: world
 // chat, a private conversation with its unread badge and read receipt, a
-// group that a second player joins, a recall that turns into a tombstone
-// for both, a friend request accepted, a block that hides the blocked player's messages, a reload
-// that keeps the history, a dropped connection after which the missed
-// messages show exactly once, history paging on scroll, and the table's
-// chat in the panel. Run alone
-// with: cd e2e && node --test tests/chat.test.mjs
+// group that a second player joins and a third is added to, a recall that
+// turns into a tombstone for both, a friend request accepted, a block that
+// hides the blocked player's messages, a reload that keeps the history, a
+// dropped connection after which the missed messages show exactly once,
+// history paging on scroll, the table's chat in the panel; and the sync
+// rules on chatsync.js against a fake server. Run alone with:
+// cd e2e && node --test tests/chat.test.mjs
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

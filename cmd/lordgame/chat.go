@@ -20,6 +20,7 @@ type chatNode struct {
 	svc   *chat.Service
 	fan   *chat.ClusterFanout
 	words *chat.WordFile // nil without -chat-words
+	pres  *presenceNode  // set by build once the seat directory exists
 }
 
 func newChatNode(s *server, router *gateway.Router, dz *ddzNode, presence *cluster.Presence) (*chatNode, error) {
@@ -54,6 +55,11 @@ func (n *chatNode) run(ctx context.Context) error {
 	if n.words != nil {
 		done := make(chan struct{})
 		go func() { n.words.Watch(ctx); close(done) }() // ends with ctx
+		defer func() { <-done }()
+	}
+	if n.pres != nil {
+		done := make(chan struct{})
+		go func() { _ = n.pres.run(ctx); close(done) }() // ends with ctx
 		defer func() { <-done }()
 	}
 	err := n.svc.Run(ctx)

@@ -46,7 +46,7 @@ func (n *presenceNode) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); _ = n.presence.Watch(ctx, n.p.ConnFollower()) }() // ends with ctx
-	go func() { defer wg.Done(); n.watchSeats(ctx) }()                          // ends with ctx
+	go func() { defer wg.Done(); n.watchSeats(ctx) }()                             // ends with ctx
 	err := n.p.Run(ctx)
 	wg.Wait()
 	return err

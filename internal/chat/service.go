@@ -64,9 +64,9 @@ type Service struct {
 	// offline from the fan-out.
 	presence *Presence
 	metrics  atomic.Pointer[metricsBox]
-	words atomic.Pointer[maskerBox]
-	log   *slog.Logger
-	now   func() time.Time
+	words    atomic.Pointer[maskerBox]
+	log      *slog.Logger
+	now      func() time.Time
 
 	worldMu sync.Mutex
 	worldID int64

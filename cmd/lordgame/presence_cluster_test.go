@@ -17,7 +17,7 @@ import (
 // announced exactly once, by a node that is still there.
 func TestClusterPresence(t *testing.T) {
 	c := newTestCluster(t, "LORDGAME_DDZ_BOT_WAIT=0s", "LORDGAME_DDZ_BID_TIMEOUT=1m",
-		"LORDGAME_DDZ_FOLLOW_TIMEOUT=1m", "LORDGAME_DDZ_LEAD_TIMEOUT=1m")
+		"LORDGAME_DDZ_FOLLOW_TIMEOUT=1m", "LORDGAME_DDZ_LEAD_TIMEOUT=1m", "LORDGAME_CHAT_PRESENCE_GRACE=500ms")
 	gw1, gw2 := c.start("gateway"), c.start("gateway")
 	c.start("game")
 	c.start("match")
@@ -49,7 +49,7 @@ func TestClusterPresence(t *testing.T) {
 		a.ok("presence.count", &pb.PresenceCountReq{}, &pc)
 		return pc.Total == 2 && len(pc.Gateways) == 2
 	})
-	time.Sleep(500 * time.Millisecond) // time for a wrong offline event to come
+	time.Sleep(1500 * time.Millisecond) // time for a wrong offline event to come, grace included
 	al.wait(t, "b moves to gw2", b.uid, "online>offline", "offline>online")
 
 	// A table on the game node: in_game, seen from both gateways.
@@ -70,7 +70,7 @@ func TestClusterPresence(t *testing.T) {
 	gw2.kill()
 	al.wait(t, "b's gateway dies", b.uid, "online>offline", "offline>online", "online>in_game", "in_game>offline")
 	waitStatus(t, "after gw2 died", a, []int64{a.uid, b.uid, x.uid}, "in_game", "offline", "offline")
-	time.Sleep(time.Second) // a second announcement would come now
+	time.Sleep(1500 * time.Millisecond) // a second announcement would come now
 	al.wait(t, "b's offline announced once", b.uid, "online>offline", "offline>online", "online>in_game", "in_game>offline")
 	a.ok("presence.count", &pb.PresenceCountReq{}, &pc)
 	if pc.Total != 1 || pc.InGame != 1 || len(pc.Gateways) != 1 {

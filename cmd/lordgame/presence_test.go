@@ -118,7 +118,8 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name, label string) flo
 // presence.count, friend.list and group.members carry the statuses, a
 // user who blocks the caller shows offline, and the metrics count.
 func TestPresence(t *testing.T) {
-	s, _, _ := startServer(t)
+	// Going offline is told after 300 ms unless the user is back by then.
+	s, _, _ := startServer(t, "-chat-presence-grace", "300ms")
 	addr, tcp := s.HTTPAddr(), "tcp://"+s.TCPAddr()
 	a := newChatUser(t, addr, "presence-device-a")
 	b := newChatUser(t, addr, "presence-device-b")
@@ -149,7 +150,7 @@ func TestPresence(t *testing.T) {
 	// A second login of b replaces the first: b never was offline.
 	b2 := &chatUser{t: t, uid: b.uid, tok: b.tok}
 	b2.dial(tcp)
-	time.Sleep(500 * time.Millisecond) // time for a wrong offline event to come
+	time.Sleep(time.Second) // time for a wrong offline event to come, grace included
 	al.wait(t, "b logs in again", b.uid, "online>offline", "offline>online")
 	if got := statusOf(t, a, b.uid); got[0] != "online" {
 		t.Fatalf("b after a second login: %v", got)
@@ -234,6 +235,10 @@ func TestPresence(t *testing.T) {
 	if v := metricValue(t, s.reg, "lordgame_presence_pushes_total", ""); v < 3 {
 		t.Fatalf("lordgame_presence_pushes_total = %v", v)
 	}
+	// b leaves the table: back to online, a is told.
+	b.ok("ddz.leave", &pb.DdzLeaveReq{Confirm: true}, &pb.DdzLeaveResp{})
+	al.wait(t, "b leaves the table", b.uid, "online>offline", "offline>online", "online>in_game", "in_game>online")
+	waitStatus(t, "after b left the table", c, []int64{a.uid, b.uid}, "in_game", "online")
 	if _, err := a.send(g, 0, "counted"); err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,9 @@ type Nodes interface {
 //
 // Each change is announced once in the cluster, by the gateway named in
 // the user's record (the one that wrote it); when that gateway is gone,
-// by the first live node in id order. The announcement is a
+// by the first live node in id order. Going offline is announced only
+// after Config.PresenceGrace, and not at all when the user is back by
+// then (a reconnect, a resume, a login elsewhere). The announcement is a
 // presence.event push to the user's accepted friends, minus the users
 // the user blocks. Group members are not told (a user may be in 50 groups
 // of 500): they ask with presence.group.
@@ -62,6 +64,7 @@ type Presence struct {
 	conns      map[int64]conn
 	seats      map[int64]seatAt
 	shown      map[int64]shown
+	pending    map[int64]pendingOff // gone offline, within the grace
 	alive      map[string]bool
 	first      string // the live node with the smallest id
 	connEpoch  int
@@ -94,6 +97,14 @@ type shown struct {
 	node   string
 }
 
+// pendingOff is a user gone offline at at, announced after the grace
+// unless they come back; prev is the status friends last heard.
+type pendingOff struct {
+	prev string
+	at   time.Time
+	node string
+}
+
 type presenceEvent struct {
 	user         int64
 	status, prev string
@@ -105,7 +116,7 @@ type presenceEvent struct {
 // svc, whose friend.list and group.members answers then carry statuses.
 func NewPresence(svc *Service, nodes Nodes, self string, ttl time.Duration) *Presence {
 	p := &Presence{svc: svc, nodes: nodes, self: self, ttl: ttl, now: time.Now,
-		conns: map[int64]conn{}, seats: map[int64]seatAt{}, shown: map[int64]shown{},
+		conns: map[int64]conn{}, seats: map[int64]seatAt{}, shown: map[int64]shown{}, pending: map[int64]pendingOff{},
 		alive: map[string]bool{self: true}, first: self, events: make(chan presenceEvent, presenceQueueLen)}
 	svc.presence = p
 	return p
@@ -280,13 +291,51 @@ func (p *Presence) updateLocked(uid int64) {
 	} else {
 		p.shown[uid] = shown{status: st, since: now, node: node}
 	}
-	if !p.connSynced || !p.seatSynced || !p.announcerLocked(node) {
-		return // a replay at start, or someone else's to announce
+	if !p.connSynced || !p.seatSynced {
+		return // a replay at start: nothing to announce
 	}
+	// Every node keeps the same pending offlines (each sees every
+	// change), so whichever node announces the return knows whether
+	// friends heard of the leave.
+	prev := old.status
+	if pd, ok := p.pending[uid]; ok {
+		delete(p.pending, uid)
+		if prev = pd.prev; st == prev {
+			return // back within the grace: no change for friends
+		}
+	}
+	if st == StatusOffline && p.grace() > 0 {
+		p.pending[uid] = pendingOff{prev: prev, at: now, node: node}
+		return
+	}
+	if p.announcerLocked(node) {
+		p.queueLocked(presenceEvent{user: uid, status: st, prev: prev, since: now})
+	}
+}
+
+func (p *Presence) queueLocked(e presenceEvent) {
 	select {
-	case p.events <- presenceEvent{user: uid, status: st, prev: old.status, since: now}:
+	case p.events <- e:
 	default:
 		p.dropped.Add(1)
+	}
+}
+
+func (p *Presence) grace() time.Duration { return p.svc.cfg.PresenceGrace }
+
+// flushPending announces the offlines whose grace is over.
+func (p *Presence) flushPending() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cut := p.now().Add(-p.grace())
+	for uid, pd := range p.pending {
+		if pd.at.After(cut) {
+			continue
+		}
+		delete(p.pending, uid)
+		if p.announcerLocked(pd.node) {
+			p.queueLocked(presenceEvent{user: uid, status: StatusOffline, prev: pd.prev, since: pd.at})
+		}
 	}
 }
 
@@ -396,17 +445,25 @@ func (p *Presence) Group(ctx context.Context, user, convID int64, onlineOnly boo
 
 // ---- announcing ----
 
-// Run announces the status changes and sweeps expired records until ctx
-// ends.
+// Run announces the status changes (an offline one after the grace,
+// Config.PresenceGrace) and sweeps expired records until ctx ends.
 func (p *Presence) Run(ctx context.Context) error {
 	t := time.NewTicker(min(p.ttl/4, time.Minute))
 	defer t.Stop()
+	every := time.Minute // no grace: nothing is ever pending
+	if d := p.grace(); d > 0 {
+		every = max(d/4, 50*time.Millisecond)
+	}
+	g := time.NewTicker(every)
+	defer g.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 			p.sweep()
+		case <-g.C:
+			p.flushPending()
 		case e := <-p.events:
 			p.announce(ctx, e)
 		}

@@ -29,7 +29,11 @@ type presenceRig struct {
 }
 
 func newPresenceRig(t *testing.T, self string, live ...string) *presenceRig {
-	s, _, _ := newTestService(t, nil)
+	return newPresenceRigGrace(t, 0, self, live...)
+}
+
+func newPresenceRigGrace(t *testing.T, grace time.Duration, self string, live ...string) *presenceRig {
+	s, _, _ := newTestService(t, func(c *Config) { c.PresenceGrace = grace })
 	r := &presenceRig{t: t, nodes: &liveNodes{ids: live}, now: time.Unix(1_700_000_000, 0)}
 	r.p = NewPresence(s, r.nodes, self, 10*time.Minute)
 	r.p.now = func() time.Time { return r.now }
@@ -143,6 +147,46 @@ func TestPresenceStatus(t *testing.T) {
 		if st, _ := p.Status(1); st != StatusOnline || len(p.events) != 0 {
 			t.Fatalf("status %s, %d announcements before the seats are in", st, len(p.events))
 		}
+	})
+	t.Run("an offline is told after the grace, unless the user is back", func(t *testing.T) {
+		r := newPresenceRigGrace(t, 2*time.Second, "gw1", "gw1", "gw2", "game1")
+		r.conn(1, "gw1")
+		r.want("1 connects", 1, StatusOnline, "1:offline>online")
+		r.gone(1)
+		r.now = r.now.Add(time.Second)
+		r.p.flushPending()
+		r.want("1 gone a second", 1, StatusOffline)
+		r.conn(1, "gw2")
+		r.now = r.now.Add(5 * time.Second)
+		r.p.flushPending()
+		r.want("1 back on gw2 within the grace", 1, StatusOnline)
+		r.p.SetSeat(1, "game1", true)
+		r.want("1 sits down: gw2 tells", 1, StatusInGame)
+		r.gone(1)
+		r.conn(1, "gw1")
+		r.want("1 back on gw1, still seated", 1, StatusInGame)
+		r.p.SetSeat(1, "", false)
+		r.want("1 leaves the table", 1, StatusOnline, "1:in_game>online")
+		r.p.SetSeat(1, "game1", true)
+		r.events()
+		r.gone(1)
+		r.now = r.now.Add(time.Second)
+		r.p.SetSeat(1, "", false)
+		r.conn(1, "gw1")
+		r.want("gone in game, back without the seat", 1, StatusOnline, "1:in_game>online")
+		r.gone(1)
+		r.now = r.now.Add(2 * time.Second)
+		r.p.flushPending()
+		r.want("gone for the grace", 1, StatusOffline, "1:online>offline")
+	})
+	t.Run("a dead gateway's offline is told after the grace by the first live node", func(t *testing.T) {
+		r := newPresenceRigGrace(t, 2*time.Second, "gw1", "gw1", "gw2")
+		r.conn(2, "gw2")
+		r.live("gw1")
+		r.want("gw2 drops out", 2, StatusOffline)
+		r.now = r.now.Add(2 * time.Second)
+		r.p.flushPending()
+		r.want("the grace is over", 2, StatusOffline, "2:online>offline")
 	})
 	t.Run("a record not refreshed within its lifetime expires", func(t *testing.T) {
 		r := newPresenceRig(t, "gw1", "gw1")

@@ -46,7 +46,10 @@ type server struct {
 	// metricsLn serves /metrics off the public port (edge.go).
 	metricsLn net.Listener
 	ready     atomic.Bool
-	closers   []func()
+	// startingFor says what a node that is not ready yet waits for.
+	startingFor atomic.Pointer[string]
+	dbUp        dbProbe // readiness.go
+	closers     []func()
 }
 
 func newServer(ctx context.Context, cfg Config, logOut io.Writer) (*server, error) {

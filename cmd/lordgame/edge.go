@@ -163,11 +163,11 @@ func (s *server) handleHealthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = io.WriteString(w, "ok\n")
 }
 
-func (s *server) handleReadyz(w http.ResponseWriter, _ *http.Request) {
+func (s *server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain")
-	if !s.ready.Load() {
+	if why := s.notReady(r.Context()); why != "" { // readiness.go
 		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = io.WriteString(w, "not ready\n")
+		_, _ = io.WriteString(w, why+"\n")
 		return
 	}
 	_, _ = io.WriteString(w, "ready\n")

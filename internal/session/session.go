@@ -135,6 +135,9 @@ type Session struct {
 	sealer    *securetcp.Sealer
 	opener    *securetcp.Opener
 	encrypted atomic.Bool
+	// lingering is set once the writer has ended a Close with the end of
+	// stream instead of closing the socket (shutdownWrite).
+	lingering atomic.Bool
 
 	mu    sync.Mutex
 	queue []outFrame
@@ -336,15 +339,19 @@ func (s *Session) CloseReason() string {
 // frame to h, then calls h.Closed. It is the session's one long-lived
 // goroutine.
 func (s *Session) Serve(h Handler) {
-	defer h.Closed(s)
 	err := s.readLoop(h)
-	if errors.Is(err, errClosing) {
-		// Close was called: let the writer drain (it closes the connection).
+	var ne net.Error
+	if errors.Is(err, errClosing) || s.isClosing() && errors.As(err, &ne) && ne.Timeout() {
+		// Close was called (the writer wakes a reader blocked in a read
+		// once the last frame is out): let the writer drain, then linger.
 		s.waitWriter()
+		h.Closed(s)
+		s.linger()
 		return
 	}
+	defer s.linger()
+	defer h.Closed(s)
 	reason := ReasonReadError
-	var ne net.Error
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, errClientClose):
 		reason = ReasonClientClosed
@@ -451,8 +458,7 @@ func (s *Session) readLoop(h Handler) error {
 				if err != nil {
 					return err
 				}
-				s.handle(h, f)
-				if s.isClosing() {
+				if !s.handle(h, f) {
 					return errClosing
 				}
 			}
@@ -466,8 +472,7 @@ func (s *Session) readLoop(h Handler) error {
 			if err != nil {
 				return err
 			}
-			s.handle(h, f)
-			if s.isClosing() {
+			if !s.handle(h, f) {
 				return errClosing
 			}
 		}
@@ -509,8 +514,7 @@ func (s *Session) readLoop(h Handler) error {
 		if err != nil {
 			return err
 		}
-		s.handle(h, f)
-		if s.isClosing() {
+		if !s.handle(h, f) {
 			return errClosing
 		}
 	}
@@ -551,13 +555,22 @@ func (s *Session) keyExchange() error {
 // Respond from this goroutine: a request answered inline costs no writer
 // goroutine (spawning, scheduling and parking one per response was a tenth
 // of the server's CPU time in the rpc benchmark).
-func (s *Session) handle(h Handler, f transport.Frame) {
+//
+// It reports whether the reader goes on: a frame that arrives once the
+// session is closing is not handled (it is read only so that the close is
+// orderly, see linger), and neither is anything after a frame whose
+// handler closed the session.
+func (s *Session) handle(h Handler, f transport.Frame) bool {
+	if s.isClosing() {
+		return false
+	}
 	s.frame = f // in the session, not on the heap per frame: h sees a pointer
 	s.inHandler.Store(true)
 	h.HandleFrame(s, &s.frame)
 	s.inHandler.Store(false)
 	s.frame = transport.Frame{}
 	s.flushReplies()
+	return !s.isClosing()
 }
 
 // flushReplies writes queued frames on the reader goroutine when no writer
@@ -778,7 +791,6 @@ func (s *Session) writeLoop() {
 func (s *Session) writeBatch() bool {
 	s.mu.Lock()
 	if len(s.queue) == 0 || s.closed {
-		s.writing = false
 		closeNow := s.closing && !s.closed
 		if closeNow {
 			s.closed = true
@@ -791,10 +803,16 @@ func (s *Session) writeBatch() bool {
 			s.queue = s.spare[:0]
 		}
 		s.spare = nil
-		s.mu.Unlock()
-		if closeNow {
-			_ = s.conn.Close()
+		if !closeNow {
+			s.writing = false
+			s.mu.Unlock()
+			return false
 		}
+		s.mu.Unlock()
+		s.shutdownWrite()
+		s.mu.Lock()
+		s.writing = false
+		s.mu.Unlock()
 		return false
 	}
 	batch := s.queue
@@ -849,6 +867,41 @@ func (s *Session) writeBatch() bool {
 	return true
 }
 
+// shutdownWrite ends a Close once the last queued frame is written: it
+// sends the end of stream (TCP FIN, TLS close_notify) but keeps reading,
+// and wakes the reader, which lingers. Closing a socket outright while the
+// client's frames are still unread makes the kernel answer with a reset,
+// and a reset makes the client's kernel throw away what it had received
+// and not yet read: the rate_limited answers and the kick of a client that
+// flooded the server would never reach it.
+func (s *Session) shutdownWrite() {
+	if cw, ok := s.conn.(interface{ CloseWrite() error }); !ok || cw.CloseWrite() != nil {
+		_ = s.conn.Close()
+		return
+	}
+	s.lingering.Store(true)
+	_ = s.conn.SetReadDeadline(time.Now())
+}
+
+// lingerTime and lingerBytes bound what a closing connection still reads,
+// and throws away, before it is closed (shutdownWrite): the client has
+// that long to see the end of stream and close its side.
+const (
+	lingerTime  = 2 * time.Second
+	lingerBytes = 1 << 20
+)
+
+// linger reads and discards what the client still sends after the end of
+// stream, until the client closes its side or the bounds are reached, then
+// closes the connection (reader goroutine, after Closed).
+func (s *Session) linger() {
+	if s.lingering.Load() {
+		_ = s.conn.SetReadDeadline(time.Now().Add(min(lingerTime, s.cfg.WriteTimeout)))
+		_, _ = io.CopyN(io.Discard, s.conn, lingerBytes)
+	}
+	_ = s.conn.Close()
+}
+
 func (s *Session) waitWriter() {
 	deadline := time.Now().Add(s.cfg.WriteTimeout + time.Second)
 	for time.Now().Before(deadline) {
@@ -874,6 +927,11 @@ func (s *Session) Close(reason, message string) {
 	}
 	s.closeReason = reason
 	s.mu.Unlock()
+	// Bound the drain: a client that does not read gets cut off. Set
+	// before the writer can finish, whose end of stream moves the read
+	// deadline to now (shutdownWrite).
+	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	_ = s.conn.SetReadDeadline(time.Now().Add(s.cfg.WriteTimeout))
 	if s.Handshaken() {
 		_ = s.Send(transport.KindKick, 0, "", 0, &pb.Kick{Reason: reason, Message: message})
 	}
@@ -893,16 +951,15 @@ func (s *Session) Close(reason, message string) {
 		go s.writeLoop() // exits once the queue is drained and closes the connection
 	}
 	if !s.writing && !s.closed {
+		// The writer is done already (it may have written the kick
+		// before closing was set): end the stream here.
 		s.closed = true
 		s.mu.Unlock()
-		_ = s.conn.Close()
+		s.shutdownWrite()
 		s.report(reason)
 		return
 	}
 	s.mu.Unlock()
-	// Bound the drain: a client that does not read gets cut off.
-	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-	_ = s.conn.SetReadDeadline(time.Now().Add(s.cfg.WriteTimeout))
 	s.report(reason)
 }
 

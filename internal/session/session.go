@@ -115,8 +115,12 @@ type Session struct {
 
 	// reader state (reader goroutine only)
 	br     *bufio.Reader
-	tokens float64
-	last   time.Time
+	tokens bucket
+	// last is when the previous message left the leaky bucket.
+	last time.Time
+	// routeRate holds the buckets of routes with limits of their own
+	// (AllowRoute).
+	routeRate map[uint16]*bucket
 	// readBy is the read deadline last set, readHS whether it was set
 	// after the handshake (setReadDeadline).
 	readBy time.Time
@@ -168,7 +172,7 @@ func New(id string, conn net.Conn, br *bufio.Reader, mode Mode, cfg *Config, onD
 	if a := conn.RemoteAddr(); a != nil {
 		s.remote = a.String()
 	}
-	s.tokens = float64(cfg.RateBurst)
+	s.tokens = newBucket(cfg.RateBurst)
 	return s
 }
 
@@ -268,20 +272,71 @@ func (s *Session) AcquireInFlight() bool {
 // ReleaseInFlight frees a slot taken by AcquireInFlight.
 func (s *Session) ReleaseInFlight() { s.inFlight.Add(-1) }
 
-// Allow takes one token from the rate bucket (reader goroutine only).
+// Allow takes one message from the connection's rate limit (reader
+// goroutine only) and reports whether it may be handled. With the token
+// bucket it takes a token; with the leaky bucket it waits until the
+// message's turn (at most 1/RatePerSecond after the previous one) and is
+// always true.
 func (s *Session) Allow(now time.Time) bool {
-	if !s.last.IsZero() {
-		s.tokens += now.Sub(s.last).Seconds() * s.cfg.RatePerSecond
-		if max := float64(s.cfg.RateBurst); s.tokens > max {
-			s.tokens = max
-		}
+	if s.cfg.RateAlgorithm == RateLeaky {
+		s.leak(now)
+		return true
+	}
+	return s.tokens.take(now, s.cfg.RatePerSecond, s.cfg.RateBurst)
+}
+
+// leak waits for the next slot of the leaky bucket: s.last is when the
+// previous message left it.
+func (s *Session) leak(now time.Time) {
+	gap := time.Duration(float64(time.Second) / s.cfg.RatePerSecond)
+	next := s.last.Add(gap)
+	if next.After(now) {
+		time.Sleep(next.Sub(now))
+		now = next
 	}
 	s.last = now
-	if s.tokens >= 1 {
-		s.tokens--
+}
+
+// bucket is a token bucket: tokens refill at a rate up to a burst.
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newBucket(burst int) bucket { return bucket{tokens: float64(burst)} }
+
+// take refills the bucket for the time since the last call and takes a
+// token if there is one.
+func (b *bucket) take(now time.Time, rate float64, burst int) bool {
+	if !b.last.IsZero() {
+		b.tokens += now.Sub(b.last).Seconds() * rate
+		if max := float64(burst); b.tokens > max {
+			b.tokens = max
+		}
+	}
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
 		return true
 	}
 	return false
+}
+
+// AllowRoute takes one message from the connection's own token bucket for
+// a route with a limit of its own (rate per second, burst), beside the
+// connection-wide one (reader goroutine only). The buckets are made on a
+// route's first use, so an idle session keeps none.
+func (s *Session) AllowRoute(route uint16, now time.Time, rate float64, burst int) bool {
+	b := s.routeRate[route]
+	if b == nil {
+		if s.routeRate == nil {
+			s.routeRate = make(map[uint16]*bucket, 1)
+		}
+		nb := newBucket(burst)
+		b = &nb
+		s.routeRate[route] = b
+	}
+	return b.take(now, rate, burst)
 }
 
 // Strike counts a rate-limit violation (reader goroutine only) and reports
@@ -367,7 +422,11 @@ func (s *Session) Serve(h Handler) {
 		reason = ReasonProtocolError
 	}
 	if reason == ReasonProtocolError || reason == ReasonHeartbeatTimeout || reason == ReasonHandshakeTimeout {
-		s.Close(reason, protocolMessage(err, reason))
+		msg := protocolMessage(err, reason)
+		if reason == ReasonHandshakeTimeout {
+			msg = "no complete handshake within " + s.cfg.HandshakeTimeout.String()
+		}
+		s.Close(reason, msg)
 	} else {
 		s.abort(reason)
 	}
@@ -416,11 +475,18 @@ const deadlineSlack = time.Second
 
 func (s *Session) setReadDeadline() {
 	hs := s.Handshaken()
-	d := s.cfg.HandshakeTimeout
-	if hs {
-		d = s.cfg.IdleTimeout()
-	}
 	now := time.Now()
+	if !hs {
+		// Before the handshake the deadline is exact and set once: it
+		// counts from the accept, not from the last byte (a handshake sent
+		// a byte at a time gains nothing).
+		if s.readBy.IsZero() {
+			s.readBy = s.start.Add(s.cfg.HandshakeTimeout)
+			_ = s.conn.SetReadDeadline(s.readBy)
+		}
+		return
+	}
+	d := s.cfg.IdleTimeout()
 	slack := min(deadlineSlack, d/4)
 	if hs == s.readHS && s.readBy.Sub(now) >= d {
 		return // set less than slack ago
@@ -932,7 +998,9 @@ func (s *Session) Close(reason, message string) {
 	// deadline to now (shutdownWrite).
 	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 	_ = s.conn.SetReadDeadline(time.Now().Add(s.cfg.WriteTimeout))
-	if s.Handshaken() {
+	if s.Handshaken() || reason == ReasonHandshakeTimeout {
+		// A connection that ran out of time for its handshake is told so
+		// too, in the frames it started with.
 		_ = s.Send(transport.KindKick, 0, "", 0, &pb.Kick{Reason: reason, Message: message})
 	}
 	if s.mode != ModeTCP {

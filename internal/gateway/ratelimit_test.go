@@ -149,3 +149,29 @@ func TestRouteLimitsConfig(t *testing.T) {
 		t.Error("burst 0 accepted")
 	}
 }
+
+// TestPipelinedRepliesWait: a client that pipelines more requests than the
+// send queue holds, within its rate limit, gets every answer: the reader
+// waits for the writer instead of closing the client as a slow consumer.
+func TestPipelinedRepliesWait(t *testing.T) {
+	ts := start(t, func(c *gateway.Config) { c.Session.SendQueue = 16 }, nil)
+	// A push at connect, as the server's services send (presence, notices):
+	// the writer goroutine is busy when the requests arrive.
+	ts.gw.OnConnect(func(s *session.Session) { _ = ts.gw.Push(s, "test.push", &pb.Echo{Text: "welcome"}) })
+	r := rawTCP(t, ts)
+	r.handshake(1)
+	burst(t, r, 300)
+	for i := 0; i < 300; {
+		f := r.next()
+		if f.Kind == transport.KindPush {
+			continue
+		}
+		if f.Kind != transport.KindResponse || f.Flags != 0 || f.Seq != uint32(i+1) {
+			t.Fatalf("answer %d: %+v", i+1, f)
+		}
+		i++
+	}
+	if n := metric(t, ts.reg, "lordgame_send_queue_drops_total", ""); n != 0 {
+		t.Errorf("slow consumer drops = %v, want 0", n)
+	}
+}

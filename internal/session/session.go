@@ -153,8 +153,11 @@ type Session struct {
 	closing     bool
 	closed      bool
 	closeReason string
-	props       map[string]any
-	onDrop      func(reason string)
+	// drained, when not nil, is closed by the writer when it takes the
+	// queue: the reader waits on it in waitQueue.
+	drained chan struct{}
+	props   map[string]any
+	onDrop  func(reason string)
 }
 
 // New wraps conn. br, when not nil, holds bytes already read from conn
@@ -645,7 +648,15 @@ func (s *Session) handle(h Handler, f transport.Frame) bool {
 // so that the reader gets back to reading.
 func (s *Session) flushReplies() {
 	s.mu.Lock()
-	if s.writing || len(s.queue) == 0 {
+	if s.writing {
+		busy := len(s.queue) >= max(1, s.cfg.SendQueue/2)
+		s.mu.Unlock()
+		if busy {
+			s.waitQueue()
+		}
+		return
+	}
+	if len(s.queue) == 0 {
 		s.mu.Unlock()
 		return
 	}
@@ -659,6 +670,47 @@ func (s *Session) flushReplies() {
 	// Owned by the session like any writer: it exits when the queue is
 	// empty or the connection fails; Serve waits for it.
 	go s.writeLoop()
+}
+
+// waitQueue holds the reader while the writer goroutine has half the send
+// queue or more still to write (flushReplies): a client that pipelines
+// requests faster than its answers are written is slowed down (the reader
+// stops reading) instead of having its own answers overflow the queue and
+// being closed as a slow consumer. The wait is bounded by WriteTimeout;
+// a client that reads nothing still fills the queue and is closed.
+func (s *Session) waitQueue() {
+	var timeout <-chan time.Time
+	for {
+		s.mu.Lock()
+		if !s.writing || s.closed || len(s.queue) < max(1, s.cfg.SendQueue/2) {
+			s.mu.Unlock()
+			return
+		}
+		if s.drained == nil {
+			s.drained = make(chan struct{})
+		}
+		ch := s.drained
+		s.mu.Unlock()
+		if timeout == nil {
+			t := time.NewTimer(s.cfg.WriteTimeout)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-ch:
+		case <-timeout:
+			return
+		}
+	}
+}
+
+// wakeDrained tells a waiting reader (waitQueue) that the queue changed;
+// s.mu is held.
+func (s *Session) wakeDrained() {
+	if s.drained != nil {
+		close(s.drained)
+		s.drained = nil
+	}
 }
 
 func (s *Session) isClosing() bool {
@@ -857,6 +909,7 @@ func (s *Session) writeLoop() {
 func (s *Session) writeBatch() bool {
 	s.mu.Lock()
 	if len(s.queue) == 0 || s.closed {
+		s.wakeDrained()
 		closeNow := s.closing && !s.closed
 		if closeNow {
 			s.closed = true
@@ -883,6 +936,7 @@ func (s *Session) writeBatch() bool {
 	}
 	batch := s.queue
 	s.queue = nil
+	s.wakeDrained()
 	s.mu.Unlock()
 
 	if s.sealer != nil {
@@ -1044,6 +1098,7 @@ func (s *Session) abort(reason string) {
 	}
 	s.closed = true
 	s.closing = true
+	s.wakeDrained()
 	s.mu.Unlock()
 	_ = s.conn.Close()
 	if first {

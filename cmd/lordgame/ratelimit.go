@@ -48,7 +48,7 @@ func bindRateLimits(fs *flag.FlagSet, g *gateway.Config) {
 	fs.StringVar(&g.Session.RateAlgorithm, "rate-algorithm", g.Session.RateAlgorithm,
 		"per-connection rate limit: token (bucket: -rate-burst at once, then -rate, the rest refused) or leaky (bucket: messages evenly spaced at -rate, a faster client slowed down, none refused)")
 	fs.Var((*routeLimitsFlag)(&g.RouteLimits), "route-limits",
-		"per-connection limits of single routes beside -rate, comma-separated ROUTE=RATE/s:BURST (default "+(*routeLimitsFlag)(&g.RouteLimits).String()+"); empty: none")
+		"per-connection limits of single routes beside -rate, comma-separated ROUTE=RATE/s:BURST, replacing the defaults; empty: none")
 }
 
 func rateFlagChecks() []flagCheck {

@@ -74,6 +74,13 @@ type Config struct {
 	TLS TLSConfig `yaml:"tls"`
 }
 
+// gatewayDefaults is the gateway's defaults with the server's route limits.
+func gatewayDefaults() gateway.Config {
+	g := gateway.DefaultConfig()
+	g.RouteLimits = defaultRouteLimits()
+	return g
+}
+
 func defaultConfig() Config {
 	return Config{
 		HTTP:            ":8080",
@@ -86,7 +93,7 @@ func defaultConfig() Config {
 		Leaderboard:     defaultLeaderboardConfig(),
 		ShutdownTimeout: 15 * time.Second,
 		Log:             observe.DefaultLogConfig(),
-		Gateway:         gateway.DefaultConfig(),
+		Gateway:         gatewayDefaults(),
 		Cluster:         cluster.DefaultConfig(),
 		Auth:            auth.DefaultConfig(),
 		DDZ:             ddz.DefaultConfig(),
@@ -219,6 +226,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.IntVar(&s.RateBurst, "rate-burst", s.RateBurst, "token bucket burst per connection")
 	fs.IntVar(&s.RateStrikes, "rate-strikes", s.RateStrikes, "rate-limited messages within 10s before the connection is closed")
 	fs.IntVar(&s.MaxInFlight, "max-in-flight", s.MaxInFlight, "requests of one connection handled at once")
+	bindRateLimits(fs, g)
 	bindEdge(fs, &c.Edge)
 	bindChat(fs, &c.Chat)
 	bindTrace(fs, &c.Trace)

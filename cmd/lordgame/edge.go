@@ -254,6 +254,15 @@ type limitedConn struct {
 
 func (c *limitedConn) releaseOnce() { c.once.Do(func() { c.l.release(c.addr) }) }
 
+// CloseWrite passes the half close on, so that a session ending its stream
+// (a kick) lets the client read everything before the socket closes.
+func (c *limitedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.New("lordgame: connection cannot half-close")
+}
+
 func (c *limitedConn) Close() error {
 	c.releaseOnce()
 	return c.Conn.Close()

@@ -208,7 +208,9 @@ func (n *worldNode) registerMetrics(reg *prometheus.Registry) {
 	if n.zinx == nil {
 		return
 	}
-	zs := func(f func(world.ZinxStats) float64) func() float64 { return func() float64 { return f(n.zinx.Stats()) } }
+	zs := func(f func(world.ZinxStats) float64) func() float64 {
+		return func() float64 { return f(n.zinx.Stats()) }
+	}
 	gauge("lordgame_world_zinx_connections", "Open Zinx demo protocol connections.", zs(func(s world.ZinxStats) float64 { return float64(s.Conns) }))
 	counter("lordgame_world_zinx_frames_in_total", "Frames received on the Zinx demo listener.", zs(func(s world.ZinxStats) float64 { return float64(s.FramesIn) }))
 	counter("lordgame_world_zinx_writes_total", "Writes on the Zinx demo listener (one per connection and tick at most).", zs(func(s world.ZinxStats) float64 { return float64(s.Writes) }))

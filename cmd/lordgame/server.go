@@ -119,7 +119,7 @@ func (s *server) build(ctx context.Context) error {
 		return err
 	}
 	s.ddz = dz
-	if s.world, err = newWorldNode(router); err != nil {
+	if s.world, err = newWorldNode(s, router); err != nil {
 		return err
 	}
 	if s.chat, err = newChatNode(s, router, dz, presence); err != nil {

@@ -161,8 +161,6 @@ test('two players see each other move and chat; a third who leaves disappears fo
     const b1 = await settle(b.page);
     assert.ok(b1.x < b0.x - 3 && Math.abs(b1.z - b0.z) < 1, `B walked left: ${JSON.stringify([b0, b1])}`);
     await waitPlayer(a.page, idB, `Math.abs(p.x - ${b1.x}) < 0.01 && Math.abs(p.z - ${b1.z}) < 0.01`);
-    await shot(a.page, 'world-1280x800');
-    await shot(b.page, 'world-390x844');
 
     // World chat, both ways.
     await a.page.getByTestId('world-chat-input').fill('hello from A');
@@ -174,6 +172,8 @@ test('two players see each other move and chat; a third who leaves disappears fo
     for (const p of [a, b]) await p.page.getByTestId('world-chat-line').filter({ hasText: 'hi A, B here' }).waitFor();
     const line = a.page.getByTestId('world-chat-line').filter({ hasText: 'hi A, B here' });
     assert.equal(Number(await line.getAttribute('data-from')), idB, 'the line says who sent it');
+    await shot(a.page, 'world-1280x800');
+    await shot(b.page, 'world-390x844');
 
     // A third player comes over: both see it; it leaves: both lose it.
     const idC = await enterWorld(c.page);

@@ -216,15 +216,30 @@ class WorldApp {
       this.keys.clear();
       this.markMoving();
     });
+    // A click or tap walks there; holding and dragging steers.
     const canvas = $('world-canvas');
-    canvas.addEventListener('pointerdown', (ev) => {
-      if (this.state !== 'in' || !this.model.map) return;
-      ev.preventDefault();
+    const aim = (ev) => {
       const r = canvas.getBoundingClientRect();
       const w = this.view.toWorld(ev.clientX - r.left, ev.clientY - r.top);
       this.target = this.model.clamp(w.x, w.z);
-      $('world-help').hidden = true;
       this.markMoving();
+    };
+    canvas.addEventListener('pointerdown', (ev) => {
+      if (this.state !== 'in' || !this.model.map) return;
+      ev.preventDefault();
+      try {
+        canvas.setPointerCapture(ev.pointerId);
+      } catch {
+        // the pointer is already gone: a click without a drag
+      }
+      aim(ev);
+      $('world-help').hidden = true;
+    });
+    canvas.addEventListener('pointermove', (ev) => {
+      if (this.state === 'in' && this.model.map && canvas.hasPointerCapture(ev.pointerId)) aim(ev);
+    });
+    $('world-chat-input').addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') ev.target.blur();
     });
     $('world-leave').onclick = () => this.leave();
   }
@@ -334,6 +349,7 @@ class WorldApp {
     text.textContent = m.text || '';
     li.append(who, text);
     log.append(li);
+    $('world-chat-empty').hidden = true;
     while (log.children.length > CHAT_KEEP) log.firstElementChild.remove();
     log.scrollTop = log.scrollHeight;
   }

@@ -255,3 +255,34 @@ test('a dropped connection reconnects and enters again as the same player', { ti
     for (const p of [a, b]) await p.context.close();
   }
 });
+
+test('the same player in a second tab takes the player over; the first tab is told and can come back', { timeout: 120_000 }, async () => {
+  const a = await openPage(browser, DESKTOP);
+  try {
+    const id = await enterWorld(a.page);
+    const first = await settle(a.page);
+    // A second tab of the same browser is the same guest.
+    const tab = await a.context.newPage();
+    tab.on('console', (m) => m.type() === 'error' && a.errors.push(`console error (second tab): ${m.text()}`));
+    tab.on('pageerror', (e) => a.errors.push(`page error (second tab): ${e.message}`));
+    await tab.goto(server.base + '/world');
+    await tab.waitForFunction(() => document.querySelector('[data-testid=world]').dataset.state === 'in');
+    assert.equal(Number(await tab.getByTestId('world').getAttribute('data-self-id')), id, 'the same player');
+    const there = await selfPos(tab);
+    assert.ok(Math.abs(there.x - first.x) < 0.01 && Math.abs(there.z - first.z) < 0.01, 'where it was');
+    // The first tab was disconnected and says so instead of reconnecting.
+    await a.page.waitForFunction(() => document.querySelector('[data-testid=world]').dataset.state === 'closed');
+    await a.page.getByTestId('world-gate').filter({ hasText: 'somewhere else' }).waitFor();
+    // Coming back in the first tab takes the player back from the second.
+    await a.page.getByTestId('world-enter').click();
+    await a.page.waitForFunction(() => document.querySelector('[data-testid=world]').dataset.state === 'in');
+    assert.equal(Number(await a.page.getByTestId('world').getAttribute('data-self-id')), id);
+    await tab.waitForFunction(() => document.querySelector('[data-testid=world]').dataset.state === 'closed');
+    noErrors(a, 'both tabs');
+  } catch (err) {
+    await failShot([a], 'world-second-tab');
+    throw err;
+  } finally {
+    await a.context.close();
+  }
+});

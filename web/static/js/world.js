@@ -137,6 +137,13 @@ class WorldApp {
       $('conn-retry').hidden = false;
       $('conn-retry').textContent = 'Reconnect';
       this.toast(text, 'err');
+      if (!this.conn.want) {
+        // A kick after which the connection stays down (logged in
+        // elsewhere, banned): offer to come back by hand.
+        clearInterval(this.moveTimer);
+        this.setState('closed');
+        $('world-gate-text').textContent = text;
+      }
     });
     this.conn.on('ready', () => {
       $('conn-retry').textContent = 'Retry now';
@@ -368,6 +375,7 @@ class WorldApp {
     };
     $('world-enter').onclick = () => {
       this.wantIn = true;
+      $('conn-banner').hidden = true;
       if (this.conn.state === 'open') this.enter();
       else {
         this.setState('connecting');

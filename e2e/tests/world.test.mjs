@@ -236,10 +236,14 @@ test('a dropped connection reconnects and enters again as the same player', { ti
     assert.equal(Number(await a.page.getByTestId('world').getAttribute('data-self-id')), idA, 'the same player');
     const back = await selfPos(a.page);
     assert.ok(Math.abs(back.x - before.x) < 0.01 && Math.abs(back.z - before.z) < 0.01, `the same place: ${JSON.stringify([before, back])}`);
-    await waitPlayer(a.page, idB);
     assert.ok((await players(b.page)).has(idA), 'B still sees A');
 
-    // And A moves again, seen by B.
+    // The pushes flow again both ways: B moves and A sees it, A moves and
+    // B sees it.
+    const b0 = await settle(b.page);
+    await walkAxis(b.page, 'x', b0.x + 8);
+    const b1 = await settle(b.page);
+    await waitPlayer(a.page, idB, `Math.abs(p.x - ${b1.x}) < 0.01 && Math.abs(p.z - ${b1.z}) < 0.01`);
     await walkAxis(a.page, 'x', back.x - 8);
     const moved = await settle(a.page);
     await waitPlayer(b.page, idA, `Math.abs(p.x - ${moved.x}) < 0.01`);

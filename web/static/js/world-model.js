@@ -44,15 +44,24 @@ export class WorldModel {
   }
 
   // applyTick applies a WorldTick push in the documented order.
+  // A reset forgets everyone; a player it lists again glides on from
+  // where it was drawn instead of jumping.
   applyTick(t, now) {
+    let before = null;
     if (t.reset) {
-      for (const id of [...this.players.keys()]) if (id !== this.selfId) this.players.delete(id);
+      before = new Map(this.players);
+      for (const id of before.keys()) if (id !== this.selfId) this.players.delete(id);
     }
     for (const id of t.left || []) {
       const n = num(id);
       if (n !== this.selfId) this.players.delete(n);
     }
-    for (const e of t.entered || []) this.place(e, now, true);
+    for (const e of t.entered || []) {
+      const id = num(e.id);
+      const known = before && before.get(id);
+      if (known && !this.players.has(id)) this.players.set(id, known);
+      this.place(e, now, !known);
+    }
     for (const e of t.moved || []) {
       const id = num(e.id);
       if (this.players.has(id)) this.place(e, now, false);

@@ -33,6 +33,8 @@ type Config struct {
 	DB string `yaml:"db"`
 	// Leaderboard says where the leaderboards live.
 	Leaderboard LeaderboardConfig `yaml:"leaderboard"`
+	// World is the MMO world: map, bots, the Zinx demo listener.
+	World WorldConfig `yaml:"world"`
 	// Debug is the address of the profiling server (net/http/pprof at
 	// /debug/pprof/); empty turns it off. Keep it on loopback or a private
 	// network: profiles show the process's internals.
@@ -91,6 +93,7 @@ func defaultConfig() Config {
 		Routing:         RoutingConfig{Game: string(cluster.LeastLoaded), Match: string(cluster.RoundRobin)},
 		Members:         cluster.DefaultMembersConfig(),
 		Leaderboard:     defaultLeaderboardConfig(),
+		World:           defaultWorldConfig(),
 		ShutdownTimeout: 15 * time.Second,
 		Log:             observe.DefaultLogConfig(),
 		Gateway:         gatewayDefaults(),
@@ -183,6 +186,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.StringVar(&c.Log.Level, "log-level", c.Log.Level, "log level: debug, info, warn, error")
 	bindLogFlags(fs, &c.Log)
 	bindLeaderboardFlags(fs, &c.Leaderboard)
+	bindWorldFlags(fs, &c.World)
 	fs.StringVar(&c.Cluster.URL, "nats", c.Cluster.URL, "NATS URL of an external cluster; empty runs NATS embedded in the process")
 	fs.StringVar(&c.Cluster.Listen, "nats-listen", c.Cluster.Listen, "address the embedded NATS server listens on (empty: in-process only)")
 	fs.StringVar(&c.Cluster.Prefix, "nats-prefix", c.Cluster.Prefix, "prefix of every NATS subject")

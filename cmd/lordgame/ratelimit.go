@@ -16,7 +16,7 @@ import (
 // match and sending chat are the calls a flood would repeat.
 func defaultRouteLimits() map[string]gateway.RouteLimit {
 	return map[string]gateway.RouteLimit{
-		"match.join": {PerSecond: 2, Burst: 10},
+		"match.join": {PerSecond: 5, Burst: 20},
 		"chat.send":  {PerSecond: 10, Burst: 20},
 	}
 }

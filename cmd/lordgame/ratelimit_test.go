@@ -26,7 +26,7 @@ func TestRateLimitSettings(t *testing.T) {
 	}{
 		{"defaults", nil, defaultRouteLimits(), session.RateToken},
 		{"file adds", []string{"-config", file}, map[string]gateway.RouteLimit{
-			"match.join": {PerSecond: 2, Burst: 10}, "chat.send": {PerSecond: 10, Burst: 20}, "sys.echo": {PerSecond: 5, Burst: 6}}, session.RateLeaky},
+			"match.join": {PerSecond: 5, Burst: 20}, "chat.send": {PerSecond: 10, Burst: 20}, "sys.echo": {PerSecond: 5, Burst: 6}}, session.RateLeaky},
 		{"flag replaces", []string{"-route-limits", "sys.ping=1/s:2", "-rate-algorithm", "leaky"}, map[string]gateway.RouteLimit{"sys.ping": {PerSecond: 1, Burst: 2}}, session.RateLeaky},
 		{"flag empties", []string{"-route-limits", ""}, map[string]gateway.RouteLimit{}, session.RateToken},
 	}

@@ -67,6 +67,10 @@ type Gateway struct {
 	resumeKey []byte
 	draining  atomic.Bool
 	readers   sync.WaitGroup
+	// trackMu orders readers.Add before Shutdown's Wait; untracked is set
+	// when the Wait starts (track).
+	trackMu   sync.Mutex
+	untracked bool
 	requests  atomic.Int64 // requests being handled; Shutdown waits for zero
 	baseCtx   context.Context
 	cancel    context.CancelFunc
@@ -227,6 +231,10 @@ func (g *Gateway) Broadcast(route string, msg proto.Message) {
 // accept wraps a new connection in a session and serves it on a goroutine
 // that the gateway owns (Shutdown waits for it).
 func (g *Gateway) accept(conn net.Conn, br interface{ Buffered() int }, mode session.Mode, s *session.Session) {
+	if !g.track() {
+		_ = conn.Close() // Shutdown is already waiting for the last sessions
+		return
+	}
 	n := g.conns.Add(1)
 	g.m.conns.WithLabelValues(mode.Transport()).Inc()
 	ip := clientaddr.Host(s.RemoteAddr())
@@ -246,11 +254,24 @@ func (g *Gateway) accept(conn net.Conn, br interface{ Buffered() int }, mode ses
 	if ip != "" {
 		s.Set(propIP, ip)
 	}
-	g.readers.Add(1)
-	go func() { // owned by the gateway: Shutdown closes the conn and waits
+	go func() { // owned by the gateway (track): Shutdown closes the conn and waits
 		defer g.readers.Done()
 		s.Serve(g)
 	}()
+}
+
+// track counts one more goroutine that Shutdown waits for, or reports
+// false once Shutdown has started waiting. The lock orders every Add
+// before the Wait: an Add from a connection accepted during the Wait
+// would be a misuse of the WaitGroup (the race detector reports it).
+func (g *Gateway) track() bool {
+	g.trackMu.Lock()
+	defer g.trackMu.Unlock()
+	if g.untracked {
+		return false
+	}
+	g.readers.Add(1)
+	return true
 }
 
 const propIP = "gateway.ip"
@@ -648,6 +669,9 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	tick.Stop()
 	g.reg.each(func(s *session.Session) { s.Close(session.ReasonServerShutdown, "server shutting down") })
 	g.cancel()
+	g.trackMu.Lock()
+	g.untracked = true
+	g.trackMu.Unlock()
 	readers := make(chan struct{})
 	go func() { g.readers.Wait(); close(readers) }() // ends when every session has closed
 	select {

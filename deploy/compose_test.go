@@ -353,3 +353,31 @@ func TestComposeConfig(t *testing.T) {
 		t.Fatalf("%s: %v\n%s", cmd, err, out)
 	}
 }
+
+// TestComposeNginxConfig runs nginx -t on deploy/compose/nginx.conf with
+// the gateways' names pointed at loopback (nginx resolves upstreams when
+// it loads) and the stream module loaded the way Debian's nginx needs it
+// (the official image has it built in). It skips without nginx.
+func TestComposeNginxConfig(t *testing.T) {
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		if _, err := os.Stat("/usr/sbin/nginx"); err != nil {
+			t.Skip("nginx not installed")
+		}
+		bin = "/usr/sbin/nginx"
+	}
+	conf := string(readFile(t, "deploy/compose/nginx.conf"))
+	conf = regexp.MustCompile(`gateway-\d+`).ReplaceAllString(conf, "127.0.0.1")
+	conf = strings.NewReplacer("listen 80;", "listen "+freePort(t)+";", "listen 7000;", "listen "+freePort(t)+";",
+		"pid /tmp/nginx.pid;", "pid "+filepath.Join(t.TempDir(), "nginx.pid")+";").Replace(conf)
+	if matches, _ := filepath.Glob("/etc/nginx/modules-enabled/*stream*"); len(matches) > 0 {
+		conf = "include /etc/nginx/modules-enabled/*.conf;\n" + conf
+	}
+	path := filepath.Join(t.TempDir(), "nginx.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(bin, "-t", "-c", path).CombinedOutput(); err != nil {
+		t.Fatalf("nginx -t: %v\n%s", err, out)
+	}
+}

@@ -37,6 +37,7 @@ type ddzNode struct {
 	db    *store.DB
 	auth  *auth.Service
 	svc   *ddz.Service
+	lobby *ddz.Lobby
 	mcfg  match.Config
 	board leaderboard.Store
 	feed  *leaderboard.Feed
@@ -113,6 +114,15 @@ func newDDZ(ctx context.Context, s *server, router *gateway.Router, nodeID int) 
 		close(n.matchReady)
 	}
 	ddz.Register(router, n.svc)
+	clock, err := leaderboard.NewClock(s.cfg.Leaderboard.Zone)
+	if err != nil {
+		return nil, err
+	}
+	n.lobby = ddz.NewLobby(n.db, board, clock, func(ctx context.Context, uid int64, name string) error {
+		_, err := n.auth.SetDisplayName(ctx, uid, name)
+		return err
+	})
+	ddz.RegisterLobby(router, n.lobby)
 	auth.RegisterRoutes(router, n.auth)
 	return n, nil
 }
@@ -245,10 +255,12 @@ func (n *ddzNode) routes(mux *http.ServeMux, clientAddr func(*http.Request) stri
 	mux.Handle("GET /v1/", api)
 	mux.Handle("POST /v1/", api)
 	mux.Handle("GET /v1/leaderboards/{board}", leaderboard.Handler(n.board, time.Now))
-	mux.Handle("GET /v1/games/{id}", n.svc.GameHandler(func(ctx context.Context, tok string) (int64, error) {
+	bearer := func(ctx context.Context, tok string) (int64, error) {
 		id, err := n.auth.Authenticate(ctx, tok)
 		return id.UserID, err
-	}))
+	}
+	mux.Handle("GET /v1/games/{id}", n.svc.GameHandler(bearer))
+	mux.Handle("GET /v1/games", n.lobby.HistoryHandler(bearer))
 }
 
 // run restores the games a previous process left, then runs the tables

@@ -21,6 +21,7 @@ import (
 	"github.com/lordgame/lordgame/client"
 	"github.com/lordgame/lordgame/internal/ddz"
 	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/internal/leaderboard"
 	"github.com/lordgame/lordgame/internal/match"
 	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/session"
@@ -37,7 +38,17 @@ type node struct {
 	http string
 	ids  *seqIDs
 	reg  *prometheus.Registry // the game metrics (observe.Game) the node counts on
-	stop func()
+	// boards are the node's leaderboards, fed at each settlement.
+	boards *leaderboard.Memory
+	stop   func()
+}
+
+// syncRanker records settlements on the boards at once, so a test sees
+// them as soon as the result is pushed.
+type syncRanker struct{ m *leaderboard.Memory }
+
+func (r syncRanker) Offer(at time.Time, rs []leaderboard.Result) bool {
+	return r.m.Record(context.Background(), at, rs) == nil
 }
 
 // tokenAuth accepts "user:<id>" tokens.
@@ -108,6 +119,14 @@ func startNode(t *testing.T, dir string, mut func(*ddz.Config, *match.Config)) *
 	r := gateway.NewRouter()
 	gateway.RegisterSys(r)
 	ddz.Register(r, n.svc)
+	clock, err := leaderboard.NewClock("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.boards = leaderboard.NewMemory(clock)
+	n.svc.SetRanker(syncRanker{n.boards})
+	lobby := ddz.NewLobby(db, n.boards, clock, db.SetDisplayName)
+	ddz.RegisterLobby(r, lobby)
 	n.gw, err = gateway.New(gateway.DefaultConfig(), r, tokenAuth{}, log, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -122,6 +141,10 @@ func startNode(t *testing.T, dir string, mut func(*ddz.Config, *match.Config)) *
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", n.gw)
 	mux.Handle("GET /v1/games/{id}", n.svc.GameHandler(func(ctx context.Context, tok string) (int64, error) {
+		id, err := tokenAuth{}.Authenticate(ctx, tok)
+		return id.UserID, err
+	}))
+	mux.Handle("GET /v1/games", lobby.HistoryHandler(func(ctx context.Context, tok string) (int64, error) {
 		id, err := tokenAuth{}.Authenticate(ctx, tok)
 		return id.UserID, err
 	}))

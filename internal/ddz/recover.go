@@ -263,6 +263,9 @@ func (s *Service) GameRecord(ctx context.Context, userID int64, gameID string) (
 	if rec.State == store.GameFinished && rec.Settlement != nil {
 		out.Result = recordResult(gameID, rec.Seed, log, rec.Settlement)
 	}
+	if out.Deals, err = dealsOf(rec.Seed, log); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

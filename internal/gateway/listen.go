@@ -42,8 +42,11 @@ func (g *Gateway) ServeTCP(ctx context.Context, ln net.Listener) error {
 			_ = tc.SetNoDelay(true)
 		}
 		if g.proxyProto.on {
-			g.readers.Add(1)
-			go func() { // owned by the gateway: the header read has a deadline, Shutdown closes conn and waits
+			if !g.track() {
+				_ = conn.Close()
+				continue
+			}
+			go func() { // owned by the gateway (track): the header read has a deadline, Shutdown closes conn and waits
 				defer g.readers.Done()
 				g.acceptProxied(conn)
 			}()

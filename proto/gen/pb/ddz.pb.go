@@ -900,8 +900,8 @@ type DdzGameRecord struct {
 	// User ids (decimal) per seat; "0" is a bot.
 	Players []string `protobuf:"bytes,5,rep,name=players,proto3" json:"players,omitempty"`
 	// Every event of the log in order, including the server's own
-	// (timeout, autoplay). Deal events carry no cards: the hands follow from
-	// the seed.
+	// (timeout, autoplay). Deal events carry no cards: the hands are in
+	// deals.
 	Events []*DdzEvent `protobuf:"bytes,6,rep,name=events,proto3" json:"events,omitempty"`
 	// Set when finished.
 	Result      *DdzResult `protobuf:"bytes,7,opt,name=result,proto3" json:"result,omitempty"`
@@ -910,7 +910,12 @@ type DdzGameRecord struct {
 	// The rules options the hand was played with, as the JSON of the
 	// engine's doudizhu.Options, e.g. {"bidding":"score","first_bidder":-1,
 	// "max_redeals":3,"base_stake":1,"max_multiplier":0}.
-	OptionsJson   string `protobuf:"bytes,10,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
+	OptionsJson string `protobuf:"bytes,10,opt,name=options_json,json=optionsJson,proto3" json:"options_json,omitempty"`
+	// For a replay: every deal of the game in order (more than one after a
+	// redeal), with each seat's 17 cards and the 3 bottom cards as dealt.
+	// The record is only given once the game is over, so it shows every
+	// hand; the live protocol never does.
+	Deals         []*DdzDeal `protobuf:"bytes,11,rep,name=deals,proto3" json:"deals,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1015,6 +1020,76 @@ func (x *DdzGameRecord) GetOptionsJson() string {
 	return ""
 }
 
+func (x *DdzGameRecord) GetDeals() []*DdzDeal {
+	if x != nil {
+		return x.Deals
+	}
+	return nil
+}
+
+// DdzDeal is one deal of a game record.
+type DdzDeal struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The seq of the "deal" event it belongs to.
+	Seq uint64 `protobuf:"varint,1,opt,name=seq,proto3" json:"seq,omitempty"`
+	// Each seat's cards as dealt, seats 0, 1, 2.
+	Hands         []*DdzCards `protobuf:"bytes,2,rep,name=hands,proto3" json:"hands,omitempty"`
+	Bottom        *DdzCards   `protobuf:"bytes,3,opt,name=bottom,proto3" json:"bottom,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DdzDeal) Reset() {
+	*x = DdzDeal{}
+	mi := &file_lordgame_v1_ddz_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DdzDeal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DdzDeal) ProtoMessage() {}
+
+func (x *DdzDeal) ProtoReflect() protoreflect.Message {
+	mi := &file_lordgame_v1_ddz_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DdzDeal.ProtoReflect.Descriptor instead.
+func (*DdzDeal) Descriptor() ([]byte, []int) {
+	return file_lordgame_v1_ddz_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *DdzDeal) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+func (x *DdzDeal) GetHands() []*DdzCards {
+	if x != nil {
+		return x.Hands
+	}
+	return nil
+}
+
+func (x *DdzDeal) GetBottom() *DdzCards {
+	if x != nil {
+		return x.Bottom
+	}
+	return nil
+}
+
 // ddz.snapshot (350, push; also the answer of ddz.state): one seat's full
 // view of the table. Sent when the table is formed, on every reconnect of
 // a seated player, and when a table paused after a server restart resumes.
@@ -1076,7 +1151,7 @@ type DdzSnapshot struct {
 
 func (x *DdzSnapshot) Reset() {
 	*x = DdzSnapshot{}
-	mi := &file_lordgame_v1_ddz_proto_msgTypes[18]
+	mi := &file_lordgame_v1_ddz_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1088,7 +1163,7 @@ func (x *DdzSnapshot) String() string {
 func (*DdzSnapshot) ProtoMessage() {}
 
 func (x *DdzSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_lordgame_v1_ddz_proto_msgTypes[18]
+	mi := &file_lordgame_v1_ddz_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1101,7 +1176,7 @@ func (x *DdzSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DdzSnapshot.ProtoReflect.Descriptor instead.
 func (*DdzSnapshot) Descriptor() ([]byte, []int) {
-	return file_lordgame_v1_ddz_proto_rawDescGZIP(), []int{18}
+	return file_lordgame_v1_ddz_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DdzSnapshot) GetGameId() string {
@@ -1303,7 +1378,7 @@ type DdzSeat struct {
 
 func (x *DdzSeat) Reset() {
 	*x = DdzSeat{}
-	mi := &file_lordgame_v1_ddz_proto_msgTypes[19]
+	mi := &file_lordgame_v1_ddz_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1315,7 +1390,7 @@ func (x *DdzSeat) String() string {
 func (*DdzSeat) ProtoMessage() {}
 
 func (x *DdzSeat) ProtoReflect() protoreflect.Message {
-	mi := &file_lordgame_v1_ddz_proto_msgTypes[19]
+	mi := &file_lordgame_v1_ddz_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1328,7 +1403,7 @@ func (x *DdzSeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DdzSeat.ProtoReflect.Descriptor instead.
 func (*DdzSeat) Descriptor() ([]byte, []int) {
-	return file_lordgame_v1_ddz_proto_rawDescGZIP(), []int{19}
+	return file_lordgame_v1_ddz_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *DdzSeat) GetSeat() uint32 {
@@ -1443,7 +1518,7 @@ type DdzEvent struct {
 
 func (x *DdzEvent) Reset() {
 	*x = DdzEvent{}
-	mi := &file_lordgame_v1_ddz_proto_msgTypes[20]
+	mi := &file_lordgame_v1_ddz_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1455,7 +1530,7 @@ func (x *DdzEvent) String() string {
 func (*DdzEvent) ProtoMessage() {}
 
 func (x *DdzEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_lordgame_v1_ddz_proto_msgTypes[20]
+	mi := &file_lordgame_v1_ddz_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1468,7 +1543,7 @@ func (x *DdzEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DdzEvent.ProtoReflect.Descriptor instead.
 func (*DdzEvent) Descriptor() ([]byte, []int) {
-	return file_lordgame_v1_ddz_proto_rawDescGZIP(), []int{20}
+	return file_lordgame_v1_ddz_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DdzEvent) GetGameId() string {
@@ -1636,7 +1711,7 @@ type DdzResult struct {
 
 func (x *DdzResult) Reset() {
 	*x = DdzResult{}
-	mi := &file_lordgame_v1_ddz_proto_msgTypes[21]
+	mi := &file_lordgame_v1_ddz_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1648,7 +1723,7 @@ func (x *DdzResult) String() string {
 func (*DdzResult) ProtoMessage() {}
 
 func (x *DdzResult) ProtoReflect() protoreflect.Message {
-	mi := &file_lordgame_v1_ddz_proto_msgTypes[21]
+	mi := &file_lordgame_v1_ddz_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1661,7 +1736,7 @@ func (x *DdzResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DdzResult.ProtoReflect.Descriptor instead.
 func (*DdzResult) Descriptor() ([]byte, []int) {
-	return file_lordgame_v1_ddz_proto_rawDescGZIP(), []int{21}
+	return file_lordgame_v1_ddz_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *DdzResult) GetGameId() string {
@@ -1799,7 +1874,7 @@ type DdzChat struct {
 
 func (x *DdzChat) Reset() {
 	*x = DdzChat{}
-	mi := &file_lordgame_v1_ddz_proto_msgTypes[22]
+	mi := &file_lordgame_v1_ddz_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1811,7 +1886,7 @@ func (x *DdzChat) String() string {
 func (*DdzChat) ProtoMessage() {}
 
 func (x *DdzChat) ProtoReflect() protoreflect.Message {
-	mi := &file_lordgame_v1_ddz_proto_msgTypes[22]
+	mi := &file_lordgame_v1_ddz_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1824,7 +1899,7 @@ func (x *DdzChat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DdzChat.ProtoReflect.Descriptor instead.
 func (*DdzChat) Descriptor() ([]byte, []int) {
-	return file_lordgame_v1_ddz_proto_rawDescGZIP(), []int{22}
+	return file_lordgame_v1_ddz_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *DdzChat) GetGameId() string {
@@ -1918,7 +1993,7 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\vDdzChatResp\"%\n" +
 	"\n" +
 	"DdzGameReq\x12\x17\n" +
-	"\agame_id\x18\x01 \x01(\tR\x06gameId\"\xc6\x02\n" +
+	"\agame_id\x18\x01 \x01(\tR\x06gameId\"\xf2\x02\n" +
 	"\rDdzGameRecord\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x12\n" +
 	"\x04mode\x18\x02 \x01(\tR\x04mode\x12\x14\n" +
@@ -1930,7 +2005,12 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\rcreated_at_ms\x18\b \x01(\x03R\vcreatedAtMs\x12\x1e\n" +
 	"\vended_at_ms\x18\t \x01(\x03R\tendedAtMs\x12!\n" +
 	"\foptions_json\x18\n" +
-	" \x01(\tR\voptionsJson\"\x80\x06\n" +
+	" \x01(\tR\voptionsJson\x12*\n" +
+	"\x05deals\x18\v \x03(\v2\x14.lordgame.v1.DdzDealR\x05deals\"w\n" +
+	"\aDdzDeal\x12\x10\n" +
+	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12+\n" +
+	"\x05hands\x18\x02 \x03(\v2\x15.lordgame.v1.DdzCardsR\x05hands\x12-\n" +
+	"\x06bottom\x18\x03 \x01(\v2\x15.lordgame.v1.DdzCardsR\x06bottom\"\x80\x06\n" +
 	"\vDdzSnapshot\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x12\n" +
 	"\x04mode\x18\x02 \x01(\tR\x04mode\x12\x12\n" +
@@ -2045,7 +2125,7 @@ func file_lordgame_v1_ddz_proto_rawDescGZIP() []byte {
 	return file_lordgame_v1_ddz_proto_rawDescData
 }
 
-var file_lordgame_v1_ddz_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_lordgame_v1_ddz_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_lordgame_v1_ddz_proto_goTypes = []any{
 	(*MatchJoinReq)(nil),    // 0: lordgame.v1.MatchJoinReq
 	(*MatchJoinResp)(nil),   // 1: lordgame.v1.MatchJoinResp
@@ -2065,27 +2145,31 @@ var file_lordgame_v1_ddz_proto_goTypes = []any{
 	(*DdzChatResp)(nil),     // 15: lordgame.v1.DdzChatResp
 	(*DdzGameReq)(nil),      // 16: lordgame.v1.DdzGameReq
 	(*DdzGameRecord)(nil),   // 17: lordgame.v1.DdzGameRecord
-	(*DdzSnapshot)(nil),     // 18: lordgame.v1.DdzSnapshot
-	(*DdzSeat)(nil),         // 19: lordgame.v1.DdzSeat
-	(*DdzEvent)(nil),        // 20: lordgame.v1.DdzEvent
-	(*DdzResult)(nil),       // 21: lordgame.v1.DdzResult
-	(*DdzChat)(nil),         // 22: lordgame.v1.DdzChat
+	(*DdzDeal)(nil),         // 18: lordgame.v1.DdzDeal
+	(*DdzSnapshot)(nil),     // 19: lordgame.v1.DdzSnapshot
+	(*DdzSeat)(nil),         // 20: lordgame.v1.DdzSeat
+	(*DdzEvent)(nil),        // 21: lordgame.v1.DdzEvent
+	(*DdzResult)(nil),       // 22: lordgame.v1.DdzResult
+	(*DdzChat)(nil),         // 23: lordgame.v1.DdzChat
 }
 var file_lordgame_v1_ddz_proto_depIdxs = []int32{
 	11, // 0: lordgame.v1.DdzHintResp.plays:type_name -> lordgame.v1.DdzCards
-	20, // 1: lordgame.v1.DdzGameRecord.events:type_name -> lordgame.v1.DdzEvent
-	21, // 2: lordgame.v1.DdzGameRecord.result:type_name -> lordgame.v1.DdzResult
-	19, // 3: lordgame.v1.DdzSnapshot.seats:type_name -> lordgame.v1.DdzSeat
-	11, // 4: lordgame.v1.DdzSnapshot.current:type_name -> lordgame.v1.DdzCards
-	20, // 5: lordgame.v1.DdzSnapshot.log:type_name -> lordgame.v1.DdzEvent
-	20, // 6: lordgame.v1.DdzSnapshot.round:type_name -> lordgame.v1.DdzEvent
-	20, // 7: lordgame.v1.DdzSnapshot.bids:type_name -> lordgame.v1.DdzEvent
-	11, // 8: lordgame.v1.DdzResult.hands:type_name -> lordgame.v1.DdzCards
-	9,  // [9:9] is the sub-list for method output_type
-	9,  // [9:9] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	21, // 1: lordgame.v1.DdzGameRecord.events:type_name -> lordgame.v1.DdzEvent
+	22, // 2: lordgame.v1.DdzGameRecord.result:type_name -> lordgame.v1.DdzResult
+	18, // 3: lordgame.v1.DdzGameRecord.deals:type_name -> lordgame.v1.DdzDeal
+	11, // 4: lordgame.v1.DdzDeal.hands:type_name -> lordgame.v1.DdzCards
+	11, // 5: lordgame.v1.DdzDeal.bottom:type_name -> lordgame.v1.DdzCards
+	20, // 6: lordgame.v1.DdzSnapshot.seats:type_name -> lordgame.v1.DdzSeat
+	11, // 7: lordgame.v1.DdzSnapshot.current:type_name -> lordgame.v1.DdzCards
+	21, // 8: lordgame.v1.DdzSnapshot.log:type_name -> lordgame.v1.DdzEvent
+	21, // 9: lordgame.v1.DdzSnapshot.round:type_name -> lordgame.v1.DdzEvent
+	21, // 10: lordgame.v1.DdzSnapshot.bids:type_name -> lordgame.v1.DdzEvent
+	11, // 11: lordgame.v1.DdzResult.hands:type_name -> lordgame.v1.DdzCards
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_lordgame_v1_ddz_proto_init() }
@@ -2099,7 +2183,7 @@ func file_lordgame_v1_ddz_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lordgame_v1_ddz_proto_rawDesc), len(file_lordgame_v1_ddz_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

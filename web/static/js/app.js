@@ -21,9 +21,12 @@ import { Api, ApiError, errorText } from './api.js';
 import { Conn, ProtoError } from './ws.js';
 import { cardEl, sortAsc } from './cards.js';
 import { emptyTable, applyEvent, applySnapshot, num } from './model.js';
-import { TableView, esc, initials, modeName } from './table.js';
+import { TableView, esc, modeName } from './table.js';
 import { LeaveFlow, bidsFromSnapshot, trackBids, renderBids, timeoutNotice, revealedHTML } from './tableinfo.js';
 import { bindNotices } from './notices.js';
+import { LobbyPanels, statsRows, ratingChart, setAvatar, avatarHTML, AVATARS } from './lobby.js';
+import { ReplayView } from './replay.js';
+import { t as tr, applyDom, setLang, currentLang, onLangChange } from './i18n.js';
 import { ChatPanel } from './chat.js';
 
 const $ = (id) => document.getElementById(id);
@@ -98,8 +101,70 @@ class App {
     this.bindLobby();
     this.bindTable();
     this.bindConn();
+    this.lobby = new LobbyPanels(this);
+    this.replayView = new ReplayView(this);
+    this.bindLang();
     this.heroCards();
     this.howTo();
+  }
+
+  // ---------------------------------------------------------------- language
+  bindLang() {
+    const mark = () => {
+      for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === currentLang()));
+    };
+    for (const b of document.querySelectorAll('[data-lang]')) b.onclick = () => setLang(b.dataset.lang);
+    onLangChange(() => {
+      mark();
+      this.relabel();
+    });
+    applyDom();
+    mark();
+  }
+
+  // relabel draws again what was drawn from the server in the old language.
+  relabel() {
+    if (this.screen !== 'table') document.title = tr('app.title');
+    this.howTo();
+    if (this.account) this.renderAccount();
+    this.lobby.rerender();
+    this.renderQueue();
+    if (this.table) this.renderTable();
+    if (!$('replay').hidden) this.replayView.render();
+  }
+
+  replay(gameId) {
+    this.replayView.open(gameId);
+  }
+
+  userId() {
+    const p = this.lobby && this.lobby.profile;
+    if (p && p.user_id) return String(p.user_id);
+    const a = this.account || {};
+    return String((a.account || a).user_id || a.user_id || '');
+  }
+
+  // renderProfile shows the server's profile (ddz.profile): name, avatar,
+  // coins, rating and the stats it computed.
+  renderProfile(p) {
+    $('lobby-name').textContent = p.display_name || 'Player';
+    setAvatar($('lobby-avatar'), p.avatar, p.display_name);
+    $('lobby-guest').hidden = !p.guest;
+    $('lobby-coins').textContent = Number(p.coins || 0).toLocaleString(tr('locale'));
+    $('lobby-rating').textContent = String(Number(p.rating || 0));
+    $('lobby-stats').innerHTML = statsRows(p)
+      .map(([id, k, v]) => `<div data-stat="${esc(id)}"><dt>${esc(k)}</dt><dd data-testid="stat-${esc(id)}">${esc(v)}</dd></div>`)
+      .join('');
+    $('lobby-stats').dataset.source = 'server';
+    $('lobby-rating-chart').innerHTML = ratingChart(p.rating_history);
+    this.renderAvatarGrid(p);
+  }
+
+  renderAvatarGrid(p) {
+    const list = p.avatars && p.avatars.length ? p.avatars : AVATARS;
+    $('avatar-grid').innerHTML = list
+      .map((a) => `<button type="button" role="radio" aria-checked="${a === p.avatar}" data-testid="avatar-${esc(a)}" data-pick="${esc(a)}" aria-label="${esc(tr(`avatar.${a}`))}">${avatarHTML(a, '')}</button>`)
+      .join('');
   }
 
   howTo() {
@@ -133,7 +198,8 @@ class App {
 
   // ---------------------------------------------------------------- screens
   show(name) {
-    if (name !== 'table') document.title = 'LordGame \u00B7 Dou Dizhu';
+    if (name !== 'table') document.title = tr('app.title');
+    if (name === 'lobby' && this.screen !== 'lobby') this.lobby.refresh();
     for (const s of ['auth', 'lobby', 'table']) $(`screen-${s}`).hidden = s !== name;
     $('boot').hidden = true;
     this.screen = name;
@@ -280,6 +346,17 @@ class App {
       $('profile-dialog').hidden = false;
       $('name-input').focus();
     };
+    $('avatar-grid').onclick = async (ev) => {
+      const b = ev.target.closest('[data-pick]');
+      if (!b) return;
+      profileError('');
+      try {
+        await this.lobby.saveProfile({ avatar: b.dataset.pick });
+        this.toast(tr('profile.avatar_saved'));
+      } catch (err) {
+        profileError(reasonText(err));
+      }
+    };
     $('profile-close').onclick = () => {
       $('profile-dialog').hidden = true;
     };
@@ -289,6 +366,8 @@ class App {
       try {
         this.account = await this.api.authed('POST', '/account/display-name', { display_name: $('name-input').value.trim() });
         this.renderAccount();
+        this.lobby.loadProfile();
+        this.lobby.loadBoard();
         $('profile-dialog').hidden = true;
         this.toast('Name saved.');
       } catch (err) {
@@ -329,20 +408,13 @@ class App {
   renderAccount() {
     const a = normAccount(this.account || {});
     $('lobby-name').textContent = a.name;
-    $('lobby-avatar').textContent = initials(a.name);
     $('lobby-guest').hidden = !a.guest;
-    $('lobby-coins').textContent = a.coins === null ? '–' : a.coins.toLocaleString('en-US');
+    $('lobby-coins').textContent = a.coins === null ? '–' : a.coins.toLocaleString(tr('locale'));
     $('lobby-rating').textContent = a.rating === null ? '–' : String(a.rating);
-    const st = a.stats;
-    const rows = [
-      ['Games', st.games],
-      ['Wins', st.wins],
-      ['Win rate', st.games ? `${Math.round((100 * st.wins) / st.games)}%` : '–'],
-      ['As landlord', st.landlord],
-      ['As farmer', st.farmer],
-      ['Best ×', st.best || '–'],
-    ];
-    $('lobby-stats').innerHTML = rows.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v ?? 0)}</dd></div>`).join('');
+    // The stats are the server's (ddz.profile), drawn when it answers.
+    const p = this.lobby && this.lobby.profile;
+    if (p) this.renderProfile({ ...p, display_name: a.name, coins: a.coins ?? p.coins, rating: a.rating ?? p.rating });
+    else setAvatar($('lobby-avatar'), '', a.name);
   }
 
   lobbyError(text) {
@@ -456,7 +528,10 @@ class App {
     this.conn.on('ready', () => {
       $('conn-retry').textContent = 'Retry now';
       this.fetchState(true);
-      if (this.screen === 'lobby') this.loadAccount();
+      if (this.screen === 'lobby') {
+        this.loadAccount();
+        this.lobby.refresh();
+      }
     });
     this.conn.onPush('match.status', (m) => this.onMatchStatus(m));
     this.conn.onPush('ddz.snapshot', (s) => this.onSnapshot(s));
@@ -867,6 +942,8 @@ class App {
     const iWon = (me === landlord) === landlordWon;
     const card = document.querySelector('.result-card');
     card.classList.toggle('lose', !iWon);
+    $('result').dataset.won = String(!r.cancelled && iWon);
+    $('result').dataset.gameId = t.gameId || '';
     if (r.cancelled) {
       $('result-title').textContent = 'Game cancelled';
       $('result-sub').textContent = 'Nobody bid. Nothing was scored.';

@@ -1,0 +1,158 @@
+// The lobby after real games: a player who beats the bots is on the
+// leaderboard with the server's score, their games are listed newest
+// first with a replay that steps through the record forwards and
+// backwards, and the profile shows the server's stats and the avatar they
+// chose. Run alone with: cd e2e && node --test tests/lobby.test.mjs
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, withPage, shotBoth } from '../lib/harness.mjs';
+import { loginAsGuest } from '../lib/play.mjs';
+
+// Quick bots and auto-play for this file's server only.
+process.env.LORDGAME_DDZ_BOT_WAIT = '200ms';
+process.env.LORDGAME_DDZ_BOT_DELAY = '30ms';
+process.env.LORDGAME_DDZ_AUTOPLAY_DELAY = '30ms';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) await server.stop();
+});
+
+// playClassicOnAuto plays one classic hand on auto-play and returns to the
+// lobby; it answers whether the player won and the game's id.
+async function playClassicOnAuto(page) {
+  await page.getByTestId('mode-classic').click();
+  await page.getByTestId('table-screen').waitFor({ state: 'visible', timeout: 30_000 });
+  await page.locator('[data-testid=hand-card]').first().waitFor({ state: 'visible' });
+  const auto = page.getByTestId('btn-auto');
+  await page.waitForFunction(() => {
+    const b = document.querySelector('[data-testid=btn-auto]');
+    const r = document.querySelector('[data-testid=result-screen]');
+    return (r && !r.hidden) || (b && !b.disabled);
+  });
+  if (!(await page.getByTestId('result-screen').isVisible()) && (await auto.getAttribute('aria-pressed')) !== 'true') await auto.click();
+  const result = page.getByTestId('result-screen');
+  await result.waitFor({ state: 'visible', timeout: 120_000 });
+  const won = (await result.getAttribute('data-won')) === 'true';
+  const gameId = await result.getAttribute('data-game-id');
+  await page.getByTestId('result-lobby').click();
+  await page.getByTestId('lobby-screen').waitFor({ state: 'visible' });
+  return { won, gameId };
+}
+
+async function boardReady(page) {
+  await page.waitForFunction(() => document.querySelector('[data-testid=leaderboard]').dataset.state === 'ready');
+}
+
+test('a player who beats the bots is on the leaderboard, with history, replay and profile', { timeout: 600_000 }, async () => {
+  await withPage(browser, 'lobby', async ({ page, errors }) => {
+    await loginAsGuest(page, server.base);
+    await page.getByTestId('lobby-coins').filter({ hasText: /\d/ }).waitFor();
+    await boardReady(page);
+    await page.getByTestId('lb-me-none').waitFor();
+
+    const games = [];
+    for (let i = 0; i < 8 && !games.some((g) => g.won); i++) games.push(await playClassicOnAuto(page));
+    assert.ok(games.some((g) => g.won), `won one of ${games.length} games against the bots`);
+
+    // The leaderboard: today's coins. The row of the player is the
+    // server's entry: the same score the HTTP API gives.
+    await page.getByTestId('lb-board-coins').click();
+    await page.getByTestId('lb-period-day').click();
+    await page.waitForFunction(() => {
+      const b = document.querySelector('[data-testid=leaderboard]');
+      return b.dataset.state === 'ready' && b.dataset.period === 'day' && b.dataset.board === 'coins' && document.querySelector('.lb-row.mine');
+    });
+    const mine = page.locator('.lb-row.mine');
+    const uid = await mine.getAttribute('data-user');
+    const shown = Number(await mine.getAttribute('data-score'));
+    const api = await (await fetch(`${server.base}/v1/leaderboards/coins?period=day&around=${uid}&radius=0`)).json();
+    const entry = api.entries.find((e) => e.player === uid);
+    assert.ok(entry, `the player ${uid} is on the server's board: ${JSON.stringify(api)}`);
+    assert.equal(shown, entry.score, 'the panel shows the server score');
+    assert.equal(Number(await page.getByTestId('lb-me').getAttribute('data-score')), entry.score);
+    assert.equal(Number(await page.getByTestId('lb-me').getAttribute('data-rank')), entry.rank);
+
+    // The history: every game, newest first, with the coins it moved; the
+    // coins add up to the board's score (all today).
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=history-row]').length === n, games.length);
+    const rows = await page.getByTestId('history-row').evaluateAll((els) =>
+      els.map((e) => ({ id: e.dataset.gameId, coins: Number(e.dataset.coins), won: e.dataset.won === 'true', state: e.dataset.state })),
+    );
+    assert.deepEqual(rows.map((r) => r.id), games.map((g) => g.gameId).reverse(), 'newest first');
+    assert.deepEqual(rows.map((r) => r.won), games.map((g) => g.won).reverse());
+    assert.equal(rows.reduce((a, r) => a + r.coins, 0), entry.score, 'the history coins add up to the board score');
+
+    // The profile: the server's stats (a cancelled deal is no game).
+    const played = rows.filter((r) => r.state === 'finished').length;
+    await page.getByTestId('stat-games').filter({ hasText: new RegExp(`^${played}$`) }).waitFor();
+    const wins = games.filter((g) => g.won).length;
+    assert.equal(await page.getByTestId('stat-wins').textContent(), String(wins));
+    assert.equal(await page.getByTestId('stat-win-rate').textContent(), `${Math.floor((100 * wins) / played)}%`);
+    await shotBoth(page, 'lobby-board');
+
+    // The avatar: pick one, see it in the lobby and on the board.
+    await page.getByTestId('profile-edit').click();
+    await page.getByTestId('avatar-tiger').click();
+    await page.locator('[data-testid=avatar-tiger][aria-checked=true]').waitFor();
+    await shotBoth(page, 'profile-dialog');
+    await page.getByTestId('profile-close').click();
+    await page.locator('#lobby-avatar[data-avatar=tiger]').waitFor();
+    await page.locator('.lb-row.mine [data-avatar=tiger]').waitFor();
+    await page.reload();
+    await page.locator('#lobby-avatar[data-avatar=tiger]').waitFor();
+
+    // The replay of the game won: forwards from the deal to the end, then
+    // back; every seat's cards go from 17 (20 for the landlord) to the end.
+    const won = games.find((g) => g.won);
+    await page.locator(`[data-testid=history-row][data-game-id="${won.gameId}"] [data-testid=replay-btn]`).click();
+    const rp = page.getByTestId('replay');
+    await rp.waitFor({ state: 'visible' });
+    assert.equal(await rp.getAttribute('data-kind'), 'deal');
+    const counts = async () => Promise.all([0, 1, 2].map(async (s) => Number(await page.getByTestId(`replay-seat-${s}`).getAttribute('data-count'))));
+    assert.deepEqual(await counts(), [17, 17, 17], 'the deal shows 17 cards a seat');
+    const dealt = await page.locator('#replay-seat-0 .replay-hand .card').evaluateAll((els) => els.map((e) => e.dataset.card));
+    assert.equal(new Set(dealt).size, 17);
+    const steps = Number(await rp.getAttribute('data-steps'));
+    assert.ok(steps > 5, `${steps} steps`);
+    let sawLandlord = false;
+    let sawPlay = false;
+    for (let i = 1; i < steps; i++) {
+      await page.getByTestId('replay-next').click();
+      await page.waitForFunction((n) => document.querySelector('[data-testid=replay]').dataset.step === String(n), i + 1);
+      const kind = await rp.getAttribute('data-kind');
+      if (kind === 'landlord') {
+        sawLandlord = true;
+        assert.equal(Number(await page.getByTestId('replay-bottom').getAttribute('data-count')), 3);
+        assert.ok((await counts()).includes(20), 'the landlord holds 20');
+      }
+      if (kind === 'play' && !sawPlay) {
+        sawPlay = true;
+        await shotBoth(page, 'replay');
+      }
+    }
+    assert.ok(sawLandlord && sawPlay);
+    assert.equal(await rp.getAttribute('data-kind'), 'end');
+    assert.ok((await counts()).includes(0), 'someone has played out at the end');
+    assert.ok(await page.getByTestId('replay-next').isDisabled());
+    await page.getByTestId('replay-prev').click();
+    await page.waitForFunction((n) => document.querySelector('[data-testid=replay]').dataset.step === String(n), steps - 1);
+    await page.getByTestId('replay-first').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=replay]').dataset.step === '0');
+    await page.getByTestId('replay-next').click();
+    const again = await page.locator('#replay-seat-0 .replay-hand .card').evaluateAll((els) => els.map((e) => e.dataset.card));
+    assert.deepEqual(again, dealt, 'back at the deal, the same cards');
+    await page.getByTestId('replay-close').click();
+    await rp.waitFor({ state: 'hidden' });
+    assert.deepEqual(errors, [], 'no console errors');
+  });
+});

@@ -255,15 +255,17 @@ export class ChatPanel {
     });
   }
 
-  // mount puts the launcher into the bar of the screen on show.
+  // mount puts the launcher on the screen shown: a round button at the
+  // bottom right of the lobby, one more icon in the table's top bar.
   mount(screen) {
-    const host = screen === 'table' ? document.querySelector('.table-menu') : screen === 'lobby' ? document.querySelector('.lobby-top') : null;
+    const host = screen === 'table' ? document.querySelector('.table-menu') : screen === 'lobby' ? document.body : null;
     if (!host) {
       this.fab.remove();
       this.toggle(false);
       return;
     }
-    if (this.fab.parentNode !== host) host.insertBefore(this.fab, host.querySelector('#logout-btn, #btn-chat'));
+    this.fab.classList.toggle('chat-fab', screen === 'lobby');
+    if (this.fab.parentNode !== host) host.insertBefore(this.fab, screen === 'table' ? host.querySelector('#btn-chat') : null);
   }
 
   toggle(open) {

@@ -15,3 +15,6 @@ fi
 rm -rf proto/gen/pb
 mkdir -p proto/gen
 PATH="$bin:$PATH" protoc -I proto --go_out=proto/gen --go_opt=module=github.com/lordgame/lordgame/proto/gen proto/lordgame/v1/*.proto
+# The Zinx MMO demo's messages: their own package, as the demo names them.
+rm -rf proto/gen/zinxpb
+PATH="$bin:$PATH" protoc -I proto --go_out=proto/gen --go_opt=module=github.com/lordgame/lordgame/proto/gen proto/zinx/*.proto

@@ -1,5 +1,6 @@
 // Package web holds the browser client, embedded in the server binary and
-// served at /, and the admin console served at /admin/.
+// served at / (Dou Dizhu) and /world (the MMO world map), and the admin
+// console served at /admin/.
 package web
 
 import (
@@ -30,4 +31,17 @@ func AdminFS() fs.FS {
 		panic(err) // the embedded folder always exists
 	}
 	return sub
+}
+
+// pages are the client's pages served at a path of their own, each the
+// name of its file in FS.
+var pages = map[string]string{
+	"/world": "world.html",
+}
+
+// Page returns the file in FS that serves the page at path (a cleaned URL
+// path such as "/world"), and whether there is one.
+func Page(path string) (string, bool) {
+	name, ok := pages[path]
+	return name, ok
 }

@@ -249,13 +249,19 @@ func (run *ddzRun) login(ctx context.Context, live *liveLine) ([]*ddzclient.Play
 
 // guest creates a guest account on target t's server and returns its token.
 func (run *ddzRun) guest(ctx context.Context, t int, device string) (string, error) {
+	return guestToken(ctx, run.hc, run.api[t], device)
+}
+
+// guestToken creates a guest account for device through the /v1 API at
+// api and returns its access token.
+func guestToken(ctx context.Context, hc *http.Client, api, device string) (string, error) {
 	body, _ := json.Marshal(map[string]string{"device_id": device})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, run.api[t]+"/v1/auth/guest", bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, api+"/v1/auth/guest", bytes.NewReader(body))
 	if err != nil {
 		return "", err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := run.hc.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return "", err
 	}

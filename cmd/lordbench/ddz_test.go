@@ -67,8 +67,9 @@ func TestDDZSmoke(t *testing.T) {
 
 // startLordgame runs the built server on a free port with a fresh data
 // folder until the test ends, and returns its address and its /metrics URL
-// (on -metrics-addr, off the public port) once it is ready.
-func startLordgame(t *testing.T, bin string) (string, string, *bytes.Buffer) {
+// (on -metrics-addr, off the public port) once it is ready. extra are more
+// flags for the server.
+func startLordgame(t *testing.T, bin string, extra ...string) (string, string, *bytes.Buffer) {
 	t.Helper()
 	var (
 		addrs []string
@@ -88,6 +89,7 @@ func startLordgame(t *testing.T, bin string) (string, string, *bytes.Buffer) {
 	addr, metrics := addrs[0], addrs[1]
 	logs := new(bytes.Buffer)
 	srv := exec.Command(bin, "-http", addr, "-metrics-addr", metrics, "-tcp", "off", "-data", t.TempDir(), "-log-level", "warn", "-auth-signups-per-ip", "1000")
+	srv.Args = append(srv.Args, extra...)
 	srv.Env = append(srv.Environ(), "LORDGAME_DDZ_BOT_WAIT=2s")
 	srv.Stdout, srv.Stderr = logs, logs
 	if err := srv.Start(); err != nil {

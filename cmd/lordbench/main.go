@@ -46,6 +46,7 @@ var scenarios = map[string]scenario{
 	"rpc":  runRPC,
 	"idle": runIdle,
 	"ddz":  runDDZ,
+	"chat": runChat,
 }
 
 // report is a scenario's result: JSON-encoded as is for -json, printed by
@@ -69,6 +70,9 @@ type options struct {
 	PIDs           []int         // PIDs[i]: Targets[i]'s server process, read from /proc (nil: use Metrics)
 	Players        int           // ddz: bot players
 	Think          time.Duration // ddz: mean think time before each action
+	Receivers      int           // chat: receivers in the world conversation
+	Senders        int           // chat: senders, each at Rate messages per second
+	Anonymous      bool          // chat: connect without logging in (the bare broadcast baseline)
 	// Encrypt makes tcp:// connections encrypted (key exchange, sealed
 	// frames); Pin, when set, is the server identity key they require.
 	Encrypt bool
@@ -115,8 +119,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.Conns, "conns", 100, "client connections")
 	fs.IntVar(&o.Players, "players", 300, "bot players logged in as guests (ddz)")
 	fs.DurationVar(&o.Think, "think", time.Second, "mean think time before each action, drawn from half to 1.5 times it (ddz)")
+	fs.IntVar(&o.Receivers, "receivers", 1000, "receivers online in the world conversation (chat)")
+	fs.IntVar(&o.Senders, "senders", 1, "senders of world messages, each at -rate (chat)")
+	fs.BoolVar(&o.Anonymous, "anonymous", false, "connect without logging in: for the bare broadcast server, go run ./bench/wsecho -broadcast (chat)")
 	fs.IntVar(&o.Size, "size", 64, "request payload in bytes (rpc)")
-	fs.Float64Var(&o.Rate, "rate", 0, "open loop: requests per second over all connections, latency counted from when each was due (rpc; 0: closed loop)")
+	fs.Float64Var(&o.Rate, "rate", 0, "open loop: requests per second over all connections, latency counted from when each was due (rpc; 0: closed loop); messages per second of each sender (chat; 0: 1)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to measure (rpc) or hold the connections (idle)")
 	fs.IntVar(&o.Dialers, "dialers", 64, "connections dialed in parallel while ramping up")
 	fs.IntVar(&idle, "idle", 0, "shorthand for -scenario idle -conns N")

@@ -20,6 +20,7 @@ type chatNode struct {
 	svc   *chat.Service
 	fan   *chat.ClusterFanout
 	words *chat.WordFile // nil without -chat-words
+	pres  *presenceNode  // set by build once the seat directory exists
 }
 
 func newChatNode(s *server, router *gateway.Router, dz *ddzNode, presence *cluster.Presence) (*chatNode, error) {
@@ -54,6 +55,11 @@ func (n *chatNode) run(ctx context.Context) error {
 	if n.words != nil {
 		done := make(chan struct{})
 		go func() { n.words.Watch(ctx); close(done) }() // ends with ctx
+		defer func() { <-done }()
+	}
+	if n.pres != nil {
+		done := make(chan struct{})
+		go func() { _ = n.pres.run(ctx); close(done) }() // ends with ctx
 		defer func() { <-done }()
 	}
 	err := n.svc.Run(ctx)
@@ -99,6 +105,7 @@ func bindChat(fs *flag.FlagSet, c *chat.Config) {
 	fs.IntVar(&c.GroupSize, "chat-group-size", c.GroupSize, "default and largest chat group size")
 	fs.IntVar(&c.MaxGroups, "chat-max-groups", c.MaxGroups, "chat groups one user may be in")
 	fs.IntVar(&c.MaxFriends, "chat-max-friends", c.MaxFriends, "friends one user may have")
+	fs.DurationVar(&c.PresenceGrace, "chat-presence-grace", c.PresenceGrace, "how long a user who went offline may take to come back before friends are told (0: at once)")
 	for _, k := range []string{store.ConvWorld, store.ConvTable, store.ConvPrivate, store.ConvGroup} {
 		fs.Var(rateFlag{&c.Rates, k}, "chat-rate-"+k, "per-user send rate in "+k+" conversations, N/DURATION (e.g. 1/2s)")
 	}
@@ -134,6 +141,12 @@ func chatFlagChecks() []flagCheck {
 		atLeast("chat-group-size", 2, func(c *Config) int { return c.Chat.GroupSize }),
 		atLeast("chat-max-groups", 1, func(c *Config) int { return c.Chat.MaxGroups }),
 		atLeast("chat-max-friends", 1, func(c *Config) int { return c.Chat.MaxFriends }),
+		{"chat-presence-grace", func(c *Config) error {
+			if d := c.Chat.PresenceGrace; d < 0 || d > time.Hour {
+				return fmt.Errorf("must be 0 to 1h (got %s)", d)
+			}
+			return nil
+		}},
 	}
 	for _, k := range []string{store.ConvWorld, store.ConvTable, store.ConvPrivate, store.ConvGroup} {
 		checks = append(checks, flagCheck{"chat-rate-" + k, func(c *Config) error {

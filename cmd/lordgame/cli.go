@@ -446,7 +446,7 @@ func flagChecks() []flagCheck {
 		atLeast("rate-burst", 1, func(c *Config) int { return c.Gateway.Session.RateBurst }),
 		atLeast("rate-strikes", 1, func(c *Config) int { return c.Gateway.Session.RateStrikes }),
 		atLeast("max-in-flight", 1, func(c *Config) int { return c.Gateway.Session.MaxInFlight }),
-	}, slices.Concat(logFlagChecks(), edgeFlagChecks(), chatFlagChecks(), tcpCryptFlagChecks(), traceFlagChecks(), tlsFlagChecks(), leaderboardFlagChecks())...)
+	}, slices.Concat(logFlagChecks(), rateFlagChecks(), edgeFlagChecks(), chatFlagChecks(), tcpCryptFlagChecks(), traceFlagChecks(), tlsFlagChecks(), leaderboardFlagChecks(), worldFlagChecks())...)
 }
 
 // freeFlags take any value.

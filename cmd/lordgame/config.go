@@ -33,6 +33,8 @@ type Config struct {
 	DB string `yaml:"db"`
 	// Leaderboard says where the leaderboards live.
 	Leaderboard LeaderboardConfig `yaml:"leaderboard"`
+	// World is the MMO world: map, bots, the Zinx demo listener.
+	World WorldConfig `yaml:"world"`
 	// Debug is the address of the profiling server (net/http/pprof at
 	// /debug/pprof/); empty turns it off. Keep it on loopback or a private
 	// network: profiles show the process's internals.
@@ -74,6 +76,13 @@ type Config struct {
 	TLS TLSConfig `yaml:"tls"`
 }
 
+// gatewayDefaults is the gateway's defaults with the server's route limits.
+func gatewayDefaults() gateway.Config {
+	g := gateway.DefaultConfig()
+	g.RouteLimits = defaultRouteLimits()
+	return g
+}
+
 func defaultConfig() Config {
 	return Config{
 		HTTP:            ":8080",
@@ -84,9 +93,10 @@ func defaultConfig() Config {
 		Routing:         RoutingConfig{Game: string(cluster.LeastLoaded), Match: string(cluster.RoundRobin)},
 		Members:         cluster.DefaultMembersConfig(),
 		Leaderboard:     defaultLeaderboardConfig(),
+		World:           defaultWorldConfig(),
 		ShutdownTimeout: 15 * time.Second,
 		Log:             observe.DefaultLogConfig(),
-		Gateway:         gateway.DefaultConfig(),
+		Gateway:         gatewayDefaults(),
 		Cluster:         cluster.DefaultConfig(),
 		Auth:            auth.DefaultConfig(),
 		DDZ:             ddz.DefaultConfig(),
@@ -176,6 +186,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.StringVar(&c.Log.Level, "log-level", c.Log.Level, "log level: debug, info, warn, error")
 	bindLogFlags(fs, &c.Log)
 	bindLeaderboardFlags(fs, &c.Leaderboard)
+	bindWorldFlags(fs, &c.World)
 	fs.StringVar(&c.Cluster.URL, "nats", c.Cluster.URL, "NATS URL of an external cluster; empty runs NATS embedded in the process")
 	fs.StringVar(&c.Cluster.Listen, "nats-listen", c.Cluster.Listen, "address the embedded NATS server listens on (empty: in-process only)")
 	fs.StringVar(&c.Cluster.Prefix, "nats-prefix", c.Cluster.Prefix, "prefix of every NATS subject")
@@ -219,6 +230,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.IntVar(&s.RateBurst, "rate-burst", s.RateBurst, "token bucket burst per connection")
 	fs.IntVar(&s.RateStrikes, "rate-strikes", s.RateStrikes, "rate-limited messages within 10s before the connection is closed")
 	fs.IntVar(&s.MaxInFlight, "max-in-flight", s.MaxInFlight, "requests of one connection handled at once")
+	bindRateLimits(fs, g)
 	bindEdge(fs, &c.Edge)
 	bindChat(fs, &c.Chat)
 	bindTrace(fs, &c.Trace)

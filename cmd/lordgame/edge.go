@@ -163,11 +163,11 @@ func (s *server) handleHealthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = io.WriteString(w, "ok\n")
 }
 
-func (s *server) handleReadyz(w http.ResponseWriter, _ *http.Request) {
+func (s *server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain")
-	if !s.ready.Load() {
+	if why := s.notReady(r.Context()); why != "" { // readiness.go
 		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = io.WriteString(w, "not ready\n")
+		_, _ = io.WriteString(w, why+"\n")
 		return
 	}
 	_, _ = io.WriteString(w, "ready\n")
@@ -253,6 +253,15 @@ type limitedConn struct {
 }
 
 func (c *limitedConn) releaseOnce() { c.once.Do(func() { c.l.release(c.addr) }) }
+
+// CloseWrite passes the half close on, so that a session ending its stream
+// (a kick) lets the client read everything before the socket closes.
+func (c *limitedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.New("lordgame: connection cannot half-close")
+}
 
 func (c *limitedConn) Close() error {
 	c.releaseOnce()
@@ -365,8 +374,9 @@ func validHost(h string) bool {
 	return true
 }
 
-// staticHandler serves the web client's files: / is index.html, any other
-// folder or a missing file is a JSON 404 (no directory listings).
+// staticHandler serves the web client's files: / is index.html, a page of
+// web.Page (/world) its file, any other folder or a missing file is a
+// JSON 404 (no directory listings).
 func staticHandler() http.Handler {
 	files := web.FS()
 	fileServer := http.FileServerFS(files)
@@ -374,6 +384,10 @@ func staticHandler() http.Handler {
 		p := path.Clean("/" + r.URL.Path)
 		if p == "/" {
 			fileServer.ServeHTTP(w, r) // index.html
+			return
+		}
+		if page, ok := web.Page(r.URL.Path); ok { // /world; not /world/
+			http.ServeFileFS(w, r, files, page)
 			return
 		}
 		name := strings.TrimPrefix(p, "/")

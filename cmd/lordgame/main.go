@@ -63,6 +63,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	srv, err := newServer(ctx, cfg, stderr)
+	if errors.Is(err, errStartCancelled) && ctx.Err() != nil {
+		return nil // stopped while waiting for the cluster bus
+	}
 	if err != nil {
 		return err
 	}

@@ -39,4 +39,5 @@ func (s *server) registerGameMetrics() {
 	observe.RegisterLimits(s.reg)
 	s.game = g
 	s.ddz.svc.SetMetrics(g)
+	s.chat.svc.SetMetrics(g)
 }

@@ -344,7 +344,7 @@ func sessionAddr(t *testing.T, nodes []*server, id string) string {
 // session id the node answers with.
 func tcpHandshake(t *testing.T, conn net.Conn) string {
 	t.Helper()
-	body, _ := proto.Marshal(&pb.Handshake{Version: 1})
+	body, _ := proto.Marshal(&pb.Handshake{Version: 1, Codec: "protobuf"})
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 	if _, err := conn.Write(transport.AppendTCP(nil, &transport.Frame{Kind: transport.KindHandshake, Body: body})); err != nil {
 		t.Fatal(err)

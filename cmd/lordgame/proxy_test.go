@@ -40,7 +40,7 @@ func dialWS(t *testing.T, d ws.Dialer, url string) (*wsConn, *pb.HandshakeAck, *
 		ws.PutReader(br) // the server says nothing before the handshake
 	}
 	c := &wsConn{t: t, conn: conn}
-	f := c.call(&transport.Frame{Kind: transport.KindHandshake}, &pb.Handshake{Version: 1})
+	f := c.call(&transport.Frame{Kind: transport.KindHandshake}, &pb.Handshake{Version: 1, Codec: "protobuf"})
 	if f.Kind != transport.KindHandshakeAck {
 		t.Fatalf("handshake answer is a %v frame", f.Kind)
 	}

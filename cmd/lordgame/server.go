@@ -46,7 +46,16 @@ type server struct {
 	// metricsLn serves /metrics off the public port (edge.go).
 	metricsLn net.Listener
 	ready     atomic.Bool
-	closers   []func()
+	// startingFor says what a node that is not ready yet waits for.
+	startingFor atomic.Pointer[string]
+	dbUp        dbProbe // readiness.go
+	// The public and metrics servers, their handlers and their ends
+	// (startup.go); running is set once Run owns them.
+	hs, ms                  *http.Server
+	httpFront, metricsFront switchHandler
+	httpDone, metricsDone   <-chan error
+	running                 bool
+	closers                 []func()
 }
 
 func newServer(ctx context.Context, cfg Config, logOut io.Writer) (*server, error) {
@@ -68,7 +77,7 @@ func newServer(ctx context.Context, cfg Config, logOut io.Writer) (*server, erro
 		s.close()
 		return nil, err
 	}
-	bus, err := cluster.New(ctx, cfg.Cluster, s.log)
+	bus, err := s.connectBus(ctx) // startup.go
 	if err != nil {
 		s.close()
 		return nil, fmt.Errorf("bus: %w", err)
@@ -110,7 +119,7 @@ func (s *server) build(ctx context.Context) error {
 		return err
 	}
 	s.ddz = dz
-	if s.world, err = newWorldNode(router); err != nil {
+	if s.world, err = newWorldNode(s, router); err != nil {
 		return err
 	}
 	if s.chat, err = newChatNode(s, router, dz, presence); err != nil {
@@ -122,6 +131,7 @@ func (s *server) build(ctx context.Context) error {
 	}
 	dz.seats, dz.members = st, members
 	dz.svc.SetDirectory(st)
+	s.chat.pres = newPresenceNode(s, router, s.chat, presence, st)
 	if s.admin, err = newAdminNode(ctx, s, router); err != nil {
 		return err
 	}
@@ -249,55 +259,17 @@ func (s *server) mux() *http.ServeMux {
 // in-flight requests finish and tell sessions, close the services.
 func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 	defer s.close()
-	var err error
-	if s.httpLn, err = s.listenHTTP(); err != nil {
-		return fmt.Errorf("listen http: %w", err)
-	}
-	if s.cfg.TCP != "" && s.cfg.TCP != "off" {
-		if s.tcpLn, err = net.Listen("tcp", s.cfg.TCP); err != nil {
-			_ = s.httpLn.Close()
-			return fmt.Errorf("listen tcp: %w", err)
-		}
-	}
-	if s.cfg.Debug != "" {
-		if s.debugLn, err = net.Listen("tcp", s.cfg.Debug); err != nil {
-			_ = s.httpLn.Close()
-			if s.tcpLn != nil {
-				_ = s.tcpLn.Close()
-			}
-			return fmt.Errorf("listen debug: %w", err)
-		}
-	}
-	if err := s.setupTLS(); err != nil {
-		_ = s.httpLn.Close()
-		if s.tcpLn != nil {
-			_ = s.tcpLn.Close()
-		}
-		if s.debugLn != nil {
-			_ = s.debugLn.Close()
-		}
+	if err := s.listen(); err != nil {
 		return err
 	}
-	if s.metricsLn, err = s.listenMetrics(); err != nil {
-		_ = s.httpLn.Close()
-		if s.tcpLn != nil {
-			_ = s.tcpLn.Close()
-		}
-		if s.debugLn != nil {
-			_ = s.debugLn.Close()
-		}
-		return fmt.Errorf("listen metrics: %w", err)
-	}
-	hs := s.httpServer(s.httpHandler())
 	serveCtx, stopServing := context.WithCancel(context.Background())
 	defer stopServing()
 	g, gctx := errgroup.WithContext(serveCtx)
-	g.Go(func() error {
-		if err := hs.Serve(s.httpLn); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("http: %w", err)
-		}
-		return nil
-	})
+	// The public and metrics servers: already answering "starting" when
+	// the node waited for its cluster bus (startup.go), else new.
+	hs, ms := s.startServing(s.httpHandler())
+	s.running = true
+	g.Go(func() error { return <-s.httpDone })
 	if s.tcpLn != nil {
 		g.Go(func() error { return s.gw.ServeTCP(gctx, s.tcpLn) })
 	}
@@ -312,16 +284,8 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 			return nil
 		})
 	}
-	var ms *http.Server
-	if s.metricsLn != nil {
-		ms = &http.Server{Handler: s.metricsMux(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
-			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
-		g.Go(func() error {
-			if err := ms.Serve(s.metricsLn); !errors.Is(err, http.ErrServerClosed) {
-				return fmt.Errorf("metrics http: %w", err)
-			}
-			return nil
-		})
+	if ms != nil {
+		g.Go(func() error { return <-s.metricsDone })
 	}
 	g.Go(func() error { return s.ddz.run(gctx) })
 	g.Go(func() error { return s.world.run(gctx) })

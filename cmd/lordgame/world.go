@@ -2,26 +2,221 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/lordgame/lordgame/internal/gateway"
 	"github.com/lordgame/lordgame/internal/world"
 )
 
-// worldNode is the MMO world of a node: one world on the demo map, its
-// native routes (world.*) on the gateway.
-type worldNode struct {
-	w      *world.World
-	native *world.Native
+// WorldConfig is the MMO world of a node: its map, its bots and the
+// listener of the Zinx MMO demo's protocol.
+type WorldConfig struct {
+	// Map is "minX,maxX,cellsX,minZ,maxZ,cellsZ"; empty is the demo's
+	// map (85,410,10,75,400,20).
+	Map string `yaml:"map"`
+	// Spawn is "minX,maxX,minZ,maxZ", the area new players start in, or
+	// "map" for the whole map; empty is the demo's (160,209,134,183).
+	Spawn string `yaml:"spawn"`
+	// Tick is the world's tick interval.
+	Tick time.Duration `yaml:"tick"`
+	// Bots is the number of bots walking the map.
+	Bots int `yaml:"bots"`
+	// Zinx is the address of the Zinx MMO demo's TCP listener; empty
+	// turns it off.
+	Zinx string `yaml:"mmo_zinx"`
+	// ZinxIdle closes a demo connection silent for this long.
+	ZinxIdle time.Duration `yaml:"mmo_zinx_idle"`
 }
 
-func newWorldNode(router *gateway.Router) (*worldNode, error) {
-	w, err := world.New(world.DemoConfig(), nil)
+func defaultWorldConfig() WorldConfig {
+	return WorldConfig{Tick: world.DemoConfig().Tick, ZinxIdle: world.DefaultZinxConfig().IdleTimeout}
+}
+
+func bindWorldFlags(fs *flag.FlagSet, c *WorldConfig) {
+	fs.StringVar(&c.Map, "world-map", c.Map, "MMO world map as minX,maxX,cellsX,minZ,maxZ,cellsZ (default: the Zinx demo's 85,410,10,75,400,20)")
+	fs.StringVar(&c.Spawn, "world-spawn", c.Spawn, "MMO world spawn area as minX,maxX,minZ,maxZ, or \"map\" for the whole map (default: the demo's 160,209,134,183)")
+	fs.DurationVar(&c.Tick, "world-tick", c.Tick, "MMO world tick interval")
+	fs.IntVar(&c.Bots, "world-bots", c.Bots, "bots walking the MMO world map")
+	fs.StringVar(&c.Zinx, "mmo-zinx", c.Zinx, "address of the Zinx MMO demo protocol's TCP listener (empty: off)")
+	fs.DurationVar(&c.ZinxIdle, "mmo-zinx-idle", c.ZinxIdle, "close a Zinx demo connection that sends nothing for this long")
+}
+
+func worldFlagChecks() []flagCheck {
+	return []flagCheck{
+		{"world-map", func(c *Config) error { _, err := worldConfig(c.World); return err }},
+		{"world-spawn", func(c *Config) error { _, err := worldConfig(c.World); return err }},
+		positiveDur("world-tick", func(c *Config) time.Duration { return c.World.Tick }),
+		{"world-bots", func(c *Config) error {
+			if c.World.Bots < 0 || c.World.Bots > 10000 {
+				return errors.New("must be between 0 and 10000")
+			}
+			return nil
+		}},
+		{"mmo-zinx", func(c *Config) error {
+			if c.World.Zinx == "" {
+				return nil
+			}
+			return checkListen(c.World.Zinx)
+		}},
+		positiveDur("mmo-zinx-idle", func(c *Config) time.Duration { return c.World.ZinxIdle }),
+	}
+}
+
+// worldConfig is the world package's config for c.
+func worldConfig(c WorldConfig) (world.Config, error) {
+	wc := world.DemoConfig()
+	if c.Tick > 0 {
+		wc.Tick = c.Tick
+	}
+	if c.Map != "" {
+		f, err := floats(c.Map, 6)
+		if err != nil {
+			return wc, fmt.Errorf("world map: %w", err)
+		}
+		if f[2] != float64(int(f[2])) || f[5] != float64(int(f[5])) {
+			return wc, errors.New("world map: cell counts must be whole numbers")
+		}
+		wc.MinX, wc.MaxX, wc.CellsX, wc.MinZ, wc.MaxZ, wc.CellsZ = f[0], f[1], int(f[2]), f[3], f[4], int(f[5])
+		if c.Spawn == "" { // the demo's spawn may not be on another map
+			c.Spawn = "map"
+		}
+	}
+	switch c.Spawn {
+	case "":
+	case "map":
+		wc.SpawnMinX, wc.SpawnMaxX, wc.SpawnMinZ, wc.SpawnMaxZ = wc.MinX, wc.MaxX, wc.MinZ, wc.MaxZ
+	default:
+		f, err := floats(c.Spawn, 4)
+		if err != nil {
+			return wc, fmt.Errorf("world spawn: %w", err)
+		}
+		wc.SpawnMinX, wc.SpawnMaxX, wc.SpawnMinZ, wc.SpawnMaxZ = f[0], f[1], f[2], f[3]
+	}
+	return wc, wc.Validate()
+}
+
+func floats(s string, n int) ([]float64, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != n {
+		return nil, fmt.Errorf("want %d comma-separated numbers, got %q", n, s)
+	}
+	out := make([]float64, n)
+	for i, p := range parts {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a number", p)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// worldNode is the MMO world of a node: one world, its native routes
+// (world.*) on the gateway, the Zinx demo listener when configured, and
+// its bots.
+type worldNode struct {
+	cfg    WorldConfig
+	w      *world.World
+	native *world.Native
+	zinx   *world.Zinx
+	zinxLn net.Listener
+}
+
+func newWorldNode(s *server, router *gateway.Router) (*worldNode, error) {
+	wc, err := worldConfig(s.cfg.World)
 	if err != nil {
 		return nil, err
 	}
-	return &worldNode{w: w, native: world.RegisterNative(router, w)}, nil
+	w, err := world.New(wc, nil)
+	if err != nil {
+		return nil, err
+	}
+	n := &worldNode{cfg: s.cfg.World, w: w, native: world.RegisterNative(router, w)}
+	if s.cfg.World.Zinx != "" {
+		zc := world.DefaultZinxConfig()
+		zc.IdleTimeout = s.cfg.World.ZinxIdle
+		if n.zinx, err = world.NewZinx(w, zc, s.log.With("listener", "mmo-zinx")); err != nil {
+			return nil, err
+		}
+		if n.zinxLn, err = net.Listen("tcp", s.cfg.World.Zinx); err != nil {
+			return nil, fmt.Errorf("mmo-zinx listen: %w", err)
+		}
+		s.closers = append(s.closers, func() { _ = n.zinxLn.Close() })
+	}
+	n.registerMetrics(s.reg)
+	return n, nil
+}
+
+// ZinxAddr is the address the demo listener listens on ("" when off).
+func (n *worldNode) ZinxAddr() string {
+	if n.zinxLn == nil {
+		return ""
+	}
+	return n.zinxLn.Addr().String()
 }
 
 func (n *worldNode) attach(gw *gateway.Gateway) { n.native.Attach(gw) }
 
-func (n *worldNode) run(ctx context.Context) error { return n.w.Run(ctx) }
+func (n *worldNode) run(ctx context.Context) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return n.w.Run(ctx) })
+	if n.zinx != nil {
+		g.Go(func() error { return n.zinx.Serve(ctx, n.zinxLn) })
+	}
+	if n.cfg.Bots > 0 {
+		g.Go(func() error { return n.w.RunBots(ctx, n.cfg.Bots, 2, n.w.Config().Tick) })
+	}
+	return g.Wait()
+}
+
+// registerMetrics exports the world's and the demo listener's counters.
+func (n *worldNode) registerMetrics(reg *prometheus.Registry) {
+	if reg == nil {
+		return
+	}
+	st := func(f func(world.Stats) float64) func() float64 { return func() float64 { return f(n.w.Stats()) } }
+	gauge := func(name, help string, f func() float64) {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
+	}
+	counter := func(name, help string, f func() float64) {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
+	}
+	gauge("lordgame_world_players", "Players in the MMO world.", st(func(s world.Stats) float64 { return float64(s.Players) }))
+	gauge("lordgame_world_tick_seconds", "Duration of the MMO world's last tick.", st(func(s world.Stats) float64 { return float64(s.LastTickNs) / 1e9 }))
+	gauge("lordgame_world_tick_max_seconds", "Longest MMO world tick since start.", st(func(s world.Stats) float64 { return float64(s.MaxTickNs) / 1e9 }))
+	counter("lordgame_world_ticks_total", "MMO world ticks.", st(func(s world.Stats) float64 { return float64(s.Ticks) }))
+	counter("lordgame_world_tick_overruns_total", "MMO world ticks that took longer than the tick interval.", st(func(s world.Stats) float64 { return float64(s.Overruns) }))
+	counter("lordgame_world_moves_total", "Moves received by the MMO world.", st(func(s world.Stats) float64 { return float64(s.MovesIn) }))
+	counter("lordgame_world_moves_applied_total", "Moves applied at a tick (a later move in the same tick replaces an earlier one).", st(func(s world.Stats) float64 { return float64(s.MovesApplied) }))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "lordgame_world_moves_refused_total", Help: "Moves refused.",
+		ConstLabels: prometheus.Labels{"reason": "off_map"}}, st(func(s world.Stats) float64 { return float64(s.RefusedOffMap) })))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "lordgame_world_moves_refused_total", Help: "Moves refused.",
+		ConstLabels: prometheus.Labels{"reason": "too_fast"}}, st(func(s world.Stats) float64 { return float64(s.RefusedFast) })))
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "lordgame_world_moves_refused_total", Help: "Moves refused.",
+		ConstLabels: prometheus.Labels{"reason": "not_in_world"}}, st(func(s world.Stats) float64 { return float64(s.RefusedNo) })))
+	counter("lordgame_world_pushes_total", "MMO world tick updates sent.", st(func(s world.Stats) float64 { return float64(s.Pushes) }))
+	counter("lordgame_world_coalesced_total", "MMO world tick updates skipped for a connection that was behind (its state coalesced).", st(func(s world.Stats) float64 { return float64(s.Coalesced) }))
+	if n.zinx == nil {
+		return
+	}
+	zs := func(f func(world.ZinxStats) float64) func() float64 {
+		return func() float64 { return f(n.zinx.Stats()) }
+	}
+	gauge("lordgame_world_zinx_connections", "Open Zinx demo protocol connections.", zs(func(s world.ZinxStats) float64 { return float64(s.Conns) }))
+	counter("lordgame_world_zinx_frames_in_total", "Frames received on the Zinx demo listener.", zs(func(s world.ZinxStats) float64 { return float64(s.FramesIn) }))
+	counter("lordgame_world_zinx_writes_total", "Writes on the Zinx demo listener (one per connection and tick at most).", zs(func(s world.ZinxStats) float64 { return float64(s.Writes) }))
+	counter("lordgame_world_zinx_chats_dropped_total", "Chat messages not sent to a demo connection whose queue was full.", zs(func(s world.ZinxStats) float64 { return float64(s.DroppedChats) }))
+	for _, r := range world.ZinxCloseReasons() {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "lordgame_world_zinx_closed_total", Help: "Zinx demo connections closed, by reason.",
+			ConstLabels: prometheus.Labels{"reason": r}}, zs(func(s world.ZinxStats) float64 { return float64(s.Closed[r]) })))
+	}
+}

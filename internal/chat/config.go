@@ -72,6 +72,10 @@ type Config struct {
 	// a comment); empty: no filter. It is reloaded when it changes and on
 	// SIGHUP.
 	WordsFile string `yaml:"words_file"`
+	// PresenceGrace is how long a user who went offline may take to come
+	// back before friends are told: a reconnect, a resume or a login on
+	// another device within it is no change for them. 0 tells at once.
+	PresenceGrace time.Duration `yaml:"presence_grace"`
 	// QueueLen and MaxBatch size the store's write batcher.
 	QueueLen int `yaml:"queue_len"`
 	MaxBatch int `yaml:"max_batch"`
@@ -102,9 +106,10 @@ func DefaultConfig() Config {
 			store.ConvPrivate: {Burst: 10, Window: 5 * time.Second},
 			store.ConvGroup:   {Burst: 10, Window: 5 * time.Second},
 		},
-		Phrases:  append([]string(nil), DefaultPhrases...),
-		QueueLen: 4096,
-		MaxBatch: 256,
+		PresenceGrace: 2 * time.Second,
+		Phrases:       append([]string(nil), DefaultPhrases...),
+		QueueLen:      4096,
+		MaxBatch:      256,
 	}
 }
 
@@ -130,6 +135,9 @@ func (c Config) Validate() error {
 		if r, ok := c.Rates[k]; !ok || r.Burst < 1 || r.Window <= 0 {
 			errs = append(errs, fmt.Errorf("chat: rate of %s conversations must be positive", k))
 		}
+	}
+	if c.PresenceGrace < 0 || c.PresenceGrace > time.Hour {
+		errs = append(errs, errors.New("chat: presence_grace must be 0 to 1h"))
 	}
 	if c.QueueLen < 1 || c.MaxBatch < 1 {
 		errs = append(errs, errors.New("chat: queue_len and max_batch must be positive"))

@@ -225,7 +225,7 @@ func (p *push) send(s *session.Session) {
 			p.jsonOK = true
 			msg := p.typ.New().Interface()
 			if proto.Unmarshal(p.body, msg) == nil {
-				p.json, _ = protojson.Marshal(msg)
+				p.json, _ = protojson.MarshalOptions{UseProtoNames: true}.Marshal(msg) // the names of every other JSON frame (docs/protocol-chat.md)
 			}
 		}
 		if p.json == nil {

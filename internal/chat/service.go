@@ -59,9 +59,14 @@ type Service struct {
 	db    *store.DB
 	batch *store.ChatBatcher
 	out   Fanout
-	words atomic.Pointer[maskerBox]
-	log   *slog.Logger
-	now   func() time.Time
+	// presence, when set (NewPresence), gives friend.list and
+	// group.members their statuses; without it they say online or
+	// offline from the fan-out.
+	presence *Presence
+	metrics  atomic.Pointer[metricsBox]
+	words    atomic.Pointer[maskerBox]
+	log      *slog.Logger
+	now      func() time.Time
 
 	worldMu sync.Mutex
 	worldID int64
@@ -85,6 +90,15 @@ type tableLine struct {
 }
 
 type maskerBox struct{ m Masker }
+
+// Metrics counts the messages the service accepts, by conversation kind
+// (world, table, private, group). *observe.Game satisfies it.
+type Metrics interface{ ChatMessage(channel string) }
+
+type metricsBox struct{ m Metrics }
+
+// SetMetrics sets where accepted messages are counted.
+func (s *Service) SetMetrics(m Metrics) { s.metrics.Store(&metricsBox{m}) }
 
 type limitKey struct {
 	user int64
@@ -302,6 +316,9 @@ func (s *Service) Send(ctx context.Context, user int64, r SendReq) (*pb.ChatMess
 	}
 	msg := s.toPB(res.Message, c.Kind)
 	if !res.Replayed {
+		if b := s.metrics.Load(); b != nil && b.m != nil {
+			b.m.ChatMessage(c.Kind)
+		}
 		s.fanout(ctx, c, user, msg)
 	}
 	return msg, res.Replayed, nil
@@ -911,10 +928,11 @@ func (s *Service) Members(ctx context.Context, user, convID int64) (*pb.GroupMem
 	for i, m := range ms {
 		ids[i] = m.UserID
 	}
-	on := s.out.Online(ctx, ids)
+	st := s.statuses(ctx, ids)
 	out := &pb.GroupMembersResp{Group: s.convPB(c, me, 0)}
 	for i, m := range ms {
-		out.Members = append(out.Members, &pb.ChatMember{UserId: m.UserID, Role: m.Role, ReadSeq: m.ReadSeq, MutedUntilMs: msOf(m.MutedUntil), Online: on[i]})
+		out.Members = append(out.Members, &pb.ChatMember{UserId: m.UserID, Role: m.Role, ReadSeq: m.ReadSeq, MutedUntilMs: msOf(m.MutedUntil),
+			Online: st[i] != StatusOffline, Status: st[i]})
 	}
 	return out, nil
 }
@@ -989,11 +1007,33 @@ func (s *Service) Friends(ctx context.Context, user int64) (*pb.FriendListResp, 
 	for i, f := range fs {
 		ids[i] = f.UserID
 	}
-	on := s.out.Online(ctx, ids)
+	st := s.statuses(ctx, ids)
 	out := &pb.FriendListResp{Blocked: bs}
 	for i, f := range fs {
-		out.Friends = append(out.Friends, &pb.FriendEntry{UserId: f.UserID, State: f.State, SinceMs: msOf(f.Since), Online: on[i] && f.State == store.FriendAccepted})
+		if f.State != store.FriendAccepted {
+			st[i] = StatusOffline
+		}
+		out.Friends = append(out.Friends, &pb.FriendEntry{UserId: f.UserID, State: f.State, SinceMs: msOf(f.Since), Online: st[i] != StatusOffline, Status: st[i]})
 	}
 	slices.SortFunc(out.Friends, func(a, b *pb.FriendEntry) int { return strings.Compare(a.State, b.State) })
 	return out, nil
+}
+
+// statuses is the presence status of each user: from the presence when
+// there is one, else online or offline from the fan-out.
+func (s *Service) statuses(ctx context.Context, ids []int64) []string {
+	out := make([]string, len(ids))
+	if s.presence != nil {
+		for i, uid := range ids {
+			out[i], _ = s.presence.Status(uid)
+		}
+		return out
+	}
+	for i, on := range s.out.Online(ctx, ids) {
+		out[i] = StatusOffline
+		if on {
+			out[i] = StatusOnline
+		}
+	}
+	return out
 }

@@ -3,6 +3,9 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lordgame/lordgame/internal/clientaddr"
@@ -52,8 +55,57 @@ type Config struct {
 	// folder, created on first start. Gateways of one cluster should share
 	// one key so that clients pin one.
 	TCPIdentityKey string `yaml:"tcp_identity_key"`
+	// RouteLimits limit single routes, per connection, beside the
+	// connection-wide limit (Session.RatePerSecond), keyed by route name
+	// ("match.join"): a request over its route's limit is answered
+	// rate_limited (a notify is dropped) and counts as a strike like one
+	// over the connection's limit. Every name must be a registered route.
+	RouteLimits map[string]RouteLimit `yaml:"route_limits"`
 	// Session holds the per-connection limits.
 	Session session.Config `yaml:"session"`
+}
+
+// RouteLimit is a token bucket per connection for one route: Burst
+// requests at once, then PerSecond.
+type RouteLimit struct {
+	PerSecond float64 `yaml:"per_second"`
+	Burst     int     `yaml:"burst"`
+}
+
+// String renders the limit as RATE/s:BURST, the form ParseRouteLimits reads.
+func (l RouteLimit) String() string {
+	return strconv.FormatFloat(l.PerSecond, 'g', -1, 64) + "/s:" + strconv.Itoa(l.Burst)
+}
+
+// ParseRouteLimits reads comma-separated ROUTE=RATE/s:BURST entries
+// ("match.join=2/s:10,chat.send=10/s:20"); an empty string is no limits.
+func ParseRouteLimits(s string) (map[string]RouteLimit, error) {
+	out := map[string]RouteLimit{}
+	for _, e := range strings.Split(s, ",") {
+		if e = strings.TrimSpace(e); e == "" {
+			continue
+		}
+		name, spec, ok := strings.Cut(e, "=")
+		rate, burst, ok2 := strings.Cut(spec, "/s:")
+		if !ok || !ok2 || name == "" {
+			return nil, fmt.Errorf("route limit %q: want ROUTE=RATE/s:BURST, e.g. match.join=2/s:10", e)
+		}
+		r, err1 := strconv.ParseFloat(rate, 64)
+		b, err2 := strconv.Atoi(burst)
+		l := RouteLimit{PerSecond: r, Burst: b}
+		if err1 != nil || err2 != nil || l.validate() != nil {
+			return nil, fmt.Errorf("route limit %q: RATE must be a number > 0 and BURST a whole number >= 1", e)
+		}
+		out[name] = l
+	}
+	return out, nil
+}
+
+func (l RouteLimit) validate() error {
+	if !(l.PerSecond > 0) || math.IsInf(l.PerSecond, 0) || l.Burst < 1 {
+		return errors.New("per_second must be > 0 and burst at least 1")
+	}
+	return nil
 }
 
 // DefaultConfig returns the defaults documented in the README.
@@ -81,6 +133,11 @@ func (c Config) Validate() error {
 		return errors.New("gateway: workers and route_max_in_flight must be at least 1")
 	case c.ResumeTTL <= 0:
 		return errors.New("gateway: resume_ttl must be positive")
+	}
+	for name, l := range c.RouteLimits {
+		if err := l.validate(); err != nil {
+			return fmt.Errorf("gateway: route_limits: %s: %w", name, err)
+		}
 	}
 	if _, err := clientaddr.ParseProxies(c.TrustedProxies); err != nil {
 		return fmt.Errorf("gateway: trusted_proxies: %w", err)

@@ -55,7 +55,7 @@ func BenchmarkDispatchEcho(b *testing.B) {
 			conn := &sinkConn{}
 			s := session.New("bench", conn, nil, mode, &cfg.Session, nil)
 			b.Cleanup(func() { s.Close(session.ReasonServerShutdown, "benchmark over") })
-			hs, _ := proto.Marshal(&pb.Handshake{Version: gateway.ProtocolVersion})
+			hs, _ := proto.Marshal(&pb.Handshake{Version: gateway.ProtocolVersion, Codec: "protobuf"})
 			gw.HandleFrame(s, &transport.Frame{Kind: transport.KindHandshake, Body: hs})
 			if !s.Handshaken() {
 				b.Fatal("handshake refused")
@@ -134,7 +134,7 @@ func BenchmarkServeEcho(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			hs, _ := proto.Marshal(&pb.Handshake{Version: gateway.ProtocolVersion})
+			hs, _ := proto.Marshal(&pb.Handshake{Version: gateway.ProtocolVersion, Codec: "protobuf"})
 			body, _ := proto.Marshal(&pb.Echo{Data: make([]byte, 64)})
 			hello := &transport.Frame{Kind: transport.KindHandshake, Body: hs}
 			req := &transport.Frame{Kind: transport.KindRequest, Route: gateway.RouteSysEcho, Seq: 1, Body: body}

@@ -61,3 +61,28 @@ func FuzzConnection(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseRouteLimits: any text either parses into valid limits whose
+// rendering parses back to the same limits, or is refused; never a panic.
+func FuzzParseRouteLimits(f *testing.F) {
+	for _, s := range []string{"match.join=2/s:10,chat.send=10/s:20", "", "x=0.5/s:1", "x=2:10", "=1/s:1", "x=1e309/s:1", "x=NaN/s:1", " a=1/s:1 , b=3/s:4 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := gateway.ParseRouteLimits(s)
+		if err != nil {
+			return
+		}
+		for name, l := range m {
+			back, err := gateway.ParseRouteLimits(name + "=" + l.String())
+			if err != nil || back[name] != l {
+				t.Fatalf("%q: %s=%v renders as %q, which parses to %v, %v", s, name, l, l.String(), back, err)
+			}
+			cfg := gateway.DefaultConfig()
+			cfg.RouteLimits = map[string]gateway.RouteLimit{name: l}
+			if err := cfg.Validate(); err != nil {
+				t.Fatalf("%q parsed to %v, which Validate refuses: %v", s, l, err)
+			}
+		}
+	})
+}

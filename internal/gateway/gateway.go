@@ -112,6 +112,13 @@ func New(cfg Config, r *Router, auth Authenticator, log *slog.Logger, reg promet
 		resumeKey: seed[4:],
 		baseCtx:   ctx, cancel: cancel,
 	}
+	for name, l := range cfg.RouteLimits {
+		rt := r.LookupName(name)
+		if rt == nil || rt.PushOnly || rt.internal {
+			return nil, fmt.Errorf("gateway: route_limits: %q is not a route clients call", name)
+		}
+		rt.limit = l
+	}
 	r.mw = append([]Middleware{Recover(log), Logging(log), g.Metrics(), Auth()}, r.mw...)
 	r.freeze(g.m, cfg.RequestTimeout, cfg.RouteMaxInFlight)
 	return g, nil
@@ -303,7 +310,17 @@ func (g *Gateway) HandleFrame(s *session.Session, f *transport.Frame) {
 	switch f.Kind {
 	case transport.KindHeartbeat:
 		_ = s.SendFrame(&transport.Frame{Kind: transport.KindHeartbeat})
-	case transport.KindRequest, transport.KindNotify:
+	case transport.KindRequest:
+		if f.Seq == 0 {
+			// Seq 0 cannot be told apart from a frame that has none: the
+			// answer could not be matched to the request.
+			g.m.badFrames.WithLabelValues("zero_seq").Inc()
+			g.m.errors.WithLabelValues(string(status.BadRequest)).Inc()
+			g.sendErr(s, f, g.resolve(f), status.RuleError(status.BadRequest, "zero_seq", "a request needs a non-zero seq"))
+			return
+		}
+		g.dispatch(s, f)
+	case transport.KindNotify:
 		g.dispatch(s, f)
 	default:
 		g.m.badFrames.WithLabelValues("unexpected_kind").Inc()
@@ -343,6 +360,17 @@ func (g *Gateway) dispatch(s *session.Session, f *transport.Frame) {
 		g.m.badFrames.WithLabelValues("unknown_route").Inc()
 		fail(nil, status.Errorf(status.NotFound, "unknown route %s", routeLabel(f)))
 		return
+	}
+	if rt.limit.PerSecond > 0 {
+		if now := time.Now(); !s.AllowRoute(rt.ID, now, rt.limit.PerSecond, rt.limit.Burst) {
+			g.m.rateHits.Inc()
+			g.m.routeRateHits.WithLabelValues(rt.Name).Inc()
+			fail(rt, status.Errorf(status.RateLimited, "too many %s requests: slow down", rt.Name))
+			if s.Strike(now) {
+				s.Close(session.ReasonRateLimited, "too many messages")
+			}
+			return
+		}
 	}
 	if g.draining.Load() {
 		fail(rt, status.New(status.Unavailable, "server shutting down"))
@@ -400,7 +428,9 @@ func decodeBody(m session.Mode, body []byte, msg proto.Message) error {
 		if len(body) == 0 {
 			return nil
 		}
-		return protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(body, msg)
+		// Strict like the HTTP API: a key the message does not have is an
+		// error, not silently dropped.
+		return protojson.Unmarshal(body, msg)
 	}
 	return proto.Unmarshal(body, msg)
 }
@@ -494,7 +524,11 @@ func (g *Gateway) handshake(s *session.Session, f *transport.Frame) {
 		return
 	}
 	switch {
-	case hs.Codec == "" || hs.Codec == "protobuf" && s.Mode() != session.ModeWSText || hs.Codec == "json" && s.Mode() == session.ModeWSText:
+	case hs.Codec == "protobuf" && s.Mode() != session.ModeWSText || hs.Codec == "json" && s.Mode() == session.ModeWSText:
+	case hs.Codec == "":
+		g.refuseHandshake(s, status.BadRequest, "bad_codec",
+			"the handshake must name its codec: protobuf for binary frames, json for WebSocket text frames")
+		return
 	default:
 		g.refuseHandshake(s, status.BadRequest, "bad_codec",
 			fmt.Sprintf("codec %q does not match the frames (binary frames carry protobuf, WebSocket text frames carry json)", hs.Codec))

@@ -544,7 +544,7 @@ func (p *encodedPush) send(s *session.Session) {
 			p.done = true
 			msg := p.typ.New().Interface()
 			if proto.Unmarshal(p.body, msg) == nil {
-				p.json, _ = protojson.Marshal(msg)
+				p.json, _ = protojson.MarshalOptions{UseProtoNames: true}.Marshal(msg) // the names of every other JSON frame (docs/protocol-chat.md)
 			}
 		}
 		if p.json == nil {

@@ -6,18 +6,19 @@ import (
 
 // metrics are the gateway's Prometheus series (names in docs/operations.md).
 type metrics struct {
-	conns      *prometheus.GaugeVec
-	handshakes *prometheus.CounterVec
-	framesIn   *prometheus.CounterVec
-	framesOut  *prometheus.CounterVec
-	bytesIn    *prometheus.CounterVec
-	bytesOut   *prometheus.CounterVec
-	latency    *prometheus.HistogramVec
-	errors     *prometheus.CounterVec
-	closes     *prometheus.CounterVec
-	drops      prometheus.Counter
-	rateHits   prometheus.Counter
-	badFrames  *prometheus.CounterVec
+	conns         *prometheus.GaugeVec
+	handshakes    *prometheus.CounterVec
+	framesIn      *prometheus.CounterVec
+	framesOut     *prometheus.CounterVec
+	bytesIn       *prometheus.CounterVec
+	bytesOut      *prometheus.CounterVec
+	latency       *prometheus.HistogramVec
+	errors        *prometheus.CounterVec
+	closes        *prometheus.CounterVec
+	drops         prometheus.Counter
+	routeRateHits *prometheus.CounterVec
+	rateHits      prometheus.Counter
+	badFrames     *prometheus.CounterVec
 
 	// The per-transport input counters, resolved once: HandleFrame counts
 	// every frame, and a label lookup per frame cost more than the count.
@@ -73,8 +74,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "lordgame_send_queue_drops_total", Help: "Connections closed because their send queue overflowed.",
 		}),
 		rateHits: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "lordgame_rate_limited_total", Help: "Frames refused by the per-connection token bucket.",
+			Name: "lordgame_rate_limited_total", Help: "Frames refused by a rate limit (the connection's or a route's).",
 		}),
+		routeRateHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lordgame_route_rate_limited_total", Help: "Requests refused by their route's own limit (gateway.route_limits), by route.",
+		}, []string{"route"}),
 		badFrames: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "lordgame_bad_frames_total", Help: "Frames rejected as malformed, by kind of fault.",
 		}, []string{"fault"}),
@@ -87,7 +91,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.conns, m.handshakes, m.framesIn, m.framesOut, m.bytesIn, m.bytesOut,
-			m.latency, m.errors, m.closes, m.drops, m.rateHits, m.badFrames)
+			m.latency, m.errors, m.closes, m.drops, m.rateHits, m.routeRateHits, m.badFrames)
 	}
 	return m
 }

@@ -44,7 +44,7 @@ func (r *raw) next() transport.Frame {
 
 func (r *raw) handshake(version uint32) transport.Frame {
 	r.t.Helper()
-	b, _ := proto.Marshal(&pb.Handshake{Version: version})
+	b, _ := proto.Marshal(&pb.Handshake{Version: version, Codec: "protobuf"})
 	r.send(transport.KindHandshake, 0, 0, 0, b)
 	return r.next()
 }

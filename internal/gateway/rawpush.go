@@ -25,7 +25,7 @@ func (g *Gateway) PushRaw(s *session.Session, route string, typ proto.Message, b
 		if err := proto.Unmarshal(body, msg); err != nil {
 			return fmt.Errorf("gateway: push %s: %w", route, err)
 		}
-		js, err := protojson.Marshal(msg)
+		js, err := protojson.MarshalOptions{UseProtoNames: true}.Marshal(msg) // snake_case, like every other JSON frame
 		if err != nil {
 			return err
 		}

@@ -50,6 +50,9 @@ type Route struct {
 	inFlight   atomic.Int32
 	maxFlight  int32
 	stats      *routeStats
+	// limit is the route's own per-connection rate limit
+	// (Config.RouteLimits); PerSecond 0: none.
+	limit RouteLimit
 }
 
 // RouteOption changes how a route is handled.

@@ -220,7 +220,7 @@ func TestSealedFrameAttacks(t *testing.T) {
 	})
 	t.Run("tampered before the handshake", func(t *testing.T) {
 		s := dialSecure(t, ts)
-		body, _ := proto.Marshal(&pb.Handshake{Version: 1})
+		body, _ := proto.Marshal(&pb.Handshake{Version: 1, Codec: "protobuf"})
 		rec := s.seal(transport.Frame{Kind: transport.KindHandshake, Body: body})
 		rec[5] ^= 0xff
 		s.write(rec)

@@ -115,8 +115,12 @@ type Session struct {
 
 	// reader state (reader goroutine only)
 	br     *bufio.Reader
-	tokens float64
-	last   time.Time
+	tokens bucket
+	// last is when the previous message left the leaky bucket.
+	last time.Time
+	// routeRate holds the buckets of routes with limits of their own
+	// (AllowRoute).
+	routeRate map[uint16]*bucket
 	// readBy is the read deadline last set, readHS whether it was set
 	// after the handshake (setReadDeadline).
 	readBy time.Time
@@ -135,6 +139,9 @@ type Session struct {
 	sealer    *securetcp.Sealer
 	opener    *securetcp.Opener
 	encrypted atomic.Bool
+	// lingering is set once the writer has ended a Close with the end of
+	// stream instead of closing the socket (shutdownWrite).
+	lingering atomic.Bool
 
 	mu    sync.Mutex
 	queue []outFrame
@@ -146,8 +153,11 @@ type Session struct {
 	closing     bool
 	closed      bool
 	closeReason string
-	props       map[string]any
-	onDrop      func(reason string)
+	// drained, when not nil, is closed by the writer when it takes the
+	// queue: the reader waits on it in waitQueue.
+	drained chan struct{}
+	props   map[string]any
+	onDrop  func(reason string)
 }
 
 // New wraps conn. br, when not nil, holds bytes already read from conn
@@ -165,7 +175,7 @@ func New(id string, conn net.Conn, br *bufio.Reader, mode Mode, cfg *Config, onD
 	if a := conn.RemoteAddr(); a != nil {
 		s.remote = a.String()
 	}
-	s.tokens = float64(cfg.RateBurst)
+	s.tokens = newBucket(cfg.RateBurst)
 	return s
 }
 
@@ -265,20 +275,71 @@ func (s *Session) AcquireInFlight() bool {
 // ReleaseInFlight frees a slot taken by AcquireInFlight.
 func (s *Session) ReleaseInFlight() { s.inFlight.Add(-1) }
 
-// Allow takes one token from the rate bucket (reader goroutine only).
+// Allow takes one message from the connection's rate limit (reader
+// goroutine only) and reports whether it may be handled. With the token
+// bucket it takes a token; with the leaky bucket it waits until the
+// message's turn (at most 1/RatePerSecond after the previous one) and is
+// always true.
 func (s *Session) Allow(now time.Time) bool {
-	if !s.last.IsZero() {
-		s.tokens += now.Sub(s.last).Seconds() * s.cfg.RatePerSecond
-		if max := float64(s.cfg.RateBurst); s.tokens > max {
-			s.tokens = max
-		}
+	if s.cfg.RateAlgorithm == RateLeaky {
+		s.leak(now)
+		return true
+	}
+	return s.tokens.take(now, s.cfg.RatePerSecond, s.cfg.RateBurst)
+}
+
+// leak waits for the next slot of the leaky bucket: s.last is when the
+// previous message left it.
+func (s *Session) leak(now time.Time) {
+	gap := time.Duration(float64(time.Second) / s.cfg.RatePerSecond)
+	next := s.last.Add(gap)
+	if next.After(now) {
+		time.Sleep(next.Sub(now))
+		now = next
 	}
 	s.last = now
-	if s.tokens >= 1 {
-		s.tokens--
+}
+
+// bucket is a token bucket: tokens refill at a rate up to a burst.
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newBucket(burst int) bucket { return bucket{tokens: float64(burst)} }
+
+// take refills the bucket for the time since the last call and takes a
+// token if there is one.
+func (b *bucket) take(now time.Time, rate float64, burst int) bool {
+	if !b.last.IsZero() {
+		b.tokens += now.Sub(b.last).Seconds() * rate
+		if max := float64(burst); b.tokens > max {
+			b.tokens = max
+		}
+	}
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
 		return true
 	}
 	return false
+}
+
+// AllowRoute takes one message from the connection's own token bucket for
+// a route with a limit of its own (rate per second, burst), beside the
+// connection-wide one (reader goroutine only). The buckets are made on a
+// route's first use, so an idle session keeps none.
+func (s *Session) AllowRoute(route uint16, now time.Time, rate float64, burst int) bool {
+	b := s.routeRate[route]
+	if b == nil {
+		if s.routeRate == nil {
+			s.routeRate = make(map[uint16]*bucket, 1)
+		}
+		nb := newBucket(burst)
+		b = &nb
+		s.routeRate[route] = b
+	}
+	return b.take(now, rate, burst)
 }
 
 // Strike counts a rate-limit violation (reader goroutine only) and reports
@@ -336,15 +397,19 @@ func (s *Session) CloseReason() string {
 // frame to h, then calls h.Closed. It is the session's one long-lived
 // goroutine.
 func (s *Session) Serve(h Handler) {
-	defer h.Closed(s)
 	err := s.readLoop(h)
-	if errors.Is(err, errClosing) {
-		// Close was called: let the writer drain (it closes the connection).
+	var ne net.Error
+	if errors.Is(err, errClosing) || s.isClosing() && errors.As(err, &ne) && ne.Timeout() {
+		// Close was called (the writer wakes a reader blocked in a read
+		// once the last frame is out): let the writer drain, then linger.
 		s.waitWriter()
+		h.Closed(s)
+		s.linger()
 		return
 	}
+	defer s.linger()
+	defer h.Closed(s)
 	reason := ReasonReadError
-	var ne net.Error
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, errClientClose):
 		reason = ReasonClientClosed
@@ -360,7 +425,11 @@ func (s *Session) Serve(h Handler) {
 		reason = ReasonProtocolError
 	}
 	if reason == ReasonProtocolError || reason == ReasonHeartbeatTimeout || reason == ReasonHandshakeTimeout {
-		s.Close(reason, protocolMessage(err, reason))
+		msg := protocolMessage(err, reason)
+		if reason == ReasonHandshakeTimeout {
+			msg = "no complete handshake within " + s.cfg.HandshakeTimeout.String()
+		}
+		s.Close(reason, msg)
 	} else {
 		s.abort(reason)
 	}
@@ -409,11 +478,18 @@ const deadlineSlack = time.Second
 
 func (s *Session) setReadDeadline() {
 	hs := s.Handshaken()
-	d := s.cfg.HandshakeTimeout
-	if hs {
-		d = s.cfg.IdleTimeout()
-	}
 	now := time.Now()
+	if !hs {
+		// Before the handshake the deadline is exact and set once: it
+		// counts from the accept, not from the last byte (a handshake sent
+		// a byte at a time gains nothing).
+		if s.readBy.IsZero() {
+			s.readBy = s.start.Add(s.cfg.HandshakeTimeout)
+			_ = s.conn.SetReadDeadline(s.readBy)
+		}
+		return
+	}
+	d := s.cfg.IdleTimeout()
 	slack := min(deadlineSlack, d/4)
 	if hs == s.readHS && s.readBy.Sub(now) >= d {
 		return // set less than slack ago
@@ -451,8 +527,7 @@ func (s *Session) readLoop(h Handler) error {
 				if err != nil {
 					return err
 				}
-				s.handle(h, f)
-				if s.isClosing() {
+				if !s.handle(h, f) {
 					return errClosing
 				}
 			}
@@ -466,8 +541,7 @@ func (s *Session) readLoop(h Handler) error {
 			if err != nil {
 				return err
 			}
-			s.handle(h, f)
-			if s.isClosing() {
+			if !s.handle(h, f) {
 				return errClosing
 			}
 		}
@@ -509,8 +583,7 @@ func (s *Session) readLoop(h Handler) error {
 		if err != nil {
 			return err
 		}
-		s.handle(h, f)
-		if s.isClosing() {
+		if !s.handle(h, f) {
 			return errClosing
 		}
 	}
@@ -551,13 +624,22 @@ func (s *Session) keyExchange() error {
 // Respond from this goroutine: a request answered inline costs no writer
 // goroutine (spawning, scheduling and parking one per response was a tenth
 // of the server's CPU time in the rpc benchmark).
-func (s *Session) handle(h Handler, f transport.Frame) {
+//
+// It reports whether the reader goes on: a frame that arrives once the
+// session is closing is not handled (it is read only so that the close is
+// orderly, see linger), and neither is anything after a frame whose
+// handler closed the session.
+func (s *Session) handle(h Handler, f transport.Frame) bool {
+	if s.isClosing() {
+		return false
+	}
 	s.frame = f // in the session, not on the heap per frame: h sees a pointer
 	s.inHandler.Store(true)
 	h.HandleFrame(s, &s.frame)
 	s.inHandler.Store(false)
 	s.frame = transport.Frame{}
 	s.flushReplies()
+	return !s.isClosing()
 }
 
 // flushReplies writes queued frames on the reader goroutine when no writer
@@ -566,7 +648,15 @@ func (s *Session) handle(h Handler, f transport.Frame) {
 // so that the reader gets back to reading.
 func (s *Session) flushReplies() {
 	s.mu.Lock()
-	if s.writing || len(s.queue) == 0 {
+	if s.writing {
+		busy := len(s.queue) >= max(1, s.cfg.SendQueue/2)
+		s.mu.Unlock()
+		if busy {
+			s.waitQueue()
+		}
+		return
+	}
+	if len(s.queue) == 0 {
 		s.mu.Unlock()
 		return
 	}
@@ -580,6 +670,47 @@ func (s *Session) flushReplies() {
 	// Owned by the session like any writer: it exits when the queue is
 	// empty or the connection fails; Serve waits for it.
 	go s.writeLoop()
+}
+
+// waitQueue holds the reader while the writer goroutine has half the send
+// queue or more still to write (flushReplies): a client that pipelines
+// requests faster than its answers are written is slowed down (the reader
+// stops reading) instead of having its own answers overflow the queue and
+// being closed as a slow consumer. The wait is bounded by WriteTimeout;
+// a client that reads nothing still fills the queue and is closed.
+func (s *Session) waitQueue() {
+	var timeout <-chan time.Time
+	for {
+		s.mu.Lock()
+		if !s.writing || s.closed || len(s.queue) < max(1, s.cfg.SendQueue/2) {
+			s.mu.Unlock()
+			return
+		}
+		if s.drained == nil {
+			s.drained = make(chan struct{})
+		}
+		ch := s.drained
+		s.mu.Unlock()
+		if timeout == nil {
+			t := time.NewTimer(s.cfg.WriteTimeout)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-ch:
+		case <-timeout:
+			return
+		}
+	}
+}
+
+// wakeDrained tells a waiting reader (waitQueue) that the queue changed;
+// s.mu is held.
+func (s *Session) wakeDrained() {
+	if s.drained != nil {
+		close(s.drained)
+		s.drained = nil
+	}
 }
 
 func (s *Session) isClosing() bool {
@@ -778,7 +909,7 @@ func (s *Session) writeLoop() {
 func (s *Session) writeBatch() bool {
 	s.mu.Lock()
 	if len(s.queue) == 0 || s.closed {
-		s.writing = false
+		s.wakeDrained()
 		closeNow := s.closing && !s.closed
 		if closeNow {
 			s.closed = true
@@ -791,14 +922,21 @@ func (s *Session) writeBatch() bool {
 			s.queue = s.spare[:0]
 		}
 		s.spare = nil
-		s.mu.Unlock()
-		if closeNow {
-			_ = s.conn.Close()
+		if !closeNow {
+			s.writing = false
+			s.mu.Unlock()
+			return false
 		}
+		s.mu.Unlock()
+		s.shutdownWrite()
+		s.mu.Lock()
+		s.writing = false
+		s.mu.Unlock()
 		return false
 	}
 	batch := s.queue
 	s.queue = nil
+	s.wakeDrained()
 	s.mu.Unlock()
 
 	if s.sealer != nil {
@@ -849,6 +987,41 @@ func (s *Session) writeBatch() bool {
 	return true
 }
 
+// shutdownWrite ends a Close once the last queued frame is written: it
+// sends the end of stream (TCP FIN, TLS close_notify) but keeps reading,
+// and wakes the reader, which lingers. Closing a socket outright while the
+// client's frames are still unread makes the kernel answer with a reset,
+// and a reset makes the client's kernel throw away what it had received
+// and not yet read: the rate_limited answers and the kick of a client that
+// flooded the server would never reach it.
+func (s *Session) shutdownWrite() {
+	if cw, ok := s.conn.(interface{ CloseWrite() error }); !ok || cw.CloseWrite() != nil {
+		_ = s.conn.Close()
+		return
+	}
+	s.lingering.Store(true)
+	_ = s.conn.SetReadDeadline(time.Now())
+}
+
+// lingerTime and lingerBytes bound what a closing connection still reads,
+// and throws away, before it is closed (shutdownWrite): the client has
+// that long to see the end of stream and close its side.
+const (
+	lingerTime  = 2 * time.Second
+	lingerBytes = 1 << 20
+)
+
+// linger reads and discards what the client still sends after the end of
+// stream, until the client closes its side or the bounds are reached, then
+// closes the connection (reader goroutine, after Closed).
+func (s *Session) linger() {
+	if s.lingering.Load() {
+		_ = s.conn.SetReadDeadline(time.Now().Add(min(lingerTime, s.cfg.WriteTimeout)))
+		_, _ = io.CopyN(io.Discard, s.conn, lingerBytes)
+	}
+	_ = s.conn.Close()
+}
+
 func (s *Session) waitWriter() {
 	deadline := time.Now().Add(s.cfg.WriteTimeout + time.Second)
 	for time.Now().Before(deadline) {
@@ -874,7 +1047,14 @@ func (s *Session) Close(reason, message string) {
 	}
 	s.closeReason = reason
 	s.mu.Unlock()
-	if s.Handshaken() {
+	// Bound the drain: a client that does not read gets cut off. Set
+	// before the writer can finish, whose end of stream moves the read
+	// deadline to now (shutdownWrite).
+	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	_ = s.conn.SetReadDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	if s.Handshaken() || reason == ReasonHandshakeTimeout {
+		// A connection that ran out of time for its handshake is told so
+		// too, in the frames it started with.
 		_ = s.Send(transport.KindKick, 0, "", 0, &pb.Kick{Reason: reason, Message: message})
 	}
 	if s.mode != ModeTCP {
@@ -893,16 +1073,15 @@ func (s *Session) Close(reason, message string) {
 		go s.writeLoop() // exits once the queue is drained and closes the connection
 	}
 	if !s.writing && !s.closed {
+		// The writer is done already (it may have written the kick
+		// before closing was set): end the stream here.
 		s.closed = true
 		s.mu.Unlock()
-		_ = s.conn.Close()
+		s.shutdownWrite()
 		s.report(reason)
 		return
 	}
 	s.mu.Unlock()
-	// Bound the drain: a client that does not read gets cut off.
-	_ = s.conn.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
-	_ = s.conn.SetReadDeadline(time.Now().Add(s.cfg.WriteTimeout))
 	s.report(reason)
 }
 
@@ -919,6 +1098,7 @@ func (s *Session) abort(reason string) {
 	}
 	s.closed = true
 	s.closing = true
+	s.wakeDrained()
 	s.mu.Unlock()
 	_ = s.conn.Close()
 	if first {

@@ -55,9 +55,11 @@ func (c *fakeConn) last(write bool) (time.Time, int) {
 	return l[len(l)-1], len(l)
 }
 
-// TestReadDeadlineNeverEarly: the read deadline is re-armed at most once
-// per slack, always at least the timeout after the frame that re-armed it
-// would need, and at once when the handshake switches the timeout.
+// TestReadDeadlineNeverEarly: before the handshake the read deadline is the
+// handshake timeout after the accept, exactly; after it the deadline is
+// re-armed at most once per slack, always at least the timeout after the
+// frame that re-armed it would need, and at once when the handshake
+// switches the timeout.
 func TestReadDeadlineNeverEarly(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.HandshakeTimeout = 10 * time.Second
@@ -65,13 +67,12 @@ func TestReadDeadlineNeverEarly(t *testing.T) {
 	conn := &fakeConn{}
 	s := New("t", conn, nil, ModeTCP, &cfg, nil)
 
-	before := time.Now()
 	s.setReadDeadline()
 	dl, n := conn.last(false)
-	if n != 1 || dl.Sub(before) < cfg.HandshakeTimeout {
-		t.Fatalf("first deadline %v after the call, %d calls; want at least %v", dl.Sub(before), n, cfg.HandshakeTimeout)
+	if n != 1 || !dl.Equal(s.Started().Add(cfg.HandshakeTimeout)) {
+		t.Fatalf("first deadline %v after the accept, %d calls; want exactly %v (the handshake timeout, no slack)", dl.Sub(s.Started()), n, cfg.HandshakeTimeout)
 	}
-	s.setReadDeadline() // within the 1 s slack: not re-armed
+	s.setReadDeadline() // before the handshake: set once, counted from the accept
 	if _, n := conn.last(false); n != 1 {
 		t.Fatalf("re-armed %d times within the slack", n-1)
 	}

@@ -14,13 +14,25 @@ var ErrChatBusy = status.RuleError(status.Unavailable, "chat_busy", "the chat st
 // while one batch is being written, the sends that arrive queue up and go
 // in the next one. One commit for many messages is what makes thousands of
 // stored messages a second possible on SQLite's single writer.
+//
+// On PostgreSQL, which commits many transactions at once, the sends are
+// split over several writers by conversation: each conversation belongs to
+// one writer, so its messages are still numbered in arrival order, and two
+// transactions never lock the same conversation's rows (no waits, no
+// deadlocks), while the writers' commits overlap.
 type ChatBatcher struct {
+	shards []*chatShard
+	stop   chan struct{}
+	once   sync.Once
+}
+
+// chatShard is one writer and its bounded queue.
+type chatShard struct {
 	db       *DB
 	maxBatch int
 	queue    chan *chatReq
-	stop     chan struct{}
+	stop     <-chan struct{}
 	done     chan struct{}
-	once     sync.Once
 }
 
 type chatReq struct {
@@ -30,16 +42,28 @@ type chatReq struct {
 	done chan struct{}
 }
 
+// pgChatWriters is the number of concurrent chat writers on PostgreSQL.
+const pgChatWriters = 4
+
 // NewChatBatcher starts a batcher with a queue of queueLen sends (full:
 // ErrChatBusy) and batches of at most maxBatch messages. Close stops it.
 func NewChatBatcher(db *DB, queueLen, maxBatch int) *ChatBatcher {
-	b := &ChatBatcher{db: db, maxBatch: max(1, maxBatch), queue: make(chan *chatReq, max(1, queueLen)), stop: make(chan struct{}), done: make(chan struct{})}
-	go b.run()
+	n := 1
+	if db.Dialect() == "postgres" {
+		n = pgChatWriters
+	}
+	b := &ChatBatcher{stop: make(chan struct{})}
+	for range n {
+		sh := &chatShard{db: db, maxBatch: max(1, maxBatch), queue: make(chan *chatReq, max(1, queueLen/n)), stop: b.stop, done: make(chan struct{})}
+		b.shards = append(b.shards, sh)
+		go sh.run() // ends when Close closes stop
+	}
 	return b
 }
 
 // Send stores one message through the next batch and waits for its result.
 func (b *ChatBatcher) Send(ctx context.Context, m NewMessage) SendResult {
+	sh := b.shards[uint64(m.ConversationID)%uint64(len(b.shards))]
 	r := &chatReq{ctx: ctx, msg: m, done: make(chan struct{})}
 	select {
 	case <-b.stop:
@@ -47,14 +71,14 @@ func (b *ChatBatcher) Send(ctx context.Context, m NewMessage) SendResult {
 	default:
 	}
 	select {
-	case b.queue <- r:
+	case sh.queue <- r:
 	default:
 		return SendResult{Err: ErrChatBusy}
 	}
 	select {
 	case <-r.done:
 		return r.res
-	case <-b.done:
+	case <-sh.done:
 		// The writer stopped; it finishes every queued request first, so
 		// done is closed by now if r was taken.
 		select {
@@ -69,10 +93,12 @@ func (b *ChatBatcher) Send(ctx context.Context, m NewMessage) SendResult {
 // Close stops the batcher after writing what is queued.
 func (b *ChatBatcher) Close() {
 	b.once.Do(func() { close(b.stop) })
-	<-b.done
+	for _, sh := range b.shards {
+		<-sh.done
+	}
 }
 
-func (b *ChatBatcher) run() {
+func (b *chatShard) run() {
 	defer close(b.done)
 	batch := make([]*chatReq, 0, b.maxBatch)
 	for {
@@ -102,7 +128,7 @@ func (b *ChatBatcher) run() {
 	}
 }
 
-func (b *ChatBatcher) write(batch []*chatReq) {
+func (b *chatShard) write(batch []*chatReq) {
 	msgs := make([]NewMessage, 0, len(batch))
 	live := batch[:0:0]
 	for _, r := range batch {

@@ -420,3 +420,113 @@ func TestChatPrune(t *testing.T) {
 		}
 	})
 }
+
+// TestChatSendBatchMixed sends one batch of 330 messages over 120
+// conversations (more than one lookup chunk of each kind), mixing every
+// outcome: accepted, replayed from an earlier batch, repeated inside the
+// batch, not a member, blocked, unknown conversation. Each message must
+// get its own outcome, and the accepted ones gapless seqs per
+// conversation after what was there.
+func TestChatSendBatchMixed(t *testing.T) {
+	withStore(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		convs := make([]store.Conversation, 120)
+		for i := range convs {
+			c, err := db.PrivateConversation(ctx, int64(1000+2*i), int64(1001+2*i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			convs[i] = c
+		}
+		// Conversation 0: one earlier message with client id "old".
+		if r := send(t, db, convs[0].ID, 1000, "earlier", "old"); r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		// Conversation 1: 1003 blocks 1002.
+		if err := db.Block(ctx, 1003, 1002); err != nil {
+			t.Fatal(err)
+		}
+		type want struct {
+			err      error
+			replayed bool
+		}
+		var msgs []store.NewMessage
+		var wants []want
+		add := func(m store.NewMessage, w want) {
+			m.Kind = store.MsgText
+			msgs = append(msgs, m)
+			wants = append(wants, w)
+		}
+		for i, c := range convs {
+			a, b := int64(1000+2*i), int64(1001+2*i)
+			wa := want{}
+			if i == 1 {
+				wa.err = store.ErrBlocked
+			}
+			add(store.NewMessage{ConversationID: c.ID, SenderID: a, Body: "a", ClientID: fmt.Sprintf("m%d", i)}, wa)
+			add(store.NewMessage{ConversationID: c.ID, SenderID: b, Body: "b"}, want{})
+			if i%10 == 0 {
+				add(store.NewMessage{ConversationID: c.ID, SenderID: 5, Body: "intruder"}, want{err: store.ErrNotMember})
+			}
+		}
+		add(store.NewMessage{ConversationID: convs[0].ID, SenderID: 1000, Body: "retry", ClientID: "old"}, want{replayed: true})
+		add(store.NewMessage{ConversationID: convs[2].ID, SenderID: 1004, Body: "again", ClientID: "m2"}, want{replayed: true})
+		add(store.NewMessage{ConversationID: convs[1].ID, SenderID: 1002, Body: "blocked", ClientID: "nope"}, want{err: store.ErrBlocked})
+		add(store.NewMessage{ConversationID: 99999999, SenderID: 1, Body: "nowhere"}, want{err: store.ErrConvNotFound})
+		for len(msgs) < 330 {
+			add(store.NewMessage{ConversationID: convs[5].ID, SenderID: 1010, Body: "more"}, want{})
+		}
+		res := db.SendMessages(ctx, msgs)
+		next := map[int64]int64{convs[0].ID: 2} // conversation 0 had one message
+		for i, r := range res {
+			w, m := wants[i], msgs[i]
+			switch {
+			case w.err != nil:
+				if !errors.Is(r.Err, w.err) {
+					t.Errorf("message %d (%+v): %v, want %v", i, m, r.Err, w.err)
+				}
+			case w.replayed:
+				if r.Err != nil || !r.Replayed || r.Message.ClientID != m.ClientID {
+					t.Errorf("message %d (%+v): %+v, want the original replayed", i, m, r)
+				}
+			default:
+				if next[m.ConversationID] == 0 {
+					next[m.ConversationID] = 1
+				}
+				if r.Err != nil || r.Replayed || r.Message.Seq != next[m.ConversationID] || r.Message.Body != m.Body {
+					t.Errorf("message %d (%+v): %+v, want seq %d", i, m, r, next[m.ConversationID])
+				}
+				next[m.ConversationID]++
+			}
+		}
+		if r := res[len(convs)*2+12]; r.Message.Seq != 1 || r.Message.Body != "earlier" {
+			t.Errorf("replay from an earlier batch = %+v", r)
+		}
+		for _, c := range []store.Conversation{convs[0], convs[5], convs[119]} {
+			got, err := db.MessagesAfter(ctx, c.ID, 0, 1000)
+			if err != nil || int64(len(got)) != next[c.ID]-1 {
+				t.Fatalf("conversation %d: %d stored, %v; want %d", c.ID, len(got), err, next[c.ID]-1)
+			}
+			for k, m := range got {
+				if m.Seq != int64(k+1) {
+					t.Fatalf("conversation %d: seqs %v", c.ID, seqs(got))
+				}
+			}
+		}
+		// The senders' own read markers moved to their last message:
+		// 1010 sent the last one of conversation 5, 1013 the only one it
+		// sent in conversation 6, before 1012's.
+		in, err := db.Inbox(ctx, 1010)
+		if err != nil || len(in) != 1 || in[0].Unread != 0 || in[0].Member.ReadSeq != next[convs[5].ID]-1 {
+			t.Errorf("inbox of 1010 = %+v, %v; want all read", in, err)
+		}
+		in, err = db.Inbox(ctx, 1013)
+		if err != nil || len(in) != 1 || in[0].Unread != 0 || in[0].Member.ReadSeq != 2 {
+			t.Errorf("inbox of 1013 = %+v, %v; want read up to its own message, seq 2", in, err)
+		}
+		in, err = db.Inbox(ctx, 1012)
+		if err != nil || len(in) != 1 || in[0].Unread != 1 || in[0].Member.ReadSeq != 1 {
+			t.Errorf("inbox of 1012 = %+v, %v; want 1013's message unread", in, err)
+		}
+	})
+}

@@ -59,38 +59,62 @@ func stmtName(q string) string {
 	return verb
 }
 
+// Every error a backend returns passes classify here, the one place
+// where an outage becomes ErrUnavailable.
+
 func (t tracedBackend) exec(ctx context.Context, q string, args ...any) (int64, error) {
 	if !observe.Tracing() {
-		return t.backend.exec(ctx, q, args...)
+		n, err := t.backend.exec(ctx, q, args...)
+		return n, classify(err)
 	}
-	return tracedExec(ctx, t.backend, t.dialect(), q, args)
+	n, err := tracedExec(ctx, t.backend, t.dialect(), q, args)
+	return n, classify(err)
 }
 
 func (t tracedBackend) queryRow(ctx context.Context, q string, args ...any) row {
 	if !observe.Tracing() {
-		return t.backend.queryRow(ctx, q, args...)
+		return classifiedRow{t.backend.queryRow(ctx, q, args...)}
 	}
-	return tracedQueryRow(ctx, t.backend, t.dialect(), q, args)
+	return classifiedRow{tracedQueryRow(ctx, t.backend, t.dialect(), q, args)}
 }
 
 func (t tracedBackend) query(ctx context.Context, q string, args ...any) (rows, error) {
+	var (
+		rs  rows
+		err error
+	)
 	if !observe.Tracing() {
-		return t.backend.query(ctx, q, args...)
+		rs, err = t.backend.query(ctx, q, args...)
+	} else {
+		rs, err = tracedQuery(ctx, t.backend, t.dialect(), q, args)
 	}
-	return tracedQuery(ctx, t.backend, t.dialect(), q, args)
+	if err != nil {
+		return nil, classify(err)
+	}
+	return classifiedRows{rs}, nil
 }
 
 func (t tracedBackend) tx(ctx context.Context, fn func(q querier) error) error {
 	if !observe.Tracing() {
-		return t.backend.tx(ctx, fn)
+		return classify(t.backend.tx(ctx, fn))
 	}
 	ctx, span := storeTracer().Start(ctx, "transaction", trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(attribute.String("db.system.name", dbSystem(t.dialect()))))
 	defer span.End()
 	err := t.backend.tx(ctx, func(q querier) error { return fn(tracedQuerier{q, t.dialect()}) })
 	observe.SpanError(span, err)
-	return err
+	return classify(err)
 }
+
+// classifiedRow and classifiedRows pass their errors through classify.
+type classifiedRow struct{ r row }
+
+func (r classifiedRow) Scan(dest ...any) error { return classify(r.r.Scan(dest...)) }
+
+type classifiedRows struct{ rows }
+
+func (r classifiedRows) Scan(dest ...any) error { return classify(r.rows.Scan(dest...)) }
+func (r classifiedRows) Err() error             { return classify(r.rows.Err()) }
 
 // tracedQuerier traces the statements of a transaction.
 type tracedQuerier struct {

@@ -1506,12 +1506,15 @@ func (x *ChatReceiptsResp) GetReadCounts() []int64 {
 
 // One member of a group.
 type ChatMember struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	UserId        int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Role          string                 `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
-	ReadSeq       int64                  `protobuf:"varint,3,opt,name=read_seq,json=readSeq,proto3" json:"read_seq,omitempty"`
-	MutedUntilMs  int64                  `protobuf:"varint,4,opt,name=muted_until_ms,json=mutedUntilMs,proto3" json:"muted_until_ms,omitempty"`
-	Online        bool                   `protobuf:"varint,5,opt,name=online,proto3" json:"online,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	UserId       int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Role         string                 `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
+	ReadSeq      int64                  `protobuf:"varint,3,opt,name=read_seq,json=readSeq,proto3" json:"read_seq,omitempty"`
+	MutedUntilMs int64                  `protobuf:"varint,4,opt,name=muted_until_ms,json=mutedUntilMs,proto3" json:"muted_until_ms,omitempty"`
+	Online       bool                   `protobuf:"varint,5,opt,name=online,proto3" json:"online,omitempty"`
+	// offline, online or in_game (see presence.proto); online is false
+	// only when status is offline.
+	Status        string `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1579,6 +1582,13 @@ func (x *ChatMember) GetOnline() bool {
 		return x.Online
 	}
 	return false
+}
+
+func (x *ChatMember) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
 }
 
 // group.create (410): GroupCreateReq → GroupCreateResp. The caller owns the
@@ -2055,9 +2065,12 @@ type FriendEntry struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	UserId int64                  `protobuf:"varint,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	// accepted, pending_in (they asked you), pending_out (you asked).
-	State         string `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"`
-	SinceMs       int64  `protobuf:"varint,3,opt,name=since_ms,json=sinceMs,proto3" json:"since_ms,omitempty"`
-	Online        bool   `protobuf:"varint,4,opt,name=online,proto3" json:"online,omitempty"`
+	State   string `protobuf:"bytes,2,opt,name=state,proto3" json:"state,omitempty"`
+	SinceMs int64  `protobuf:"varint,3,opt,name=since_ms,json=sinceMs,proto3" json:"since_ms,omitempty"`
+	Online  bool   `protobuf:"varint,4,opt,name=online,proto3" json:"online,omitempty"`
+	// offline, online or in_game (see presence.proto); for accepted
+	// friends only, offline for requests.
+	Status        string `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2118,6 +2131,13 @@ func (x *FriendEntry) GetOnline() bool {
 		return x.Online
 	}
 	return false
+}
+
+func (x *FriendEntry) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
 }
 
 // friend.list (424): FriendListReq → FriendListResp. Friends, requests both
@@ -2434,14 +2454,15 @@ const file_lordgame_v1_chat_proto_rawDesc = "" +
 	"\x04seqs\x18\x02 \x03(\x03R\x04seqs\"3\n" +
 	"\x10ChatReceiptsResp\x12\x1f\n" +
 	"\vread_counts\x18\x01 \x03(\x03R\n" +
-	"readCounts\"\x92\x01\n" +
+	"readCounts\"\xaa\x01\n" +
 	"\n" +
 	"ChatMember\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x12\n" +
 	"\x04role\x18\x02 \x01(\tR\x04role\x12\x19\n" +
 	"\bread_seq\x18\x03 \x01(\x03R\areadSeq\x12$\n" +
 	"\x0emuted_until_ms\x18\x04 \x01(\x03R\fmutedUntilMs\x12\x16\n" +
-	"\x06online\x18\x05 \x01(\bR\x06online\"Y\n" +
+	"\x06online\x18\x05 \x01(\bR\x06online\x12\x16\n" +
+	"\x06status\x18\x06 \x01(\tR\x06status\"Y\n" +
 	"\x0eGroupCreateReq\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1f\n" +
 	"\vmax_members\x18\x02 \x01(\rR\n" +
@@ -2468,12 +2489,13 @@ const file_lordgame_v1_chat_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\x03R\x06userId\"\"\n" +
 	"\n" +
 	"FriendResp\x12\x14\n" +
-	"\x05state\x18\x01 \x01(\tR\x05state\"o\n" +
+	"\x05state\x18\x01 \x01(\tR\x05state\"\x87\x01\n" +
 	"\vFriendEntry\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12\x19\n" +
 	"\bsince_ms\x18\x03 \x01(\x03R\asinceMs\x12\x16\n" +
-	"\x06online\x18\x04 \x01(\bR\x06online\"\x0f\n" +
+	"\x06online\x18\x04 \x01(\bR\x06online\x12\x16\n" +
+	"\x06status\x18\x05 \x01(\tR\x06status\"\x0f\n" +
 	"\rFriendListReq\"^\n" +
 	"\x0eFriendListResp\x122\n" +
 	"\afriends\x18\x01 \x03(\v2\x18.lordgame.v1.FriendEntryR\afriends\x12\x18\n" +

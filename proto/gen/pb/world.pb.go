@@ -747,374 +747,6 @@ func (x *WorldChatMsg) GetSentMs() int64 {
 	return 0
 }
 
-// The Zinx MMO demo's messages, for its own TCP listener (-mmo-zinx);
-// see docs/protocol-world.md. Field numbers are the demo's.
-type ZinxSyncPID struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Pid           int32                  `protobuf:"varint,1,opt,name=pid,proto3" json:"pid,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ZinxSyncPID) Reset() {
-	*x = ZinxSyncPID{}
-	mi := &file_lordgame_v1_world_proto_msgTypes[12]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ZinxSyncPID) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ZinxSyncPID) ProtoMessage() {}
-
-func (x *ZinxSyncPID) ProtoReflect() protoreflect.Message {
-	mi := &file_lordgame_v1_world_proto_msgTypes[12]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ZinxSyncPID.ProtoReflect.Descriptor instead.
-func (*ZinxSyncPID) Descriptor() ([]byte, []int) {
-	return file_lordgame_v1_world_proto_rawDescGZIP(), []int{12}
-}
-
-func (x *ZinxSyncPID) GetPid() int32 {
-	if x != nil {
-		return x.Pid
-	}
-	return 0
-}
-
-type ZinxPosition struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	X             float32                `protobuf:"fixed32,1,opt,name=x,proto3" json:"x,omitempty"`
-	Y             float32                `protobuf:"fixed32,2,opt,name=y,proto3" json:"y,omitempty"`
-	Z             float32                `protobuf:"fixed32,3,opt,name=z,proto3" json:"z,omitempty"`
-	V             float32                `protobuf:"fixed32,4,opt,name=v,proto3" json:"v,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ZinxPosition) Reset() {
-	*x = ZinxPosition{}
-	mi := &file_lordgame_v1_world_proto_msgTypes[13]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ZinxPosition) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ZinxPosition) ProtoMessage() {}
-
-func (x *ZinxPosition) ProtoReflect() protoreflect.Message {
-	mi := &file_lordgame_v1_world_proto_msgTypes[13]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ZinxPosition.ProtoReflect.Descriptor instead.
-func (*ZinxPosition) Descriptor() ([]byte, []int) {
-	return file_lordgame_v1_world_proto_rawDescGZIP(), []int{13}
-}
-
-func (x *ZinxPosition) GetX() float32 {
-	if x != nil {
-		return x.X
-	}
-	return 0
-}
-
-func (x *ZinxPosition) GetY() float32 {
-	if x != nil {
-		return x.Y
-	}
-	return 0
-}
-
-func (x *ZinxPosition) GetZ() float32 {
-	if x != nil {
-		return x.Z
-	}
-	return 0
-}
-
-func (x *ZinxPosition) GetV() float32 {
-	if x != nil {
-		return x.V
-	}
-	return 0
-}
-
-type ZinxBroadCast struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	Pid   int32                  `protobuf:"varint,1,opt,name=pid,proto3" json:"pid,omitempty"`
-	Tp    int32                  `protobuf:"varint,2,opt,name=tp,proto3" json:"tp,omitempty"`
-	// Types that are valid to be assigned to Data:
-	//
-	//	*ZinxBroadCast_Content
-	//	*ZinxBroadCast_P
-	//	*ZinxBroadCast_ActionData
-	Data          isZinxBroadCast_Data `protobuf_oneof:"data"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ZinxBroadCast) Reset() {
-	*x = ZinxBroadCast{}
-	mi := &file_lordgame_v1_world_proto_msgTypes[14]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ZinxBroadCast) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ZinxBroadCast) ProtoMessage() {}
-
-func (x *ZinxBroadCast) ProtoReflect() protoreflect.Message {
-	mi := &file_lordgame_v1_world_proto_msgTypes[14]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ZinxBroadCast.ProtoReflect.Descriptor instead.
-func (*ZinxBroadCast) Descriptor() ([]byte, []int) {
-	return file_lordgame_v1_world_proto_rawDescGZIP(), []int{14}
-}
-
-func (x *ZinxBroadCast) GetPid() int32 {
-	if x != nil {
-		return x.Pid
-	}
-	return 0
-}
-
-func (x *ZinxBroadCast) GetTp() int32 {
-	if x != nil {
-		return x.Tp
-	}
-	return 0
-}
-
-func (x *ZinxBroadCast) GetData() isZinxBroadCast_Data {
-	if x != nil {
-		return x.Data
-	}
-	return nil
-}
-
-func (x *ZinxBroadCast) GetContent() string {
-	if x != nil {
-		if x, ok := x.Data.(*ZinxBroadCast_Content); ok {
-			return x.Content
-		}
-	}
-	return ""
-}
-
-func (x *ZinxBroadCast) GetP() *ZinxPosition {
-	if x != nil {
-		if x, ok := x.Data.(*ZinxBroadCast_P); ok {
-			return x.P
-		}
-	}
-	return nil
-}
-
-func (x *ZinxBroadCast) GetActionData() int32 {
-	if x != nil {
-		if x, ok := x.Data.(*ZinxBroadCast_ActionData); ok {
-			return x.ActionData
-		}
-	}
-	return 0
-}
-
-type isZinxBroadCast_Data interface {
-	isZinxBroadCast_Data()
-}
-
-type ZinxBroadCast_Content struct {
-	Content string `protobuf:"bytes,3,opt,name=content,proto3,oneof"`
-}
-
-type ZinxBroadCast_P struct {
-	P *ZinxPosition `protobuf:"bytes,4,opt,name=p,proto3,oneof"`
-}
-
-type ZinxBroadCast_ActionData struct {
-	ActionData int32 `protobuf:"varint,5,opt,name=action_data,json=actionData,proto3,oneof"`
-}
-
-func (*ZinxBroadCast_Content) isZinxBroadCast_Data() {}
-
-func (*ZinxBroadCast_P) isZinxBroadCast_Data() {}
-
-func (*ZinxBroadCast_ActionData) isZinxBroadCast_Data() {}
-
-type ZinxTalk struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Content       string                 `protobuf:"bytes,1,opt,name=content,proto3" json:"content,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ZinxTalk) Reset() {
-	*x = ZinxTalk{}
-	mi := &file_lordgame_v1_world_proto_msgTypes[15]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ZinxTalk) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ZinxTalk) ProtoMessage() {}
-
-func (x *ZinxTalk) ProtoReflect() protoreflect.Message {
-	mi := &file_lordgame_v1_world_proto_msgTypes[15]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ZinxTalk.ProtoReflect.Descriptor instead.
-func (*ZinxTalk) Descriptor() ([]byte, []int) {
-	return file_lordgame_v1_world_proto_rawDescGZIP(), []int{15}
-}
-
-func (x *ZinxTalk) GetContent() string {
-	if x != nil {
-		return x.Content
-	}
-	return ""
-}
-
-type ZinxPlayer struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Pid           int32                  `protobuf:"varint,1,opt,name=pid,proto3" json:"pid,omitempty"`
-	P             *ZinxPosition          `protobuf:"bytes,2,opt,name=p,proto3" json:"p,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ZinxPlayer) Reset() {
-	*x = ZinxPlayer{}
-	mi := &file_lordgame_v1_world_proto_msgTypes[16]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ZinxPlayer) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ZinxPlayer) ProtoMessage() {}
-
-func (x *ZinxPlayer) ProtoReflect() protoreflect.Message {
-	mi := &file_lordgame_v1_world_proto_msgTypes[16]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ZinxPlayer.ProtoReflect.Descriptor instead.
-func (*ZinxPlayer) Descriptor() ([]byte, []int) {
-	return file_lordgame_v1_world_proto_rawDescGZIP(), []int{16}
-}
-
-func (x *ZinxPlayer) GetPid() int32 {
-	if x != nil {
-		return x.Pid
-	}
-	return 0
-}
-
-func (x *ZinxPlayer) GetP() *ZinxPosition {
-	if x != nil {
-		return x.P
-	}
-	return nil
-}
-
-type ZinxSyncPlayers struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Ps            []*ZinxPlayer          `protobuf:"bytes,1,rep,name=ps,proto3" json:"ps,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ZinxSyncPlayers) Reset() {
-	*x = ZinxSyncPlayers{}
-	mi := &file_lordgame_v1_world_proto_msgTypes[17]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ZinxSyncPlayers) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ZinxSyncPlayers) ProtoMessage() {}
-
-func (x *ZinxSyncPlayers) ProtoReflect() protoreflect.Message {
-	mi := &file_lordgame_v1_world_proto_msgTypes[17]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ZinxSyncPlayers.ProtoReflect.Descriptor instead.
-func (*ZinxSyncPlayers) Descriptor() ([]byte, []int) {
-	return file_lordgame_v1_world_proto_rawDescGZIP(), []int{17}
-}
-
-func (x *ZinxSyncPlayers) GetPs() []*ZinxPlayer {
-	if x != nil {
-		return x.Ps
-	}
-	return nil
-}
-
 var File_lordgame_v1_world_proto protoreflect.FileDescriptor
 
 const file_lordgame_v1_world_proto_rawDesc = "" +
@@ -1163,30 +795,7 @@ const file_lordgame_v1_world_proto_rawDesc = "" +
 	"\x04from\x18\x01 \x01(\x05R\x04from\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
 	"\x04text\x18\x03 \x01(\tR\x04text\x12\x17\n" +
-	"\asent_ms\x18\x04 \x01(\x03R\x06sentMs\"\x1f\n" +
-	"\vZinxSyncPID\x12\x10\n" +
-	"\x03pid\x18\x01 \x01(\x05R\x03pid\"F\n" +
-	"\fZinxPosition\x12\f\n" +
-	"\x01x\x18\x01 \x01(\x02R\x01x\x12\f\n" +
-	"\x01y\x18\x02 \x01(\x02R\x01y\x12\f\n" +
-	"\x01z\x18\x03 \x01(\x02R\x01z\x12\f\n" +
-	"\x01v\x18\x04 \x01(\x02R\x01v\"\xa3\x01\n" +
-	"\rZinxBroadCast\x12\x10\n" +
-	"\x03pid\x18\x01 \x01(\x05R\x03pid\x12\x0e\n" +
-	"\x02tp\x18\x02 \x01(\x05R\x02tp\x12\x1a\n" +
-	"\acontent\x18\x03 \x01(\tH\x00R\acontent\x12)\n" +
-	"\x01p\x18\x04 \x01(\v2\x19.lordgame.v1.ZinxPositionH\x00R\x01p\x12!\n" +
-	"\vaction_data\x18\x05 \x01(\x05H\x00R\n" +
-	"actionDataB\x06\n" +
-	"\x04data\"$\n" +
-	"\bZinxTalk\x12\x18\n" +
-	"\acontent\x18\x01 \x01(\tR\acontent\"G\n" +
-	"\n" +
-	"ZinxPlayer\x12\x10\n" +
-	"\x03pid\x18\x01 \x01(\x05R\x03pid\x12'\n" +
-	"\x01p\x18\x02 \x01(\v2\x19.lordgame.v1.ZinxPositionR\x01p\":\n" +
-	"\x0fZinxSyncPlayers\x12'\n" +
-	"\x02ps\x18\x01 \x03(\v2\x17.lordgame.v1.ZinxPlayerR\x02psB.Z,github.com/lordgame/lordgame/proto/gen/pb;pbb\x06proto3"
+	"\asent_ms\x18\x04 \x01(\x03R\x06sentMsB.Z,github.com/lordgame/lordgame/proto/gen/pb;pbb\x06proto3"
 
 var (
 	file_lordgame_v1_world_proto_rawDescOnce sync.Once
@@ -1200,40 +809,31 @@ func file_lordgame_v1_world_proto_rawDescGZIP() []byte {
 	return file_lordgame_v1_world_proto_rawDescData
 }
 
-var file_lordgame_v1_world_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_lordgame_v1_world_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_lordgame_v1_world_proto_goTypes = []any{
-	(*WorldEntity)(nil),     // 0: lordgame.v1.WorldEntity
-	(*WorldMap)(nil),        // 1: lordgame.v1.WorldMap
-	(*WorldEnterReq)(nil),   // 2: lordgame.v1.WorldEnterReq
-	(*WorldEnterResp)(nil),  // 3: lordgame.v1.WorldEnterResp
-	(*WorldMoveReq)(nil),    // 4: lordgame.v1.WorldMoveReq
-	(*WorldMoveResp)(nil),   // 5: lordgame.v1.WorldMoveResp
-	(*WorldLeaveReq)(nil),   // 6: lordgame.v1.WorldLeaveReq
-	(*WorldLeaveResp)(nil),  // 7: lordgame.v1.WorldLeaveResp
-	(*WorldChatReq)(nil),    // 8: lordgame.v1.WorldChatReq
-	(*WorldChatResp)(nil),   // 9: lordgame.v1.WorldChatResp
-	(*WorldTick)(nil),       // 10: lordgame.v1.WorldTick
-	(*WorldChatMsg)(nil),    // 11: lordgame.v1.WorldChatMsg
-	(*ZinxSyncPID)(nil),     // 12: lordgame.v1.ZinxSyncPID
-	(*ZinxPosition)(nil),    // 13: lordgame.v1.ZinxPosition
-	(*ZinxBroadCast)(nil),   // 14: lordgame.v1.ZinxBroadCast
-	(*ZinxTalk)(nil),        // 15: lordgame.v1.ZinxTalk
-	(*ZinxPlayer)(nil),      // 16: lordgame.v1.ZinxPlayer
-	(*ZinxSyncPlayers)(nil), // 17: lordgame.v1.ZinxSyncPlayers
+	(*WorldEntity)(nil),    // 0: lordgame.v1.WorldEntity
+	(*WorldMap)(nil),       // 1: lordgame.v1.WorldMap
+	(*WorldEnterReq)(nil),  // 2: lordgame.v1.WorldEnterReq
+	(*WorldEnterResp)(nil), // 3: lordgame.v1.WorldEnterResp
+	(*WorldMoveReq)(nil),   // 4: lordgame.v1.WorldMoveReq
+	(*WorldMoveResp)(nil),  // 5: lordgame.v1.WorldMoveResp
+	(*WorldLeaveReq)(nil),  // 6: lordgame.v1.WorldLeaveReq
+	(*WorldLeaveResp)(nil), // 7: lordgame.v1.WorldLeaveResp
+	(*WorldChatReq)(nil),   // 8: lordgame.v1.WorldChatReq
+	(*WorldChatResp)(nil),  // 9: lordgame.v1.WorldChatResp
+	(*WorldTick)(nil),      // 10: lordgame.v1.WorldTick
+	(*WorldChatMsg)(nil),   // 11: lordgame.v1.WorldChatMsg
 }
 var file_lordgame_v1_world_proto_depIdxs = []int32{
-	0,  // 0: lordgame.v1.WorldEnterResp.self:type_name -> lordgame.v1.WorldEntity
-	1,  // 1: lordgame.v1.WorldEnterResp.map:type_name -> lordgame.v1.WorldMap
-	0,  // 2: lordgame.v1.WorldTick.moved:type_name -> lordgame.v1.WorldEntity
-	0,  // 3: lordgame.v1.WorldTick.entered:type_name -> lordgame.v1.WorldEntity
-	13, // 4: lordgame.v1.ZinxBroadCast.p:type_name -> lordgame.v1.ZinxPosition
-	13, // 5: lordgame.v1.ZinxPlayer.p:type_name -> lordgame.v1.ZinxPosition
-	16, // 6: lordgame.v1.ZinxSyncPlayers.ps:type_name -> lordgame.v1.ZinxPlayer
-	7,  // [7:7] is the sub-list for method output_type
-	7,  // [7:7] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	0, // 0: lordgame.v1.WorldEnterResp.self:type_name -> lordgame.v1.WorldEntity
+	1, // 1: lordgame.v1.WorldEnterResp.map:type_name -> lordgame.v1.WorldMap
+	0, // 2: lordgame.v1.WorldTick.moved:type_name -> lordgame.v1.WorldEntity
+	0, // 3: lordgame.v1.WorldTick.entered:type_name -> lordgame.v1.WorldEntity
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_lordgame_v1_world_proto_init() }
@@ -1241,18 +841,13 @@ func file_lordgame_v1_world_proto_init() {
 	if File_lordgame_v1_world_proto != nil {
 		return
 	}
-	file_lordgame_v1_world_proto_msgTypes[14].OneofWrappers = []any{
-		(*ZinxBroadCast_Content)(nil),
-		(*ZinxBroadCast_P)(nil),
-		(*ZinxBroadCast_ActionData)(nil),
-	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lordgame_v1_world_proto_rawDesc), len(file_lordgame_v1_world_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

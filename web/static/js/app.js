@@ -10,6 +10,8 @@
 //   model.js  the table from ddz.snapshot and ddz.event (protojson rules)
 //   table.js  table rendering, hand selection (tap, click, drag), countdowns
 //   cards.js  the server's cards (rank and suit), sorting, card elements
+//   chat.js   the chat panel: world, table, private and group chat
+//   chatsync.js  chat state from the server: sync, history, unread, receipts
 //
 // Stable data-testid attributes mark what the e2e tests (e2e/) drive; the
 // table screen also carries data-seq, data-phase, data-turn, data-my-turn,
@@ -25,6 +27,7 @@ import { bindNotices } from './notices.js';
 import { LobbyPanels, statsRows, ratingChart, setAvatar, avatarHTML, AVATARS } from './lobby.js';
 import { ReplayView } from './replay.js';
 import { t as tr, has as hasText, applyDom, setLang, currentLang, onLangChange } from './i18n.js';
+import { ChatPanel } from './chat.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -61,6 +64,21 @@ class App {
       onAuthFailed: (err) => this.sessionLost(err),
     });
     this.api.onSessionLost = (err) => this.sessionLost(err);
+    this.chat = new ChatPanel({
+      conn: this.conn,
+      me: () => (this.api.session && this.api.session.user_id) || '',
+      names: (uid) => {
+        const p = this.table && this.table.players.find((x) => String(x.user_id) === uid);
+        return (p && !p.bot && p.name) || '';
+      },
+      phrases: () => (this.table && this.table.phrases && this.table.phrases.length ? this.table.phrases : DEFAULT_PHRASES),
+      tableSay: (body) => this.conn.request('ddz.chat', body),
+      seatUser: (seat) => {
+        const p = this.table && this.table.players[seat];
+        return p && !p.bot ? p.user_id : '';
+      },
+      toast: (text, kind) => this.toast(text, kind),
+    });
     this.bindAuth();
     this.bindLobby();
     this.bindTable();
@@ -169,6 +187,8 @@ class App {
     $('boot').hidden = true;
     this.screen = name;
     document.body.dataset.screen = name;
+    this.chat.mount(name);
+    this.chat.setTable(name === 'table' && this.table ? this.table.gameId : '');
     if (name === 'table' && this.table) requestAnimationFrame(() => this.view.fitHand());
   }
 

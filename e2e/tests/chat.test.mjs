@@ -1,0 +1,319 @@
+// The chat panel with three players in their own browser contexts: world
+// chat, a private conversation with its unread badge and read receipt, a
+// group that a second player joins, a recall that turns into a tombstone
+// for both, a friend request accepted, a block that hides the blocked player's messages, a reload
+// that keeps the history, a dropped connection after which the missed
+// messages show exactly once, history paging on scroll, and the table's
+// chat in the panel. Run alone
+// with: cd e2e && node --test tests/chat.test.mjs
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, openPage, shot, shotBoth, PHONE } from '../lib/harness.mjs';
+import { loginAsGuest, startPractice } from '../lib/play.mjs';
+
+// Loose send rates for this file's server only, so that the test does not
+// wait on the world's 1 message per 2 s.
+process.env.LORDGAME_CHAT_RATE_WORLD = '30/1s';
+process.env.LORDGAME_CHAT_RATE_PRIVATE = '100/1s';
+process.env.LORDGAME_CHAT_RATE_GROUP = '100/1s';
+
+let server;
+let browser;
+const opened = [];
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  for (const p of opened) await p.context.close().catch(() => {});
+  if (browser) await browser.close();
+  if (server) await server.stop();
+});
+
+// player opens a fresh context, logs in as a guest and reads its id from
+// the chat panel.
+async function player(name, viewport) {
+  const p = await openPage(browser, viewport);
+  opened.push(p);
+  p.name = name;
+  await loginAsGuest(p.page, server.base);
+  await p.page.getByTestId('chat-toggle').waitFor({ state: 'visible' });
+  await openPanel(p);
+  const idEl = p.page.getByTestId('chat-my-id');
+  await idEl.filter({ hasText: /^\d+$/ }).waitFor();
+  p.id = (await idEl.textContent()).trim();
+  // The world conversation is listed once the inbox is read.
+  await conv(p, 'world').waitFor();
+  return p;
+}
+
+const panel = (p) => p.page.getByTestId('chat-panel');
+const conv = (p, kind, id) => p.page.locator(`[data-testid=chat-conv][data-kind=${kind}]${id ? `[data-conv-id="${id}"]` : ''}`);
+const msgs = (p) => p.page.locator('[data-testid=chat-msgs] [data-testid=chat-msg]');
+const msgWith = (p, text) => p.page.locator('[data-testid=chat-msgs] [data-testid=chat-msg]', { has: p.page.getByTestId('chat-body').filter({ hasText: text }) });
+
+async function openPanel(p) {
+  if (await panel(p).isHidden()) await p.page.getByTestId('chat-toggle').click();
+  await panel(p).waitFor({ state: 'visible' });
+}
+
+async function closePanel(p) {
+  if (await panel(p).isVisible()) await p.page.getByTestId('chat-close').click();
+  await panel(p).waitFor({ state: 'hidden' });
+}
+
+async function toList(p) {
+  await openPanel(p);
+  if (await p.page.getByTestId('chat-back').isVisible()) await p.page.getByTestId('chat-back').click();
+  if (!(await p.page.getByTestId('chat-convs').isVisible())) await p.page.getByTestId('chat-tab-chats').click();
+  await p.page.getByTestId('chat-convs').waitFor({ state: 'visible' });
+}
+
+async function openConv(p, kind, id) {
+  await toList(p);
+  await conv(p, kind, id).first().click();
+  await p.page.waitForFunction(
+    ([k, i]) => {
+      const el = document.querySelector('[data-testid=chat-panel]');
+      return el.dataset.view === 'conv' && el.dataset.kind === k && (!i || el.dataset.conv === i) && document.querySelector('[data-testid=chat-start], [data-testid=chat-more]');
+    },
+    [kind, id || ''],
+  );
+}
+
+// say sends a line in the open conversation and waits for the server's
+// answer to show it.
+async function say(p, text) {
+  await p.page.getByTestId('chat-input').fill(text);
+  await p.page.getByTestId('chat-input').press('Enter');
+  await msgWith(p, text).and(p.page.locator('[data-mine=true]')).waitFor();
+}
+
+async function bodies(p) {
+  return p.page.locator('[data-testid=chat-msgs] [data-testid=chat-body]').allTextContents();
+}
+
+test('world, private, groups, recall, block, reload and reconnect in the chat panel', { timeout: 240_000 }, async () => {
+  const a = await player('a');
+  const b = await player('b');
+  const c = await player('c');
+  assert.notEqual(a.id, b.id);
+  try {
+    // ---- world: one line seen by everyone
+    await openConv(a, 'world');
+    await openConv(b, 'world');
+    await openConv(c, 'world');
+    await say(a, 'hello world from a');
+    await msgWith(b, 'hello world from a').waitFor();
+    await msgWith(c, 'hello world from a').waitFor();
+    const seen = await msgWith(b, 'hello world from a').getAttribute('data-sender');
+    assert.equal(seen, a.id, 'the sender is the server\'s');
+
+    // ---- private: an unread badge, then the read receipt
+    await closePanel(b);
+    await toList(a);
+    await a.page.getByTestId('chat-dm-id').fill(b.id);
+    await a.page.getByTestId('chat-dm-go').click();
+    await a.page.waitForFunction(() => document.querySelector('[data-testid=chat-panel]').dataset.kind === 'private');
+    await say(a, 'psst b, a private word');
+    const mine = msgWith(a, 'psst b, a private word');
+    assert.equal(await mine.getByTestId('chat-receipt').getAttribute('data-read'), 'false', 'not read yet');
+    const total = b.page.getByTestId('chat-total');
+    await b.page.waitForFunction(() => document.querySelector('[data-testid=chat-total]').dataset.count === '1');
+    assert.ok(await total.isVisible(), 'the total unread badge shows');
+    await openPanel(b);
+    await toList(b);
+    const item = b.page.locator(`[data-testid=chat-conv][data-kind=private]`);
+    await item.filter({ has: b.page.locator('[data-testid=chat-unread]:visible', { hasText: '1' }) }).waitFor();
+    await shotBoth(b.page, 'chat-unread');
+    await item.first().click();
+    await msgWith(b, 'psst b, a private word').waitFor();
+    // Read on screen: the badge goes, the sender is told.
+    await b.page.waitForFunction(() => document.querySelector('[data-testid=chat-total]').dataset.count === '0');
+    await total.waitFor({ state: 'hidden' });
+    await mine.locator('[data-testid=chat-receipt][data-read=true]', { hasText: 'Read' }).waitFor();
+
+    // ---- recall: a tombstone for both
+    await say(a, 'oops, wrong window');
+    await msgWith(b, 'oops, wrong window').waitFor();
+    const seq = await msgWith(a, 'oops, wrong window').getAttribute('data-seq');
+    await msgWith(a, 'oops, wrong window').getByTestId('chat-recall').click();
+    for (const p of [a, b]) {
+      await p.page.locator(`[data-testid=chat-msgs] [data-testid=chat-msg][data-seq="${seq}"][data-tombstone=true]`).getByTestId('chat-tombstone').waitFor();
+      assert.ok(!(await bodies(p)).some((t) => t.includes('oops')), `${p.name}: the recalled text is gone`);
+    }
+    await shotBoth(a.page, 'chat-private');
+
+    // ---- a group: created, joined by id, a line seen, read counts
+    await toList(a);
+    await a.page.getByTestId('chat-group-name').fill('Friday table');
+    await a.page.getByTestId('chat-group-create').click();
+    const gidEl = a.page.getByTestId('chat-group-id');
+    await gidEl.waitFor();
+    const gid = await gidEl.getAttribute('data-group-id');
+    assert.match(gid, /^\d+$/);
+    await toList(b);
+    await b.page.getByTestId('chat-join-id').fill(gid);
+    await b.page.getByTestId('chat-join-go').click();
+    await b.page.waitForFunction((g) => document.querySelector('[data-testid=chat-panel]').dataset.conv === g, gid);
+    await say(b, 'hi group, b here');
+    await msgWith(a, 'hi group, b here').waitFor();
+    await say(a, 'welcome to the group');
+    await msgWith(b, 'welcome to the group').waitFor();
+    // b has it on screen, so it is read: a sees the count from the server.
+    await msgWith(a, 'welcome to the group').locator('[data-testid=chat-read-count][data-count="1"]').waitFor({ timeout: 15_000 });
+    await a.page.getByTestId('chat-members-btn').click();
+    await a.page.locator(`[data-testid=chat-member][data-user-id="${b.id}"]`).waitFor();
+    assert.equal(await a.page.getByTestId('chat-member').count(), 2);
+    await shotBoth(a.page, 'chat-group');
+
+    // ---- friends: b asks from a's name in the group, a accepts
+    await msgWith(b, 'welcome to the group').getByTestId('chat-sender').click();
+    await b.page.getByTestId('chat-menu-friend').click();
+    await b.page.getByTestId('toast').filter({ hasText: 'Friend request sent' }).waitFor();
+    await a.page.getByTestId('toast').filter({ hasText: 'wants to be your friend' }).waitFor();
+    await openPanel(a);
+    await a.page.getByTestId('chat-back').click();
+    await a.page.getByTestId('chat-tab-people').click();
+    await a.page.locator(`[data-testid=chat-friend][data-user-id="${b.id}"][data-state=pending_in]`).getByTestId('chat-friend-accept').click();
+    await a.page.locator(`[data-testid=chat-friend][data-user-id="${b.id}"][data-state=accepted] [data-testid=chat-online][data-online=true]`).waitFor();
+    await toList(b);
+    await b.page.getByTestId('chat-tab-people').click();
+    await b.page.locator(`[data-testid=chat-friend][data-user-id="${a.id}"][data-state=accepted] [data-testid=chat-online][data-online=true]`).waitFor();
+    await shotBoth(b.page, 'chat-people');
+
+    // ---- block: c's lines are hidden from a, not from b
+    await openConv(a, 'world');
+    await openConv(b, 'world');
+    await say(c, 'c says hi before the block');
+    await msgWith(a, 'c says hi before the block').waitFor();
+    await msgWith(a, 'c says hi before the block').getByTestId('chat-sender').click();
+    await a.page.getByTestId('chat-menu-block').click();
+    await msgWith(a, 'c says hi before the block').waitFor({ state: 'detached' });
+    await say(c, 'c again, after the block');
+    await msgWith(b, 'c again, after the block').waitFor();
+    await say(b, 'b after c');
+    await msgWith(a, 'b after c').waitFor();
+    assert.ok(!(await bodies(a)).some((t) => t.startsWith('c ')), 'a sees nothing of c');
+
+    // ---- reload: the history comes back from the server
+    await a.page.reload();
+    await a.page.getByTestId('lobby-screen').waitFor({ state: 'visible' });
+    await openConv(a, 'world');
+    await msgWith(a, 'hello world from a').waitFor();
+    await msgWith(a, 'b after c').waitFor();
+    assert.ok(!(await bodies(a)).some((t) => t.startsWith('c ')), 'still nothing of c after the reload');
+    await openConv(a, 'private');
+    await msgWith(a, 'psst b, a private word').locator('[data-testid=chat-receipt][data-read=true]').waitFor();
+    await a.page.locator(`[data-testid=chat-msgs] [data-testid=chat-msg][data-seq="${seq}"][data-tombstone=true]`).waitFor();
+    assert.ok(!(await bodies(a)).some((t) => t.includes('oops')), 'the tombstone stays a tombstone');
+    await openConv(a, 'group', gid);
+    await msgWith(a, 'hi group, b here').waitFor();
+    await msgWith(a, 'welcome to the group').waitFor();
+
+    // ---- reconnect: b misses lines while offline and gets each once
+    await openConv(b, 'world');
+    await b.context.setOffline(true);
+    await b.page.evaluate(() => window.lordgame.conn.ws && window.lordgame.conn.ws.close());
+    await b.page.getByTestId('conn-banner').waitFor({ state: 'visible' });
+    await openConv(a, 'world');
+    const missed = ['missed one', 'missed two', 'missed three'];
+    for (const t of missed) await say(a, t);
+    await b.context.setOffline(false);
+    await b.page.getByTestId('conn-banner').waitFor({ state: 'hidden', timeout: 30_000 });
+    for (const t of missed) await msgWith(b, t).waitFor();
+    await say(a, 'after the reconnect');
+    await msgWith(b, 'after the reconnect').waitFor();
+    const got = await bodies(b);
+    for (const t of [...missed, 'after the reconnect', 'hello world from a']) assert.equal(got.filter((x) => x === t).length, 1, `"${t}" shows once`);
+    const seqs = await msgs(b).evaluateAll((els) => els.map((e) => Number(e.dataset.seq)));
+    assert.equal(new Set(seqs).size, seqs.length, 'no seq twice');
+    assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y), 'in seq order');
+
+    for (const p of [a, c]) assert.deepEqual(p.errors, [], `${p.name}: no console errors`);
+    // b's failed reconnect attempts while offline are the browser's own log.
+    assert.deepEqual(b.errors.filter((e) => !/WebSocket connection to .* failed/.test(e)), [], 'b: no console errors');
+  } catch (err) {
+    for (const p of [a, b, c]) await shot(p.page, `failure-chat-${p.name}`).catch(() => {});
+    throw err;
+  }
+});
+
+test('history pages backwards on scroll, on a phone', { timeout: 120_000 }, async () => {
+  const a = await player('pa');
+  const b = await player('pb', PHONE);
+  try {
+    await toList(a);
+    await a.page.getByTestId('chat-dm-id').fill(b.id);
+    await a.page.getByTestId('chat-dm-go').click();
+    await a.page.waitForFunction(() => document.querySelector('[data-testid=chat-panel]').dataset.kind === 'private');
+    const total = 45; // more than one page (30)
+    for (let i = 1; i <= total; i++) await say(a, `line ${i}`);
+
+    await b.page.reload();
+    await b.page.getByTestId('lobby-screen').waitFor({ state: 'visible' });
+    await b.page.waitForFunction((n) => document.querySelector('[data-testid=chat-total]').dataset.count === String(n), total);
+    await openConv(b, 'private');
+    await msgWith(b, `line ${total}`).waitFor();
+    // Only the newest page at first; the start is not reached.
+    assert.ok((await msgs(b).count()) < total, 'one page first');
+    await b.page.getByTestId('chat-more').waitFor();
+    await shot(b.page, 'chat-phone-390x844');
+    // Scrolling up brings the older pages until the start.
+    for (let i = 0; i < 10 && !(await b.page.getByTestId('chat-start').count()); i++) {
+      const before = await msgs(b).count();
+      await b.page.getByTestId('chat-msgs').evaluate((el) => el.scrollTo(0, 0));
+      await b.page.waitForFunction((n) => document.querySelectorAll('[data-testid=chat-msgs] [data-testid=chat-msg]').length > n || document.querySelector('[data-testid=chat-start]'), before);
+    }
+    await b.page.getByTestId('chat-start').waitFor();
+    const got = await bodies(b);
+    assert.deepEqual(got, Array.from({ length: total }, (_, i) => `line ${i + 1}`), 'every line once, in order');
+    // The panel fits the phone's width.
+    const box = await panel(b).boundingBox();
+    assert.ok(box.width <= PHONE.width + 1, `panel ${box.width} px wide`);
+    await b.page.waitForFunction(() => document.querySelector('[data-testid=chat-total]').dataset.count === '0');
+    for (const p of [a, b]) assert.deepEqual(p.errors, [], `${p.name}: no console errors`);
+  } catch (err) {
+    for (const p of [a, b]) await shot(p.page, `failure-chat-${p.name}`).catch(() => {});
+    throw err;
+  }
+});
+
+test('the table chat is a conversation of the panel, with its quick phrases', { timeout: 120_000 }, async () => {
+  const a = await player('ta');
+  try {
+    await closePanel(a);
+    await startPractice(a.page);
+    // A quick phrase from the table's menu: a bubble at the seat, and a
+    // line of the table conversation.
+    await a.page.getByTestId('btn-chat').click();
+    const phrase = (await a.page.getByTestId('chat-phrase').first().textContent()).trim();
+    await a.page.getByTestId('chat-phrase').first().click();
+    await a.page.getByTestId('played-me').getByTestId('chat-bubble').waitFor({ state: 'visible' });
+    await a.page.getByTestId('chat-toggle').click();
+    await openConv(a, 'table');
+    await msgWith(a, phrase).waitFor();
+    // Typed in the panel: the bubble at the seat and the line.
+    await a.page.getByTestId('chat-input').fill('typed in the panel');
+    await a.page.getByTestId('chat-input').press('Enter');
+    await a.page.getByTestId('played-me').getByTestId('chat-bubble').filter({ hasText: 'typed in the panel' }).waitFor();
+    await msgWith(a, 'typed in the panel').waitFor();
+    await a.page.getByTestId('chat-panel-phrase').nth(1).click();
+    const second = (await a.page.getByTestId('chat-panel-phrase').nth(1).textContent()).trim();
+    await msgWith(a, second).waitFor();
+    await shotBoth(a.page, 'chat-table');
+    // After a reload at the table the lines come back from the server.
+    await a.page.reload();
+    await a.page.getByTestId('table-screen').waitFor({ state: 'visible', timeout: 30_000 });
+    await openConv(a, 'table');
+    await msgWith(a, 'typed in the panel').waitFor();
+    assert.equal((await bodies(a)).filter((t) => t === 'typed in the panel').length, 1);
+    assert.deepEqual(a.errors, [], 'no console errors');
+  } catch (err) {
+    await shot(a.page, 'failure-chat-ta').catch(() => {});
+    throw err;
+  }
+});

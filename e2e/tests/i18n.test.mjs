@@ -84,7 +84,7 @@ test('a Chinese browser gets zh-CN; the switch changes every string and is kept'
       await page.getByTestId('lang-en').click();
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
       const enText = await page.getByTestId('lobby-screen').innerText();
-      assert.ok(!CJK.test(enText.replace(/[鼠牛虎兔龙蛇马羊猴鸡狗猪]/g, '')), 'no Chinese left on the English lobby');
+      assert.ok(!CJK.test(enText.replace(/[鼠牛虎兔龙蛇马羊猴鸡狗猪]/g, '').replace('中文', '')), `no Chinese left on the English lobby (but the avatars and the switch's 中文): ${enText}`);
       for (const w of ['Leaderboard', 'Recent games', 'Practice', 'Classic']) assert.ok(enText.includes(w), `English lobby shows ${w}`);
       await shotBoth(page, 'i18n-lobby-en');
       await page.reload();
@@ -105,13 +105,10 @@ test('a Chinese browser gets zh-CN; the switch changes every string and is kept'
       assert.match(resultText, /(你赢了|你输了|对局取消)/);
       assert.match(resultText, /返回大厅/);
       await shotBoth(page, 'i18n-result-zh');
-      await page.getByTestId('lang-en').click();
-      assert.match(await page.getByTestId('result-lobby').textContent(), /Back to lobby/);
       await page.getByTestId('result-lobby').click();
       await page.getByTestId('lobby-screen').waitFor({ state: 'visible' });
 
-      // The replay in Chinese.
-      await page.getByTestId('lang-zh').click();
+      // The replay in Chinese, then in English at the switch.
       await page.getByTestId('replay-btn').first().click();
       await page.getByTestId('replay').waitFor({ state: 'visible' });
       await page.getByTestId('replay-next').click();
@@ -119,6 +116,18 @@ test('a Chinese browser gets zh-CN; the switch changes every string and is kept'
       assert.match(await page.getByTestId('replay-step').textContent(), /第 \d+ \/ \d+ 步/);
       await shotBoth(page, 'i18n-replay-zh');
       await page.getByTestId('replay-close').click();
+      await page.getByTestId('lang-en').click();
+      await page.getByTestId('replay-btn').first().click();
+      assert.match(await page.getByTestId('replay-step').textContent(), /Step \d+ of \d+/);
+      await page.getByTestId('replay-close').click();
+
+      // The chat panel speaks the page's language too.
+      await page.getByTestId('lang-zh').click();
+      await page.getByTestId('chat-toggle').click();
+      assert.equal((await page.getByTestId('chat-tab-people').textContent()).trim(), '好友');
+      assert.equal((await page.getByTestId('chat-title').textContent()).trim(), '消息');
+      await shotBoth(page, 'i18n-chat-zh');
+      await page.getByTestId('chat-close').click();
 
       assert.deepEqual(missing, [], 'every string the page asked for is in the catalogue');
       assert.deepEqual(errors, [], 'no console errors');

@@ -113,6 +113,11 @@ class App {
     this.renderQueue();
     if (this.table) this.renderTable();
     if (!$('replay').hidden) this.replayView.render();
+    if (this.chat && this.chat.panel) {
+      applyDom(this.chat.panel);
+      this.chat.fab.setAttribute('aria-label', this.chat.title(null));
+      this.chat.render();
+    }
   }
 
   replay(gameId) {
@@ -183,6 +188,11 @@ class App {
   show(name) {
     if (name !== 'table') document.title = tr('app.title');
     if (name === 'lobby' && this.screen !== 'lobby') this.lobby.refresh();
+    // The language switch: in the lobby's header, elsewhere in a corner.
+    const sw = document.querySelector('.lang-switch');
+    const top = document.querySelector('.lobby-top');
+    if (name === 'lobby' && sw.parentNode !== top) top.insertBefore(sw, top.querySelector('#chat-toggle, #logout-btn'));
+    else if (name !== 'lobby' && sw.parentNode === top) document.body.insertBefore(sw, document.body.firstChild);
     for (const s of ['auth', 'lobby', 'table']) $(`screen-${s}`).hidden = s !== name;
     $('boot').hidden = true;
     this.screen = name;

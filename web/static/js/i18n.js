@@ -129,6 +129,103 @@ const CATALOGUE = {
   'avatar.dog': ['Dog', '狗'],
   'avatar.pig': ['Pig', '猪'],
 
+  // The chat panel (js/chat.js), which looks its words up by their English
+  // (byEnglish).
+  'chat.en.owner': ['owner', '群主'],
+  'chat.en.admin': ['admin', '管理员'],
+  'chat.en.member': ['member', '成员'],
+  'chat.en.everyone': ['everyone', '所有人'],
+  'chat.en.0': ['You are sending too fast: wait a moment.', '发送太快了,请稍等。'],
+  'chat.en.1': ['Type a message first.', '请先输入消息。'],
+  'chat.en.2': ['That message is too long.', '消息太长了。'],
+  'chat.en.3': ['This player does not accept your messages.', '该玩家不接收你的消息。'],
+  'chat.en.4': ['You are not a member of this conversation.', '你不是该会话的成员。'],
+  'chat.en.5': ['You are muted in this group.', '你在该群中被禁言。'],
+  'chat.en.6': ['Too late to recall that message.', '已超过撤回时限。'],
+  'chat.en.7': ['You can only recall your own messages.', '只能撤回自己的消息。'],
+  'chat.en.8': ['That group is invite-only.', '该群仅限邀请加入。'],
+  'chat.en.9': ['That group is full.', '该群已满。'],
+  'chat.en.10': ['You are already in that group.', '你已在该群中。'],
+  'chat.en.11': ['The owner cannot leave: hand the group over or disband it.', '群主不能退群:请转让或解散该群。'],
+  'chat.en.12': ['No such conversation.', '没有该会话。'],
+  'chat.en.13': ['No such player.', '没有该玩家。'],
+  'chat.en.14': ['That is you.', '这是你自己。'],
+  'chat.en.15': ['Group names are 1–32 characters.', '群名为 1–32 个字符。'],
+  'chat.en.16': ['That group was disbanded.', '该群已解散。'],
+  'chat.en.17': ['You are friends already.', '你们已经是好友了。'],
+  'chat.en.18': ['You are in too many groups.', '你加入的群太多了。'],
+  'chat.en.19': ['Too many friends.', '好友太多了。'],
+  'chat.en.20': ['{by} created the group', '{by} 创建了群'],
+  'chat.en.21': ['{user} joined', '{user} 加入了群'],
+  'chat.en.22': ['{by} added {user}', '{by} 邀请了 {user}'],
+  'chat.en.23': ['{user} left', '{user} 退出了群'],
+  'chat.en.24': ['{by} removed {user}', '{by} 移除了 {user}'],
+  'chat.en.25': ['{by} muted {user}', '{by} 禁言了 {user}'],
+  'chat.en.26': ['{by} unmuted {user}', '{by} 解除了 {user} 的禁言'],
+  'chat.en.27': ['{user} is now an admin', '{user} 成为管理员'],
+  'chat.en.28': ['{user} is now a member', '{user} 成为普通成员'],
+  'chat.en.29': ['{user} is now the owner', '{user} 成为群主'],
+  'chat.en.30': ['{by} disbanded the group', '{by} 解散了群'],
+  'chat.en.31': ['Messages', '消息'],
+  'chat.en.32': ['Back', '返回'],
+  'chat.en.33': ['Close', '关闭'],
+  'chat.en.34': ['Chats', '会话'],
+  'chat.en.35': ['People', '好友'],
+  'chat.en.36': ['Your player id:', '我的玩家 ID:'],
+  'chat.en.37': ['Player id', '玩家 ID'],
+  'chat.en.38': ['Player id to message', '要私聊的玩家 ID'],
+  'chat.en.39': ['Message', '发消息'],
+  'chat.en.40': ['New group name', '新群名称'],
+  'chat.en.41': ['open', '公开'],
+  'chat.en.42': ['Create', '创建'],
+  'chat.en.43': ['Group id', '群 ID'],
+  'chat.en.44': ['Group id to join', '要加入的群 ID'],
+  'chat.en.45': ['Join group', '加入群'],
+  'chat.en.46': ['Add friend', '加好友'],
+  'chat.en.47': ['Send', '发送'],
+  'chat.en.48': ['{who} wants to be your friend.', '{who} 想加你为好友。'],
+  'chat.en.49': ['{who} accepted your friend request.', '{who} 接受了你的好友请求。'],
+  'chat.en.50': ['{who} declined your friend request.', '{who} 拒绝了你的好友请求。'],
+  'chat.en.51': ['World', '世界'],
+  'chat.en.52': ['Table', '牌桌'],
+  'chat.en.53': ['You', '我'],
+  'chat.en.54': ['You: ', '我:'],
+  'chat.en.55': ['Unblock', '取消屏蔽'],
+  'chat.en.56': ['Block', '屏蔽'],
+  'chat.en.57': ['Members', '成员'],
+  'chat.en.58': ['Leave', '退出'],
+  'chat.en.59': ['This group was disbanded', '该群已解散'],
+  'chat.en.60': ['Start of the conversation', '会话开始'],
+  'chat.en.61': ['Scroll up for older messages', '向上滚动查看更早的消息'],
+  'chat.en.62': ['You recalled a message', '你撤回了一条消息'],
+  'chat.en.63': ['Message recalled', '消息已撤回'],
+  'chat.en.64': ['Message deleted by a moderator', '消息已被管理员删除'],
+  'chat.en.65': ['Read', '已读'],
+  'chat.en.66': ['Sent', '已发送'],
+  'chat.en.67': ['Read by {n}', '{n} 人已读'],
+  'chat.en.68': ['Recall', '撤回'],
+  'chat.en.69': ['Group updated', '群信息已更新'],
+  'chat.en.70': ['Give the group a name.', '请给群起个名字。'],
+  'chat.en.71': ['Friend request sent.', '好友请求已发送。'],
+  'chat.en.72': ['You are friends now.', '你们已成为好友。'],
+  'chat.en.73': ['{who} is blocked: you no longer see their messages.', '已屏蔽 {who}:你将不再看到其消息。'],
+  'chat.en.74': ['{who} is unblocked.', '已取消屏蔽 {who}。'],
+  'chat.en.75': ['Remove', '删除'],
+  'chat.en.76': ['Accept', '接受'],
+  'chat.en.77': ['Decline', '拒绝'],
+  'chat.en.78': ['request sent', '已发送请求'],
+  'chat.en.79': ['Withdraw', '撤回请求'],
+  'chat.en.80': ['Friends', '好友'],
+  'chat.en.81': ['Blocked', '已屏蔽'],
+  'chat.en.82': ['No friends yet: add one by player id, or from a name in a chat.', '还没有好友:可按玩家 ID 添加,或点击聊天中的名字添加。'],
+  'chat.en.83': ['Nobody.', '无。'],
+  'chat.en.84': ['online', '在线'],
+  'chat.en.85': ['offline', '离线'],
+  'chat.en.86': ['Group {id}', '群 {id}'],
+  'chat.en.87': ['Player ·{id}', '玩家 ·{id}'],
+  'chat.en.88': ['Player id {id}', '玩家 ID {id}'],
+  'chat.en.89': ['Message {who}', '给 {who} 发消息'],
+
   // The rest of the page: auth, lobby, queue, table, result, errors
   'rule.not_your_turn': ['It is not your turn.', '还没轮到你。'],
   'rule.invalid_combination': ['Those cards are not a valid combination.', '这些牌不是有效的牌型。'],
@@ -377,6 +474,25 @@ const warned = new Set();
 
 export const has = (key) => Object.hasOwn(CATALOGUE, key);
 
+// byEnglish looks a string up by its English words (the chat panel writes
+// its strings in English in place): the current language's, with {name}
+// filled in from vars. A string not in the catalogue is reported once on
+// the console as a warning and shown as it is.
+let english = null;
+export function byEnglish(en, vars) {
+  if (!english) {
+    english = new Map();
+    for (const [k, e] of Object.entries(CATALOGUE)) if (k.startsWith('chat.en.')) english.set(e[0], k);
+  }
+  const key = english.get(en);
+  if (key) return t(key, vars);
+  if (!warned.has(en)) {
+    warned.add(en);
+    console.warn(`i18n: no string for ${JSON.stringify(en)}`);
+  }
+  return vars ? en.replace(/\{(\w+)\}/g, (m, k) => (vars[k] === undefined ? m : String(vars[k]))) : en;
+}
+
 export function fmtNum(n) {
   return Number(n || 0).toLocaleString(t('locale'));
 }
@@ -385,6 +501,18 @@ export function applyDom(root = document) {
   document.documentElement.lang = lang;
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll('[data-i18n-html]')) el.innerHTML = t(el.dataset.i18nHtml);
+  // Elements written in English: data-i18n-en (the text) and
+  // data-i18n-en-attr="attr:English words;…".
+  for (const el of root.querySelectorAll('[data-i18n-en]')) {
+    if (!el.dataset.i18nEn) el.dataset.i18nEn = el.textContent.trim();
+    el.textContent = byEnglish(el.dataset.i18nEn);
+  }
+  for (const el of root.querySelectorAll('[data-i18n-en-attr]')) {
+    for (const pair of el.dataset.i18nEnAttr.split(';')) {
+      const i = pair.indexOf(':');
+      if (i > 0) el.setAttribute(pair.slice(0, i).trim(), byEnglish(pair.slice(i + 1).trim()));
+    }
+  }
   for (const el of root.querySelectorAll('[data-i18n-attr]')) {
     for (const pair of el.dataset.i18nAttr.split(';')) {
       const [attr, key] = pair.split(':');

@@ -1,11 +1,12 @@
 // The chat panel with three players in their own browser contexts: world
 // chat, a private conversation with its unread badge and read receipt, a
-// group that a second player joins, a recall that turns into a tombstone
-// for both, a friend request accepted, a block that hides the blocked player's messages, a reload
-// that keeps the history, a dropped connection after which the missed
-// messages show exactly once, history paging on scroll, and the table's
-// chat in the panel. Run alone
-// with: cd e2e && node --test tests/chat.test.mjs
+// group that a second player joins and a third is added to, a recall that
+// turns into a tombstone for both, a friend request accepted, a block that
+// hides the blocked player's messages, a reload that keeps the history, a
+// dropped connection after which the missed messages show exactly once,
+// history paging on scroll, the table's chat in the panel; and the sync
+// rules on chatsync.js against a fake server. Run alone with:
+// cd e2e && node --test tests/chat.test.mjs
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -168,6 +169,13 @@ test('world, private, groups, recall, block, reload and reconnect in the chat pa
     await a.page.getByTestId('chat-members-btn').click();
     await a.page.locator(`[data-testid=chat-member][data-user-id="${b.id}"]`).waitFor();
     assert.equal(await a.page.getByTestId('chat-member').count(), 2);
+    // The owner adds c, whose list shows the group from the server.
+    await a.page.getByTestId('chat-invite-id').fill(c.id);
+    await a.page.getByTestId('chat-invite-go').click();
+    await a.page.locator(`[data-testid=chat-member][data-user-id="${c.id}"]`).waitFor();
+    await toList(c);
+    await conv(c, 'group', gid).waitFor();
+    await openConv(a, 'group', gid);
     await shotBoth(a.page, 'chat-group');
 
     // ---- friends: b asks from a's name in the group, a accepts
@@ -188,6 +196,7 @@ test('world, private, groups, recall, block, reload and reconnect in the chat pa
     // ---- block: c's lines are hidden from a, not from b
     await openConv(a, 'world');
     await openConv(b, 'world');
+    await openConv(c, 'world');
     await say(c, 'c says hi before the block');
     await msgWith(a, 'c says hi before the block').waitFor();
     await msgWith(a, 'c says hi before the block').getByTestId('chat-sender').click();
@@ -316,4 +325,89 @@ test('the table chat is a conversation of the panel, with its quick phrases', { 
     await shot(a.page, 'failure-chat-ta').catch(() => {});
     throw err;
   }
+});
+
+// The sync rules of docs/protocol-chat.md on chatsync.js itself, against a
+// fake server that answers chat.history and chat.sync from a list: pushes
+// out of order, repeated, after a gap, a sync in several batches and
+// messages hidden from the client. Every seq is applied exactly once.
+test('chat sync: no loss and no duplicate whatever order the pushes come in', async () => {
+  const { ChatState } = await import('../../web/static/js/chatsync.js');
+  const convId = '9';
+  const stored = []; // what the fake server holds, seq = index + 1
+  const hidden = new Set(); // seqs the server leaves out for this client
+  const add = (text, kind = 'text', ref = 0) => {
+    const m = { conversation_id: convId, seq: String(stored.length + 1), sender_id: '2', kind, text, ref_seq: String(ref), created_ms: '1' };
+    stored.push(m);
+    return m;
+  };
+  const calls = [];
+  const conn = {
+    state: 'open',
+    async request(route, body) {
+      calls.push(route);
+      if (route === 'chat.history') {
+        const before = Number(body.before_seq || 0) || Infinity;
+        const page = stored.filter((m) => Number(m.seq) < before).slice(-body.limit);
+        return { messages: page.filter((m) => !hidden.has(Number(m.seq))), next_before: page.length === body.limit && Number(page[0].seq) > 1 ? page[0].seq : '0' };
+      }
+      if (route === 'chat.sync') {
+        return {
+          batches: body.cursors.map((c) => {
+            const after = stored.filter((m) => Number(m.seq) > Number(c.after_seq));
+            const part = after.slice(0, body.limit);
+            const more = after.length > part.length;
+            const next = part.length ? Number(part[part.length - 1].seq) : Number(c.after_seq);
+            return { conversation_id: c.conversation_id, messages: part.filter((m) => !hidden.has(Number(m.seq))), next_seq: String(more ? next : Math.max(next, stored.length)), has_more: more, last_seq: String(stored.length) };
+          }),
+        };
+      }
+      throw new Error(`unexpected ${route}`);
+    },
+  };
+  const st = new ChatState(conn, () => '1', () => {});
+  const cv = st.upsert({ id: convId, kind: 'group' });
+  for (let i = 1; i <= 3; i++) add(`m${i}`);
+  await st.load(cv);
+  assert.equal(cv.held, 3);
+  const settle = async () => {
+    for (let i = 0; i < 50 && (cv.syncing || cv.aside.size); i++) await new Promise((r) => setTimeout(r, 20));
+  };
+  const texts = () => cv.sorted().map((m) => m.text);
+
+  // In order, then repeated: applied once.
+  st.onPush(add('m4'));
+  st.onPush(stored[3]);
+  assert.deepEqual(texts(), ['m1', 'm2', 'm3', 'm4']);
+  // A gap: 5 and 6 were missed, 7 is pushed; sync fetches 5-7. Late
+  // pushes of 6 and 7 are dropped.
+  add('m5');
+  add('m6');
+  st.onPush(add('m7'));
+  await settle();
+  st.onPush(stored[5]);
+  st.onPush(stored[6]);
+  assert.deepEqual(texts(), ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
+  assert.equal(cv.held, 7);
+  // 450 missed (some hidden, say from a blocked sender), then a reconnect:
+  // several sync batches, the hidden ones skipped, nothing twice.
+  for (let i = 8; i <= 457; i++) {
+    add(`m${i}`);
+    if (i % 50 === 0) hidden.add(i);
+  }
+  await st.sync([cv]);
+  assert.equal(cv.held, 457);
+  const want = Array.from({ length: 457 }, (_, i) => i + 1).filter((s) => !hidden.has(s)).map((s) => `m${s}`);
+  assert.deepEqual(texts(), want);
+  // A recall event turns its message into a tombstone, live or by sync.
+  st.onPush(add('', 'recall', 5));
+  assert.equal(cv.msgs.get(5).text, '');
+  assert.ok(cv.msgs.get(5).recalled);
+  add('', 'recall', 6);
+  add('m460');
+  await st.sync([cv]);
+  assert.equal(cv.msgs.get(6).text, '');
+  assert.equal(cv.held, 460);
+  assert.equal(new Set(cv.sorted().map((m) => m.seq)).size, cv.msgs.size);
+  assert.ok(calls.filter((r) => r === 'chat.sync').length >= 4, 'the big gap took several batches');
 });

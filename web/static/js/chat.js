@@ -804,7 +804,25 @@ export class ChatPanel {
             const who = uid === this.me() ? `<span>${L('You')}</span>` : `<button type="button" class="link-btn" data-user="${esc(uid)}">${esc(this.nameOf(uid))}</button>`;
             return `<div class="chat-member" data-testid="chat-member" data-user-id="${esc(uid)}" data-role="${esc(m.role || '')}"><span class="chat-dot${on ? ' on' : ''}" data-testid="chat-online" data-online="${on}"></span>${who}<span class="tag">${esc(L(m.role || 'member'))}</span></div>`;
           })
-          .join('');
+          .join('') +
+        (cv.role === 'owner' || cv.role === 'admin'
+          ? '<form class="chat-row" data-testid="chat-invite-form"><input data-testid="chat-invite-id" inputmode="numeric" placeholder="Player id" aria-label="Player id to add"><button class="btn btn-ghost btn-small" type="submit" data-testid="chat-invite-go">Add to group</button></form>'
+          : '');
+      const form = box.querySelector('form');
+      if (form) {
+        form.onsubmit = async (ev) => {
+          ev.preventDefault();
+          const uid = form.querySelector('input').value.trim();
+          if (!uid) return;
+          try {
+            await this.conn.request('group.invite', { conversation_id: cv.id, user_id: uid });
+            box.hidden = true;
+            await this.toggleMembers(cv); // the list again, from the server
+          } catch (err) {
+            this.setError(errText(err));
+          }
+        };
+      }
       box.hidden = false;
     } catch (err) {
       this.setError(errText(err));

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -456,6 +458,30 @@ func TestClusterFailover(t *testing.T) {
 	checkSettledOnce(t, c.dsn, gameID, ps, results, before)
 }
 
+// waitStopped waits until every thread of process pid is stopped (state T
+// in /proc/PID/task/*/stat).
+func waitStopped(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+		stopped := len(tasks) > 0
+		for _, f := range tasks {
+			b, err := os.ReadFile(f)
+			if i := bytes.LastIndexByte(b, ')'); err != nil || i < 0 || i+2 >= len(b) || b[i+2] != 'T' {
+				stopped = false
+				break
+			}
+		}
+		if stopped {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d not stopped 5 s after SIGSTOP", pid)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
 func clusterPlayers(t *testing.T, c *testCluster, gws ...*proc) []*seatedPlayer {
 	t.Helper()
 	ps := make([]*seatedPlayer, 3)
@@ -487,6 +513,10 @@ func TestClusterFencing(t *testing.T) {
 	if err := owner.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	// The signal is delivered asynchronously: on a loaded machine the node
+	// can still answer a request sent right after kill returned. Go on only
+	// once the kernel reports every thread stopped.
+	waitStopped(t, owner.cmd.Process.Pid)
 	resumed := false
 	defer func() {
 		if !resumed {
@@ -565,12 +595,14 @@ func TestClusterMatchFailover(t *testing.T) {
 				break
 			}
 			var ce *client.Error
-			// unavailable until the standby leads; rate_limited when the
-			// retries outrun match.join's own limit (-route-limits).
+			// unavailable until the standby leads. The retries stay under
+			// match.join's own limit (5/s by default, -route-limits): a
+			// client that outruns it gets rate_limited strikes and, after
+			// enough of them, a kick.
 			if !errors.As(err, &ce) || ce.Code != "unavailable" && ce.Code != "rate_limited" || time.Since(killed) > 5*time.Second {
 				t.Fatalf("match.join %v after the leader died: %v", time.Since(killed), err)
 			}
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(250 * time.Millisecond)
 		}
 	}
 	t.Logf("the standby took the queue over %v after kill -9 of the leader", time.Since(killed))

@@ -141,11 +141,13 @@ export async function launchBrowser() {
 }
 
 // openPage opens a fresh browser context (its own localStorage) and
-// collects every console error and uncaught exception of its pages.
-export async function openPage(browser, viewport = DESKTOP) {
+// collects every console error and uncaught exception of its pages. The
+// browser's language is en-US unless locale names another (the page
+// takes its default language from it).
+export async function openPage(browser, viewport = DESKTOP, { locale = 'en-US' } = {}) {
   // A phone-sized page is a touch phone: taps, not clicks.
   const phone = viewport.width < 600;
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, hasTouch: phone, isMobile: phone });
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, hasTouch: phone, isMobile: phone, locale });
   const page = await context.newPage();
   const errors = [];
   page.on('console', (m) => {
@@ -191,8 +193,8 @@ export async function shotBoth(page, name) {
 
 // withPage runs fn with a fresh page; on failure it saves a screenshot as
 // artifacts/failure-<name>.png before passing the error on.
-export async function withPage(browser, name, fn, viewport = DESKTOP) {
-  const p = await openPage(browser, viewport);
+export async function withPage(browser, name, fn, viewport = DESKTOP, opts = {}) {
+  const p = await openPage(browser, viewport, opts);
   try {
     await fn(p);
   } catch (err) {

@@ -300,8 +300,18 @@ func (p *Presence) updateLocked(uid int64) {
 	prev := old.status
 	if pd, ok := p.pending[uid]; ok {
 		delete(p.pending, uid)
-		if prev = pd.prev; st == prev {
+		switch {
+		case now.Sub(pd.at) >= p.grace():
+			// The grace is over, though this node has not flushed it
+			// yet: the announcer of the offline may have, so the
+			// offline counts as told (and is told here if it is ours).
+			if p.announcerLocked(pd.node) {
+				p.queueLocked(presenceEvent{user: uid, status: StatusOffline, prev: pd.prev, since: pd.at})
+			}
+		case st == pd.prev:
 			return // back within the grace: no change for friends
+		default:
+			prev = pd.prev
 		}
 	}
 	if st == StatusOffline && p.grace() > 0 {

@@ -2,35 +2,32 @@
 // (tokens) lives in localStorage so a reload keeps the player logged in;
 // the access token is refreshed shortly before it expires.
 
+import { t, has, currentLang } from './i18n.js';
+
 const SESSION_KEY = 'lordgame.session';
 const DEVICE_KEY = 'lordgame.device_id';
 
 // Messages for every error code the server can return, used when the server
 // sends none and as the prefix context for network problems.
-const CODE_TEXT = {
-  bad_request: 'The request was not accepted.',
-  unauthenticated: 'Please log in again.',
-  forbidden: 'You are not allowed to do that.',
-  not_found: 'Not found.',
-  conflict: 'That is not possible right now.',
-  rate_limited: 'Too many attempts. Wait a moment and try again.',
-  unavailable: 'The server is busy. Try again in a moment.',
-  internal: 'Something went wrong on the server. Try again.',
-  network: 'Cannot reach the server. Check your connection.',
-};
+const CODE_TEXT = new Proxy({}, { get: (_, code) => (typeof code === 'string' && has(`code.${code}`) ? t(`code.${code}`) : undefined) });
 
 export class ApiError extends Error {
   constructor(code, message, status = 0, field = '') {
-    super(message || CODE_TEXT[code] || 'Unexpected error.');
+    super(message || CODE_TEXT[code] || t('code.unexpected'));
     this.code = code || 'internal';
     this.status = status;
     this.field = field;
   }
 }
 
+// errorText is what to tell the player about err: the server's message in
+// English, the catalogue's words for its code in another language.
 export function errorText(err) {
   if (!err) return '';
-  if (err instanceof ApiError || err.code) return err.message || CODE_TEXT[err.code] || String(err);
+  if (err instanceof ApiError || err.code) {
+    if (currentLang() !== 'en' && CODE_TEXT[err.code] && !(err.field && err.message)) return CODE_TEXT[err.code];
+    return err.message || CODE_TEXT[err.code] || String(err);
+  }
   return String(err.message || err);
 }
 
@@ -86,7 +83,7 @@ export class Api {
   // token returns a valid access token, refreshing it first when it is
   // about to expire.
   async token() {
-    if (!this.session) throw new ApiError('unauthenticated', 'Please log in.');
+    if (!this.session) throw new ApiError('unauthenticated', t('auth.please'));
     if (Date.now() > this.session.expires_at - 30_000) await this.refresh();
     return this.session.access_token;
   }
@@ -94,7 +91,7 @@ export class Api {
   async refresh() {
     if (this.refreshing) return this.refreshing;
     const s = this.session;
-    if (!s) throw new ApiError('unauthenticated', 'Please log in.');
+    if (!s) throw new ApiError('unauthenticated', t('auth.please'));
     this.refreshing = (async () => {
       try {
         const r = await this.raw('POST', '/auth/refresh', { refresh_token: s.refresh_token });
@@ -103,7 +100,7 @@ export class Api {
       } catch (err) {
         if (err.code === 'unauthenticated' || err.code === 'forbidden') {
           this.clear();
-          this.onSessionLost(new ApiError(err.code, 'Your session has ended. Please log in again.'));
+          this.onSessionLost(new ApiError(err.code, t('auth.ended')));
         }
         throw err;
       } finally {

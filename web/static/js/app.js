@@ -26,45 +26,27 @@ import { LeaveFlow, bidsFromSnapshot, trackBids, renderBids, timeoutNotice, reve
 import { bindNotices } from './notices.js';
 import { LobbyPanels, statsRows, ratingChart, setAvatar, avatarHTML, AVATARS } from './lobby.js';
 import { ReplayView } from './replay.js';
-import { t as tr, applyDom, setLang, currentLang, onLangChange } from './i18n.js';
+import { t as tr, has as hasText, applyDom, setLang, currentLang, onLangChange } from './i18n.js';
 import { ChatPanel } from './chat.js';
 
 const $ = (id) => document.getElementById(id);
 
-// Friendly words for the rules the server names in Error.rule; the
-// server's own message is shown when there is one.
-const RULE_TEXT = {
-  not_your_turn: 'It is not your turn.',
-  invalid_combination: 'Those cards are not a valid combination.',
-  does_not_beat: 'Those cards do not beat the current play.',
-  cards_not_held: 'You do not hold those cards.',
-  leader_cannot_pass: 'You lead this round: you must play.',
-  bid_not_higher: 'Your bid must be higher than the highest bid.',
-  bid_out_of_range: 'Bids are 1, 2 or 3 (or pass).',
-  wrong_phase: 'That is not possible in this phase of the game.',
-  game_over: 'The hand is over.',
-  not_at_table: 'You are not at a table.',
-  game_paused: 'The table is waiting for players to come back.',
-  bad_card: 'Unknown card.',
-  chat_rate_limited: 'You are chatting too fast.',
-  chat_invalid: 'That message cannot be sent.',
-  already_queued: 'You are already in a queue.',
-  already_seated: 'You are already at a table.',
-  insufficient_balance: 'You do not have enough coins for this table.',
-  unknown_mode: 'Unknown game mode.',
-  not_queued: 'You are not in a queue.',
-};
 
+// Friendly words for the rules the server names in Error.rule (rule.* in
+// the catalogue). In English the server's own message is shown when there
+// is one; in another language the catalogue's words for the rule are.
 export function reasonText(err) {
   if (!err) return '';
-  const msg = err.message && err.message !== 'Unexpected error.' ? err.message : '';
-  const text = msg || RULE_TEXT[err.rule] || errorText(err);
+  const msg = err.message && err.message !== tr('code.unexpected') ? err.message : '';
+  const ruled = err.rule && hasText(`rule.${err.rule}`) ? tr(`rule.${err.rule}`) : '';
+  const text = (currentLang() === 'en' ? msg || ruled : ruled || msg) || errorText(err);
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 const AUTO_KEY = 'lordgame.autoplay_game'; // the game where the player chose auto-play
 
-const DEFAULT_PHRASES = ['Hello!', 'Nice play!', 'Hurry up, please.', 'Well played, partner!', 'Oops.', 'Good game!'];
+// The quick phrases when the server sends none (its own are shown as sent).
+const DEFAULT_PHRASES = () => [1, 2, 3, 4, 5, 6].map((i) => tr(`phrase.${i}`));
 
 class App {
   constructor() {
@@ -131,6 +113,11 @@ class App {
     this.renderQueue();
     if (this.table) this.renderTable();
     if (!$('replay').hidden) this.replayView.render();
+    if (this.chat && this.chat.panel) {
+      applyDom(this.chat.panel);
+      this.chat.fab.setAttribute('aria-label', this.chat.title(null));
+      this.chat.render();
+    }
   }
 
   replay(gameId) {
@@ -147,7 +134,7 @@ class App {
   // renderProfile shows the server's profile (ddz.profile): name, avatar,
   // coins, rating and the stats it computed.
   renderProfile(p) {
-    $('lobby-name').textContent = p.display_name || 'Player';
+    $('lobby-name').textContent = p.display_name || tr('player');
     setAvatar($('lobby-avatar'), p.avatar, p.display_name);
     $('lobby-guest').hidden = !p.guest;
     $('lobby-coins').textContent = Number(p.coins || 0).toLocaleString(tr('locale'));
@@ -169,18 +156,19 @@ class App {
 
   howTo() {
     const ranks = $('howto-ranks');
+    ranks.replaceChildren();
     // Illustrations of the rules, not game state: fixed cards.
     for (const c of ['3S', '4H', '5C', '6D', '7S', '8H', '9C', '10D', 'JS', 'QH', 'KC', 'AD', '2S', 'BJ', 'RJ']) ranks.append(cardEl(c, 'sm'));
     const combos = [
-      ['Pair', 'two alike', ['9S', '9H']],
-      ['Trio + 1', 'or + a pair', ['8S', '8H', '8C', '4D']],
-      ['Straight', '5+ in a row, up to A', ['5H', '6S', '7D', '8C', '9H']],
-      ['Pair chain', '3+ pairs in a row', ['3S', '3D', '4H', '4C', '5S', '5D']],
-      ['Airplane', '2+ trios in a row', ['JS', 'JH', 'JC', 'QS', 'QH', 'QD']],
-      ['Four + 2', 'not a bomb', ['6S', '6H', '6C', '6D', '3H', 'KS']],
-      ['Bomb', 'beats any non-bomb', ['7S', '7H', '7C', '7D']],
-      ['Rocket', 'beats everything', ['BJ', 'RJ']],
-    ];
+      ['pair', ['9S', '9H']],
+      ['trio_single', ['8S', '8H', '8C', '4D']],
+      ['straight', ['5H', '6S', '7D', '8C', '9H']],
+      ['pair_chain', ['3S', '3D', '4H', '4C', '5S', '5D']],
+      ['airplane', ['JS', 'JH', 'JC', 'QS', 'QH', 'QD']],
+      ['four_two_single', ['6S', '6H', '6C', '6D', '3H', 'KS']],
+      ['bomb', ['7S', '7H', '7C', '7D']],
+      ['rocket', ['BJ', 'RJ']],
+    ].map(([k, cards]) => [tr(`howto.${k}`), tr(`howto.${k}.note`), cards]);
     $('howto-combos').replaceChildren(
       ...combos.map(([name, note, cards]) => {
         const el = document.createElement('div');
@@ -200,6 +188,11 @@ class App {
   show(name) {
     if (name !== 'table') document.title = tr('app.title');
     if (name === 'lobby' && this.screen !== 'lobby') this.lobby.refresh();
+    // The language switch: in the lobby's header, elsewhere in a corner.
+    const sw = document.querySelector('.lang-switch');
+    const top = document.querySelector('.lobby-top');
+    if (name === 'lobby' && sw.parentNode !== top) top.insertBefore(sw, top.querySelector('#chat-toggle, #logout-btn'));
+    else if (name !== 'lobby' && sw.parentNode === top) document.body.insertBefore(sw, document.body.firstChild);
     for (const s of ['auth', 'lobby', 'table']) $(`screen-${s}`).hidden = s !== name;
     $('boot').hidden = true;
     this.screen = name;
@@ -247,7 +240,7 @@ class App {
     this.renderQueue();
     this.setAuthTab(false);
     this.show('auth');
-    this.authError(err ? errorText(err) : 'Please log in again.');
+    this.authError(err ? errorText(err) : tr('auth.again'));
   }
 
   // ---------------------------------------------------------------- auth
@@ -261,7 +254,7 @@ class App {
       $('tab-register').setAttribute('aria-selected', String(reg));
       $('confirm-row').hidden = !reg;
       $('auth-hint').hidden = !reg;
-      $('auth-submit').textContent = reg ? 'Create account' : 'Log in';
+      $('auth-submit').textContent = tr(reg ? 'auth.create' : 'auth.login');
       $('auth-password').autocomplete = reg ? 'new-password' : 'current-password';
       this.authError('');
     };
@@ -273,14 +266,14 @@ class App {
       ev.preventDefault();
       const u = $('auth-username').value.trim();
       const p = $('auth-password').value;
-      if (u.length < 3 || u.length > 20) return this.authError('Username: use 3 to 20 characters.');
-      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(u)) return this.authError('Username: use letters, digits and _ only, starting with a letter.');
+      if (u.length < 3 || u.length > 20) return this.authError(tr('auth.user_len'));
+      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(u)) return this.authError(tr('auth.user_chars'));
       if (this.registering) {
-        if (p.length < 8) return this.authError('Password: use at least 8 characters.');
-        if (p !== $('auth-password2').value) return this.authError('The two passwords do not match.');
+        if (p.length < 8) return this.authError(tr('auth.pass_len'));
+        if (p !== $('auth-password2').value) return this.authError(tr('auth.pass_match'));
         return this.doAuth(() => this.api.register(u, p));
       }
-      if (!p) return this.authError('Enter your password.');
+      if (!p) return this.authError(tr('auth.pass_enter'));
       return this.doAuth(() => this.api.login(u, p));
     };
   }
@@ -369,7 +362,7 @@ class App {
         this.lobby.loadProfile();
         this.lobby.loadBoard();
         $('profile-dialog').hidden = true;
-        this.toast('Name saved.');
+        this.toast(tr('profile.name_saved'));
       } catch (err) {
         profileError(errorText(err));
       }
@@ -382,7 +375,7 @@ class App {
         $('upgrade-password').value = '';
         this.renderAccount();
         $('profile-dialog').hidden = true;
-        this.toast('Your account is saved: log in with your username from now on.');
+        this.toast(tr('profile.upgraded'));
       } catch (err) {
         profileError(errorText(err));
       }
@@ -396,12 +389,12 @@ class App {
       this.account = await this.api.account();
       this.renderAccount();
       const t = this.table;
-      if (t && t.players[t.seat] && (!t.players[t.seat].name || t.players[t.seat].name === 'You')) {
+      if (t && t.players[t.seat] && (!t.players[t.seat].name || t.players[t.seat].name === tr('you'))) {
         t.players[t.seat].name = normAccount(this.account).name;
         this.renderTable();
       }
     } catch (err) {
-      if (err.code !== 'unauthenticated') this.lobbyError(`Could not load your profile: ${errorText(err)}`);
+      if (err.code !== 'unauthenticated') this.lobbyError(tr('profile.load_failed', { err: errorText(err) }));
     }
   }
 
@@ -426,7 +419,7 @@ class App {
     this.lobbyError('');
     this.lastMode = mode;
     if (this.conn.state !== 'open') {
-      this.lobbyError('Connecting to the game server… try again in a moment.');
+      this.lobbyError(tr('lobby.connecting'));
       return;
     }
     this.queue = { mode, since: Date.now(), position: 0, eta: 0, state: 'joining' };
@@ -469,10 +462,10 @@ class App {
     $('queue').hidden = !q;
     for (const b of document.querySelectorAll('.mode')) b.disabled = !!q;
     if (!q) return;
-    $('queue-title').textContent = q.state === 'matched' ? 'Table found! Dealing…' : 'Finding a table…';
+    $('queue-title').textContent = tr(q.state === 'matched' ? 'queue.found' : 'queue.finding');
     const bits = [modeName(q.mode)];
-    if (q.position) bits.push(`#${q.position} in queue`);
-    if (q.eta) bits.push(`about ${Math.max(1, Math.round(q.eta / 1000))} s left`);
+    if (q.position) bits.push(tr('queue.position', { n: q.position }));
+    if (q.eta) bits.push(tr('queue.eta', { n: Math.max(1, Math.round(q.eta / 1000)) }));
     $('queue-detail').textContent = bits.join(' · ');
     $('queue-cancel').disabled = q.state === 'matched';
     this.tickQueue();
@@ -507,7 +500,7 @@ class App {
       if (s === 'reconnecting') {
         banner.hidden = false;
         const secs = info && info.delay ? Math.max(1, Math.round(info.delay / 1000)) : 0;
-        $('conn-text').textContent = secs ? `Connection lost. Reconnecting in ${secs} s (attempt ${info.attempt})…` : 'Reconnecting…';
+        $('conn-text').textContent = secs ? tr('conn.lost', { n: secs, a: info.attempt }) : tr('conn.reconnecting');
         $('conn-retry').hidden = !secs;
       } else if (s === 'open' || s === 'idle') {
         banner.hidden = true;
@@ -522,11 +515,11 @@ class App {
       banner.hidden = false;
       $('conn-text').textContent = text;
       $('conn-retry').hidden = false;
-      $('conn-retry').textContent = 'Reconnect';
+      $('conn-retry').textContent = tr('conn.reconnect');
       this.toast(text, 'err');
     });
     this.conn.on('ready', () => {
-      $('conn-retry').textContent = 'Retry now';
+      $('conn-retry').textContent = tr('conn.retry');
       this.fetchState(true);
       if (this.screen === 'lobby') {
         this.loadAccount();
@@ -576,7 +569,7 @@ class App {
         this.onResult({ ...rec.result, game_id: t.gameId });
         return;
       }
-      if (rec.state === 'cancelled') this.toast('The game was cancelled. No coins moved.', 'err');
+      if (rec.state === 'cancelled') this.toast(tr('game.cancelled'), 'err');
     } catch {
       // No record: nothing more to show.
     }
@@ -617,7 +610,7 @@ class App {
     };
     this.leave = new LeaveFlow(() => this.conn, () => {
       // The seat plays on for us on auto-play; the result is in the record.
-      this.toast('You left the table: auto-play finishes the hand for you.');
+      this.toast(tr('table.left'));
       $('result').hidden = true;
       this.table = null;
       this.view.reset();
@@ -667,10 +660,10 @@ class App {
     menu.hidden = !show;
     $('btn-chat').setAttribute('aria-expanded', String(show));
     if (!show) return;
-    const phrases = (this.table && this.table.phrases && this.table.phrases.length ? this.table.phrases : DEFAULT_PHRASES);
+    const phrases = (this.table && this.table.phrases && this.table.phrases.length ? this.table.phrases : DEFAULT_PHRASES());
     const form = document.createElement('form');
     form.className = 'chat-form';
-    form.innerHTML = '<input maxlength="60" placeholder="Say something…" aria-label="Chat message" data-testid="chat-text"><button class="btn btn-primary btn-small" type="submit">Send</button>';
+    form.innerHTML = `<input maxlength="60" placeholder="${esc(tr('chat.placeholder'))}" aria-label="${esc(tr('chat.label'))}" data-testid="chat-text"><button class="btn btn-primary btn-small" type="submit">${esc(tr('chat.send'))}</button>`;
     form.onsubmit = (ev) => {
       ev.preventDefault();
       const text = form.querySelector('input').value.trim();
@@ -707,7 +700,7 @@ class App {
     // this player and a neutral one for the others.
     const me = normAccount(this.account || {});
     t.players.forEach((p, i) => {
-      if (!p.name) p.name = i === t.seat ? (this.account ? me.name : 'You') : p.bot ? `Bot ${i + 1}` : `Player ${i + 1}`;
+      if (!p.name) p.name = i === t.seat ? (this.account ? me.name : tr('you')) : p.bot ? tr('bot.n', { n: i + 1 }) : tr('player.n', { n: i + 1 });
     });
     this.table = t;
     // A seat goes to auto-play when its player drops (a reload, a lost
@@ -742,9 +735,9 @@ class App {
     trackBids(t, e);
     const late = timeoutNotice(t, e);
     if (late) this.toast(late, num(e.seat, 0) === t.seat ? 'err' : '');
-    if (e.kind === 'deal' && num(e.value, 1) > 1) this.toast('Everybody passed: the cards are dealt again.');
+    if (e.kind === 'deal' && num(e.value, 1) > 1) this.toast(tr('table.redeal'));
     if (e.kind === 'cancel') {
-      this.toast('The game was cancelled. No coins moved.', 'err');
+      this.toast(tr('game.cancelled'), 'err');
       this.table = null;
       this.view.reset();
       this.show('lobby');
@@ -753,8 +746,8 @@ class App {
     }
     this.hints = null;
     if (e.kind === 'play' || e.kind === 'pass' || e.kind === 'bid' || e.kind === 'landlord') this.hideTableError();
-    if (e.kind === 'play' && (e.type === 'bomb' || e.type === 'rocket')) this.fx(e.type === 'rocket' ? 'ROCKET!' : 'BOMB!', `×${t.multiplier}`);
-    if (e.kind === 'landlord') this.fx(`${t.seat === t.landlord ? 'You are' : esc(t.players[t.landlord].name) + ' is'} the landlord`, `bid ${t.highestBid}`, true);
+    if (e.kind === 'play' && (e.type === 'bomb' || e.type === 'rocket')) this.fx(esc(tr(e.type === 'rocket' ? 'fx.rocket' : 'fx.bomb')), `×${t.multiplier}`);
+    if (e.kind === 'landlord') this.fx(t.seat === t.landlord ? esc(tr('fx.you_landlord')) : esc(tr('fx.is_landlord', { who: t.players[t.landlord].name })), tr('fx.bid', { n: t.highestBid }), true);
     this.renderTable();
   }
 
@@ -774,7 +767,7 @@ class App {
   onChat(c) {
     const t = this.table;
     if (!t) return;
-    const phrases = t.phrases && t.phrases.length ? t.phrases : DEFAULT_PHRASES;
+    const phrases = t.phrases && t.phrases.length ? t.phrases : DEFAULT_PHRASES();
     const text = num(c.phrase, 0) ? phrases[num(c.phrase, 0) - 1] || '' : c.text || '';
     if (text) this.view.showChat(num(c.seat, 0), text);
   }
@@ -804,10 +797,10 @@ class App {
     const auto = t.auto[t.seat];
     $('btn-auto').classList.toggle('on', auto);
     $('btn-auto').setAttribute('aria-pressed', String(auto));
-    $('btn-auto').textContent = auto ? 'Auto-play on' : 'Auto-play';
+    $('btn-auto').textContent = tr(auto ? 'table.auto_on' : 'table.auto');
     $('btn-auto').disabled = t.phase === 'over';
     if (t.phase === 'over' && t.settlement && !t.resultShown) this.showResult();
-    document.title = this.myTurn() ? '\u25CF Your turn \u00B7 LordGame' : 'LordGame \u00B7 Dou Dizhu';
+    document.title = this.myTurn() ? `\u25CF ${tr('title.turn')}` : tr('app.title');
   }
 
   renderActions() {
@@ -816,19 +809,19 @@ class App {
     const parts = [];
     const timer = '<div class="timer" data-testid="countdown"></div>';
     if (t.auto[t.seat] && t.phase !== 'over') {
-      parts.push('<span class="chip">Auto-play is playing for you</span>');
-      parts.push('<button type="button" class="btn btn-gold" data-testid="btn-auto-off" id="btn-auto-off">Take over</button>');
+      parts.push(`<span class="chip">${esc(tr('table.auto_playing'))}</span>`);
+      parts.push(`<button type="button" class="btn btn-gold" data-testid="btn-auto-off" id="btn-auto-off">${esc(tr('table.take_over'))}</button>`);
     } else if (this.myTurn() && t.phase === 'bidding') {
-      parts.push('<button type="button" class="btn btn-ghost" data-testid="btn-bid-0" data-bid="0">No bid</button>');
+      parts.push(`<button type="button" class="btn btn-ghost" data-testid="btn-bid-0" data-bid="0">${esc(tr('bid.none'))}</button>`);
       for (const v of [1, 2, 3]) {
-        parts.push(`<button type="button" class="btn btn-gold" data-testid="btn-bid-${v}" data-bid="${v}"${v <= t.highestBid ? ' disabled' : ''}>${v} pt${v > 1 ? 's' : ''}</button>`);
+        parts.push(`<button type="button" class="btn btn-gold" data-testid="btn-bid-${v}" data-bid="${v}"${v <= t.highestBid ? ' disabled' : ''}>${esc(tr(v > 1 ? 'bid.pts' : 'bid.n', { n: v }))}</button>`);
       }
       parts.push(timer);
     } else if (this.myTurn() && t.phase === 'playing') {
-      parts.push(`<button type="button" class="btn btn-ghost" id="btn-pass" data-testid="btn-pass" title="Pass (Space)"${t.leading ? ' disabled' : ''}>Pass</button>`);
-      parts.push('<button type="button" class="btn btn-primary" id="btn-hint" data-testid="btn-hint" title="Hint (H); again for the next one">Hint</button>');
+      parts.push(`<button type="button" class="btn btn-ghost" id="btn-pass" data-testid="btn-pass" title="${esc(tr('table.pass_title'))}"${t.leading ? ' disabled' : ''}>${esc(tr('table.pass'))}</button>`);
+      parts.push(`<button type="button" class="btn btn-primary" id="btn-hint" data-testid="btn-hint" title="${esc(tr('table.hint_title'))}">${esc(tr('table.hint'))}</button>`);
       parts.push(timer);
-      parts.push('<button type="button" class="btn btn-green" id="btn-play" data-testid="btn-play" title="Play the selected cards (Enter)" disabled>Play</button>');
+      parts.push(`<button type="button" class="btn btn-green" id="btn-play" data-testid="btn-play" title="${esc(tr('table.play_title'))}" disabled>${esc(tr('table.play'))}</button>`);
     }
     const key = parts.join('');
     if (box.dataset.key !== key) {
@@ -877,7 +870,7 @@ class App {
     }
     const h = this.hints;
     if (!h.plays.length) {
-      this.showTableError({ message: 'Nothing in your hand beats that play: pass.' }, 'nothing_beats');
+      this.showTableError({ message: tr('table.nothing_beats') }, 'nothing_beats');
       this.view.clearSelection();
       return;
     }
@@ -945,12 +938,12 @@ class App {
     $('result').dataset.won = String(!r.cancelled && iWon);
     $('result').dataset.gameId = t.gameId || '';
     if (r.cancelled) {
-      $('result-title').textContent = 'Game cancelled';
-      $('result-sub').textContent = 'Nobody bid. Nothing was scored.';
+      $('result-title').textContent = tr('result.cancelled');
+      $('result-sub').textContent = tr('result.cancelled_sub');
     } else {
-      $('result-title').textContent = iWon ? 'You win!' : 'You lose';
-      const spring = r.spring ? ' with a spring!' : r.anti_spring ? ' with an anti-spring!' : '.';
-      $('result-sub').textContent = (landlordWon ? `The landlord (${t.players[landlord].name}) wins` : 'The farmers win') + spring;
+      $('result-title').textContent = tr(iWon ? 'result.win' : 'result.lose');
+      const spring = tr(r.spring ? 'result.with_spring' : r.anti_spring ? 'result.with_anti_spring' : 'result.period');
+      $('result-sub').textContent = (landlordWon ? tr('result.landlord_wins', { who: t.players[landlord].name }) : tr('result.farmers_win')) + spring;
     }
     const bid = num(r.bid_value, 0);
     const bombs = num(r.bombs, 0);
@@ -960,19 +953,19 @@ class App {
     const coins = (r.coins || []).map((x) => num(x, 0));
     const rating = (r.rating || []).map((x) => num(x, 0));
     const rows = [
-      ['Bid', `${bid}`],
-      ['Bombs &amp; rockets', bombs ? `${bombs} (×${2 ** bombs})` : '0'],
-      ['Spring', r.spring ? 'Spring ×2' : r.anti_spring ? 'Anti-spring ×2' : 'No'],
-      ['Base stake', `${base}`],
-      ['Multiplier', `×${mult}`],
-      ['Your points', signed(scores[me] || 0)],
+      [tr('result.bid'), `${bid}`],
+      [tr('result.bombs'), bombs ? `${bombs} (×${2 ** bombs})` : '0'],
+      [tr('result.spring'), r.spring ? tr('result.spring_x2') : r.anti_spring ? tr('result.anti_spring_x2') : tr('result.no')],
+      [tr('result.base'), `${base}`],
+      [tr('result.multiplier'), `×${mult}`],
+      [tr('result.points'), signed(scores[me] || 0)],
     ];
-    $('result-breakdown').innerHTML = rows.map(([k, v], i) => `<dt${i === rows.length - 1 ? ' class="total"' : ''}>${k}</dt><dd${i === rows.length - 1 ? ' class="total"' : ''} data-testid="breakdown-${i}">${esc(v)}</dd>`).join('');
+    $('result-breakdown').innerHTML = rows.map(([k, v], i) => `<dt${i === rows.length - 1 ? ' class="total"' : ''}>${esc(k)}</dt><dd${i === rows.length - 1 ? ' class="total"' : ''} data-testid="breakdown-${i}">${esc(v)}</dd>`).join('');
     $('result-hands').innerHTML = [0, 1, 2]
       .map((s) => {
         const p = t.players[s] || {};
         const v = scores[s] || 0;
-        return `<div class="row"><span>${esc(p.name)}${s === me ? ' (you)' : ''}</span><span class="role ${s === landlord ? 'landlord' : 'farmer'}">${s === landlord ? 'Landlord' : 'Farmer'}</span><span class="score ${v > 0 ? 'plus' : v < 0 ? 'minus' : ''}">${signed(v)}</span>${revealedHTML(r, s)}</div>`;
+        return `<div class="row"><span>${esc(p.name)}${s === me ? esc(tr('result.you_mark')) : ''}</span><span class="role ${s === landlord ? 'landlord' : 'farmer'}">${esc(tr(s === landlord ? 'role.landlord' : 'role.farmer'))}</span><span class="score ${v > 0 ? 'plus' : v < 0 ? 'minus' : ''}">${signed(v)}</span>${revealedHTML(r, s)}</div>`;
       })
       .join('');
     const delta = $('result-delta');
@@ -981,11 +974,12 @@ class App {
     const rat = rating[me] || 0;
     let html = '';
     if (t.mode === 'practice') {
-      html = `${signed(scores[me] || 0)} points<small>Practice game: no coins at stake</small>`;
+      html = `${esc(tr('result.points_n', { n: signed(scores[me] || 0) }))}<small>${esc(tr('result.practice_note'))}</small>`;
       delta.className = `result-delta ${tone(scores[me] || 0)}`;
     } else {
-      const note = t.players.some((p) => p.bot) ? 'Bots play for the house. ' : '';
-      html = `${signed(myCoins)} coins<small>${note}Balance ${bal.toLocaleString('en-US')}${rat ? ` · rating ${signed(rat)} → ${num(r.rating_after, 0)}` : ''}</small>`;
+      const note = t.players.some((p) => p.bot) ? tr('result.house_note') : '';
+      const rated = rat ? tr('result.rating_change', { d: signed(rat), r: num(r.rating_after, 0) }) : '';
+      html = `${esc(tr('result.coins_n', { n: signed(myCoins) }))}<small>${esc(note + tr('result.balance', { n: bal.toLocaleString(tr('locale')) }) + rated)}</small>`;
       delta.className = `result-delta ${tone(myCoins)}`;
     }
     delta.innerHTML = html;
@@ -1003,8 +997,8 @@ function signed(n) {
 }
 
 function authErrorText(err) {
-  if (err.code === 'unauthenticated') return err.message && !/log in again/i.test(err.message) ? err.message : 'Wrong username or password.';
-  if (err.code === 'conflict') return err.message || 'That username is taken.';
+  if (err.code === 'unauthenticated') return err.message && !/log in again/i.test(err.message) && currentLang() === 'en' ? err.message : tr('auth.wrong');
+  if (err.code === 'conflict') return currentLang() === 'en' ? err.message || tr('auth.taken') : tr('auth.taken');
   return errorText(err);
 }
 
@@ -1021,7 +1015,7 @@ function normAccount(a) {
   const coins = pick(a.balance, acc.balance, wallet.balance, a.coins, acc.coins);
   const rating = pick(a.rating, acc.rating, stats.rating);
   return {
-    name: pick(acc.display_name, acc.username, a.display_name, a.username) || 'Player',
+    name: pick(acc.display_name, acc.username, a.display_name, a.username) || tr('player'),
     guest: !!pick(acc.guest, a.guest, acc.is_guest),
     coins: coins === null ? null : Number(coins),
     rating: rating === null ? null : Number(rating),

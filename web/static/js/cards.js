@@ -4,6 +4,8 @@
 // every view, so the client renders exactly what it is sent and never
 // makes up a suit. Suits have no effect on any rule.
 
+import { t } from './i18n.js';
+
 export const RANKS = ['3', '4', '5', '6', '7', '8', '9', '10', 'J', 'Q', 'K', 'A', '2', 'BJ', 'RJ'];
 const ORDER = new Map(RANKS.map((r, i) => [r, i]));
 
@@ -65,8 +67,8 @@ export function face(card) {
 
 // cardLabel is the accessible name of a card ("7♥", "Big joker").
 export function cardLabel(c) {
-  if (c.rank === 'RJ') return 'Big joker';
-  if (c.rank === 'BJ') return 'Little joker';
+  if (c.rank === 'RJ') return t('card.big_joker');
+  if (c.rank === 'BJ') return t('card.little_joker');
   return c.suit ? c.rank + c.suit.sym : c.rank;
 }
 

@@ -6,6 +6,7 @@
 
 import { ChatState, n, id } from './chatsync.js';
 import { esc } from './table.js';
+import { byEnglish as L, applyDom } from './i18n.js';
 
 const $ = (x) => document.getElementById(x);
 const RECALL_MS = 2 * 60_000; // the server's default window (-chat-recall-window)
@@ -35,7 +36,7 @@ const RULE_TEXT = {
 
 function errText(err) {
   if (!err) return '';
-  return RULE_TEXT[err.rule] || err.message || String(err);
+  return (RULE_TEXT[err.rule] && L(RULE_TEXT[err.rule])) || err.message || String(err);
 }
 
 function clock(ms) {
@@ -47,17 +48,17 @@ function clock(ms) {
 }
 
 const SYSTEM_TEXT = {
-  created: (a) => `${a.by} created the group`,
-  join: (a) => `${a.user} joined`,
-  invite: (a) => `${a.by} added ${a.user}`,
-  leave: (a) => `${a.user} left`,
-  kick: (a) => `${a.by} removed ${a.user}`,
-  muted: (a) => `${a.by} muted ${a.user}`,
-  unmuted: (a) => `${a.by} unmuted ${a.user}`,
-  role_admin: (a) => `${a.user} is now an admin`,
-  role_member: (a) => `${a.user} is now a member`,
-  role_owner: (a) => `${a.user} is now the owner`,
-  disbanded: (a) => `${a.by} disbanded the group`,
+  created: (a) => L('{by} created the group', a),
+  join: (a) => L('{user} joined', a),
+  invite: (a) => L('{by} added {user}', a),
+  leave: (a) => L('{user} left', a),
+  kick: (a) => L('{by} removed {user}', a),
+  muted: (a) => L('{by} muted {user}', a),
+  unmuted: (a) => L('{by} unmuted {user}', a),
+  role_admin: (a) => L('{user} is now an admin', a),
+  role_member: (a) => L('{user} is now a member', a),
+  role_owner: (a) => L('{user} is now the owner', a),
+  disbanded: (a) => L('{by} disbanded the group', a),
 };
 
 export class ChatPanel {
@@ -101,7 +102,7 @@ export class ChatPanel {
     fab.id = 'chat-toggle';
     fab.className = 'icon-btn chat-toggle';
     fab.dataset.testid = 'chat-toggle';
-    fab.setAttribute('aria-label', 'Messages');
+    fab.setAttribute('aria-label', L('Messages'));
     fab.setAttribute('aria-expanded', 'false');
     fab.innerHTML =
       '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="M3 5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2h-7l-5 4v-4H5a2 2 0 0 1-2-2zm4 3v2h10V8zm0 4v2h7v-2z"/></svg>' +
@@ -118,40 +119,40 @@ export class ChatPanel {
     p.className = 'chat-panel';
     p.dataset.testid = 'chat-panel';
     p.hidden = true;
-    p.setAttribute('aria-label', 'Messages');
+    p.setAttribute('aria-label', L('Messages'));
     p.innerHTML = `
 <header class="chat-head">
-  <button type="button" class="icon-btn chat-back" id="chat-back" data-testid="chat-back" aria-label="Back" hidden>&#8592;</button>
+  <button type="button" class="icon-btn chat-back" id="chat-back" data-testid="chat-back" data-i18n-en-attr="aria-label:Back" aria-label="Back" hidden>&#8592;</button>
   <h2 id="chat-title" data-testid="chat-title">Messages</h2>
   <span class="chat-head-tools" id="chat-head-tools"></span>
-  <button type="button" class="icon-btn" id="chat-close" data-testid="chat-close" aria-label="Close">&#10005;</button>
+  <button type="button" class="icon-btn" id="chat-close" data-testid="chat-close" data-i18n-en-attr="aria-label:Close" aria-label="Close">&#10005;</button>
 </header>
 <nav class="chat-tabs" id="chat-tabs">
-  <button type="button" class="tab active" id="chat-tab-chats" data-testid="chat-tab-chats">Chats</button>
-  <button type="button" class="tab" id="chat-tab-people" data-testid="chat-tab-people">People</button>
+  <button type="button" class="tab active" id="chat-tab-chats" data-testid="chat-tab-chats" data-i18n-en>Chats</button>
+  <button type="button" class="tab" id="chat-tab-people" data-testid="chat-tab-people" data-i18n-en>People</button>
 </nav>
 <section class="chat-list" id="chat-list-view">
-  <p class="chat-me">Your player id: <b id="chat-my-id" data-testid="chat-my-id"></b></p>
+  <p class="chat-me"><span data-i18n-en>Your player id:</span> <b id="chat-my-id" data-testid="chat-my-id"></b></p>
   <form class="chat-row" id="chat-dm-form" novalidate>
-    <input id="chat-dm-id" data-testid="chat-dm-id" inputmode="numeric" placeholder="Player id" aria-label="Player id to message">
-    <button class="btn btn-primary btn-small" type="submit" data-testid="chat-dm-go">Message</button>
+    <input id="chat-dm-id" data-testid="chat-dm-id" inputmode="numeric" placeholder="Player id" aria-label="Player id to message" data-i18n-en-attr="placeholder:Player id;aria-label:Player id to message">
+    <button class="btn btn-primary btn-small" type="submit" data-testid="chat-dm-go" data-i18n-en>Message</button>
   </form>
   <form class="chat-row" id="chat-group-form" novalidate>
-    <input id="chat-group-name" data-testid="chat-group-name" maxlength="32" placeholder="New group name" aria-label="New group name">
-    <label class="chat-check"><input type="checkbox" id="chat-group-open" data-testid="chat-group-open" checked> open</label>
-    <button class="btn btn-gold btn-small" type="submit" data-testid="chat-group-create">Create</button>
+    <input id="chat-group-name" data-testid="chat-group-name" maxlength="32" placeholder="New group name" aria-label="New group name" data-i18n-en-attr="placeholder:New group name;aria-label:New group name">
+    <label class="chat-check"><input type="checkbox" id="chat-group-open" data-testid="chat-group-open" checked> <span data-i18n-en>open</span></label>
+    <button class="btn btn-gold btn-small" type="submit" data-testid="chat-group-create" data-i18n-en>Create</button>
   </form>
   <form class="chat-row" id="chat-join-form" novalidate>
-    <input id="chat-join-id" data-testid="chat-join-id" inputmode="numeric" placeholder="Group id" aria-label="Group id to join">
-    <button class="btn btn-ghost btn-small" type="submit" data-testid="chat-join-go">Join group</button>
+    <input id="chat-join-id" data-testid="chat-join-id" inputmode="numeric" placeholder="Group id" aria-label="Group id to join" data-i18n-en-attr="placeholder:Group id;aria-label:Group id to join">
+    <button class="btn btn-ghost btn-small" type="submit" data-testid="chat-join-go" data-i18n-en>Join group</button>
   </form>
   <p class="chat-error" id="chat-list-error" data-testid="chat-list-error" role="alert" hidden></p>
   <div class="chat-convs" id="chat-convs" data-testid="chat-convs"></div>
 </section>
 <section class="chat-people" id="chat-people-view" hidden>
   <form class="chat-row" id="chat-friend-form" novalidate>
-    <input id="chat-friend-id" data-testid="chat-friend-id" inputmode="numeric" placeholder="Player id" aria-label="Player id">
-    <button class="btn btn-primary btn-small" type="submit" data-testid="chat-friend-add">Add friend</button>
+    <input id="chat-friend-id" data-testid="chat-friend-id" inputmode="numeric" placeholder="Player id" aria-label="Player id" data-i18n-en-attr="placeholder:Player id;aria-label:Player id">
+    <button class="btn btn-primary btn-small" type="submit" data-testid="chat-friend-add" data-i18n-en>Add friend</button>
   </form>
   <p class="chat-error" id="chat-people-error" role="alert" hidden></p>
   <div id="chat-friends" data-testid="chat-friends"></div>
@@ -162,11 +163,12 @@ export class ChatPanel {
   <div class="chat-phrases" id="chat-phrases" hidden></div>
   <p class="chat-error" id="chat-error" data-testid="chat-error" role="alert" hidden></p>
   <form class="chat-compose" id="chat-compose" novalidate>
-    <input id="chat-input" data-testid="chat-input" maxlength="500" placeholder="Message" aria-label="Message" autocomplete="off">
-    <button class="btn btn-primary btn-small" type="submit" id="chat-send" data-testid="chat-send">Send</button>
+    <input id="chat-input" data-testid="chat-input" maxlength="500" placeholder="Message" aria-label="Message" data-i18n-en-attr="aria-label:Message" autocomplete="off">
+    <button class="btn btn-primary btn-small" type="submit" id="chat-send" data-testid="chat-send" data-i18n-en>Send</button>
   </form>
 </section>
 `;
+    applyDom(p);
     const menu = document.createElement('div');
     menu.className = 'chat-user-menu panel';
     menu.id = 'chat-user-menu';
@@ -359,7 +361,7 @@ export class ChatPanel {
 
   onFriendEvent(b) {
     const who = this.nameOf(id(b.user_id));
-    const text = { request: `${who} wants to be your friend.`, accepted: `${who} accepted your friend request.`, declined: `${who} declined your friend request.`, removed: '' }[b.event];
+    const text = { request: L('{who} wants to be your friend.', { who }), accepted: L('{who} accepted your friend request.', { who }), declined: L('{who} declined your friend request.', { who }), removed: '' }[b.event];
     if (text) this.toast(text);
     this.loadFriends();
   }
@@ -442,19 +444,19 @@ export class ChatPanel {
   }
 
   title(cv) {
-    if (!cv) return 'Messages';
-    if (cv.kind === 'world') return 'World';
-    if (cv.kind === 'table') return 'Table';
+    if (!cv) return L('Messages');
+    if (cv.kind === 'world') return L('World');
+    if (cv.kind === 'table') return L('Table');
     if (cv.kind === 'private') return this.nameOf(cv.peer);
-    return cv.name || `Group ${cv.id}`;
+    return cv.name || L('Group {id}', { id: cv.id });
   }
 
   nameOf(uid) {
     uid = id(uid);
-    if (uid === this.me()) return 'You';
+    if (uid === this.me()) return L('You');
     // The server sends ids, not names, with chat messages: the table's
     // players are known by name, anybody else by the end of the id.
-    return this.names(uid) || `Player ·${uid.slice(-6)}`;
+    return this.names(uid) || L('Player ·{id}', { id: uid.slice(-6) });
   }
 
   online(uid) {
@@ -486,7 +488,7 @@ export class ChatPanel {
     $('chat-head-tools').hidden = v !== 'conv';
     $('chat-tab-chats').classList.toggle('active', v === 'list');
     $('chat-tab-people').classList.toggle('active', v === 'people');
-    $('chat-title').textContent = v === 'conv' ? this.title(cv) : 'Messages';
+    $('chat-title').textContent = v === 'conv' ? this.title(cv) : L('Messages');
     this.panel.dataset.view = v;
     this.panel.dataset.conv = cv ? cv.id : '';
     this.panel.dataset.kind = cv ? cv.kind : '';
@@ -510,7 +512,7 @@ export class ChatPanel {
         const count = cv.kind === 'private' || cv.kind === 'group' ? cv.unread : cv.live;
         const last = cv.last ? this.preview(cv.last) : '';
         const dot = cv.kind === 'private' ? this.dot(cv.peer) : '';
-        const sub = cv.kind === 'group' ? `<span class="tag">#${esc(cv.id)}</span>` : cv.kind === 'world' ? '<span class="tag">everyone</span>' : '';
+        const sub = cv.kind === 'group' ? `<span class="tag">#${esc(cv.id)}</span>` : cv.kind === 'world' ? `<span class="tag">${L('everyone')}</span>` : '';
         return `<button type="button" class="chat-conv-item" data-testid="chat-conv" data-conv-id="${esc(cv.id)}" data-kind="${esc(cv.kind)}" data-unread="${count}">
   <span class="chat-conv-title">${dot}<b data-testid="chat-conv-title">${esc(this.title(cv))}</b> ${sub}</span>
   <span class="chat-conv-last">${last}</span>
@@ -528,11 +530,11 @@ export class ChatPanel {
   dot(uid) {
     const on = this.online(id(uid));
     if (on === null) return '';
-    return `<span class="chat-dot${on ? ' on' : ''}" data-testid="chat-online" data-online="${on}" title="${on ? 'online' : 'offline'}"></span>`;
+    return `<span class="chat-dot${on ? ' on' : ''}" data-testid="chat-online" data-online="${on}" title="${L(on ? 'online' : 'offline')}"></span>`;
   }
 
   preview(m) {
-    const who = m.sender === this.me() ? 'You: ' : '';
+    const who = m.sender === this.me() ? L('You: ') : '';
     if (m.recalled) return `<i>${esc(who)}message recalled</i>`;
     return esc(who + (m.text || ''));
   }
@@ -541,12 +543,12 @@ export class ChatPanel {
     const tools = [];
     if (cv.kind === 'private') {
       const blocked = this.friends.blocked.includes(cv.peer);
-      tools.push(`<button type="button" class="btn btn-ghost btn-small" data-testid="chat-block" data-act="${blocked ? 'friend.unblock' : 'friend.block'}">${blocked ? 'Unblock' : 'Block'}</button>`);
+      tools.push(`<button type="button" class="btn btn-ghost btn-small" data-testid="chat-block" data-act="${blocked ? 'friend.unblock' : 'friend.block'}">${L(blocked ? 'Unblock' : 'Block')}</button>`);
     }
     if (cv.kind === 'group') {
       tools.push(`<span class="tag" data-testid="chat-group-id" data-group-id="${esc(cv.id)}">#${esc(cv.id)}</span>`);
-      tools.push('<button type="button" class="btn btn-ghost btn-small" data-testid="chat-members-btn">Members</button>');
-      if (cv.role !== 'owner' && !cv.disbanded) tools.push('<button type="button" class="btn btn-ghost btn-small" data-testid="chat-leave">Leave</button>');
+      tools.push(`<button type="button" class="btn btn-ghost btn-small" data-testid="chat-members-btn">${L('Members')}</button>`);
+      if (cv.role !== 'owner' && !cv.disbanded) tools.push(`<button type="button" class="btn btn-ghost btn-small" data-testid="chat-leave">${L('Leave')}</button>`);
     }
     const key = `${cv.id}|${tools.join('')}`;
     const box = $('chat-head-tools');
@@ -575,7 +577,7 @@ export class ChatPanel {
     const closed = cv.disbanded || (cv.kind === 'group' && cv.mutedUntil > Date.now() + this.skew);
     $('chat-input').disabled = !!cv.disbanded;
     $('chat-send').disabled = !!cv.disbanded;
-    $('chat-input').placeholder = cv.disbanded ? 'This group was disbanded' : closed ? 'You are muted in this group' : 'Message';
+    $('chat-input').placeholder = L(cv.disbanded ? 'This group was disbanded' : closed ? 'You are muted in this group' : 'Message');
   }
 
   // renderMsgs draws the messages of the conversation on screen. stick
@@ -590,8 +592,8 @@ export class ChatPanel {
     const me = this.me();
     const now = Date.now() + this.skew;
     const parts = [];
-    if (cv.loaded && !cv.before) parts.push('<div class="chat-start" data-testid="chat-start">Start of the conversation</div>');
-    else if (cv.loaded) parts.push('<div class="chat-start" data-testid="chat-more">Scroll up for older messages</div>');
+    if (cv.loaded && !cv.before) parts.push(`<div class="chat-start" data-testid="chat-start">${L('Start of the conversation')}</div>`);
+    else if (cv.loaded) parts.push(`<div class="chat-start" data-testid="chat-more">${L('Scroll up for older messages')}</div>`);
     else parts.push('<div class="chat-start"><span class="spinner"></span></div>');
     for (const m of cv.sorted()) {
       if (m.kind === 'system') {
@@ -600,20 +602,20 @@ export class ChatPanel {
       }
       const mine = m.sender === me;
       const tomb = !!m.recalled;
-      const who = mine ? 'You' : this.nameOf(m.sender);
+      const who = mine ? L('You') : this.nameOf(m.sender);
       let body;
-      if (tomb) body = `<span class="chat-tomb" data-testid="chat-tombstone">${m.recalledBy === m.sender ? (mine ? 'You recalled a message' : 'Message recalled') : 'Message deleted by a moderator'}</span>`;
+      if (tomb) body = `<span class="chat-tomb" data-testid="chat-tombstone">${L(m.recalledBy === m.sender ? (mine ? 'You recalled a message' : 'Message recalled') : 'Message deleted by a moderator')}</span>`;
       else body = `<span class="chat-body" data-testid="chat-body">${esc(m.text)}</span>`;
       let status = '';
       if (mine && !tomb && cv.kind === 'private') {
         const read = m.seq <= cv.peerRead;
-        status = `<span class="chat-status${read ? ' read' : ''}" data-testid="chat-receipt" data-read="${read}">${read ? 'Read' : 'Sent'}</span>`;
+        status = `<span class="chat-status${read ? ' read' : ''}" data-testid="chat-receipt" data-read="${read}">${L(read ? 'Read' : 'Sent')}</span>`;
       } else if (mine && !tomb && cv.kind === 'group' && cv.readCounts.has(m.seq)) {
         const c = cv.readCounts.get(m.seq);
-        status = `<span class="chat-status${c ? ' read' : ''}" data-testid="chat-read-count" data-count="${c}">Read by ${c}</span>`;
+        status = `<span class="chat-status${c ? ' read' : ''}" data-testid="chat-read-count" data-count="${c}">${L('Read by {n}', { n: c })}</span>`;
       }
-      const recall = mine && !tomb && now - m.created < RECALL_MS ? `<button type="button" class="link-btn chat-recall" data-testid="chat-recall" data-recall="${m.seq}">Recall</button>` : '';
-      const name = mine ? `<span class="chat-who">You</span>` : `<button type="button" class="chat-who link-btn" data-testid="chat-sender" data-user="${esc(m.sender)}" title="Player id ${esc(m.sender)}">${esc(who)}</button>`;
+      const recall = mine && !tomb && now - m.created < RECALL_MS ? `<button type="button" class="link-btn chat-recall" data-testid="chat-recall" data-recall="${m.seq}">${L('Recall')}</button>` : '';
+      const name = mine ? `<span class="chat-who">${L('You')}</span>` : `<button type="button" class="chat-who link-btn" data-testid="chat-sender" data-user="${esc(m.sender)}" title="${esc(L('Player id {id}', { id: m.sender }))}">${esc(who)}</button>`;
       parts.push(`<div class="chat-msg${mine ? ' mine' : ''}${tomb ? ' tomb' : ''}" data-testid="chat-msg" data-seq="${m.seq}" data-sender="${esc(m.sender)}" data-mine="${mine}" data-tombstone="${tomb}">
   <div class="chat-meta">${name}<time>${esc(clock(m.created))}</time></div>
   <div class="chat-bubble-line">${body}</div>
@@ -641,7 +643,7 @@ export class ChatPanel {
       }
     }
     const f = SYSTEM_TEXT[e.event];
-    if (!f) return 'Group updated';
+    if (!f) return L('Group updated');
     return f({ by: this.nameOf(e.by), user: this.nameOf(e.user_id) });
   }
 
@@ -747,7 +749,7 @@ export class ChatPanel {
   async createGroup(name, open) {
     this.setError('', 'chat-list-error');
     if (!name) {
-      this.setError('Give the group a name.', 'chat-list-error');
+      this.setError(L('Give the group a name.'), 'chat-list-error');
       return;
     }
     try {
@@ -801,8 +803,8 @@ export class ChatPanel {
           .map((m) => {
             const uid = id(m.user_id);
             const on = !!m.online;
-            const who = uid === this.me() ? '<span>You</span>' : `<button type="button" class="link-btn" data-user="${esc(uid)}">${esc(this.nameOf(uid))}</button>`;
-            return `<div class="chat-member" data-testid="chat-member" data-user-id="${esc(uid)}" data-role="${esc(m.role || '')}"><span class="chat-dot${on ? ' on' : ''}" data-testid="chat-online" data-online="${on}"></span>${who}<span class="tag">${esc(m.role || 'member')}</span></div>`;
+            const who = uid === this.me() ? `<span>${L('You')}</span>` : `<button type="button" class="link-btn" data-user="${esc(uid)}">${esc(this.nameOf(uid))}</button>`;
+            return `<div class="chat-member" data-testid="chat-member" data-user-id="${esc(uid)}" data-role="${esc(m.role || '')}"><span class="chat-dot${on ? ' on' : ''}" data-testid="chat-online" data-online="${on}"></span>${who}<span class="tag">${esc(L(m.role || 'member'))}</span></div>`;
           })
           .join('') +
         (cv.role === 'owner' || cv.role === 'admin'
@@ -834,9 +836,9 @@ export class ChatPanel {
     const menu = $('chat-user-menu');
     const blocked = this.friends.blocked.includes(uid);
     const f = this.friends.friends.find((x) => id(x.user_id) === uid);
-    const friendBtn = f ? '' : '<button type="button" data-act="friend.request" data-testid="chat-menu-friend">Add friend</button>';
+    const friendBtn = f ? '' : `<button type="button" data-act="friend.request" data-testid="chat-menu-friend">${L('Add friend')}</button>`;
     menu.innerHTML = `<div class="chat-menu-title">${esc(this.nameOf(uid))}<br><small>id ${esc(uid)}</small></div>
-<button type="button" data-act="message" data-testid="chat-menu-message">Message</button>
+<button type="button" data-act="message" data-testid="chat-menu-message">${L('Message')}</button>
 ${friendBtn}
 <button type="button" data-act="${blocked ? 'friend.unblock' : 'friend.block'}" data-testid="chat-menu-block">${blocked ? 'Unblock' : 'Block'}</button>`;
     const r = anchor.getBoundingClientRect();
@@ -859,10 +861,10 @@ ${friendBtn}
     try {
       await this.conn.request(route, { user_id: String(uid) });
       const done = {
-        'friend.request': 'Friend request sent.',
-        'friend.accept': 'You are friends now.',
-        'friend.block': `${this.nameOf(uid)} is blocked: you no longer see their messages.`,
-        'friend.unblock': `${this.nameOf(uid)} is unblocked.`,
+        'friend.request': L('Friend request sent.'),
+        'friend.accept': L('You are friends now.'),
+        'friend.block': L('{who} is blocked: you no longer see their messages.', { who: this.nameOf(uid) }),
+        'friend.unblock': L('{who} is unblocked.', { who: this.nameOf(uid) }),
       }[route];
       if (done) this.toast(done);
       await this.loadFriends();
@@ -887,18 +889,18 @@ ${friendBtn}
       const uid = id(f.user_id);
       const on = !!f.online;
       let acts = '';
-      if (f.state === 'accepted') acts = `<button type="button" class="btn btn-ghost btn-small" data-act="message" data-uid="${uid}">Message</button><button type="button" class="link-btn" data-act="friend.remove" data-uid="${uid}">Remove</button>`;
-      else if (f.state === 'pending_in') acts = `<button type="button" class="btn btn-green btn-small" data-act="friend.accept" data-uid="${uid}" data-testid="chat-friend-accept">Accept</button><button type="button" class="link-btn" data-act="friend.decline" data-uid="${uid}">Decline</button>`;
-      else acts = `<span class="tag">request sent</span><button type="button" class="link-btn" data-act="friend.remove" data-uid="${uid}">Withdraw</button>`;
+      if (f.state === 'accepted') acts = `<button type="button" class="btn btn-ghost btn-small" data-act="message" data-uid="${uid}">${L('Message')}</button><button type="button" class="link-btn" data-act="friend.remove" data-uid="${uid}">${L('Remove')}</button>`;
+      else if (f.state === 'pending_in') acts = `<button type="button" class="btn btn-green btn-small" data-act="friend.accept" data-uid="${uid}" data-testid="chat-friend-accept">${L('Accept')}</button><button type="button" class="link-btn" data-act="friend.decline" data-uid="${uid}">${L('Decline')}</button>`;
+      else acts = `<span class="tag">${L('request sent')}</span><button type="button" class="link-btn" data-act="friend.remove" data-uid="${uid}">${L('Withdraw')}</button>`;
       const dot = f.state === 'accepted' ? `<span class="chat-dot${on ? ' on' : ''}" data-testid="chat-online" data-online="${on}"></span>` : '';
       return `<div class="chat-friend" data-testid="chat-friend" data-user-id="${uid}" data-state="${esc(f.state)}">${dot}<b>${esc(this.nameOf(uid))}</b><span class="chat-friend-acts">${acts}</span></div>`;
     };
     const blocked = this.friends.blocked
-      .map((uid) => `<div class="chat-friend" data-testid="chat-blocked" data-user-id="${uid}"><b>${esc(this.nameOf(uid))}</b><span class="chat-friend-acts"><button type="button" class="link-btn" data-act="friend.unblock" data-uid="${uid}" data-testid="chat-unblock">Unblock</button></span></div>`)
+      .map((uid) => `<div class="chat-friend" data-testid="chat-blocked" data-user-id="${uid}"><b>${esc(this.nameOf(uid))}</b><span class="chat-friend-acts"><button type="button" class="link-btn" data-act="friend.unblock" data-uid="${uid}" data-testid="chat-unblock">${L('Unblock')}</button></span></div>`)
       .join('');
     $('chat-friends').innerHTML =
-      `<h3>Friends</h3>${fs.length ? fs.map(row).join('') : '<p class="chat-empty">No friends yet: add one by player id, or from a name in a chat.</p>'}` +
-      `<h3>Blocked</h3>${blocked || '<p class="chat-empty">Nobody.</p>'}`;
+      `<h3>${L('Friends')}</h3>${fs.length ? fs.map(row).join('') : `<p class="chat-empty">${L('No friends yet: add one by player id, or from a name in a chat.')}</p>`}` +
+      `<h3>${L('Blocked')}</h3>${blocked || `<p class="chat-empty">${L('Nobody.')}</p>`}`;
   }
 }
 

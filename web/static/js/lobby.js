@@ -101,6 +101,12 @@ export class LobbyPanels {
     this.loadBoard();
     this.loadHistory(true);
     this.loadProfile();
+    // The boards take a settled game from a queue, a moment after the
+    // result: ask once more so the game just played is on them.
+    clearTimeout(this.again);
+    this.again = setTimeout(() => {
+      if (this.app.screen === 'lobby' && this.conn.state === 'open') this.loadBoard();
+    }, 1500);
   }
 
   // rerender draws the panels again from what was loaded (a language

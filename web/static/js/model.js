@@ -2,6 +2,7 @@
 // events. Everything here is public information plus the player's own hand;
 // the server never sends more (spec §4.2).
 
+import { t, has } from './i18n.js';
 import { sortDesc, sortAsc } from './cards.js';
 
 // faces is a message's physical cards: its faces field (the server's
@@ -229,20 +230,6 @@ export function sameCards(a, b) {
   return x.every((c, i) => c === y[i]);
 }
 
-const TYPE_NAMES = {
-  single: 'Single',
-  pair: 'Pair',
-  trio: 'Trio',
-  trio_single: 'Trio + 1',
-  trio_pair: 'Trio + pair',
-  straight: 'Straight',
-  pair_chain: 'Pair chain',
-  airplane: 'Airplane',
-  airplane_single: 'Airplane + wings',
-  airplane_pair: 'Airplane + pairs',
-  four_two_single: 'Four + 2',
-  four_two_pair: 'Four + 2 pairs',
-  bomb: 'Bomb!',
-  rocket: 'Rocket!',
-};
-export const typeName = (label) => (label && TYPE_NAMES[label.type]) || '';
+// typeName is a play type's name in the current language (type.* in the
+// catalogue), "" for none.
+export const typeName = (label) => (label && label.type && has(`type.${label.type}`) ? t(`type.${label.type}`) : '');

@@ -3,6 +3,8 @@
 // on every reconnect, and the admin.notice pushes (announcements, banner
 // set or cleared). Everything shown comes from the server.
 
+import { t } from './i18n.js';
+
 const $ = (id) => document.getElementById(id);
 
 function renderBanner(m) {
@@ -13,8 +15,8 @@ function renderBanner(m) {
     el.textContent = '';
     return;
   }
-  const fmt = (t) => new Date(t).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
-  el.textContent = `Maintenance ${fmt(m.starts_at)} – ${fmt(m.ends_at)}: ${m.text}`;
+  const fmt = (at) => new Date(at).toLocaleString(t('locale'), { dateStyle: 'medium', timeStyle: 'short' });
+  el.textContent = t('notice.maintenance', { from: fmt(m.starts_at), to: fmt(m.ends_at), text: m.text });
   el.hidden = false;
 }
 

@@ -2,6 +2,7 @@
 // and calls back into the app for every action; it never talks to the
 // server itself.
 
+import { t as t_, has } from './i18n.js';
 import { cardEl, cardBackEl, groupForDisplay, sortDesc } from './cards.js';
 import { next, prev, typeName } from './model.js';
 
@@ -139,19 +140,23 @@ export class TableView {
 
   playerName(t, seat) {
     const p = t.players[seat] || {};
-    return p.name || `Seat ${seat + 1}`;
+    // A bot's name is the server's "Bot N": said in the page's language.
+    if (p.bot) return t_('bot.n', { n: seat + 1 });
+    return p.name || t_('seat.n', { n: seat + 1 });
   }
 
   roleHTML(t, seat) {
-    if (t.landlord < 0) return '<span class="role">Bidding</span>';
-    return seat === t.landlord ? '<span class="role landlord" data-testid="role">Landlord</span>' : '<span class="role farmer" data-testid="role">Farmer</span>';
+    if (t.landlord < 0) return `<span class="role">${esc(t_('role.bidding'))}</span>`;
+    return seat === t.landlord
+      ? `<span class="role landlord" data-testid="role">${esc(t_('role.landlord'))}</span>`
+      : `<span class="role farmer" data-testid="role">${esc(t_('role.farmer'))}</span>`;
   }
 
   badgesHTML(t, seat) {
     const b = [];
-    if (t.auto[seat]) b.push('<span class="badge auto">Auto</span>');
-    if (!t.online[seat]) b.push('<span class="badge off">Offline</span>');
-    if ((t.players[seat] || {}).bot) b.push('<span class="badge">Bot</span>');
+    if (t.auto[seat]) b.push(`<span class="badge auto">${esc(t_('badge.auto'))}</span>`);
+    if (!t.online[seat]) b.push(`<span class="badge off">${esc(t_('badge.offline'))}</span>`);
+    if ((t.players[seat] || {}).bot) b.push(`<span class="badge">${esc(t_('badge.bot'))}</span>`);
     return `<div class="badges">${b.join('')}</div>`;
   }
 
@@ -165,7 +170,7 @@ export class TableView {
       `<div class="avatar-wrap">${seat === t.landlord ? CROWN : ''}<div class="avatar${p.bot ? ' bot' : ''}${seat === t.landlord ? ' landlord' : ''}">${esc(initials(p.name))}</div>${turn ? '<div class="timer" data-testid="countdown"></div>' : ''}</div>` +
       `<div class="name" data-testid="opp-name">${esc(this.playerName(t, seat))}</div>` +
       this.roleHTML(t, seat) +
-      `<div class="count-stack${n > 0 && n <= 2 ? ' low' : ''}" title="${n} cards"><div class="card back"></div><span class="n" data-testid="opp-count">${n}</span></div>` +
+      `<div class="count-stack${n > 0 && n <= 2 ? ' low' : ''}" title="${esc(t_('replay.cards', { n }))}"><div class="card back"></div><span class="n" data-testid="opp-count">${n}</span></div>` +
       this.badgesHTML(t, seat);
   }
 
@@ -175,7 +180,7 @@ export class TableView {
     $('me-info').classList.toggle('turn', t.turn === seat && (t.phase === 'bidding' || t.phase === 'playing'));
     $('me-info').innerHTML =
       `<div class="avatar-wrap">${seat === t.landlord ? CROWN : ''}<div class="avatar${seat === t.landlord ? ' landlord' : ''}">${esc(initials(p.name))}</div></div>` +
-      `<div class="who"><span class="name" data-testid="me-name">${esc(p.name || 'You')}</span>${this.roleHTML(t, seat)}${t.auto[seat] ? '<span class="badge auto">Auto-play</span>' : ''}</div>`;
+      `<div class="who"><span class="name" data-testid="me-name">${esc(p.name || t_('you'))}</span>${this.roleHTML(t, seat)}${t.auto[seat] ? `<span class="badge auto">${esc(t_('table.auto'))}</span>` : ''}</div>`;
   }
 
   renderPlayed(el, t, seat, pos) {
@@ -221,8 +226,8 @@ export class TableView {
     } else if (l) {
       const s = document.createElement('div');
       s.className = 'say' + (l.kind !== 'pass' && l.value ? ' bid' : '');
-      if (l.kind === 'pass') s.textContent = 'Pass';
-      else if (l.kind === 'bid') s.textContent = l.value ? `${l.value} pt${l.value > 1 ? 's' : ''}` : 'No bid';
+      if (l.kind === 'pass') s.textContent = t_('table.pass');
+      else if (l.kind === 'bid') s.textContent = l.value ? t_(l.value > 1 ? 'bid.pts' : 'bid.n', { n: l.value }) : t_('bid.none');
       stack.append(s);
     }
     el.prepend(stack);
@@ -298,17 +303,18 @@ export class TableView {
   renderCenter(t) {
     const el = $('center-msg');
     let html = '';
-    if (t.phase === 'waiting') html = 'Waiting for the deal…';
+    const b = (k) => `<b>${esc(t_(k))}</b>`;
+    if (t.phase === 'waiting') html = esc(t_('center.waiting'));
     else if (t.phase === 'bidding') {
-      html = t.turn === t.seat ? '<b>Your bid</b> — want to be the landlord?' : `${esc(this.playerName(t, t.turn))} is bidding…`;
+      html = t.turn === t.seat ? `${b('center.your_bid')} — ${esc(t_('center.want_landlord'))}` : esc(t_('center.bidding', { who: this.playerName(t, t.turn) }));
     } else if (t.phase === 'playing') {
-      if (t.turn === t.seat && t.leading) html = '<b>Your lead</b> — play any combination';
+      if (t.turn === t.seat && t.leading) html = `${b('center.your_lead')} — ${esc(t_('center.play_any'))}`;
       else if (t.turn === t.seat && t.current) {
-        const what = typeName(t.current.label).replace('!', '').toLowerCase() || 'play';
-        html = `<b>Your turn</b> — beat ${esc(this.playerName(t, t.current.seat))}'s ${esc(what)} or pass`;
-      } else if (t.turn === t.seat) html = '<b>Your turn</b> — beat it or pass';
-      else html = `${esc(this.playerName(t, t.turn))} is thinking…`;
-    } else if (t.phase === 'paused') html = 'The table is waiting for players to come back…';
+        const what = typeName(t.current.label).replace('!', '').toLowerCase() || t_('center.play');
+        html = `${b('center.your_turn')} — ${esc(t_('center.beat', { who: this.playerName(t, t.current.seat), what }))}`;
+      } else if (t.turn === t.seat) html = `${b('center.your_turn')} — ${esc(t_('center.beat_it'))}`;
+      else html = esc(t_('center.thinking', { who: this.playerName(t, t.turn) }));
+    } else if (t.phase === 'paused') html = esc(t_('center.paused'));
     else if (t.phase === 'over') html = '';
     el.innerHTML = html;
   }
@@ -351,6 +357,6 @@ export class TableView {
 }
 
 export function modeName(m) {
-  if (!m) return 'Table';
-  return m.charAt(0).toUpperCase() + m.slice(1);
+  if (!m) return t_('mode.table');
+  return has(`mode.${m}`) ? t_(`mode.${m}`) : m.charAt(0).toUpperCase() + m.slice(1);
 }

@@ -3,6 +3,7 @@
 // renders what the server sent (ddz.snapshot bids, ddz.event timed_out and
 // auto, ddz.result hands, ddz.leave's cost); nothing is made up.
 
+import { t as tr, currentLang } from './i18n.js';
 import { esc } from './table.js';
 import { face, prettyCards } from './cards.js';
 
@@ -28,9 +29,10 @@ export function renderBids(el, t) {
   el.hidden = bids.length === 0;
   el.innerHTML = bids
     .map((b) => {
-      const who = esc((t.players[b.seat] || {}).name || '');
-      const what = b.value ? `${b.value}` : 'pass';
-      const why = b.timedOut ? ' <i>(time)</i>' : b.auto ? ' <i>(auto)</i>' : '';
+      const p = t.players[b.seat] || {};
+      const who = esc(p.bot ? tr('bot.n', { n: b.seat + 1 }) : p.name || '');
+      const what = b.value ? `${b.value}` : esc(tr('bids.pass'));
+      const why = b.timedOut ? ` <i>(${esc(tr('bids.time'))})</i>` : b.auto ? ` <i>(${esc(tr('bids.auto'))})</i>` : '';
       return `<span class="bid-item" data-testid="bid-item" data-seat="${b.seat}" data-value="${b.value}">${who} <b>${what}</b>${why}</span>`;
     })
     .join('<span class="bid-sep">·</span>');
@@ -41,10 +43,11 @@ export function renderBids(el, t) {
 export function timeoutNotice(t, e) {
   if (!e.timed_out) return '';
   const mine = num(e.seat) === t.seat;
-  const who = mine ? 'Your time ran out' : `${(t.players[num(e.seat)] || {}).name || 'A player'} ran out of time`;
-  if (e.kind === 'bid') return `${who}: ${mine ? 'you' : 'they'} ${num(e.value) ? `bid ${num(e.value)}` : 'passed on the bid'}.`;
-  if (e.kind === 'pass' || !(e.cards && e.cards.length)) return `${who}: ${mine ? 'you' : 'they'} passed.`;
-  return `${who}: the server played ${prettyCards(e.faces && e.faces.length ? e.faces : e.cards)} for ${mine ? 'you' : 'them'}.`;
+  const who = mine ? tr('timeout.mine') : tr('timeout.theirs', { who: (t.players[num(e.seat)] || {}).name || tr('timeout.a_player') });
+  const p = mine ? 'me' : 'them';
+  if (e.kind === 'bid') return num(e.value) ? tr(`timeout.bid.${p}`, { who, n: num(e.value) }) : tr(`timeout.nobid.${p}`, { who });
+  if (e.kind === 'pass' || !(e.cards && e.cards.length)) return tr(`timeout.pass.${p}`, { who });
+  return tr(`timeout.play.${p}`, { who, cards: prettyCards(e.faces && e.faces.length ? e.faces : e.cards) });
 }
 
 // revealedHTML is one seat's cards left at the end (DdzResult.hands), as
@@ -52,7 +55,7 @@ export function timeoutNotice(t, e) {
 export function revealedHTML(r, seat) {
   const h = (r.hands || [])[seat];
   const cards = (h && (h.faces && h.faces.length ? h.faces : h.cards)) || [];
-  if (!cards.length) return `<span class="revealed none" data-testid="revealed-${seat}">out</span>`;
+  if (!cards.length) return `<span class="revealed none" data-testid="revealed-${seat}">${esc(tr('revealed.out'))}</span>`;
   const chips = cards
     .map((c) => {
       const f = face(c);
@@ -67,6 +70,14 @@ export function revealedHTML(r, seat) {
 // LeaveFlow asks the server what leaving costs, shows it, and leaves on
 // confirmation. conn returns the realtime connection; onLeft runs once
 // the server confirmed.
+// leaveCost is what leaving costs, from ddz.leave's answer: the server's
+// sentence in English, the same facts in the catalogue's words otherwise.
+function leaveCost(q) {
+  if (currentLang() === 'en' && q.cost) return q.cost;
+  const role = q.role ? tr(`role.${q.role}`) : tr('role.bidding');
+  return tr('leave.cost', { role, m: num(q.multiplier, 1), n: num(q.at_risk, 0) });
+}
+
 export class LeaveFlow {
   constructor(conn, onLeft, onError) {
     this.getConn = conn;
@@ -79,7 +90,7 @@ export class LeaveFlow {
   async open() {
     try {
       const q = await this.getConn().request('ddz.leave', {});
-      document.getElementById('leave-cost').textContent = q.cost || '';
+      document.getElementById('leave-cost').textContent = leaveCost(q);
       document.getElementById('leave-dialog').hidden = false;
     } catch (err) {
       this.onError(err);

@@ -4,7 +4,8 @@
 // turns into a tombstone for both, a friend request accepted, a block that
 // hides the blocked player's messages, a reload that keeps the history, a
 // dropped connection after which the missed messages show exactly once,
-// history paging on scroll, the table's chat in the panel; and the sync
+// history paging on scroll, the table's chat in the panel, a friend shown
+// offline on leaving; and the sync
 // rules on chatsync.js against a fake server. Run alone with:
 // cd e2e && node --test tests/chat.test.mjs
 
@@ -245,6 +246,14 @@ test('world, private, groups, recall, block, reload and reconnect in the chat pa
     for (const p of [a, c]) assert.deepEqual(p.errors, [], `${p.name}: no console errors`);
     // b's failed reconnect attempts while offline are the browser's own log.
     assert.deepEqual(b.errors.filter((e) => !/WebSocket connection to .* failed/.test(e)), [], 'b: no console errors');
+
+    // b leaves: its friend a is told by a presence push (after the grace).
+    await toList(a);
+    await a.page.getByTestId('chat-tab-people').click();
+    const friendB = a.page.locator(`[data-testid=chat-friend][data-user-id="${b.id}"][data-state=accepted]`);
+    await friendB.locator('[data-testid=chat-online][data-online=true]').waitFor();
+    await b.context.close();
+    await friendB.locator('[data-testid=chat-online][data-online=false]').waitFor({ timeout: 15_000 });
   } catch (err) {
     for (const p of [a, b, c]) await shot(p.page, `failure-chat-${p.name}`).catch(() => {});
     throw err;

@@ -287,6 +287,7 @@ export class ChatPanel {
     this.conn.onPush('chat.msg', (b) => this.state.onPush(b));
     this.conn.onPush('chat.receipt', (b) => this.state.onReceipt(b));
     this.conn.onPush('friend.event', (b) => this.onFriendEvent(b));
+    this.conn.onPush('presence.event', (b) => this.onPresence(b));
     this.conn.on('ready', (ack) => {
       this.skew = n(ack && ack.server_time_ms) ? n(ack.server_time_ms) - Date.now() : 0;
       this.resume();
@@ -357,6 +358,20 @@ export class ChatPanel {
     } catch {
       // shown again at the next connect
     }
+  }
+
+  // onPresence applies a friend's status change (the newest since_ms wins;
+  // friend.list on connect gives the statuses to start from).
+  onPresence(b) {
+    const f = this.friends.friends.find((x) => id(x.user_id) === id(b.user_id));
+    if (!f) return;
+    const since = n(b.since_ms);
+    if (since && since < n(f.presence_since)) return;
+    f.presence_since = since;
+    f.status = b.status || 'offline';
+    f.online = f.status !== 'offline';
+    this.renderPeople();
+    this.render();
   }
 
   onFriendEvent(b) {

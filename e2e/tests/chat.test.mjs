@@ -5,8 +5,8 @@
 // hides the blocked player's messages, a reload that keeps the history, a
 // dropped connection after which the missed messages show exactly once,
 // history paging on scroll, the table's chat in the panel, a friend shown
-// offline on leaving; and the sync
-// rules on chatsync.js against a fake server. Run alone with:
+// offline on leaving; and the sync rules on chatsync.js against a fake
+// server. Run alone with:
 // cd e2e && node --test tests/chat.test.mjs
 
 import { test, before, after } from 'node:test';

@@ -823,7 +823,7 @@ export class ChatPanel {
           })
           .join('') +
         (cv.role === 'owner' || cv.role === 'admin'
-          ? '<form class="chat-row" data-testid="chat-invite-form"><input data-testid="chat-invite-id" inputmode="numeric" placeholder="Player id" aria-label="Player id to add"><button class="btn btn-ghost btn-small" type="submit" data-testid="chat-invite-go">Add to group</button></form>'
+          ? `<form class="chat-row" data-testid="chat-invite-form"><input data-testid="chat-invite-id" inputmode="numeric" placeholder="${esc(L('Player id'))}" aria-label="${esc(L('Player id to add'))}"><button class="btn btn-ghost btn-small" type="submit" data-testid="chat-invite-go">${esc(L('Add to group'))}</button></form>`
           : '');
       const form = box.querySelector('form');
       if (form) {

@@ -225,6 +225,8 @@ const CATALOGUE = {
   'chat.en.87': ['Player ·{id}', '玩家 ·{id}'],
   'chat.en.88': ['Player id {id}', '玩家 ID {id}'],
   'chat.en.89': ['Message {who}', '给 {who} 发消息'],
+  'chat.en.90': ['Player id to add', '要加入的玩家 ID'],
+  'chat.en.91': ['Add to group', '加入群组'],
 
   // The rest of the page: auth, lobby, queue, table, result, errors
   'rule.not_your_turn': ['It is not your turn.', '还没轮到你。'],

@@ -722,10 +722,19 @@ func (tr *trace) add(s string) {
 	tr.mu.Unlock()
 }
 
+// String is the trace around its first violation: the 60 lines before
+// it and 10 after (all of it when there is none).
 func (tr *trace) String() string {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
-	return strings.Join(tr.lines, "\n")
+	lines := tr.lines
+	for i, l := range lines {
+		if strings.Contains(l, " VIOLATION ") {
+			lines = lines[max(0, i-60):min(len(lines), i+11)]
+			break
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 type roller struct {
@@ -831,6 +840,7 @@ func TestClusterRollingRestart(t *testing.T) {
 		sp := &seatedPlayer{tok: tok, uid: uid, c: cl}
 		pl := ddzclient.New(cl, 100*time.Millisecond)
 		pl.Stake = 1
+		pl.OnViolation = func(v string) { tr.add("VIOLATION " + v) }
 		rollers[i] = &roller{sp: sp, pl: pl, errs: map[string]int{}, tr: tr}
 		cl.On("ddz.event", func(p client.Push) {
 			var ev pb.DdzEvent

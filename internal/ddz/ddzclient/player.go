@@ -38,6 +38,9 @@ type Player struct {
 	// Latency receives the time from sending an action to receiving its
 	// ddz.event push (may be nil).
 	Latency func(time.Duration)
+	// OnViolation, when set, hears each violation as it is found (on the
+	// goroutine that found it).
+	OnViolation func(string)
 
 	bot    bot.Player
 	pushes chan push
@@ -120,9 +123,13 @@ func (p *Player) observe(ev *pb.DdzEvent) {
 }
 
 func (p *Player) violate(format string, args ...any) {
+	v := fmt.Sprintf(format, args...)
 	p.mu.Lock()
-	p.violation = append(p.violation, fmt.Sprintf(format, args...))
+	p.violation = append(p.violation, v)
 	p.mu.Unlock()
+	if p.OnViolation != nil {
+		p.OnViolation(v)
+	}
 }
 
 // Peek returns the violations seen so far without clearing them.
@@ -274,11 +281,14 @@ func (p *Player) act(ctx context.Context) (uint64, error) {
 	err := p.move(ctx, &v)
 	var ce *client.Error
 	if errors.As(err, &ce) && ce.Code == "bad_request" && ok {
-		// The tracked view was wrong: start over from the server's.
-		p.violate("tracked view refused: %v", err)
+		// The tracked view was wrong: start over from the server's, and
+		// say how the two differ.
+		tracked, tseq := v.HandFaces, seq
 		if v, seq, err = p.state(ctx); err != nil || v.Turn != v.Seat || v.Phase == engine.PhaseOver {
+			p.violate("tracked view refused: %v (tracked hand at seq %d: %v)", ce, tseq, tracked)
 			return seq, err
 		}
+		p.violate("tracked view refused: %v (tracked hand at seq %d: %v; the server's at seq %d: %v)", ce, tseq, tracked, seq, v.HandFaces)
 		err = p.move(ctx, &v)
 	}
 	return seq, ignoreRace(err)

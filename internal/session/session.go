@@ -87,6 +87,13 @@ var ErrQueueFull = errors.New("session: send queue full")
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
+// tryState is what tryWrite's callback writes and how far it got.
+type tryState struct {
+	b   []byte
+	n   int
+	err error
+}
+
 type outFrame struct {
 	b      []byte
 	pooled *[]byte
@@ -144,6 +151,10 @@ type Session struct {
 	// (nil otherwise, and over TLS): SendShared writes to it without
 	// waiting (tryWrite).
 	raw syscall.RawConn
+	// writeFD and tw are tryWrite's callback and its state (the one
+	// writer at a time).
+	writeFD func(fd uintptr) bool
+	tw      tryState
 	// lingering is set once the writer has ended a Close with the end of
 	// stream instead of closing the socket (shutdownWrite).
 	lingering atomic.Bool
@@ -509,6 +520,30 @@ func (s *Session) setReadDeadline() {
 	_ = s.conn.SetReadDeadline(s.readBy)
 }
 
+// writeOne writes b (the writer): at once and with no deadline when the
+// socket takes all of it (tryWrite), else the rest with the write deadline.
+func (s *Session) writeOne(b []byte) (int, error) {
+	s.clearStaleDeadline()
+	n, ok, err := s.tryWrite(b)
+	if err != nil || (ok && n == len(b)) {
+		return n, err
+	}
+	s.setWriteDeadline()
+	m, err := s.conn.Write(b[n:])
+	return n + m, err
+}
+
+// clearStaleDeadline clears a write deadline set by setWriteDeadline that
+// has passed (the writer): it would refuse the next write, which tryWrite
+// does without waiting and so without a deadline; setWriteDeadline sets a
+// new one before any write that may wait.
+func (s *Session) clearStaleDeadline() {
+	if s.raw != nil && !s.writeBy.IsZero() && !time.Now().Before(s.writeBy) {
+		_ = s.conn.SetWriteDeadline(time.Time{})
+		s.writeBy = time.Time{}
+	}
+}
+
 // setWriteDeadline bounds the coming write (see deadlineSlack).
 func (s *Session) setWriteDeadline() {
 	now := time.Now()
@@ -785,10 +820,22 @@ func (s *Session) SendError(kind transport.Kind, route uint16, routeName string,
 // SendFrame queues a frame whose body is already encoded for this
 // session's codec (protobuf bytes, or JSON in text mode).
 func (s *Session) SendFrame(f *transport.Frame) error {
+	return s.sendFrame(f, false)
+}
+
+// RespondFrame is SendFrame for an answer to the frame being handled (a
+// heartbeat): called from the reader during HandleFrame, it leaves the
+// frame for the reader to write when HandleFrame returns, as Respond does,
+// instead of starting a writer goroutine.
+func (s *Session) RespondFrame(f *transport.Frame) error {
+	return s.sendFrame(f, s.inHandler.Load())
+}
+
+func (s *Session) sendFrame(f *transport.Frame, byReader bool) error {
 	bp := bufPool.Get().(*[]byte)
 	b := AppendFrame((*bp)[:0], s.mode, f)
 	*bp = b
-	return s.enqueue(outFrame{b: b, pooled: bp}, false, false)
+	return s.enqueue(outFrame{b: b, pooled: bp}, false, byReader)
 }
 
 // AppendFrame appends f, whose body is already encoded for mode (protobuf
@@ -828,13 +875,7 @@ func (s *Session) SendShared(wire []byte) error {
 	}
 	s.writing = true // this goroutine is the one writer until it lets go
 	s.mu.Unlock()
-	if !s.writeBy.IsZero() && !time.Now().Before(s.writeBy) {
-		// The writer's deadline has passed and would refuse the write:
-		// clear it; the writer sets a new one before it writes
-		// (setWriteDeadline), a write that cannot wait needs none.
-		_ = s.conn.SetWriteDeadline(time.Time{})
-		s.writeBy = time.Time{}
-	}
+	s.clearStaleDeadline()
 	n, ok, err := s.tryWrite(wire)
 	if n > 0 && s.counters.FramesOut != nil {
 		if n == len(wire) {
@@ -1045,14 +1086,14 @@ func (s *Session) writeBatch() bool {
 			}
 		}
 	}
-	s.setWriteDeadline()
 	var n int64
 	var err error
 	if len(batch) == 1 {
 		var m int
-		m, err = s.conn.Write(batch[0].b)
+		m, err = s.writeOne(batch[0].b)
 		n = int64(m)
 	} else {
+		s.setWriteDeadline()
 		bufs := make(net.Buffers, len(batch))
 		for i, o := range batch {
 			bufs[i] = o.b

@@ -149,6 +149,7 @@ func TestSendSharedFullSocket(t *testing.T) {
 		}
 		want = append(want, w...)
 	}
+	time.Sleep(50 * time.Millisecond) // the writer finds the socket full and waits, with a deadline
 	if got := readAll(t, cli, len(want)); !bytes.Equal(got, want) {
 		t.Fatal("frames arrived changed or out of order")
 	}
@@ -212,4 +213,23 @@ func TestSendSharedWithoutSocket(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	t.Fatal("the writer did not write the frames")
+}
+
+// TestSendSharedAllocatesNothing: the inline write of a shared frame
+// allocates nothing per receiver.
+func TestSendSharedAllocatesNothing(t *testing.T) {
+	cfg := DefaultConfig()
+	srv, cli := tcpPair(t)
+	go func() { _, _ = io.Copy(io.Discard, cli) }() // ends with the test's close
+	s := New("t", srv, nil, ModeTCP, &cfg, nil)
+	w := pushWire([]byte("shared body"))
+	send := func() {
+		if err := s.SendShared(w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send()
+	if a := testing.AllocsPerRun(200, send); a != 0 {
+		t.Errorf("%.1f allocations per shared send, want 0", a)
+	}
 }

@@ -10,6 +10,7 @@ import { Api, errorText } from './api.js';
 import { Conn } from './ws.js';
 import { WorldModel } from './world-model.js';
 import { WorldView } from './world-view.js';
+import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -427,6 +428,10 @@ class WorldApp {
     requestAnimationFrame((n) => this.frame(n));
   }
 }
+
+// The links between the world and the lobby are in the catalogue (the
+// player's language, as in the lobby).
+for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
 
 const app = new WorldApp();
 window.lordworld = app; // for debugging in the console and for the tests

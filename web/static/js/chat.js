@@ -95,6 +95,7 @@ export class ChatPanel {
     this.tableConv = null;
     this.friends = { friends: [], blocked: [] };
     this.drafts = new Map(); // conversation id -> {text, clientId}
+    this.muteFor = 600; // the mute duration chosen last (seconds)
     this.seq = 0;
     this.skew = 0;
     this.build();
@@ -401,10 +402,11 @@ export class ChatPanel {
 
   // ---------------------------------------------------------------- changes
   changed(cid, what) {
-    const gone = cid && this.state.get(cid);
-    if (gone && gone.gone && gone.kind === 'group' && !gone.told) {
-      gone.told = true;
-      if (what === 'push') this.toast(L('You were removed from {group}.', { group: this.title(gone) }));
+    for (const cv of this.state.convs.values()) {
+      if (cv.kicked && !cv.told) {
+        cv.told = true;
+        this.toast(L('You were removed from {group}.', { group: this.title(cv) }));
+      }
     }
     if (cid && cid === this.active && this.open && this.view === 'conv' && (what === 'push' || what === 'sync')) {
       const cv = this.current();
@@ -906,7 +908,7 @@ export class ChatPanel {
         if (muted) acts.push(`<button type="button" class="link-btn" data-mod="unmute" data-testid="chat-unmute">${L('Unmute')}</button>`);
         else {
           acts.push(
-            `<select data-testid="chat-mute-duration" aria-label="${esc(L('Mute for'))}">${MUTES.map(([sec, label], i) => `<option value="${sec}"${i === 1 ? ' selected' : ''}>${esc(L(label))}</option>`).join('')}</select>`,
+            `<select data-testid="chat-mute-duration" aria-label="${esc(L('Mute for'))}">${MUTES.map(([sec, label], i) => `<option value="${sec}"${sec === this.muteFor ? ' selected' : ''}>${esc(L(label))}</option>`).join('')}</select>`,
             `<button type="button" class="link-btn" data-mod="mute" data-testid="chat-mute">${L('Mute')}</button>`,
           );
         }
@@ -924,6 +926,7 @@ export class ChatPanel {
         ? `<form class="chat-row" data-testid="chat-invite-form"><input data-testid="chat-invite-id" inputmode="numeric" placeholder="${esc(L('Player id'))}" aria-label="${esc(L('Player id to add'))}"><button class="btn btn-ghost btn-small" type="submit" data-testid="chat-invite-go">${esc(L('Add to group'))}</button></form>`
         : '';
     box.innerHTML = `<div class="chat-members-head">${esc(head)}</div>${rows.join('')}${invite}`;
+    for (const sel of box.querySelectorAll('select')) sel.onchange = () => (this.muteFor = Number(sel.value));
     for (const b of box.querySelectorAll('[data-mod]')) {
       b.onclick = (ev) => {
         ev.stopPropagation();
@@ -978,6 +981,7 @@ export class ChatPanel {
     } catch (err) {
       this.setError(errText(err));
     }
+    if (!$('chat-members').hidden) await this.loadMembers(cv);
     this.render();
     this.renderMsgs(true);
   }

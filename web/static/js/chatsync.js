@@ -316,6 +316,7 @@ export class ChatState {
     m.event = e;
     const about = id(e.user_id);
     if ((e.event === 'kick' || e.event === 'leave') && about === this.me()) cv.gone = true;
+    if (e.event === 'kick' && about === this.me()) cv.kicked = true; // the panel tells the player once
     if (e.event === 'disbanded') cv.disbanded = true;
     if (about === this.me()) {
       if (e.event === 'role_admin') cv.role = 'admin';

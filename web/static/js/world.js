@@ -399,6 +399,7 @@ class WorldApp {
       li.dataset.x = String(p.x);
       li.dataset.z = String(p.z);
       if (p.id === this.model.selfId) li.dataset.self = 'true';
+      li.dataset.name = p.name || ''; // the display name the server gave
       li.textContent = `${p.id === this.model.selfId ? 'You' : p.name || `Player ${p.id}`} at ${p.x.toFixed(1)}, ${p.z.toFixed(1)}`;
       items.push(li);
     }

@@ -247,6 +247,7 @@ const CATALOGUE = {
   'chat.en.109': ['Remove admin', '取消管理员'],
   'chat.en.110': ['muted until {time}', '禁言至 {time}'],
   'chat.en.111': ['Remove from group', '移出群'],
+  'chat.en.112': ['You are muted in this group', '你在该群中被禁言'],
 
   // The rest of the page: auth, lobby, queue, table, result, errors
   'rule.not_your_turn': ['It is not your turn.', '还没轮到你。'],

@@ -491,6 +491,7 @@ test('display names and group moderation in the chat panel', { timeout: 180_000 
     await member(a, b.id).getByTestId('chat-mute').click();
     await a.page.locator(`[data-testid=chat-members] [data-testid=chat-member][data-user-id="${b.id}"][data-muted=true]`).getByTestId('chat-muted').waitFor();
     const until = Number(await member(a, b.id).getByTestId('chat-muted').getAttribute('data-until'));
+    await shotBoth(a.page, 'chat-members-moderation');
     assert.ok(until > Date.now() + 30_000 && until < Date.now() + 90_000, `muted for about a minute (until ${until})`);
     await b.page.locator('[data-testid=chat-msgs] [data-kind=system]', { hasText: 'Ann Owner muted You' }).waitFor();
     await b.page.getByTestId('chat-input').fill('can I still talk?');

@@ -895,7 +895,7 @@ export class ChatPanel {
     const me = this.me();
     const mine = rank(cv.role);
     const now = Date.now() + this.skew;
-    const head = L('{n} members', { n: ms.length }) + (cv.maxMembers ? ` / ${cv.maxMembers}` : '') + ' · ' + L(cv.open ? 'open' : 'invite-only');
+    const head = L(ms.length === 1 ? '{n} member' : '{n} members', { n: ms.length }) + (cv.maxMembers ? ` / ${cv.maxMembers}` : '') + ' · ' + L(cv.open ? 'open' : 'invite-only');
     const rows = ms.map((m) => {
       const uid = id(m.user_id);
       const on = !!m.online;

@@ -142,3 +142,61 @@ func TestDisplayNames(t *testing.T) {
 		t.Fatalf("blocked names: %v %v", fl.Blocked, fl.BlockedNames)
 	}
 }
+
+// A message's sender name comes from the cache: a rename told through
+// NameChanged shows on the next message at once, one made elsewhere (the
+// store only) within nameTTL; fetches read the store every time.
+func TestSenderNameCache(t *testing.T) {
+	s, rec, db := newTestService(t, nil)
+	ctx := t.Context()
+	now := time.Unix(1_800_000_000, 0)
+	s.now = func() time.Time { return now }
+	s.SetMasker(replaceMasker{"bad"})
+	send := func(id string) *pb.ChatMessage {
+		t.Helper()
+		m, _, err := s.Send(ctx, 1, SendReq{ToUser: 2, ClientID: id, Text: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := rec.last().msg.(*pb.ChatMessage); p.SenderName != m.SenderName {
+			t.Fatalf("push names %q, answer %q", p.SenderName, m.SenderName)
+		}
+		return m
+	}
+	m := send("1")
+	if m.SenderName != "user1" {
+		t.Fatalf("first send: %q", m.SenderName)
+	}
+	// Renamed in the store by another node: this node's sends keep the
+	// cached name until it is nameTTL old; a fetch has the new one.
+	if err := db.SetDisplayName(ctx, 1, "Elsewhere"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(nameTTL - time.Millisecond)
+	if got := send("2").SenderName; got != "user1" {
+		t.Fatalf("within the TTL: %q, want the cached user1", got)
+	}
+	if h, _, err := s.History(ctx, 2, m.ConversationId, 0, 0); err != nil || h[0].SenderName != "Elsewhere" {
+		t.Fatalf("history reads the store: %v, %v", h, err)
+	}
+	now = now.Add(time.Millisecond)
+	if got := send("3").SenderName; got != "Elsewhere" {
+		t.Fatalf("after the TTL: %q, want Elsewhere", got)
+	}
+	// Renamed on this node: at once, masked.
+	s.NameChanged(1, "badly")
+	if got := send("4").SenderName; got != "***ly" {
+		t.Fatalf("after NameChanged: %q, want ***ly", got)
+	}
+	// The cache is bounded: full, it starts over.
+	var c nameCache
+	for i := range nameCacheMax + 1 {
+		c.put(int64(i+1), "n", now)
+	}
+	if len(c.m) != 1 {
+		t.Fatalf("cache holds %d after overflowing, want 1", len(c.m))
+	}
+	if _, ok := c.get(1, now); ok {
+		t.Fatal("an entry from before the overflow survived")
+	}
+}

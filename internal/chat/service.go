@@ -71,6 +71,8 @@ type Service struct {
 	worldMu sync.Mutex
 	worldID int64
 
+	nameC nameCache // senders' names for their messages (names.go)
+
 	limMu  sync.Mutex
 	limits map[limitKey]*window
 
@@ -315,7 +317,7 @@ func (s *Service) Send(ctx context.Context, user int64, r SendReq) (*pb.ChatMess
 		return nil, false, res.Err
 	}
 	msg := s.toPB(res.Message, c.Kind)
-	s.nameMessages(ctx, msg)
+	msg.SenderName = s.senderName(ctx, user)
 	if !res.Replayed {
 		if b := s.metrics.Load(); b != nil && b.m != nil {
 			b.m.ChatMessage(c.Kind)
@@ -740,7 +742,7 @@ func (s *Service) TableSay(ctx context.Context, tableID string, players []int64,
 	}
 	c := store.Conversation{ID: id, Kind: store.ConvTable}
 	msg := s.toPB(res.Message, store.ConvTable)
-	s.nameMessages(ctx, msg)
+	msg.SenderName = s.senderName(ctx, sender)
 	s.fanout(ctx, c, sender, msg)
 	return msg, nil
 }

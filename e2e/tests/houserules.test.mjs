@@ -106,6 +106,7 @@ for (const [lang, locale] of [['en', 'en-US'], ['zh', 'zh-CN']]) {
         await loginAsGuest(page, server.base);
         await page.getByTestId('lobby-coins').filter({ hasText: /\d/ }).waitFor();
         let seen = null;
+        let gameId = '';
         // The show-hand button needs the player to be the landlord: play
         // again (at most 4 hands) until the player wins an auction.
         for (let hand = 0; hand < 4; hand++) {
@@ -113,6 +114,7 @@ for (const [lang, locale] of [['en', 'en-US'], ['zh', 'zh-CN']]) {
           else await page.getByTestId('result-again').click();
           await page.getByTestId('table-screen').waitFor({ state: 'visible', timeout: 30_000 });
           await page.locator('[data-testid=hand-card]').first().waitFor({ state: 'visible', timeout: 30_000 });
+          gameId = await attr(page, 'game-id');
           seen = await playHouseHand(page, `houserules-${lang}`);
           await page.getByTestId('result-screen').waitFor({ state: 'visible', timeout: 180_000 });
           if (seen.shown) break;
@@ -123,6 +125,28 @@ for (const [lang, locale] of [['en', 'en-US'], ['zh', 'zh-CN']]) {
         assert.match(breakdown, lang === 'zh' ? /明牌/ : /Show-hand/, 'the result lists the show-hand ×2');
         assert.match(breakdown, lang === 'zh' ? /加倍/ : /Doubling/, 'the result lists the doubling choices');
         await shotBoth(page, `houserules-${lang}-result`);
+
+        // The replay of the hand steps through the doubling choices and
+        // the show, from the server's record.
+        await page.getByTestId('result-lobby').click();
+        const row = page.locator(`[data-testid=history-row][data-game-id="${gameId}"] [data-testid=replay-btn]`);
+        await row.waitFor({ state: 'visible', timeout: 30_000 });
+        await row.click();
+        await page.getByTestId('replay').waitFor({ state: 'visible' });
+        const kinds = [];
+        for (let i = 0; i < 12; i++) {
+          const kind = await page.getByTestId('replay').getAttribute('data-kind');
+          kinds.push(kind);
+          if (kind === 'show') break;
+          const step = Number(await page.getByTestId('replay').getAttribute('data-step'));
+          await page.getByTestId('replay-next').click();
+          await page.waitForFunction((n) => document.querySelector('[data-testid=replay]').dataset.step === String(n), step + 1);
+        }
+        assert.equal(kinds.filter((k) => k === 'double').length, 3, `three doubling choices in the replay: ${kinds}`);
+        assert.equal(kinds.at(-1), 'show', `the show is a replay step: ${kinds}`);
+        await page.getByTestId('replay-shown').waitFor({ state: 'visible' });
+        await shotBoth(page, `houserules-${lang}-replay`);
+        await page.getByTestId('replay-close').click();
         assert.deepEqual(errors, [], 'no console errors');
       },
       undefined,

@@ -88,6 +88,7 @@ const CATALOGUE = {
   'show.button': ['Show hand', '明牌'],
   'show.title': ['Show your whole hand to both farmers for ×2', '向两位农民亮出全部手牌，倍数 ×2'],
   'show.badge': ['Shown', '明牌'],
+  'replay.show': ['{who} shows the hand (×2)', '{who} 明牌（×2）'],
   'show.shown': ["The landlord's hand, shown", '地主明牌'],
   'counter.title': ['Unseen', '记牌器'],
   'counter.bj': ['BJ', '小王'],

@@ -122,6 +122,17 @@ func TestRecoverMidDoubling(t *testing.T) {
 			t.Fatalf("seat %d double: %v", s, err)
 		}
 	}
+	// What leaving costs counts the choices: M 3, the landlord ×2, f1 ×2,
+	// f2 ×1: f1 risks 3×2×2, f2 3×1×2, the landlord both.
+	for s, want := range map[int]int64{f1: 12, f2: 6, landlord: 18} {
+		v, err := svc.Do(ctx, users[s], &pb.DdzLeaveReq{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q := v.(*pb.DdzLeaveResp); q.AtRisk != want || q.Left {
+			t.Errorf("seat %d leave quote: at risk %d (left %v), want %d", s, q.AtRisk, q.Left, want)
+		}
+	}
 	sn := state(landlord)
 	if sn.Phase != "playing" || !sn.CanShow || int(sn.Turn) != landlord {
 		t.Fatalf("after doubling: phase %s can_show %v turn %d", sn.Phase, sn.CanShow, sn.Turn)

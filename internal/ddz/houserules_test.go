@@ -120,6 +120,9 @@ func TestHouseRulesOverProtocol(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkReplay(t, gr)
+		if gr.Result == nil || fmt.Sprint(gr.Result.Doubles, gr.Result.Pairs, gr.Result.Shown) != fmt.Sprint(r.Doubles, r.Pairs, r.Shown) {
+			t.Errorf("game %d: record result %v, pushed %v", g, gr.Result, r)
+		}
 		var kinds []string
 		for _, e := range gr.Events {
 			switch e.Kind {

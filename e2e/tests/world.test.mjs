@@ -337,7 +337,7 @@ async function reachable(page, testid) {
   const box = await el.boundingBox();
   const vp = page.viewportSize();
   assert.ok(box && box.x >= 0 && box.y >= 0 && box.x + box.width <= vp.width && box.y + box.height <= vp.height, `${testid} inside ${vp.width}x${vp.height}: ${JSON.stringify(box)}`);
-  assert.ok(box.height >= 28, `${testid} is tall enough to tap: ${box.height}`);
+  assert.ok(box.height >= 32 && box.width >= 32, `${testid} is big enough to tap: ${box.width}x${box.height}`);
   const hit = await page.evaluate(
     ([id, x, y]) => {
       const want = document.querySelector(`[data-testid="${id}"]`);
@@ -393,6 +393,8 @@ test('the page in Chinese and English: every string from the catalogue, usable o
       zh = await interfaceText(p.page);
       assert.deepEqual(latinWords(zh), [], `no English on the Chinese world page:\n${zh}`);
       assert.match(await p.page.getByTestId('world-status').textContent(), /视野内 \d+ 人/);
+      const cut = await p.page.getByTestId('world-status').evaluate((el) => el.scrollWidth > el.clientWidth + 1);
+      assert.equal(cut, false, 'the status line is not cut off');
       assert.match(await p.page.getByTestId('world-chat-title').textContent(), /世界频道/);
       assert.equal((await p.page.locator('[data-testid=world-chat-line].mine b').first().textContent()).trim(), '我');
       assert.equal((await p.page.getByTestId('world-leave').textContent()).trim(), '离开');
@@ -400,13 +402,30 @@ test('the page in Chinese and English: every string from the catalogue, usable o
     await shot(a.page, 'world-zh-1280x800');
     await shot(b.page, 'world-zh-390x844');
 
-    // The server's rule in Chinese: six lines at once, the sixth refused
-    // for the rate (5 in 5 s).
+    // The server's rule in Chinese: lines in a row, each sent once the one
+    // before is accepted, until the server refuses one for the rate (5 in
+    // 5 s, "hello from A" included): the toast says why and the line stays
+    // in the input.
+    const input = a.page.getByTestId('world-chat-input');
+    const RATE = '慢一点:5 秒内最多发 5 条消息。';
+    let sent = 0;
     for (let i = 1; i <= 6; i++) {
-      await a.page.getByTestId('world-chat-input').fill(`第 ${i} 条`);
-      await a.page.getByTestId('world-chat-input').press('Enter');
+      await input.fill(`第 ${i} 条`);
+      await input.press('Enter');
+      const refused = await a.page.waitForFunction(
+        (rate) => {
+          if ([...document.querySelectorAll('[data-testid=toast]')].some((el) => el.textContent === rate)) return 'refused';
+          return document.querySelector('[data-testid=world-chat-input]').value === '' ? 'sent' : false;
+        },
+        RATE,
+      );
+      if ((await refused.jsonValue()) === 'refused') break;
+      sent++;
     }
-    await a.page.getByTestId('toast').filter({ hasText: '慢一点:5 秒内最多发 5 条消息。' }).waitFor();
+    assert.ok(sent < 6, `the server refused a line for the rate (${sent} sent)`);
+    await a.page.getByTestId('toast').filter({ hasText: RATE }).waitFor();
+    assert.equal(await input.inputValue(), `第 ${sent + 1} 条`, 'a refused line stays in the input');
+    await input.fill('');
 
     // Switch to English on the phone: every string at once, kept after a
     // reload; the desktop stays Chinese (its own browser).

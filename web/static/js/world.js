@@ -376,7 +376,8 @@ class WorldApp {
       }
       try {
         await this.conn.request('world.chat', { text });
-        input.value = '';
+        // Sent: cleared, unless the player typed on while it was on its way.
+        if (input.value.trim() === text) input.value = '';
       } catch (err) {
         this.toast(why(err), 'err');
       }

@@ -459,6 +459,27 @@ test('the page in Chinese and English: every string from the catalogue, usable o
     await a.page.getByTestId('lang-en').click();
     assert.equal((await a.page.getByTestId('world-gate-text').textContent()).trim(), 'You left the world.');
 
+    // A kick in Chinese: back in, the same guest in a second tab takes the
+    // player over; the first tab says why in Chinese, and in English after
+    // the switch.
+    await a.page.getByTestId('lang-zh').click();
+    await a.page.getByTestId('world-enter').click();
+    await a.page.waitForFunction(() => document.querySelector('[data-testid=world]').dataset.state === 'in');
+    const tab = await a.context.newPage();
+    tab.on('console', (m) => m.type() === 'error' && a.errors.push(`console error (second tab): ${m.text()}`));
+    await tab.goto(server.base + '/world');
+    await tab.waitForFunction(() => document.querySelector('[data-testid=world]').dataset.state === 'in');
+    await a.page.waitForFunction(() => document.querySelector('[data-testid=world]').dataset.state === 'closed');
+    assert.equal((await a.page.getByTestId('world-gate-text').textContent()).trim(), '你已在别处登录,此窗口的连接已断开。');
+    assert.equal((await a.page.locator('#conn-retry').textContent()).trim(), '重新连接');
+    zh = await interfaceText(a.page);
+    assert.deepEqual(latinWords(zh), [], `no English on the Chinese page after the kick:\n${zh}`);
+    await shot(a.page, 'world-kicked-zh-1280x800');
+    await a.page.getByTestId('lang-en').click();
+    assert.match(await a.page.getByTestId('world-gate-text').textContent(), /logged in somewhere else/);
+    assert.equal((await a.page.locator('#conn-retry').textContent()).trim(), 'Reconnect');
+    await tab.close();
+
     assert.deepEqual(missing.flat(), [], 'every string the pages asked for is in the catalogue');
     for (const [p, n] of [[a, 'A'], [b, 'B']]) noErrors(p, n);
   } catch (err) {

@@ -11,6 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openPage, shot, DESKTOP, PHONE } from '../lib/harness.mjs';
+import { loginAsGuest } from '../lib/play.mjs';
 
 let server;
 let browser;
@@ -304,7 +305,7 @@ function interfaceText(page) {
     const parts = [document.title];
     const hidden = (el) => !el.checkVisibility();
     for (const el of document.body.querySelectorAll('*')) {
-      if (hidden(el) || el.closest('[data-testid=world-chat-line] span, [data-testid=world-players], noscript')) continue;
+      if (hidden(el) || el.closest('[data-testid=world-chat-line]:not(.mine), [data-testid=world-chat-line] span, [data-testid=world-players], noscript')) continue;
       for (const n of el.childNodes) if (n.nodeType === Node.TEXT_NODE && n.textContent.trim()) parts.push(n.textContent.trim());
       for (const a of ['placeholder', 'aria-label', 'title']) if (el.getAttribute(a)) parts.push(el.getAttribute(a));
     }
@@ -375,7 +376,7 @@ test('the page in Chinese and English: every string from the catalogue, usable o
 
     // The phone: the controls are on the screen and not covered, the chat
     // input and Send take a tap and the line arrives.
-    for (const id of ['world-leave', 'lang-zh', 'lang-en', 'world-chat-input', 'world-chat-send', 'world-canvas']) await reachable(b.page, id);
+    for (const id of ['world-leave', 'world-back', 'lang-zh', 'lang-en', 'world-chat-input', 'world-chat-send', 'world-canvas']) await reachable(b.page, id);
     await b.page.getByTestId('world-chat-input').tap();
     await b.page.getByTestId('world-chat-input').fill('你好,世界');
     await reachable(b.page, 'world-chat-send');
@@ -484,6 +485,53 @@ test('the page in Chinese and English: every string from the catalogue, usable o
     for (const [p, n] of [[a, 'A'], [b, 'B']]) noErrors(p, n);
   } catch (err) {
     await failShot([a, b], 'world-i18n');
+    throw err;
+  } finally {
+    for (const p of [a, b]) await p.context.close();
+  }
+});
+
+test('the lobby links to the world and back; players carry their display names', { timeout: 120_000 }, async () => {
+  const a = await openPage(browser, DESKTOP);
+  const b = await openPage(browser, DESKTOP);
+  try {
+    // A logs in in the lobby, takes a name, and follows the lobby's link.
+    await loginAsGuest(a.page, server.base);
+    await a.page.getByTestId('profile-edit').click();
+    await a.page.getByTestId('name-input').fill('Walker Ann');
+    await a.page.getByTestId('name-save').click();
+    await a.page.getByTestId('lobby-name').filter({ hasText: 'Walker Ann' }).waitFor();
+    const link = a.page.getByTestId('lobby-world');
+    assert.ok(await link.isVisible(), 'the lobby shows the way to the world');
+    await link.click();
+    await a.page.waitForURL(/\/world$/);
+    await a.page.waitForFunction(() => document.querySelector('[data-testid=world]').dataset.state === 'in');
+    const idA = Number(await a.page.getByTestId('world').getAttribute('data-self-id'));
+    assert.equal(await a.page.locator('[data-testid=world-player][data-self]').getAttribute('data-name'), 'Walker Ann', 'A entered under its name');
+
+    // B, a guest, comes over: each sees the other under the server's name.
+    const idB = await enterWorld(b.page);
+    const nameB = await b.page.locator('[data-testid=world-player][data-self]').getAttribute('data-name');
+    assert.match(nameB, /^Guest/, 'a guest enters under its guest name');
+    const pa = await selfPos(a.page);
+    await walkTo(b.page, pa.x, pa.z);
+    await waitPlayer(b.page, idA);
+    await waitPlayer(a.page, idB);
+    assert.equal(await b.page.locator(`[data-testid=world-player][data-id="${idA}"]`).getAttribute('data-name'), 'Walker Ann');
+    assert.equal(await a.page.locator(`[data-testid=world-player][data-id="${idB}"]`).getAttribute('data-name'), nameB);
+    await a.page.getByTestId('world-chat-input').fill('hello, I am Ann');
+    await a.page.getByTestId('world-chat-input').press('Enter');
+    await b.page.getByTestId('world-chat-line').filter({ hasText: 'hello, I am Ann' }).filter({ hasText: 'Walker Ann' }).waitFor();
+
+    // And back to the lobby.
+    const back = a.page.getByTestId('world-back');
+    assert.equal((await back.textContent()).trim(), 'Back to the lobby');
+    await back.click();
+    await a.page.getByTestId('lobby-screen').waitFor({ state: 'visible' });
+    noErrors(a, 'A');
+    noErrors(b, 'B');
+  } catch (err) {
+    await failShot([a, b], 'world-lobby');
     throw err;
   } finally {
     for (const p of [a, b]) await p.context.close();

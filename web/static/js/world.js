@@ -439,6 +439,7 @@ class WorldApp {
       li.dataset.x = String(p.x);
       li.dataset.z = String(p.z);
       if (p.id === this.model.selfId) li.dataset.self = 'true';
+      li.dataset.name = p.name || ''; // the display name the server gave
       const who = p.id === this.model.selfId ? t('you') : p.name || t('player.n', { n: p.id });
       li.textContent = t('world.player_at', { who, x: p.x.toFixed(1), z: p.z.toFixed(1) });
       items.push(li);

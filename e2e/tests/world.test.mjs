@@ -159,7 +159,14 @@ test('two players see each other move and chat; a third who leaves disappears fo
     // there, and A sees B go left.
     const b0 = await settle(b.page);
     const box = await b.page.getByTestId('world-canvas').boundingBox();
-    await b.page.getByTestId('world-canvas').tap({ position: { x: box.width / 2 - 60, y: box.height / 2 } });
+    // Not farther than A is sure to see (A is about 10 to the right, and
+    // sees at least viewRadius cells either way).
+    const left = await b.page.evaluate(() => {
+      const m = window.lordworld.model.map;
+      const reach = (m.viewRadius * (m.maxX - m.minX)) / m.cellsX - 12;
+      return Math.max(5, Math.min(10, reach)) * window.lordworld.view.scale;
+    });
+    await b.page.getByTestId('world-canvas').tap({ position: { x: box.width / 2 - left, y: box.height / 2 } });
     await b.page.waitForFunction((x0) => Number(document.querySelector('[data-testid=world-player][data-self]').dataset.x) < x0 - 3, b0.x);
     const b1 = await settle(b.page);
     assert.ok(b1.x < b0.x - 3 && Math.abs(b1.z - b0.z) < 1, `B walked left: ${JSON.stringify([b0, b1])}`);

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -160,6 +161,12 @@ func (t *table) Handle(r *room.Room, seat int, msg any) (any, error) {
 	if t.paused {
 		return nil, errPaused
 	}
+	switch a := msg.(type) {
+	case *pb.DdzBidReq, *pb.DdzPlayReq, *pb.DdzPassReq, *pb.DdzDoubleReq, *pb.DdzShowReq:
+		if err := t.stale(a.(interface{ GetSeq() uint64 }).GetSeq()); err != nil {
+			return nil, err
+		}
+	}
 	switch m := msg.(type) {
 	case *pb.DdzBidReq:
 		return t.act(r, seat, ddz.Bid(seat, int(min(m.Value, 99))), true)
@@ -190,6 +197,26 @@ func (t *table) Handle(r *room.Room, seat int, msg any) (any, error) {
 		return t.leave(r, seat, m.Confirm)
 	}
 	return nil, status.New(status.BadRequest, "unknown table request")
+}
+
+// stale refuses a move made at seq (0: not checked) when an engine event
+// (any seat's move, by a player, a timer or auto-play) came after it, or
+// when seq is ahead of the table: the player decided on a table they had
+// not seen, e.g. their own timer played for them while the request was on
+// its way. Events that do not change the game (online, auto-play on or
+// off) do not make a move stale.
+func (t *table) stale(seq uint64) error {
+	if seq == 0 {
+		return nil
+	}
+	var last uint64
+	if n := len(t.seqs); n > 0 {
+		last = t.seqs[n-1]
+	}
+	if seq < last || seq > t.seq {
+		return status.RuleError(status.Conflict, "stale_state", fmt.Sprintf("the table has moved on (seq %d, your move was made at %d): look again", t.seq, seq))
+	}
+	return nil
 }
 
 // act applies one action for seat. byPlayer is false when the server acts

@@ -273,6 +273,7 @@ const CATALOGUE = {
   'rule.invalid_combination': ['Those cards are not a valid combination.', '这些牌不是有效的牌型。'],
   'rule.does_not_beat': ['Those cards do not beat the current play.', '这些牌大不过上家。'],
   'rule.cards_not_held': ['You do not hold those cards.', '你没有这些牌。'],
+  'rule.stale_state': ['The table moved on before your move arrived: look again.', '你出手前牌局已经变化,请重新查看。'],
   'rule.leader_cannot_pass': ['You lead this round: you must play.', '本轮由你先出:必须出牌。'],
   'rule.bid_not_higher': ['Your bid must be higher than the highest bid.', '叫分必须高于当前最高分。'],
   'rule.bid_out_of_range': ['Bids are 1, 2 or 3 (or pass).', '只能叫 1、2、3 分(或不叫)。'],

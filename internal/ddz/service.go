@@ -93,6 +93,7 @@ type Service struct {
 	metrics  *observe.Game   // nil: not counted
 	starts   chan *room.Room // rooms for Run to start
 	appender *appender
+	outbox   *outbox // cancels written once the database answers
 
 	tchat  atomic.Pointer[tableChatBox]
 	ranker atomic.Pointer[rankerBox]
@@ -111,6 +112,7 @@ func New(cfg Config, modes []match.Mode, st Store, push room.Pusher, ids IDs, lo
 	s := &Service{cfg: cfg, st: st, push: push, ids: ids, log: log.With("game", "doudizhu"),
 		modes: map[string]match.Mode{}, starts: make(chan *room.Room, 1024), byUser: map[int64]*table{}, gens: map[int64]uint64{},
 		appender: newAppender(st)}
+	s.outbox = newOutbox(st, s.log)
 	for _, m := range modes {
 		s.modes[m.Name] = m
 	}
@@ -135,6 +137,7 @@ func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() { s.appender.run(ctx) })
+	wg.Go(func() { s.outbox.run(ctx) })
 	for {
 		select {
 		case <-ctx.Done():

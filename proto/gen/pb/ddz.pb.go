@@ -1481,7 +1481,9 @@ type DdzEvent struct {
 	// cards = the bottom), "timeout" (the server acted for seat: the action
 	// follows as its own event), "autoplay" (value 1 on, 0 off),
 	// "online" (value 1 connected, 0 disconnected), "end" (the result
-	// follows as ddz.result), "cancel" (the game was cancelled, no coins moved).
+	// follows as ddz.result), "cancel" (the game was cancelled, no coins moved),
+	// "paused" (the game log cannot be written: table requests answer
+	// unavailable until a snapshot resumes the table, or a "cancel" ends it).
 	Kind  string   `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
 	Seat  int32    `protobuf:"varint,4,opt,name=seat,proto3" json:"seat,omitempty"`
 	Value int32    `protobuf:"varint,5,opt,name=value,proto3" json:"value,omitempty"`
@@ -1511,7 +1513,10 @@ type DdzEvent struct {
 	TimedOut bool `protobuf:"varint,15,opt,name=timed_out,json=timedOut,proto3" json:"timed_out,omitempty"`
 	// On a "bid", "play" or "pass": the seat is on auto-play (托管) and the
 	// server acted for it. Neither flag is set on a bot's own moves.
-	Auto          bool `protobuf:"varint,16,opt,name=auto,proto3" json:"auto,omitempty"`
+	Auto bool `protobuf:"varint,16,opt,name=auto,proto3" json:"auto,omitempty"`
+	// Why, on "paused" ("store": the database does not answer) and on
+	// "cancel" ("store_error", "players_gone", "internal", "admin").
+	Reason        string `protobuf:"bytes,32,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1670,6 +1675,13 @@ func (x *DdzEvent) GetAuto() bool {
 		return x.Auto
 	}
 	return false
+}
+
+func (x *DdzEvent) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
 }
 
 // ddz.result (352, push): the settlement, to every seat, after the "end"
@@ -2054,7 +2066,7 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\bautoplay\x18\x06 \x01(\bR\bautoplay\x12\x16\n" +
 	"\x06online\x18\a \x01(\bR\x06online\x12\x16\n" +
 	"\x06played\x18\b \x03(\tR\x06played\x12!\n" +
-	"\fplayed_faces\x18\x14 \x03(\tR\vplayedFaces\"\xc7\x03\n" +
+	"\fplayed_faces\x18\x14 \x03(\tR\vplayedFaces\"\xdf\x03\n" +
 	"\bDdzEvent\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x12\n" +
@@ -2080,7 +2092,8 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\n" +
 	"hand_faces\x18\x1f \x03(\tR\thandFaces\x12\x1b\n" +
 	"\ttimed_out\x18\x0f \x01(\bR\btimedOut\x12\x12\n" +
-	"\x04auto\x18\x10 \x01(\bR\x04auto\"\xff\x03\n" +
+	"\x04auto\x18\x10 \x01(\bR\x04auto\x12\x16\n" +
+	"\x06reason\x18  \x01(\tR\x06reason\"\xff\x03\n" +
 	"\tDdzResult\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x1a\n" +
 	"\blandlord\x18\x02 \x01(\x05R\blandlord\x12!\n" +

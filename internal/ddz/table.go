@@ -80,7 +80,7 @@ type table struct {
 	pending    []record
 	stalledAt  time.Time
 	stallTries int
-	finished bool
+	finished   bool
 }
 
 var _ room.Game = (*table)(nil)

@@ -1,0 +1,327 @@
+package ddz_test
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lordgame/lordgame/client"
+	"github.com/lordgame/lordgame/internal/ddz"
+	"github.com/lordgame/lordgame/internal/match"
+	"github.com/lordgame/lordgame/internal/store"
+	"github.com/lordgame/lordgame/proto/gen/pb"
+)
+
+// flakyStore is the table service's store with a switch for a database
+// outage: while down, every call the tables make fails the way the store
+// reports an outage (store.ErrUnavailable). loseNext makes the next log
+// write commit but answer unavailable, as when a connection breaks after
+// the commit.
+type flakyStore struct {
+	*store.DB
+	down     atomic.Bool
+	loseNext atomic.Bool
+}
+
+func (f *flakyStore) fail() error {
+	if f.down.Load() {
+		return fmt.Errorf("store: database unavailable: %w", store.ErrUnavailable)
+	}
+	return nil
+}
+
+func (f *flakyStore) AppendEvents(ctx context.Context, evs []store.Event) error {
+	if f.loseNext.CompareAndSwap(true, false) {
+		if err := f.DB.AppendEvents(ctx, evs); err != nil {
+			return err
+		}
+		return fmt.Errorf("store: connection reset after commit: %w", store.ErrUnavailable)
+	}
+	if err := f.fail(); err != nil {
+		return err
+	}
+	return f.DB.AppendEvents(ctx, evs)
+}
+
+func (f *flakyStore) CreateGame(ctx context.Context, g store.NewGame) error {
+	if err := f.fail(); err != nil {
+		return err
+	}
+	return f.DB.CreateGame(ctx, g)
+}
+
+func (f *flakyStore) Events(ctx context.Context, id int64) ([]store.Event, error) {
+	if err := f.fail(); err != nil {
+		return nil, err
+	}
+	return f.DB.Events(ctx, id)
+}
+
+func (f *flakyStore) CancelGameFenced(ctx context.Context, id, epoch int64) error {
+	if err := f.fail(); err != nil {
+		return err
+	}
+	return f.DB.CancelGameFenced(ctx, id, epoch)
+}
+
+func (f *flakyStore) SettleGame(ctx context.Context, s store.Settlement) (store.Settlement, error) {
+	if err := f.fail(); err != nil {
+		return store.Settlement{}, err
+	}
+	return f.DB.SettleGame(ctx, s)
+}
+
+func (f *flakyStore) Balance(ctx context.Context, uid int64) (int64, error) {
+	if err := f.fail(); err != nil {
+		return 0, err
+	}
+	return f.DB.Balance(ctx, uid)
+}
+
+func (f *flakyStore) Stats(ctx context.Context, uid int64) (store.Stats, error) {
+	if err := f.fail(); err != nil {
+		return store.Stats{}, err
+	}
+	return f.DB.Stats(ctx, uid)
+}
+
+// outageNode is a node whose tables use a flakyStore; turn timers are long
+// enough that no timeout acts during a test.
+func outageNode(t *testing.T, grace time.Duration) (*node, *flakyStore) {
+	t.Helper()
+	var fs *flakyStore
+	n := startNodeWith(t, t.TempDir(), func(c *ddz.Config, _ *match.Config) {
+		c.BidTimeout, c.FollowTimeout, c.LeadTimeout = time.Minute, time.Minute, time.Minute
+		c.StoreGrace = grace
+	}, func(db *store.DB) ddz.Store {
+		fs = &flakyStore{DB: db}
+		return fs
+	})
+	return n, fs
+}
+
+// pushes collects the ddz.event and ddz.snapshot pushes of each client.
+type pushes struct {
+	events [3]chan *pb.DdzEvent
+	snaps  [3]chan *pb.DdzSnapshot
+}
+
+func watch(cs [3]*client.Client) *pushes {
+	p := &pushes{}
+	for i, c := range cs {
+		p.events[i] = make(chan *pb.DdzEvent, 256)
+		p.snaps[i] = make(chan *pb.DdzSnapshot, 16)
+		c.On("ddz.event", func(m client.Push) {
+			e := &pb.DdzEvent{}
+			if m.Decode(e) == nil {
+				select {
+				case p.events[i] <- e:
+				default:
+				}
+			}
+		})
+		c.On("ddz.snapshot", func(m client.Push) {
+			s := &pb.DdzSnapshot{}
+			if m.Decode(s) == nil {
+				select {
+				case p.snaps[i] <- s:
+				default:
+				}
+			}
+		})
+	}
+	return p
+}
+
+// event waits for client i's next push of kind, skipping the others.
+func (p *pushes) event(t *testing.T, i int, kind string, within time.Duration) *pb.DdzEvent {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		select {
+		case e := <-p.events[i]:
+			if e.Kind == kind {
+				return e
+			}
+		case <-deadline:
+			t.Fatalf("client %d: no %q event within %v", i, kind, within)
+			return nil
+		}
+	}
+}
+
+func (p *pushes) snapshot(t *testing.T, i int, within time.Duration) *pb.DdzSnapshot {
+	t.Helper()
+	select {
+	case s := <-p.snaps[i]:
+		return s
+	case <-time.After(within):
+		t.Fatalf("client %d: no snapshot within %v", i, within)
+		return nil
+	}
+}
+
+// toAct is the index of the client whose seat acts first.
+func toAct(t *testing.T, snaps [3]*pb.DdzSnapshot) int {
+	t.Helper()
+	for i, s := range snaps {
+		if s.Turn == int32(s.Seat) {
+			return i
+		}
+	}
+	t.Fatal("nobody to act")
+	return -1
+}
+
+func gameID(t *testing.T, s *pb.DdzSnapshot) int64 {
+	t.Helper()
+	id, err := strconv.ParseInt(s.GameId, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// countKind is how many events of kind the stored log of game holds, and
+// the log's last seq.
+func countKind(t *testing.T, db *store.DB, game int64, kind string) (n int, last uint64) {
+	t.Helper()
+	evs, err := db.Events(t.Context(), game)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range evs {
+		if int64(i+1) != e.Seq {
+			t.Fatalf("log of %d: entry %d has seq %d", game, i, e.Seq)
+		}
+		if e.Kind == kind {
+			n++
+		}
+	}
+	return n, uint64(len(evs))
+}
+
+// TestStoreOutagePausesAndResumes: a bid that cannot be logged answers
+// unavailable and pauses the table (every seat gets a "paused" event);
+// once the database answers, the bid is logged once, every seat gets a
+// snapshot with it and the hand goes on. The same when the write had
+// committed but its answer was lost.
+func TestStoreOutagePausesAndResumes(t *testing.T) {
+	for _, lost := range []bool{false, true} {
+		t.Run(fmt.Sprintf("committed=%v", lost), func(t *testing.T) {
+			n, fs := outageNode(t, 20*time.Second)
+			cs, snaps, _ := seated(t, n)
+			p := watch(cs)
+			a := toAct(t, snaps)
+			game := gameID(t, snaps[a])
+			if lost {
+				fs.loseNext.Store(true)
+			} else {
+				fs.down.Store(true)
+			}
+			err := cs[a].Request(t.Context(), "ddz.bid", &pb.DdzBidReq{Value: 1}, &pb.DdzActionResp{})
+			wantRule(t, "bid with the database down", err, "unavailable", "game_stalled")
+			for i := range 3 {
+				e := p.event(t, i, "paused", 2*time.Second)
+				if e.Reason != "store" || e.Seq != snaps[i].Seq+1 || e.GameId != snaps[i].GameId {
+					t.Errorf("client %d: paused event %v, want reason store, seq %d", i, e, snaps[i].Seq+1)
+				}
+			}
+			if !lost {
+				err = cs[(a+1)%3].Request(t.Context(), "ddz.state", &pb.DdzStateReq{}, &pb.DdzSnapshot{})
+				wantRule(t, "ddz.state while paused", err, "unavailable", "game_stalled")
+				err = cs[(a+1)%3].Request(t.Context(), "ddz.bid", &pb.DdzBidReq{Value: 2}, &pb.DdzActionResp{})
+				wantRule(t, "another bid while paused", err, "unavailable", "game_stalled")
+				time.Sleep(700 * time.Millisecond) // a few retries fail
+				if bids, _ := countKind(t, n.db, game, "bid"); bids != 0 {
+					t.Fatalf("%d bids logged while the database was down", bids)
+				}
+				fs.down.Store(false)
+			}
+			var next int32
+			for i := range 3 {
+				s := p.snapshot(t, i, 5*time.Second)
+				if s.Phase != "bidding" || s.Seq <= snaps[i].Seq || len(s.Bids) != 1 ||
+					s.Bids[0].Seat != int32(snaps[a].Seat) || s.Bids[0].Value != 1 || s.Turn == int32(snaps[a].Seat) {
+					t.Errorf("client %d: snapshot after the outage: phase %s seq %d bids %v turn %d", i, s.Phase, s.Seq, s.Bids, s.Turn)
+				}
+				next = s.Turn
+			}
+			bids, last := countKind(t, n.db, game, "bid")
+			if bids != 1 {
+				t.Errorf("log holds %d bids, want 1", bids)
+			}
+			for i, s := range snaps {
+				if int32(s.Seat) != next {
+					continue
+				}
+				var resp pb.DdzActionResp
+				if err := cs[i].Request(t.Context(), "ddz.bid", &pb.DdzBidReq{Value: 2}, &resp); err != nil {
+					t.Fatalf("bid after the outage: %v", err)
+				}
+				if resp.Seq != last+1 {
+					t.Errorf("bid after the outage has seq %d, want %d", resp.Seq, last+1)
+				}
+			}
+		})
+	}
+}
+
+// TestStoreOutageCancels: a table whose database stays down past the
+// grace is cancelled (every seat gets a "cancel" event, reason
+// store_error, and is free again); the cancel reaches the store once it
+// answers, through the outbox, and no coin moved.
+func TestStoreOutageCancels(t *testing.T) {
+	n, fs := outageNode(t, 500*time.Millisecond)
+	cs, snaps, uids := seated(t, n)
+	p := watch(cs)
+	a := toAct(t, snaps)
+	game := gameID(t, snaps[a])
+	fs.down.Store(true)
+	err := cs[a].Request(t.Context(), "ddz.bid", &pb.DdzBidReq{Value: 3}, &pb.DdzActionResp{})
+	wantRule(t, "bid with the database down", err, "unavailable", "game_stalled")
+	for i := range 3 {
+		paused := p.event(t, i, "paused", 2*time.Second)
+		e := p.event(t, i, "cancel", 5*time.Second)
+		if e.Reason != "store_error" || e.Seq != paused.Seq+1 {
+			t.Errorf("client %d: cancel %v, want reason store_error, seq %d", i, e, paused.Seq+1)
+		}
+	}
+	// The players are free: the queue itself answers unavailable while the
+	// database is down, not already_seated.
+	err = cs[0].Request(t.Context(), "match.join", &pb.MatchJoinReq{Mode: "classic"}, &pb.MatchJoinResp{})
+	wantRule(t, "match.join with the database down", err, "unavailable", "")
+	time.Sleep(1500 * time.Millisecond) // the outbox keeps trying
+	if g, err := n.db.Game(t.Context(), game); err != nil || g.State != store.GameRunning {
+		t.Fatalf("game while the database is down: %v %v, want still running", g.State, err)
+	}
+	fs.down.Store(false)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		g, err := n.db.Game(t.Context(), game)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g.State == store.GameCancelled {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("game %s 10 s after the database came back, want cancelled", g.State)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, u := range uids {
+		if b, err := n.db.Balance(t.Context(), u); err != nil || b != 1000 {
+			t.Errorf("player %d: balance %d %v, want 1000", u, b, err)
+		}
+	}
+	if bids, _ := countKind(t, n.db, game, "bid"); bids != 0 {
+		t.Errorf("log of the cancelled game holds %d bids, want 0", bids)
+	}
+	if err := cs[0].Request(t.Context(), "match.join", &pb.MatchJoinReq{Mode: "classic"}, &pb.MatchJoinResp{}); err != nil {
+		t.Errorf("match.join after the cancel: %v", err)
+	}
+}

@@ -24,6 +24,9 @@ type flakyStore struct {
 	*store.DB
 	down     atomic.Bool
 	loseNext atomic.Bool
+	// failSettles settlements fail as if the database were down.
+	failSettles atomic.Int32
+	settles     atomic.Int32 // settlements asked for
 }
 
 func (f *flakyStore) fail() error {
@@ -68,6 +71,10 @@ func (f *flakyStore) CancelGameFenced(ctx context.Context, id, epoch int64) erro
 }
 
 func (f *flakyStore) SettleGame(ctx context.Context, s store.Settlement) (store.Settlement, error) {
+	f.settles.Add(1)
+	if f.failSettles.Add(-1) >= 0 {
+		return store.Settlement{}, fmt.Errorf("store: settle game: %w", store.ErrUnavailable)
+	}
 	if err := f.fail(); err != nil {
 		return store.Settlement{}, err
 	}
@@ -323,5 +330,50 @@ func TestStoreOutageCancels(t *testing.T) {
 	}
 	if err := cs[0].Request(t.Context(), "match.join", &pb.MatchJoinReq{Mode: "classic"}, &pb.MatchJoinResp{}); err != nil {
 		t.Errorf("match.join after the cancel: %v", err)
+	}
+}
+
+// TestSettleOutage: a hand that ends while the database does not answer
+// is settled through the outbox once it does: the player gets the result
+// then, with the coins that really moved, paid once (the player's and the
+// house's coins sum to what they were).
+func TestSettleOutage(t *testing.T) {
+	var fs *flakyStore
+	n := startNodeWith(t, t.TempDir(), func(_ *ddz.Config, mc *match.Config) {
+		mc.Modes[0].BotWait = 20 * time.Millisecond // bots fill the table
+	}, func(db *store.DB) ddz.Store {
+		fs = &flakyStore{DB: db}
+		return fs
+	})
+	uid := n.user(t, 1000)
+	c := n.dial(t, uid)
+	house, err := n.db.HouseBalance(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs.failSettles.Store(3)
+	res, seats := playVsBots(t, n, c, 1)
+	if got := fs.settles.Load(); got < 4 {
+		t.Errorf("%d settlement attempts, want at least 4 (3 failed)", got)
+	}
+	r, seat := res[0], seats[0]
+	id := gameID(t, &pb.DdzSnapshot{GameId: r.GameId})
+	rec, err := n.db.Game(t.Context(), id)
+	if err != nil || rec.State != store.GameFinished {
+		t.Fatalf("game after the outage: %v %v, want finished", rec.State, err)
+	}
+	bal, err := n.db.Balance(t.Context(), uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bal != 1000+r.Coins[seat] || r.BalanceAfter != bal {
+		t.Errorf("balance %d, result says %d coins and balance %d (from 1000)", bal, r.Coins[seat], r.BalanceAfter)
+	}
+	after, err := n.db.HouseBalance(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (bal-1000)+(after-house) != 0 {
+		t.Errorf("coins not conserved: player %+d, house %+d", bal-1000, after-house)
 	}
 }

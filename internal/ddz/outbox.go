@@ -9,7 +9,7 @@ import (
 	"github.com/lordgame/lordgame/internal/store"
 )
 
-// Outbox bounds: at most outboxCap cancels wait to be written; each is
+// Outbox bounds: at most outboxCap writes wait to be written; each is
 // tried again after a backoff from outboxMinWait doubling up to
 // outboxMaxWait, until it lands.
 const (
@@ -19,53 +19,69 @@ const (
 	outboxTry     = 5 * time.Second // deadline of one attempt
 )
 
-// outbox writes the cancels of tables that closed while the database did
-// not answer (their log could not be written, or the cancel itself
-// failed): the players were told at once, and the store learns it as soon
-// as it answers again, so no game stays "running" in the store behind a
-// table that is gone. It lives in memory, bounded: a cancel that finds it
-// full, or that has not landed when the service stops, is logged; that
-// game is still "running" in the store and the next start's Recover
-// restores it (paused for Config.Grace, cancelled if nobody comes back).
+// outbox makes the writes that end a game (a cancel, a settlement) land
+// although the database did not answer when the table ended: the table
+// closes and its seats are told at once, the outbox retries the write
+// until it lands, so no game stays "running" in the store behind a table
+// that is gone. It lives in memory, bounded: a write that finds it full,
+// or that has not landed when the service stops, is logged; that game is
+// still "running" in the store and the next start's Recover settles it
+// (its end is in the log) or restores it (paused for Config.Grace,
+// cancelled if nobody comes back).
 //
-// A cancel moves no coins and is idempotent (CancelGameFenced on a
-// cancelled game is a no-op), so writing it twice is harmless; a game that
-// another node fenced or that was settled meanwhile is left as it is.
+// Both writes are idempotent: CancelGameFenced on a cancelled game is a
+// no-op, and SettleGame settles a game once (its ledger entries are keyed
+// by game and seat; a second call returns the first result), so an
+// attempt whose answer was lost does no harm when it is made again. A game
+// that another node fenced, or that was closed meanwhile, is left as it is.
 type outbox struct {
 	st   Store
 	log  *slog.Logger
-	in   chan cancelJob
+	in   chan outboxJob
 	idle chan chan struct{} // flushed: answered when nothing waits
 }
 
-type cancelJob struct {
-	game, epoch int64
-	reason      string
-	tries       int
-	next        time.Time
+// outboxJob is one write for game: do makes it (once per attempt).
+type outboxJob struct {
+	game  int64
+	what  string // for the logs: "cancel", "settle"
+	do    func(ctx context.Context) error
+	tries int
+	next  time.Time
 }
 
 func newOutbox(st Store, log *slog.Logger) *outbox {
-	return &outbox{st: st, log: log, in: make(chan cancelJob, outboxCap), idle: make(chan chan struct{})}
+	return &outbox{st: st, log: log, in: make(chan outboxJob, outboxCap), idle: make(chan chan struct{})}
 }
 
 // add queues the cancel of game (owner epoch epoch). It never blocks: when
 // the outbox is full the cancel is dropped and logged, and false returned.
 func (o *outbox) add(game, epoch int64, reason string) bool {
+	return o.addJob(outboxJob{game: game, what: "cancel " + reason, do: func(ctx context.Context) error {
+		return o.st.CancelGameFenced(ctx, game, epoch)
+	}})
+}
+
+// addJob queues j; false (and logged) when the outbox is full.
+func (o *outbox) addJob(j outboxJob) bool {
 	select {
-	case o.in <- cancelJob{game: game, epoch: epoch, reason: reason}:
+	case o.in <- j:
 		return true
 	default:
-		o.log.Error("cancel outbox full: the game stays running in the store until the next start recovers it",
-			"room_id", game, "reason", reason)
+		o.full(j)
 		return false
 	}
+}
+
+func (o *outbox) full(j outboxJob) {
+	o.log.Error("game outbox full: the game stays running in the store until the next start recovers it",
+		"room_id", j.game, "write", j.what)
 }
 
 // run writes the queued cancels until ctx ends, then tries the ones left
 // once more; Service.Run owns it.
 func (o *outbox) run(ctx context.Context) {
-	var wait []cancelJob
+	var wait []outboxJob
 	var hold time.Time // after a failed attempt nothing is tried before it
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -108,8 +124,7 @@ func (o *outbox) run(ctx context.Context) {
 			return
 		case j := <-o.in:
 			if len(wait) >= outboxCap {
-				o.log.Error("cancel outbox full: the game stays running in the store until the next start recovers it",
-					"room_id", j.game, "reason", j.reason)
+				o.full(j)
 				continue
 			}
 			wait = append(wait, j) // next is zero: tried at once
@@ -122,23 +137,23 @@ func (o *outbox) run(ctx context.Context) {
 
 // try writes j once; true when it is done with (landed, or nothing left
 // to cancel). Otherwise j's next attempt is scheduled.
-func (o *outbox) try(ctx context.Context, j *cancelJob) bool {
+func (o *outbox) try(ctx context.Context, j *outboxJob) bool {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), outboxTry)
 	defer cancel()
-	err := o.st.CancelGameFenced(actx, j.game, j.epoch)
+	err := j.do(actx)
 	switch {
 	case err == nil:
 		if j.tries > 0 {
-			o.log.Info("cancel written after the database came back", "room_id", j.game, "tries", j.tries+1)
+			o.log.Info("game write landed after the database came back", "room_id", j.game, "write", j.what, "tries", j.tries+1)
 		}
 		return true
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrGameClosed), errors.Is(err, store.ErrFenced):
 		// Never created, already over, or another node owns it now.
-		o.log.Info("cancel not needed", "room_id", j.game, "err", err)
+		o.log.Info("game write not needed", "room_id", j.game, "write", j.what, "err", err)
 		return true
 	}
-	if j.tries == 0 {
-		o.log.Warn("cancel not written: retrying until the database answers", "room_id", j.game, "err", err)
+	if j.tries%100 == 0 {
+		o.log.Warn("game write failed: retrying until the database answers", "room_id", j.game, "write", j.what, "err", err)
 	}
 	j.tries++
 	j.next = time.Now().Add(backoff(j.tries, outboxMinWait, outboxMaxWait))
@@ -147,7 +162,7 @@ func (o *outbox) try(ctx context.Context, j *cancelJob) bool {
 
 // drain tries every job left once, at shutdown, and logs those that did
 // not land.
-func (o *outbox) drain(wait []cancelJob) {
+func (o *outbox) drain(wait []outboxJob) {
 	for {
 		select {
 		case j := <-o.in:
@@ -161,8 +176,8 @@ func (o *outbox) drain(wait []cancelJob) {
 	defer cancel()
 	for _, j := range wait {
 		if !o.try(ctx, &j) {
-			o.log.Error("cancel not written before stopping: the game stays running in the store until the next start recovers it",
-				"room_id", j.game, "reason", j.reason)
+			o.log.Error("game write not landed before stopping: the game stays running in the store until the next start recovers it",
+				"room_id", j.game, "write", j.what)
 		}
 	}
 }

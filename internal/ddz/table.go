@@ -797,6 +797,9 @@ func (t *table) lost(r *room.Room) {
 }
 
 // settle moves coins and ratings through the store and pushes the result.
+// When the database does not answer, the table closes all the same and
+// the settlement goes through the outbox: the seats get their result once
+// it lands (SettleGame is idempotent, so a retry never pays twice).
 func (t *table) settle(r *room.Room) {
 	res, _ := t.g.Result()
 	ctx, cancel := t.svc.storeCtx()
@@ -806,23 +809,68 @@ func (t *table) settle(r *room.Room) {
 		t.lost(r)
 		return
 	}
+	if err != nil && storeDown(err) {
+		t.log.Warn("settle game: written once the database answers", "err", err)
+		t.finish(r)
+		t.settleLater(res)
+		return
+	}
 	if err != nil {
 		// The game stays "running" in the store with its end in the log:
 		// Recover settles it at the next start.
 		t.log.Error("settle game", "err", err)
 	}
 	t.finish(r)
+	for s, msg := range t.results(out, res) {
+		if msg != nil {
+			r.Push(s, RouteResult, msg)
+		}
+	}
+}
+
+// results is the ddz.result of each seat (nil for a seat whose player
+// left).
+func (t *table) results(out settled, res ddz.Result) [3]*pb.DdzResult {
 	if !res.Cancelled {
 		out.wire.Hands = t.finalHands()
 	}
+	var msgs [3]*pb.DdzResult
 	for s := range 3 {
 		if t.left[s] {
 			continue
 		}
 		msg := proto.Clone(out.wire).(*pb.DdzResult)
 		msg.BalanceAfter, msg.RatingAfter = out.balance[s], out.rating[s]
-		r.Push(s, RouteResult, msg)
+		msgs[s] = msg
 	}
+	return msgs
+}
+
+// settleLater hands the settlement of the closed table to the outbox,
+// which pushes each player's result once it lands.
+func (t *table) settleLater(res ddz.Result) {
+	svc, id, epoch, mode, users := t.svc, t.id, t.epoch, t.mode, t.users
+	var left [3]bool
+	copy(left[:], t.left[:])
+	hands := t.finalHands()
+	svc.outbox.addJob(outboxJob{game: id, what: "settle", do: func(ctx context.Context) error {
+		out, err := svc.settle(ctx, id, epoch, mode, users, res)
+		if err != nil {
+			return err
+		}
+		if !res.Cancelled {
+			out.wire.Hands = hands
+		}
+		for s, u := range users {
+			if u <= 0 || left[s] {
+				continue
+			}
+			msg := proto.Clone(out.wire).(*pb.DdzResult)
+			msg.BalanceAfter, msg.RatingAfter = out.balance[s], out.rating[s]
+			_ = svc.push.PushUser(u, RouteResult, msg)
+		}
+		return nil
+	}})
 }
 
 // hint lists plays for the seat to act, cheapest first (doudizhu.Hints).

@@ -2,7 +2,10 @@ package ddz_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -375,5 +378,69 @@ func TestSettleOutage(t *testing.T) {
 	}
 	if (bal-1000)+(after-house) != 0 {
 		t.Errorf("coins not conserved: player %+d, house %+d", bal-1000, after-house)
+	}
+}
+
+// TestSQLiteLocked: the real SQLite file locked by another process (BEGIN
+// EXCLUSIVE) under a running table: the bid that cannot be written
+// answers unavailable (after the busy timeout), the seats are told the
+// table is paused, and once the lock is gone the table resumes with the
+// bid logged once.
+func TestSQLiteLocked(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for SQLite's busy timeout")
+	}
+	dir := t.TempDir()
+	n := startNode(t, dir, func(c *ddz.Config, _ *match.Config) {
+		c.BidTimeout, c.FollowTimeout, c.LeadTimeout = time.Minute, time.Minute, time.Minute
+	})
+	cs, snaps, _ := seated(t, n)
+	p := watch(cs)
+	a := toAct(t, snaps)
+	game := gameID(t, snaps[a])
+
+	locker, err := sql.Open("sqlite", "file:"+filepath.Join(dir, store.DefaultFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer locker.Close()
+	conn, err := locker.Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(t.Context(), "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	locked := true
+	unlock := func() {
+		if locked {
+			locked = false
+			if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	defer unlock()
+
+	err = cs[a].Request(t.Context(), "ddz.bid", &pb.DdzBidReq{Value: 2}, &pb.DdzActionResp{})
+	var ce *client.Error
+	if !errors.As(err, &ce) || ce.Code != "unavailable" {
+		t.Fatalf("bid with the file locked: %v, want unavailable", err)
+	}
+	for i := range 3 {
+		if e := p.event(t, i, "paused", 15*time.Second); e.Reason != "store" {
+			t.Errorf("client %d: paused event %v, want reason store", i, e)
+		}
+	}
+	unlock()
+	for i := range 3 {
+		s := p.snapshot(t, i, 10*time.Second)
+		if len(s.Bids) != 1 || s.Bids[0].Value != 2 {
+			t.Errorf("client %d after the lock: bids %v, want the bid of 2", i, s.Bids)
+		}
+	}
+	if bids, _ := countKind(t, n.db, game, "bid"); bids != 1 {
+		t.Errorf("log holds %d bids, want 1", bids)
 	}
 }

@@ -95,7 +95,7 @@ func (o *outbox) run(ctx context.Context) {
 			for _, j := range wait {
 				switch {
 				case failed || j.next.After(now):
-				case o.try(ctx, &j):
+				case o.try(context.WithoutCancel(ctx), &j): // an attempt under way at shutdown finishes
 					continue // landed
 				default:
 					failed, hold = true, j.next
@@ -138,7 +138,7 @@ func (o *outbox) run(ctx context.Context) {
 // try writes j once; true when it is done with (landed, or nothing left
 // to cancel). Otherwise j's next attempt is scheduled.
 func (o *outbox) try(ctx context.Context, j *outboxJob) bool {
-	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), outboxTry)
+	actx, cancel := context.WithTimeout(ctx, outboxTry)
 	defer cancel()
 	err := j.do(actx)
 	switch {
@@ -172,10 +172,14 @@ func (o *outbox) drain(wait []outboxJob) {
 		}
 		break
 	}
+	// One attempt each within one outboxTry in all, and none after the
+	// first failure (the database is still down): stopping is not held up.
 	ctx, cancel := context.WithTimeout(context.Background(), outboxTry)
 	defer cancel()
+	failed := false
 	for _, j := range wait {
-		if !o.try(ctx, &j) {
+		if failed || !o.try(ctx, &j) {
+			failed = true
 			o.log.Error("game write not landed before stopping: the game stays running in the store until the next start recovers it",
 				"room_id", j.game, "write", j.what)
 		}

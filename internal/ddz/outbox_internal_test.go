@@ -106,3 +106,44 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestOutboxStops: at shutdown the writes left are tried once more, and a
+// database that still does not answer does not hold the stop up.
+func TestOutboxStops(t *testing.T) {
+	down := fmt.Errorf("store: cancel game: %w", store.ErrUnavailable)
+	st := &cancelStore{fails: map[int64][]error{}, tries: map[int64]int{}}
+	for id := range int64(50) {
+		st.fails[id+1] = []error{down, down, down, down, down, down, down, down, down, down}
+	}
+	st.fails[99] = []error{down} // lands at the last attempt
+	o := newOutbox(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { o.run(ctx); close(done) }() // ends at cancel below
+	o.add(99, 1, "x")
+	for id := range int64(50) {
+		o.add(id+1, 1, "x")
+	}
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(outboxTry + time.Second):
+		t.Fatal("the outbox did not stop")
+	}
+	if took := time.Since(start); took > outboxTry {
+		t.Errorf("stopping took %v", took)
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.tries[99] != 2 {
+		t.Errorf("the write that answers at its second attempt was tried %d times, want 2", st.tries[99])
+	}
+	for id := range int64(50) {
+		// 0, 100 and 300 ms (backing off), then at most once at the stop.
+		if n := st.tries[id+1]; n > 4 {
+			t.Errorf("game %d tried %d times in 300 ms and the stop", id+1, n)
+		}
+	}
+}

@@ -249,6 +249,9 @@ func TestStoreOutagePausesAndResumes(t *testing.T) {
 				if bids, _ := countKind(t, n.db, game, "bid"); bids != 0 {
 					t.Fatalf("%d bids logged while the database was down", bids)
 				}
+				if got := n.svc.Stalled(); got != 1 {
+					t.Errorf("%d tables stalled, want 1", got)
+				}
 				fs.down.Store(false)
 			}
 			var next int32
@@ -259,6 +262,9 @@ func TestStoreOutagePausesAndResumes(t *testing.T) {
 					t.Errorf("client %d: snapshot after the outage: phase %s seq %d bids %v turn %d", i, s.Phase, s.Seq, s.Bids, s.Turn)
 				}
 				next = s.Turn
+			}
+			if got := n.svc.Stalled(); got != 0 {
+				t.Errorf("%d tables stalled after the resume, want 0", got)
 			}
 			bids, last := countKind(t, n.db, game, "bid")
 			if bids != 1 {
@@ -308,6 +314,9 @@ func TestStoreOutageCancels(t *testing.T) {
 	if g, err := n.db.Game(t.Context(), game); err != nil || g.State != store.GameRunning {
 		t.Fatalf("game while the database is down: %v %v, want still running", g.State, err)
 	}
+	if st, ob := n.svc.Stalled(), n.svc.OutboxWrites(); st != 0 || ob != 1 {
+		t.Errorf("cancelled table while the database is down: %d stalled, %d outbox writes; want 0, 1", st, ob)
+	}
 	fs.down.Store(false)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -322,6 +331,12 @@ func TestStoreOutageCancels(t *testing.T) {
 			t.Fatalf("game %s 10 s after the database came back, want cancelled", g.State)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	for end := time.Now().Add(time.Second); n.svc.OutboxWrites() != 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Errorf("%d outbox writes a second after the cancel landed", n.svc.OutboxWrites())
+			break
+		}
 	}
 	for _, u := range uids {
 		if b, err := n.db.Balance(t.Context(), u); err != nil || b != 1000 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/lordgame/lordgame/internal/store"
@@ -35,10 +36,11 @@ const (
 // attempt whose answer was lost does no harm when it is made again. A game
 // that another node fenced, or that was closed meanwhile, is left as it is.
 type outbox struct {
-	st   Store
-	log  *slog.Logger
-	in   chan outboxJob
-	idle chan chan struct{} // flushed: answered when nothing waits
+	st      Store
+	log     *slog.Logger
+	in      chan outboxJob
+	idle    chan chan struct{} // flushed: answered when nothing waits
+	waiting atomic.Int64       // jobs added and not done with
 }
 
 // outboxJob is one write for game: do makes it (once per attempt).
@@ -66,6 +68,7 @@ func (o *outbox) add(game, epoch int64, reason string) bool {
 func (o *outbox) addJob(j outboxJob) bool {
 	select {
 	case o.in <- j:
+		o.waiting.Add(1)
 		return true
 	default:
 		o.full(j)
@@ -96,6 +99,7 @@ func (o *outbox) run(ctx context.Context) {
 				switch {
 				case failed || j.next.After(now):
 				case o.try(context.WithoutCancel(ctx), &j): // an attempt under way at shutdown finishes
+					o.waiting.Add(-1)
 					continue // landed
 				default:
 					failed, hold = true, j.next
@@ -124,6 +128,7 @@ func (o *outbox) run(ctx context.Context) {
 			return
 		case j := <-o.in:
 			if len(wait) >= outboxCap {
+				o.waiting.Add(-1)
 				o.full(j)
 				continue
 			}

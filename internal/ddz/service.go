@@ -93,7 +93,8 @@ type Service struct {
 	metrics  *observe.Game   // nil: not counted
 	starts   chan *room.Room // rooms for Run to start
 	appender *appender
-	outbox   *outbox // cancels written once the database answers
+	outbox   *outbox      // cancels and settlements written once the database answers
+	stalled  atomic.Int64 // tables paused by a log write the database did not take
 
 	tchat  atomic.Pointer[tableChatBox]
 	ranker atomic.Pointer[rankerBox]
@@ -151,6 +152,14 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// Stalled is the number of tables paused because their log cannot be
+// written.
+func (s *Service) Stalled() int { return int(s.stalled.Load()) }
+
+// OutboxWrites is the number of game writes (cancels, settlements)
+// waiting for the database.
+func (s *Service) OutboxWrites() int { return int(s.outbox.waiting.Load()) }
 
 // Tables is the number of running tables.
 func (s *Service) Tables() int {

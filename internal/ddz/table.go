@@ -354,12 +354,21 @@ const (
 
 func (t *table) stalled() bool { return !t.stalledAt.IsZero() }
 
+// clearStall ends the stall (the write landed, or the table ends).
+func (t *table) clearStall() {
+	if t.stalled() {
+		t.pending, t.stalledAt = nil, time.Time{}
+		t.svc.stalled.Add(-1)
+	}
+}
+
 // stall pauses the table after the write of recs failed with the database
 // down: the seats are told (a "paused" event, reason "store") and the
 // room timer, which no turn needs meanwhile, drives the retries.
 func (t *table) stall(r *room.Room, recs []record, err error) {
 	t.pending = append([]record(nil), recs...)
 	t.stalledAt, t.stallTries = time.Now(), 0
+	t.svc.stalled.Add(1)
 	t.deadline = time.Time{}
 	t.log.Warn("game log not written: table paused until the database answers", "seq", t.seq+1,
 		"grace", t.svc.cfg.StoreGrace, "err", err)
@@ -446,7 +455,8 @@ func (t *table) unstall(r *room.Room, recs []record) {
 	}
 	t.log.Info("game log written after the database came back: table resumed", "tries", t.stallTries,
 		"paused", time.Since(t.stalledAt).Round(time.Millisecond))
-	t.pending, t.stalledAt, t.pre = nil, time.Time{}, nil
+	t.clearStall()
+	t.pre = nil
 	over := t.g.Phase() == ddz.PhaseOver
 	if !over {
 		t.schedule(r)
@@ -759,7 +769,7 @@ func (t *table) cancel(r *room.Room, reason string, now bool) {
 	}
 	if t.stalled() {
 		t.seq++ // the "paused" notice had the next seq
-		t.pending, t.stalledAt = nil, time.Time{}
+		t.clearStall()
 	}
 	t.finish(r)
 	// The cancel follows the last event (a connected client drops an event
@@ -781,6 +791,7 @@ func (t *table) finish(r *room.Room) {
 // and its owner and seat records stay, so that it is restored at the next
 // start or adopted by another node.
 func (t *table) stop(r *room.Room) {
+	t.clearStall()
 	t.finished = true
 	t.svc.release(t, false)
 	r.Close()

@@ -127,6 +127,7 @@ func (s *server) build(ctx context.Context) error {
 	if s.chat, err = newChatNode(s, router, dz, presence); err != nil {
 		return err
 	}
+	s.world.nameFrom(dz.db, s.chat.svc.Mask)
 	st, err := newSeats(ctx, s.bus, members, presence, dz.db)
 	if err != nil {
 		return err

@@ -277,6 +277,7 @@ func (s *Service) newBot() bot.Player {
 func (s *Service) newTable(id, seed int64, mode match.Mode) *table {
 	opts := ddz.DefaultOptions()
 	opts.MaxRedeals = s.cfg.MaxRedeals
+	opts.Doubling, opts.ShowHand, opts.CardCounter = mode.Doubling, mode.ShowHand, mode.CardCounter
 	return &table{svc: s, id: id, gid: formatID(id), seed: seed, mode: mode, opts: opts,
 		log: s.log.With("room_id", id, "mode", mode.Name)}
 }

@@ -192,6 +192,10 @@ func (t *table) Handle(r *room.Room, seat int, msg any) (any, error) {
 		return t.act(r, seat, ddz.PlayCards(seat, c), true)
 	case *pb.DdzPassReq:
 		return t.act(r, seat, ddz.Pass(seat), true)
+	case *pb.DdzDoubleReq:
+		return t.act(r, seat, ddz.Double(seat, m.Double), true)
+	case *pb.DdzShowReq:
+		return t.act(r, seat, ddz.Show(seat), true)
 	case *pb.DdzAutoplayReq:
 		return t.setAuto(r, seat, m.On)
 	case *pb.DdzHintReq:
@@ -511,14 +515,27 @@ func (t *table) announce(r *room.Room, first uint64, recs []record) {
 			}
 		}
 		dealt := rc.Event != nil && (rc.Event.Kind == ddz.KindDeal || rc.Event.Kind == ddz.KindLandlord)
+		if t.g.Shown() && t.g.Landlord() >= 0 {
+			ev.ShownFaces = t.g.HandFaces(t.g.Landlord()).Strings()
+		}
 		r.Broadcast(RouteEvent, func(s int) proto.Message {
 			if t.hold&(1<<s) != 0 || t.left[s] {
 				return nil
 			}
-			if !dealt || (rc.Event.Kind == ddz.KindLandlord && s != rc.Event.Seat) {
-				return ev
+			own := ev
+			if t.opts.CardCounter || t.g.CanShow(s) {
+				own = proto.Clone(ev).(*pb.DdzEvent)
+				own.CanShow = t.g.CanShow(s)
+				if t.opts.CardCounter {
+					own.Counter = counterWire(t.g.Counter(s))
+				}
 			}
-			own := proto.Clone(ev).(*pb.DdzEvent)
+			if !dealt || (rc.Event.Kind == ddz.KindLandlord && s != rc.Event.Seat) {
+				return own
+			}
+			if own == ev {
+				own = proto.Clone(ev).(*pb.DdzEvent)
+			}
 			own.Hand, own.HandFaces = cardStrings(t.g.View(s).Hand), t.g.HandFaces(s).Strings()
 			return own
 		})
@@ -561,7 +578,7 @@ func (t *table) schedule(r *room.Room) {
 		d = t.svc.cfg.BotDelay
 	case t.auto[s]:
 		d = t.svc.cfg.AutoPlayDelay
-	case t.g.Phase() == ddz.PhaseBidding:
+	case t.g.Phase() == ddz.PhaseBidding, t.g.Phase() == ddz.PhaseDoubling:
 		d = t.svc.cfg.BidTimeout
 	case t.g.Leading():
 		d = t.svc.cfg.LeadTimeout
@@ -611,6 +628,14 @@ func (t *table) defaultAction(r *room.Room, s int, pre []record, by string) {
 	e, ok := t.g.DefaultAction()
 	if !ok {
 		return
+	}
+	if by == byAuto && e.Kind == ddz.KindDouble {
+		// Auto-play doubles as a bot would, by hand strength; a timeout
+		// does not double (the default action).
+		v := t.g.View(s)
+		if h, ok := bot.House(&v); ok && h.Kind == ddz.KindDouble {
+			e = h
+		}
 	}
 	t.markPre()
 	evs, err := t.g.Apply(e)
@@ -940,6 +965,14 @@ func (t *table) snapshot(r *room.Room, seat int) *pb.DdzSnapshot {
 		}
 	}
 	out.Round = out.Log[len(out.Log)-len(v.Round):]
+	out.HouseRules = t.opts.HouseRules()
+	if t.opts.Doubling && v.Landlord >= 0 {
+		out.Doubles = []uint32{uint32(v.Doubles[0]), uint32(v.Doubles[1]), uint32(v.Doubles[2])}
+	}
+	out.Shown, out.ShownFaces, out.CanShow = v.Shown, v.ShownFaces.Strings(), v.CanShow
+	if v.HasCounter {
+		out.Counter = counterWire(v.Counter)
+	}
 	for s := range 3 {
 		out.Seats = append(out.Seats, &pb.DdzSeat{
 			Seat: uint32(s), UserId: formatID(max(t.users[s], 0)), Name: t.names[s], Bot: !t.human(s),

@@ -777,7 +777,7 @@ class App {
 
   myTurn() {
     const t = this.table;
-    return !!t && t.turn === t.seat && (t.phase === 'bidding' || t.phase === 'playing');
+    return !!t && t.turn === t.seat && (t.phase === 'bidding' || t.phase === 'doubling' || t.phase === 'playing');
   }
 
   renderTable() {
@@ -820,7 +820,12 @@ class App {
         parts.push(`<button type="button" class="btn btn-gold" data-testid="btn-bid-${v}" data-bid="${v}"${v <= t.highestBid ? ' disabled' : ''}>${esc(tr(v > 1 ? 'bid.pts' : 'bid.n', { n: v }))}</button>`);
       }
       parts.push(timer);
+    } else if (this.myTurn() && t.phase === 'doubling') {
+      parts.push(`<button type="button" class="btn btn-ghost" data-testid="btn-double-0" data-double="0">${esc(tr('double.no'))}</button>`);
+      parts.push(`<button type="button" class="btn btn-gold" data-testid="btn-double-1" data-double="1">${esc(tr('double.yes'))} ×2</button>`);
+      parts.push(timer);
     } else if (this.myTurn() && t.phase === 'playing') {
+      if (t.canShow) parts.push(`<button type="button" class="btn btn-gold" id="btn-show" data-testid="btn-show" title="${esc(tr('show.title'))}">${esc(tr('show.button'))} ×2</button>`);
       parts.push(`<button type="button" class="btn btn-ghost" id="btn-pass" data-testid="btn-pass" title="${esc(tr('table.pass_title'))}"${t.leading ? ' disabled' : ''}>${esc(tr('table.pass'))}</button>`);
       parts.push(`<button type="button" class="btn btn-primary" id="btn-hint" data-testid="btn-hint" title="${esc(tr('table.hint_title'))}">${esc(tr('table.hint'))}</button>`);
       parts.push(timer);
@@ -831,6 +836,8 @@ class App {
       box.dataset.key = key;
       box.innerHTML = key;
       for (const b of box.querySelectorAll('[data-bid]')) b.onclick = () => this.act('ddz.bid', { value: Number(b.dataset.bid) });
+      for (const b of box.querySelectorAll('[data-double]')) b.onclick = () => this.act('ddz.double', { double: b.dataset.double === '1' });
+      if ($('btn-show')) $('btn-show').onclick = () => this.act('ddz.show', {});
       if ($('btn-pass')) $('btn-pass').onclick = () => this.act('ddz.pass', {});
       if ($('btn-hint')) $('btn-hint').onclick = () => this.hint();
       if ($('btn-play')) $('btn-play').onclick = () => this.play();
@@ -959,8 +966,13 @@ class App {
       [tr('result.bid'), `${bid}`],
       [tr('result.bombs'), bombs ? `${bombs} (×${2 ** bombs})` : '0'],
       [tr('result.spring'), r.spring ? tr('result.spring_x2') : r.anti_spring ? tr('result.anti_spring_x2') : tr('result.no')],
+      ...(r.shown ? [[tr('result.shown'), tr('result.shown_x2')]] : []),
       [tr('result.base'), `${base}`],
       [tr('result.multiplier'), `×${mult}`],
+      ...((r.doubles || []).length === 3
+        ? [[tr('result.doubles'), [0, 1, 2].map((s) => `${t.players[s] && s === me ? tr('you') : this.view.playerName(t, s)} ×${num(r.doubles[s], 1)}`).join(' · ')],
+           [tr('result.pair'), me === landlord ? [0, 1, 2].filter((s) => s !== landlord).map((s) => `×${num((r.pairs || [])[s], 0)}`).join(' + ') : `×${num((r.pairs || [])[me], 0)}`]]
+        : []),
       [tr('result.points'), signed(scores[me] || 0)],
     ];
     $('result-breakdown').innerHTML = rows.map(([k, v], i) => `<dt${i === rows.length - 1 ? ' class="total"' : ''}>${esc(k)}</dt><dd${i === rows.length - 1 ? ' class="total"' : ''} data-testid="breakdown-${i}">${esc(v)}</dd>`).join('');

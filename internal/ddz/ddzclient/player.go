@@ -393,12 +393,14 @@ func (p *Player) move(ctx context.Context, v *engine.View, seq uint64) error {
 }
 
 // ignoreRace drops the errors a well-behaved player can get when the
-// server acted for it first (auto-play, timeout) or the game just ended.
+// server acted for it first (auto-play, timeout), the game just ended, or
+// the table paused (game_stalled: the database did not take the move; the
+// snapshot that resumes the table says whether it stands).
 func ignoreRace(err error) error {
 	var ce *client.Error
 	if errors.As(err, &ce) {
 		switch ce.Rule {
-		case "not_your_turn", "game_over", "wrong_phase", "not_at_table", "game_paused", "stale_state":
+		case "not_your_turn", "game_over", "wrong_phase", "not_at_table", "game_paused", "stale_state", "game_stalled":
 			return nil
 		}
 	}

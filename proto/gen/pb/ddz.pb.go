@@ -1580,7 +1580,9 @@ type DdzEvent struct {
 	// cards = the bottom), "timeout" (the server acted for seat: the action
 	// follows as its own event), "autoplay" (value 1 on, 0 off),
 	// "online" (value 1 connected, 0 disconnected), "end" (the result
-	// follows as ddz.result), "cancel" (the game was cancelled, no coins moved).
+	// follows as ddz.result), "cancel" (the game was cancelled, no coins moved),
+	// "paused" (the game log cannot be written: table requests answer
+	// unavailable until a snapshot resumes the table, or a "cancel" ends it).
 	Kind  string   `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
 	Seat  int32    `protobuf:"varint,4,opt,name=seat,proto3" json:"seat,omitempty"`
 	Value int32    `protobuf:"varint,5,opt,name=value,proto3" json:"value,omitempty"`
@@ -1611,6 +1613,9 @@ type DdzEvent struct {
 	// On a "bid", "play" or "pass": the seat is on auto-play (托管) and the
 	// server acted for it. Neither flag is set on a bot's own moves.
 	Auto bool `protobuf:"varint,16,opt,name=auto,proto3" json:"auto,omitempty"`
+	// Why, on "paused" ("store": the database does not answer) and on
+	// "cancel" ("store_error", "players_gone", "internal", "admin").
+	Reason string `protobuf:"bytes,32,opt,name=reason,proto3" json:"reason,omitempty"`
 	// Card counter on: your counter after this event (as
 	// DdzSnapshot.counter), on every event of the hand.
 	Counter []uint32 `protobuf:"varint,40,rep,packed,name=counter,proto3" json:"counter,omitempty"`
@@ -1777,6 +1782,13 @@ func (x *DdzEvent) GetAuto() bool {
 		return x.Auto
 	}
 	return false
+}
+
+func (x *DdzEvent) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
 }
 
 func (x *DdzEvent) GetCounter() []uint32 {
@@ -2221,7 +2233,7 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\bautoplay\x18\x06 \x01(\bR\bautoplay\x12\x16\n" +
 	"\x06online\x18\a \x01(\bR\x06online\x12\x16\n" +
 	"\x06played\x18\b \x03(\tR\x06played\x12!\n" +
-	"\fplayed_faces\x18\x14 \x03(\tR\vplayedFaces\"\x9d\x04\n" +
+	"\fplayed_faces\x18\x14 \x03(\tR\vplayedFaces\"\xb5\x04\n" +
 	"\bDdzEvent\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x12\n" +
@@ -2247,7 +2259,8 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\n" +
 	"hand_faces\x18\x1f \x03(\tR\thandFaces\x12\x1b\n" +
 	"\ttimed_out\x18\x0f \x01(\bR\btimedOut\x12\x12\n" +
-	"\x04auto\x18\x10 \x01(\bR\x04auto\x12\x18\n" +
+	"\x04auto\x18\x10 \x01(\bR\x04auto\x12\x16\n" +
+	"\x06reason\x18  \x01(\tR\x06reason\x12\x18\n" +
 	"\acounter\x18( \x03(\rR\acounter\x12\x1f\n" +
 	"\vshown_faces\x18) \x03(\tR\n" +
 	"shownFaces\x12\x19\n" +

@@ -739,6 +739,9 @@ class App {
     const late = timeoutNotice(t, e);
     if (late) this.toast(late, num(e.seat, 0) === t.seat ? 'err' : '');
     if (e.kind === 'deal' && num(e.value, 1) > 1) this.toast(tr('table.redeal'));
+    // The table is paused by a database outage: a snapshot resumes it,
+    // or a "cancel" ends it (docs/protocol-ddz.md, Database outages).
+    if (e.kind === 'paused') this.toast(tr('game.paused_store'), 'err');
     if (e.kind === 'cancel') {
       this.toast(tr('game.cancelled'), 'err');
       this.table = null;

@@ -16,6 +16,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/lordgame/lordgame/internal/clientaddr"
@@ -262,6 +263,15 @@ func (c *limitedConn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return errors.New("lordgame: connection cannot half-close")
+}
+
+// SyscallConn passes the socket on, so that a session can write a push
+// without waiting (session.SendShared) as on an unwrapped connection.
+func (c *limitedConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.ErrUnsupported
 }
 
 func (c *limitedConn) Close() error {

@@ -393,6 +393,7 @@ func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error
 	defer cancel()
 	byNode := map[string][]int64{}
 	var local []int64
+	var lookupErr error // a presence read failed: the others still get it
 	for _, uid := range userIDs {
 		if m.gw.reg.user(uid) != nil {
 			local = append(local, uid)
@@ -402,7 +403,8 @@ func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error
 		if !ok {
 			loc, found, err := m.presence.Lookup(ctx, uid)
 			if err != nil {
-				return status.Errorf(status.Unavailable, "presence: %v", err)
+				lookupErr = status.Errorf(status.Unavailable, "presence: %v", err)
+				continue
 			}
 			node, ok = loc.Node, found
 		}
@@ -414,6 +416,9 @@ func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error
 		_ = m.gw.PushUser(uid, route, msg)
 	}
 	if len(byNode) == 0 {
+		if lookupErr != nil {
+			return lookupErr
+		}
 		if len(local) == 0 {
 			return status.New(status.NotFound, "user not connected")
 		}
@@ -430,7 +435,7 @@ func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error
 			return status.Errorf(status.Unavailable, "push: %v", err)
 		}
 	}
-	return nil
+	return lookupErr
 }
 
 // Broadcast pushes msg to every connected user of the cluster: one NATS

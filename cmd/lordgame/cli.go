@@ -390,6 +390,7 @@ func flagChecks() []flagCheck {
 		nonNegativeDur("ddz-autoplay-delay", func(c *Config) time.Duration { return c.DDZ.AutoPlayDelay }),
 		nonNegativeDur("ddz-bot-delay", func(c *Config) time.Duration { return c.DDZ.BotDelay }),
 		positiveDur("ddz-grace", func(c *Config) time.Duration { return c.DDZ.Grace }),
+		positiveDur("ddz-store-grace", func(c *Config) time.Duration { return c.DDZ.StoreGrace }),
 		{"ddz-bot-wait", func(c *Config) error {
 			if m := classic(c); m != nil && m.BotWait < 0 {
 				return fmt.Errorf("must be >= 0, 0 disables bots (got %s)", m.BotWait)

@@ -205,6 +205,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.DurationVar(&t.AutoPlayDelay, "ddz-autoplay-delay", t.AutoPlayDelay, "Dou Dizhu: delay before an auto-played move")
 	fs.DurationVar(&t.BotDelay, "ddz-bot-delay", t.BotDelay, "Dou Dizhu: delay before a bot's move")
 	fs.DurationVar(&t.Grace, "ddz-grace", t.Grace, "Dou Dizhu: how long a table waits for a disconnected player to come back")
+	fs.DurationVar(&t.StoreGrace, "ddz-store-grace", t.StoreGrace, "Dou Dizhu: how long a table whose log cannot be written (database down) stays paused before it is cancelled")
 	fs.Var(classicDur(c, func(m *match.Mode) *time.Duration { return &m.BotWait }), "ddz-bot-wait", "classic mode: wait before bots fill a table (0 disables bots)")
 	fs.Var(classicInt(c, func(m *match.Mode) *int64 { return &m.Stake }), "ddz-stake", "classic mode: base stake in coins")
 	fs.Var(classicInt(c, func(m *match.Mode) *int64 { return &m.MinBalance }), "ddz-min-balance", "classic mode: coins needed to queue")

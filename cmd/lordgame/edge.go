@@ -165,9 +165,9 @@ func (s *server) handleHealthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = io.WriteString(w, "ok\n")
 }
 
-func (s *server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+func (s *server) handleReadyz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain")
-	if why := s.notReady(r.Context()); why != "" { // readiness.go
+	if why := s.notReady(); why != "" { // readiness.go
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = io.WriteString(w, why+"\n")
 		return

@@ -290,6 +290,9 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 	if ms != nil {
 		g.Go(func() error { return <-s.metricsDone })
 	}
+	if s.ddz != nil && s.ddz.db != nil {
+		g.Go(func() error { s.dbUp.run(gctx, s.ddz.db, s.log); return nil }) // readiness.go
+	}
 	g.Go(func() error { return s.ddz.run(gctx) })
 	g.Go(func() error { return s.world.run(gctx) })
 	g.Go(func() error { return s.chat.run(gctx) })

@@ -5,6 +5,8 @@
 // as the same player. Positions are read from the page's list of players
 // in view, which holds what the server's pushes said. Run alone with:
 // cd e2e && node --test tests/world.test.mjs
+// The last test is the page in Chinese and English (node --test
+// --test-name-pattern=Chinese tests/world.test.mjs).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -157,7 +159,14 @@ test('two players see each other move and chat; a third who leaves disappears fo
     // there, and A sees B go left.
     const b0 = await settle(b.page);
     const box = await b.page.getByTestId('world-canvas').boundingBox();
-    await b.page.getByTestId('world-canvas').tap({ position: { x: box.width / 2 - 60, y: box.height / 2 } });
+    // Not farther than A is sure to see (A is about 10 to the right, and
+    // sees at least viewRadius cells either way).
+    const left = await b.page.evaluate(() => {
+      const m = window.lordworld.model.map;
+      const reach = (m.viewRadius * (m.maxX - m.minX)) / m.cellsX - 12;
+      return Math.max(5, Math.min(10, reach)) * window.lordworld.view.scale;
+    });
+    await b.page.getByTestId('world-canvas').tap({ position: { x: box.width / 2 - left, y: box.height / 2 } });
     await b.page.waitForFunction((x0) => Number(document.querySelector('[data-testid=world-player][data-self]').dataset.x) < x0 - 3, b0.x);
     const b1 = await settle(b.page);
     assert.ok(b1.x < b0.x - 3 && Math.abs(b1.z - b0.z) < 1, `B walked left: ${JSON.stringify([b0, b1])}`);
@@ -289,6 +298,203 @@ test('the same player in a second tab takes the player over; the first tab is to
     throw err;
   } finally {
     await a.context.close();
+  }
+});
+
+// ---------------------------------------------------------------- languages
+
+// The interface's words on the page: the text shown (without the chat
+// lines, which are what players wrote), the placeholders, labels and
+// titles, the document's title and the player's own entry in the list of
+// players in view.
+function interfaceText(page) {
+  return page.evaluate(() => {
+    const parts = [document.title];
+    const hidden = (el) => !el.checkVisibility();
+    for (const el of document.body.querySelectorAll('*')) {
+      if (hidden(el) || el.closest('[data-testid=world-chat-line]:not(.mine), [data-testid=world-chat-line] span, [data-testid=world-players], noscript')) continue;
+      for (const n of el.childNodes) if (n.nodeType === Node.TEXT_NODE && n.textContent.trim()) parts.push(n.textContent.trim());
+      for (const a of ['placeholder', 'aria-label', 'title']) if (el.getAttribute(a)) parts.push(el.getAttribute(a));
+    }
+    const self = document.querySelector('[data-testid=world-player][data-self]');
+    if (self) parts.push(self.textContent);
+    return parts.join('\n');
+  });
+}
+
+// Latin words on a Chinese page: any run of letters but the brand, the
+// key names in the help and the switch's EN.
+const LATIN_OK = new Set(['LordGame', 'WASD', 'EN']);
+const latinWords = (text) => (text.match(/[A-Za-z]{2,}/g) || []).filter((w) => !LATIN_OK.has(w));
+const CJK = /[\u4e00-\u9fff]/;
+
+// watchMissing collects the "i18n: no string" warnings of a page.
+function watchMissing(page) {
+  const missing = [];
+  page.on('console', (m) => {
+    if (m.text().startsWith('i18n: no string')) missing.push(m.text());
+  });
+  return missing;
+}
+
+// reachable checks that the control is inside the viewport and that a tap
+// at its middle lands on it (nothing covers it).
+async function reachable(page, testid) {
+  const el = page.getByTestId(testid);
+  await el.waitFor({ state: 'visible' });
+  const box = await el.boundingBox();
+  const vp = page.viewportSize();
+  assert.ok(box && box.x >= 0 && box.y >= 0 && box.x + box.width <= vp.width && box.y + box.height <= vp.height, `${testid} inside ${vp.width}x${vp.height}: ${JSON.stringify(box)}`);
+  assert.ok(box.height >= 32 && box.width >= 32, `${testid} is big enough to tap: ${box.width}x${box.height}`);
+  const hit = await page.evaluate(
+    ([id, x, y]) => {
+      const want = document.querySelector(`[data-testid="${id}"]`);
+      const got = document.elementFromPoint(x, y);
+      return want === got || want.contains(got) ? '' : got ? got.outerHTML.slice(0, 120) : 'nothing';
+    },
+    [testid, box.x + box.width / 2, box.y + box.height / 2],
+  );
+  assert.equal(hit, '', `nothing covers ${testid}`);
+}
+
+test('the page in Chinese and English: every string from the catalogue, usable on a phone', { timeout: 180_000 }, async () => {
+  const a = await openPage(browser, DESKTOP, { locale: 'zh-CN' });
+  const b = await openPage(browser, PHONE, { locale: 'zh-CN' }); // a touch phone
+  const missing = [a, b].map((p) => watchMissing(p.page));
+  try {
+    // The gate before logging in: Chinese, nothing in English.
+    await b.page.goto(server.base + '/world');
+    await b.page.getByTestId('world-guest').waitFor({ state: 'visible' });
+    assert.equal(await b.page.evaluate(() => document.documentElement.lang), 'zh-CN');
+    assert.equal((await b.page.getByTestId('world-guest').textContent()).trim(), '游客进入');
+    assert.equal(await b.page.getByTestId('lang-zh').getAttribute('aria-pressed'), 'true');
+    let zh = await interfaceText(b.page);
+    assert.deepEqual(latinWords(zh), [], `no English on the Chinese gate:\n${zh}`);
+    await shot(b.page, 'world-gate-zh-390x844');
+
+    const idA = await enterWorld(a.page);
+    await b.page.getByTestId('world-guest').tap();
+    await b.page.waitForFunction(() => document.querySelector('[data-testid=world]').dataset.state === 'in');
+    const idB = Number(await b.page.getByTestId('world').getAttribute('data-self-id'));
+    const pa = await selfPos(a.page);
+    await walkTo(b.page, pa.x, pa.z);
+    await waitPlayer(a.page, idB);
+    await waitPlayer(b.page, idA);
+
+    // The phone: the controls are on the screen and not covered, the chat
+    // input and Send take a tap and the line arrives.
+    for (const id of ['world-leave', 'world-back', 'lang-zh', 'lang-en', 'world-chat-input', 'world-chat-send', 'world-canvas']) await reachable(b.page, id);
+    await b.page.getByTestId('world-chat-input').tap();
+    await b.page.getByTestId('world-chat-input').fill('你好,世界');
+    await reachable(b.page, 'world-chat-send');
+    await b.page.getByTestId('world-chat-send').tap();
+    for (const p of [a, b]) await p.page.getByTestId('world-chat-line').filter({ hasText: '你好,世界' }).waitFor();
+    await a.page.getByTestId('world-chat-input').fill('hello from A');
+    await a.page.getByTestId('world-chat-input').press('Enter');
+    for (const p of [a, b]) await p.page.getByTestId('world-chat-line').filter({ hasText: 'hello from A' }).waitFor();
+    const chatBox = await b.page.getByTestId('world-chat-log').boundingBox();
+    assert.ok(chatBox.height >= 40, `the phone's chat log has room: ${chatBox.height}`);
+
+    // In Chinese: the status, the chat's title and hints, one's own name
+    // in the chat, nothing in English.
+    for (const p of [a, b]) {
+      zh = await interfaceText(p.page);
+      assert.deepEqual(latinWords(zh), [], `no English on the Chinese world page:\n${zh}`);
+      assert.match(await p.page.getByTestId('world-status').textContent(), /视野内 \d+ 人/);
+      const cut = await p.page.getByTestId('world-status').evaluate((el) => el.scrollWidth > el.clientWidth + 1);
+      assert.equal(cut, false, 'the status line is not cut off');
+      assert.match(await p.page.getByTestId('world-chat-title').textContent(), /世界频道/);
+      assert.equal((await p.page.locator('[data-testid=world-chat-line].mine b').first().textContent()).trim(), '我');
+      assert.equal((await p.page.getByTestId('world-leave').textContent()).trim(), '离开');
+    }
+    await shot(a.page, 'world-zh-1280x800');
+    await shot(b.page, 'world-zh-390x844');
+
+    // The server's rule in Chinese: lines in a row, each sent once the one
+    // before is accepted, until the server refuses one for the rate (5 in
+    // 5 s, "hello from A" included): the toast says why and the line stays
+    // in the input.
+    const input = a.page.getByTestId('world-chat-input');
+    const RATE = '慢一点:5 秒内最多发 5 条消息。';
+    let sent = 0;
+    for (let i = 1; i <= 6; i++) {
+      await input.fill(`第 ${i} 条`);
+      await input.press('Enter');
+      const refused = await a.page.waitForFunction(
+        (rate) => {
+          if ([...document.querySelectorAll('[data-testid=toast]')].some((el) => el.textContent === rate)) return 'refused';
+          return document.querySelector('[data-testid=world-chat-input]').value === '' ? 'sent' : false;
+        },
+        RATE,
+      );
+      if ((await refused.jsonValue()) === 'refused') break;
+      sent++;
+    }
+    assert.ok(sent < 6, `the server refused a line for the rate (${sent} sent)`);
+    await a.page.getByTestId('toast').filter({ hasText: RATE }).waitFor();
+    assert.equal(await input.inputValue(), `第 ${sent + 1} 条`, 'a refused line stays in the input');
+    await input.fill('');
+
+    // Switch to English on the phone: every string at once, kept after a
+    // reload; the desktop stays Chinese (its own browser).
+    await b.page.getByTestId('lang-en').tap();
+    assert.equal(await b.page.evaluate(() => document.documentElement.lang), 'en');
+    const en = await interfaceText(b.page);
+    assert.ok(!CJK.test(en.replace(/中文/g, '').replace(/你好,世界/g, '')), `no Chinese on the English page (but the switch's 中文):\n${en}`);
+    assert.match(await b.page.getByTestId('world-status').textContent(), /\d+ in view/);
+    assert.equal((await b.page.getByTestId('world-chat-input').getAttribute('placeholder')), 'Say something to the world');
+    assert.equal((await b.page.locator('[data-testid=world-chat-line].mine b').first().textContent()).trim(), 'you');
+    assert.equal(await b.page.evaluate(() => document.title), 'LordGame · World');
+    await a.page.getByTestId('lang-en').click();
+    await shot(a.page, 'world-en-1280x800');
+    await shot(b.page, 'world-en-390x844');
+    await b.page.reload();
+    await b.page.waitForFunction(() => document.querySelector('[data-testid=world]').dataset.state === 'in');
+    assert.equal((await b.page.getByTestId('world-leave').textContent()).trim(), 'Leave', 'English kept after a reload');
+
+    // Back to Chinese on the desktop; leave: the gate says so in Chinese,
+    // and so does the refusal to talk outside the world.
+    await a.page.getByTestId('lang-zh').click();
+    await a.page.getByTestId('world-leave').click();
+    await a.page.waitForFunction(() => document.querySelector('[data-testid=world]').dataset.state === 'left');
+    assert.equal((await a.page.getByTestId('world-gate-text').textContent()).trim(), '你已离开世界。');
+    assert.equal((await a.page.getByTestId('world-enter').textContent()).trim(), '进入世界');
+    await a.page.getByTestId('world-chat-input').fill('还在吗');
+    await a.page.getByTestId('world-chat-input').press('Enter');
+    await a.page.getByTestId('toast').filter({ hasText: '进入世界后才能发言。' }).waitFor();
+    zh = await interfaceText(a.page);
+    assert.deepEqual(latinWords(zh), [], `no English on the Chinese gate after leaving:\n${zh}`);
+    await a.page.getByTestId('lang-en').click();
+    assert.equal((await a.page.getByTestId('world-gate-text').textContent()).trim(), 'You left the world.');
+
+    // A kick in Chinese: back in, the same guest in a second tab takes the
+    // player over; the first tab says why in Chinese, and in English after
+    // the switch.
+    await a.page.getByTestId('lang-zh').click();
+    await a.page.getByTestId('world-enter').click();
+    await a.page.waitForFunction(() => document.querySelector('[data-testid=world]').dataset.state === 'in');
+    const tab = await a.context.newPage();
+    tab.on('console', (m) => m.type() === 'error' && a.errors.push(`console error (second tab): ${m.text()}`));
+    await tab.goto(server.base + '/world');
+    await tab.waitForFunction(() => document.querySelector('[data-testid=world]').dataset.state === 'in');
+    await a.page.waitForFunction(() => document.querySelector('[data-testid=world]').dataset.state === 'closed');
+    assert.equal((await a.page.getByTestId('world-gate-text').textContent()).trim(), '你已在别处登录,此窗口的连接已断开。');
+    assert.equal((await a.page.locator('#conn-retry').textContent()).trim(), '重新连接');
+    zh = await interfaceText(a.page);
+    assert.deepEqual(latinWords(zh), [], `no English on the Chinese page after the kick:\n${zh}`);
+    await shot(a.page, 'world-kicked-zh-1280x800');
+    await a.page.getByTestId('lang-en').click();
+    assert.match(await a.page.getByTestId('world-gate-text').textContent(), /logged in somewhere else/);
+    assert.equal((await a.page.locator('#conn-retry').textContent()).trim(), 'Reconnect');
+    await tab.close();
+
+    assert.deepEqual(missing.flat(), [], 'every string the pages asked for is in the catalogue');
+    for (const [p, n] of [[a, 'A'], [b, 'B']]) noErrors(p, n);
+  } catch (err) {
+    await failShot([a, b], 'world-i18n');
+    throw err;
+  } finally {
+    for (const p of [a, b]) await p.context.close();
   }
 });
 

@@ -314,7 +314,7 @@ func (p *Player) act(ctx context.Context) (uint64, error) {
 			return seq, err
 		}
 	}
-	err := p.move(ctx, &v)
+	err := p.move(ctx, &v, seq)
 	var ce *client.Error
 	if errors.As(err, &ce) && ce.Code == "bad_request" && ok {
 		// The tracked view was wrong: start over from the server's, and
@@ -325,7 +325,7 @@ func (p *Player) act(ctx context.Context) (uint64, error) {
 			return seq, err
 		}
 		p.violate("tracked view refused: %v (tracked hand at seq %d: %v; the server's at seq %d: %v)", ce, tseq, tracked, seq, v.HandFaces)
-		err = p.move(ctx, &v)
+		err = p.move(ctx, &v, seq)
 	}
 	return seq, ignoreRace(err)
 }
@@ -357,18 +357,19 @@ func (p *Player) state(ctx context.Context) (engine.View, uint64, error) {
 	return v, snap.Seq, nil
 }
 
-// move sends the bot's action for v.
-func (p *Player) move(ctx context.Context, v *engine.View) error {
+// move sends the bot's action for v, the table at seq: a move the table
+// has moved past meanwhile is refused (stale_state) and changes nothing.
+func (p *Player) move(ctx context.Context, v *engine.View, seq uint64) error {
 	e := p.bot.Act(v)
-	var req proto.Message = &pb.DdzPassReq{}
+	var req proto.Message = &pb.DdzPassReq{Seq: seq}
 	route := "ddz.pass"
 	switch e.Kind {
 	case engine.KindBid:
-		route, req = "ddz.bid", &pb.DdzBidReq{Value: uint32(e.Value)}
+		route, req = "ddz.bid", &pb.DdzBidReq{Value: uint32(e.Value), Seq: seq}
 	case engine.KindDouble:
-		route, req = "ddz.double", &pb.DdzDoubleReq{Double: e.Value == 1}
+		route, req = "ddz.double", &pb.DdzDoubleReq{Double: e.Value == 1, Seq: seq}
 	case engine.KindShow:
-		route, req = "ddz.show", &pb.DdzShowReq{}
+		route, req = "ddz.show", &pb.DdzShowReq{Seq: seq}
 	case engine.KindPlay:
 		if !e.Cards.IsEmpty() {
 			// The bot picks ranks; the play names the physical cards held.
@@ -376,7 +377,7 @@ func (p *Player) move(ctx context.Context, v *engine.View) error {
 			if !ok {
 				return fmt.Errorf("ddzclient: hand %v lacks the cards %v the bot chose", v.HandFaces, e.Cards)
 			}
-			route, req = "ddz.play", &pb.DdzPlayReq{Faces: faces.Strings()}
+			route, req = "ddz.play", &pb.DdzPlayReq{Faces: faces.Strings(), Seq: seq}
 		}
 	}
 	p.mu.Lock()
@@ -392,12 +393,14 @@ func (p *Player) move(ctx context.Context, v *engine.View) error {
 }
 
 // ignoreRace drops the errors a well-behaved player can get when the
-// server acted for it first (auto-play, timeout) or the game just ended.
+// server acted for it first (auto-play, timeout), the game just ended, or
+// the table paused (game_stalled: the database did not take the move; the
+// snapshot that resumes the table says whether it stands).
 func ignoreRace(err error) error {
 	var ce *client.Error
 	if errors.As(err, &ce) {
 		switch ce.Rule {
-		case "not_your_turn", "game_over", "wrong_phase", "not_at_table", "game_paused":
+		case "not_your_turn", "game_over", "wrong_phase", "not_at_table", "game_paused", "stale_state", "game_stalled":
 			return nil
 		}
 	}

@@ -329,8 +329,14 @@ func (x *MatchStatus) GetGameId() string {
 // ddz.bid (301): DdzBidReq → DdzActionResp. Score bidding (spec §3.1):
 // 1, 2 or 3, or 0 to pass (不叫).
 type DdzBidReq struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Value         uint32                 `protobuf:"varint,1,opt,name=value,proto3" json:"value,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Value uint32                 `protobuf:"varint,1,opt,name=value,proto3" json:"value,omitempty"`
+	// Optional: the seq of the newest event of this table the client has
+	// seen. When set and an action (of any seat, by a player, a timer or
+	// auto-play) came after it, or it is ahead of the table, the request is
+	// refused with conflict/stale_state and nothing changes: the client
+	// acted on a table it had not seen. 0: not checked.
+	Seq           uint64 `protobuf:"varint,21,opt,name=seq,proto3" json:"seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -372,6 +378,13 @@ func (x *DdzBidReq) GetValue() uint32 {
 	return 0
 }
 
+func (x *DdzBidReq) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
 // ddz.play (302): DdzPlayReq → DdzActionResp. Play cards; the server
 // classifies them (the client never declares a type). An empty list passes.
 type DdzPlayReq struct {
@@ -381,7 +394,13 @@ type DdzPlayReq struct {
 	Cards []string `protobuf:"bytes,1,rep,name=cards,proto3" json:"cards,omitempty"`
 	// The physical cards to play (e.g. ["4H", "4C"]). Errors:
 	// bad_request/bad_card (unknown or repeated card), cards_not_held.
-	Faces         []string `protobuf:"bytes,20,rep,name=faces,proto3" json:"faces,omitempty"`
+	Faces []string `protobuf:"bytes,20,rep,name=faces,proto3" json:"faces,omitempty"`
+	// Optional: the seq of the newest event of this table the client has
+	// seen. When set and an action (of any seat, by a player, a timer or
+	// auto-play) came after it, or it is ahead of the table, the request is
+	// refused with conflict/stale_state and nothing changes: the client
+	// acted on a table it had not seen. 0: not checked.
+	Seq           uint64 `protobuf:"varint,21,opt,name=seq,proto3" json:"seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -430,9 +449,22 @@ func (x *DdzPlayReq) GetFaces() []string {
 	return nil
 }
 
+func (x *DdzPlayReq) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
 // ddz.pass (303): DdzPassReq → DdzActionResp. Pass (不出) when following.
 type DdzPassReq struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Optional: the seq of the newest event of this table the client has
+	// seen. When set and an action (of any seat, by a player, a timer or
+	// auto-play) came after it, or it is ahead of the table, the request is
+	// refused with conflict/stale_state and nothing changes: the client
+	// acted on a table it had not seen. 0: not checked.
+	Seq           uint64 `protobuf:"varint,21,opt,name=seq,proto3" json:"seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -465,6 +497,13 @@ func (x *DdzPassReq) ProtoReflect() protoreflect.Message {
 // Deprecated: Use DdzPassReq.ProtoReflect.Descriptor instead.
 func (*DdzPassReq) Descriptor() ([]byte, []int) {
 	return file_lordgame_v1_ddz_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *DdzPassReq) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
 }
 
 type DdzActionResp struct {
@@ -1541,7 +1580,9 @@ type DdzEvent struct {
 	// cards = the bottom), "timeout" (the server acted for seat: the action
 	// follows as its own event), "autoplay" (value 1 on, 0 off),
 	// "online" (value 1 connected, 0 disconnected), "end" (the result
-	// follows as ddz.result), "cancel" (the game was cancelled, no coins moved).
+	// follows as ddz.result), "cancel" (the game was cancelled, no coins moved),
+	// "paused" (the game log cannot be written: table requests answer
+	// unavailable until a snapshot resumes the table, or a "cancel" ends it).
 	Kind  string   `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
 	Seat  int32    `protobuf:"varint,4,opt,name=seat,proto3" json:"seat,omitempty"`
 	Value int32    `protobuf:"varint,5,opt,name=value,proto3" json:"value,omitempty"`
@@ -1572,6 +1613,9 @@ type DdzEvent struct {
 	// On a "bid", "play" or "pass": the seat is on auto-play (托管) and the
 	// server acted for it. Neither flag is set on a bot's own moves.
 	Auto bool `protobuf:"varint,16,opt,name=auto,proto3" json:"auto,omitempty"`
+	// Why, on "paused" ("store": the database does not answer) and on
+	// "cancel" ("store_error", "players_gone", "internal", "admin").
+	Reason string `protobuf:"bytes,32,opt,name=reason,proto3" json:"reason,omitempty"`
 	// Card counter on: your counter after this event (as
 	// DdzSnapshot.counter), on every event of the hand.
 	Counter []uint32 `protobuf:"varint,40,rep,packed,name=counter,proto3" json:"counter,omitempty"`
@@ -1738,6 +1782,13 @@ func (x *DdzEvent) GetAuto() bool {
 		return x.Auto
 	}
 	return false
+}
+
+func (x *DdzEvent) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
 }
 
 func (x *DdzEvent) GetCounter() []uint32 {
@@ -2081,15 +2132,18 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\bposition\x18\x04 \x01(\rR\bposition\x12*\n" +
 	"\x11estimated_wait_ms\x18\x05 \x01(\rR\x0festimatedWaitMs\x12\x1b\n" +
 	"\twaited_ms\x18\x06 \x01(\rR\bwaitedMs\x12\x17\n" +
-	"\agame_id\x18\a \x01(\tR\x06gameId\"!\n" +
+	"\agame_id\x18\a \x01(\tR\x06gameId\"3\n" +
 	"\tDdzBidReq\x12\x14\n" +
-	"\x05value\x18\x01 \x01(\rR\x05value\"8\n" +
+	"\x05value\x18\x01 \x01(\rR\x05value\x12\x10\n" +
+	"\x03seq\x18\x15 \x01(\x04R\x03seq\"J\n" +
 	"\n" +
 	"DdzPlayReq\x12\x14\n" +
 	"\x05cards\x18\x01 \x03(\tR\x05cards\x12\x14\n" +
-	"\x05faces\x18\x14 \x03(\tR\x05faces\"\f\n" +
+	"\x05faces\x18\x14 \x03(\tR\x05faces\x12\x10\n" +
+	"\x03seq\x18\x15 \x01(\x04R\x03seq\"\x1e\n" +
 	"\n" +
-	"DdzPassReq\"!\n" +
+	"DdzPassReq\x12\x10\n" +
+	"\x03seq\x18\x15 \x01(\x04R\x03seq\"!\n" +
 	"\rDdzActionResp\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\"\f\n" +
 	"\n" +
@@ -2179,7 +2233,7 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\bautoplay\x18\x06 \x01(\bR\bautoplay\x12\x16\n" +
 	"\x06online\x18\a \x01(\bR\x06online\x12\x16\n" +
 	"\x06played\x18\b \x03(\tR\x06played\x12!\n" +
-	"\fplayed_faces\x18\x14 \x03(\tR\vplayedFaces\"\x9d\x04\n" +
+	"\fplayed_faces\x18\x14 \x03(\tR\vplayedFaces\"\xb5\x04\n" +
 	"\bDdzEvent\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x12\n" +
@@ -2205,7 +2259,8 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\n" +
 	"hand_faces\x18\x1f \x03(\tR\thandFaces\x12\x1b\n" +
 	"\ttimed_out\x18\x0f \x01(\bR\btimedOut\x12\x12\n" +
-	"\x04auto\x18\x10 \x01(\bR\x04auto\x12\x18\n" +
+	"\x04auto\x18\x10 \x01(\bR\x04auto\x12\x16\n" +
+	"\x06reason\x18  \x01(\tR\x06reason\x12\x18\n" +
 	"\acounter\x18( \x03(\rR\acounter\x12\x1f\n" +
 	"\vshown_faces\x18) \x03(\tR\n" +
 	"shownFaces\x12\x19\n" +

@@ -178,8 +178,14 @@ func (x *DdzLeaveResp) GetCost() string {
 // ×1. The farmers choose first, in seat order from the landlord, then the
 // landlord. A "double" event follows (value 1 doubled, 0 not).
 type DdzDoubleReq struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Double        bool                   `protobuf:"varint,1,opt,name=double,proto3" json:"double,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Double bool                   `protobuf:"varint,1,opt,name=double,proto3" json:"double,omitempty"`
+	// Optional: the seq of the newest event of this table the client has
+	// seen. When set and an action (of any seat, by a player, a timer or
+	// auto-play) came after it, or it is ahead of the table, the request is
+	// refused with conflict/stale_state and nothing changes: the client
+	// acted on a table it had not seen. 0: not checked.
+	Seq           uint64 `protobuf:"varint,21,opt,name=seq,proto3" json:"seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -221,12 +227,25 @@ func (x *DdzDoubleReq) GetDouble() bool {
 	return false
 }
 
+func (x *DdzDoubleReq) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
 // ddz.show (631): DdzShowReq → DdzActionResp. House rule show-hand (明牌):
 // the landlord, to lead the first round and before any play, shows the
 // hand for ×2 of the table multiplier. A "show" event with the hand in
 // faces follows, to every seat.
 type DdzShowReq struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Optional: the seq of the newest event of this table the client has
+	// seen. When set and an action (of any seat, by a player, a timer or
+	// auto-play) came after it, or it is ahead of the table, the request is
+	// refused with conflict/stale_state and nothing changes: the client
+	// acted on a table it had not seen. 0: not checked.
+	Seq           uint64 `protobuf:"varint,21,opt,name=seq,proto3" json:"seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -261,6 +280,13 @@ func (*DdzShowReq) Descriptor() ([]byte, []int) {
 	return file_lordgame_v1_ddz_table_proto_rawDescGZIP(), []int{3}
 }
 
+func (x *DdzShowReq) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
 var File_lordgame_v1_ddz_table_proto protoreflect.FileDescriptor
 
 const file_lordgame_v1_ddz_table_proto_rawDesc = "" +
@@ -276,11 +302,13 @@ const file_lordgame_v1_ddz_table_proto_rawDesc = "" +
 	"multiplier\x18\x04 \x01(\rR\n" +
 	"multiplier\x12\x17\n" +
 	"\aat_risk\x18\x05 \x01(\x03R\x06atRisk\x12\x12\n" +
-	"\x04cost\x18\x06 \x01(\tR\x04cost\"&\n" +
+	"\x04cost\x18\x06 \x01(\tR\x04cost\"8\n" +
 	"\fDdzDoubleReq\x12\x16\n" +
-	"\x06double\x18\x01 \x01(\bR\x06double\"\f\n" +
+	"\x06double\x18\x01 \x01(\bR\x06double\x12\x10\n" +
+	"\x03seq\x18\x15 \x01(\x04R\x03seq\"\x1e\n" +
 	"\n" +
-	"DdzShowReqB.Z,github.com/lordgame/lordgame/proto/gen/pb;pbb\x06proto3"
+	"DdzShowReq\x12\x10\n" +
+	"\x03seq\x18\x15 \x01(\x04R\x03seqB.Z,github.com/lordgame/lordgame/proto/gen/pb;pbb\x06proto3"
 
 var (
 	file_lordgame_v1_ddz_table_proto_rawDescOnce sync.Once

@@ -31,6 +31,9 @@ import { ChatPanel } from './chat.js';
 
 const $ = (id) => document.getElementById(id);
 
+// The table routes that make a move (they carry the seq they were made at).
+const MOVES = new Set(['ddz.bid', 'ddz.play', 'ddz.pass', 'ddz.double', 'ddz.show']);
+
 
 // Friendly words for the rules the server names in Error.rule (rule.* in
 // the catalogue). In English the server's own message is shown when there
@@ -736,6 +739,9 @@ class App {
     const late = timeoutNotice(t, e);
     if (late) this.toast(late, num(e.seat, 0) === t.seat ? 'err' : '');
     if (e.kind === 'deal' && num(e.value, 1) > 1) this.toast(tr('table.redeal'));
+    // The table is paused by a database outage: a snapshot resumes it,
+    // or a "cancel" ends it (docs/protocol-ddz.md, Database outages).
+    if (e.kind === 'paused') this.toast(tr('game.paused_store'), 'err');
     if (e.kind === 'cancel') {
       this.toast(tr('game.cancelled'), 'err');
       this.table = null;
@@ -892,12 +898,16 @@ class App {
     const isChat = route === 'ddz.chat';
     if (!isChat) this.acting = true;
     this.onSelectionChange();
+    // A move names the table it was made at: one the table has moved past
+    // meanwhile (our own timer played for us) is refused as stale_state
+    // and changes nothing; the pushes on their way show the table as is.
+    if (MOVES.has(route) && this.table && this.table.seq) body = { ...body, seq: this.table.seq };
     try {
       await this.conn.request(route, body);
       if (!isChat) this.hideTableError();
       return true;
     } catch (err) {
-      this.showTableError(err);
+      if (err.rule !== 'stale_state') this.showTableError(err);
       return false;
     } finally {
       if (!isChat) this.acting = false;

@@ -3,6 +3,8 @@
 // player in view at its interpolated position, where you are walking to,
 // and a small overview of the whole map. The camera follows your player.
 
+import { t } from './i18n.js';
+
 const COLORS = {
   outside: '#06182a',
   map: '#0f3b2e',
@@ -169,7 +171,7 @@ export class WorldView {
       ctx.strokeStyle = 'rgba(0, 0, 0, 0.55)';
       ctx.stroke();
       ctx.fillStyle = COLORS.label;
-      ctx.fillText(mine ? 'you' : p.name || `#${p.id}`, x, y - rad - 3);
+      ctx.fillText(mine ? t('world.you') : p.name || `#${p.id}`, x, y - rad - 3);
     }
   }
 

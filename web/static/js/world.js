@@ -7,10 +7,10 @@
 // player where it was.
 
 import { Api, errorText } from './api.js';
-import { Conn } from './ws.js';
+import { Conn, kickText } from './ws.js';
+import { t, has, applyDom, setLang, currentLang, onLangChange } from './i18n.js';
 import { WorldModel } from './world-model.js';
 import { WorldView } from './world-view.js';
-import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -34,14 +34,15 @@ const KEYS = {
   D: [1, 0],
 };
 
-const RULE_TEXT = {
-  chat_rate: 'Slow down: at most 5 messages in 5 seconds.',
-  chat_invalid: 'A message has 1 to 200 characters.',
-  world_full: 'The world is full. Try again later.',
-  world_busy: 'The world is busy. Try again in a moment.',
-  world_stopped: 'The world is stopping.',
-};
-const why = (err) => RULE_TEXT[err && err.rule] || errorText(err);
+// why is what to tell the player about a refused request: the catalogue's
+// words for the server's rule (world.rule.*, else the lobby's rule.*) in
+// the page's language; without a rule known there, the words for its code
+// (errorText: the server's message in English).
+function why(err) {
+  if (!err) return '';
+  for (const key of [`world.rule.${err.rule}`, `rule.${err.rule}`]) if (err.rule && has(key)) return t(key);
+  return errorText(err);
+}
 
 class WorldApp {
   constructor() {
@@ -60,6 +61,10 @@ class WorldApp {
     this.lastSent = 0;
     this.moveTimer = 0;
     this.retryTimer = 0;
+    // What the gate and the connection banner say, kept as functions so a
+    // language switch says it again in the new language.
+    this.gateText = () => t('world.gate_text');
+    this.connText = () => t('conn.reconnecting');
     this.conn = new Conn({
       getToken: () => this.api.token(),
       refreshToken: () => this.api.refresh().then(() => this.api.token()),
@@ -70,6 +75,7 @@ class WorldApp {
     this.bindInput();
     this.bindChat();
     this.bindGate();
+    this.bindLang();
     new ResizeObserver(() => this.view.resize()).observe($('world-stage'));
     this.view.resize();
     requestAnimationFrame((t) => this.frame(t));
@@ -92,8 +98,9 @@ class WorldApp {
     $('world-gate').hidden = !gate;
     $('world-guest').hidden = s !== 'auth';
     $('world-enter').hidden = s !== 'left' && s !== 'closed';
-    if (s === 'auth') $('world-gate-text').textContent = 'Walk around a shared map with other players and bots, and talk in the world chat.';
-    if (s === 'left') $('world-gate-text').textContent = 'You left the world.';
+    if (s === 'auth') this.gateText = () => t('world.gate_text');
+    if (s === 'left') this.gateText = () => t('world.left');
+    $('world-gate-text').textContent = this.gateText();
     this.renderStatus();
   }
 
@@ -121,7 +128,8 @@ class WorldApp {
       if (s === 'reconnecting') {
         banner.hidden = false;
         const secs = info && info.delay ? Math.max(1, Math.round(info.delay / 1000)) : 0;
-        $('conn-text').textContent = secs ? `Connection lost. Reconnecting in ${secs} s (attempt ${info.attempt})…` : 'Reconnecting…';
+        const attempt = info && info.attempt;
+        this.setConnText(() => (secs ? t('conn.lost', { n: secs, a: attempt }) : t('conn.reconnecting')));
         $('conn-retry').hidden = !secs;
         if (this.state === 'in' || this.state === 'entering') this.setState('connecting');
       } else if (s === 'open' || s === 'idle') {
@@ -132,27 +140,58 @@ class WorldApp {
       if (this.conn.state === 'closed' || this.conn.state === 'idle') this.conn.start();
       else this.conn.reconnectNow();
     };
-    this.conn.on('kick', (reason, text) => {
+    this.conn.on('kick', (reason, text, message) => {
+      const say = () => kickText(reason, message);
       $('conn-banner').hidden = false;
-      $('conn-text').textContent = text;
+      this.setConnText(say);
       $('conn-retry').hidden = false;
-      $('conn-retry').textContent = 'Reconnect';
+      $('conn-retry').dataset.i18n = 'conn.reconnect';
+      $('conn-retry').textContent = t('conn.reconnect');
       this.toast(text, 'err');
       if (!this.conn.want) {
         // A kick after which the connection stays down (logged in
         // elsewhere, banned): offer to come back by hand.
         clearInterval(this.moveTimer);
         this.setState('closed');
-        $('world-gate-text').textContent = text;
+        this.gateText = say;
+        $('world-gate-text').textContent = say();
       }
     });
     this.conn.on('ready', () => {
-      $('conn-retry').textContent = 'Retry now';
+      $('conn-retry').dataset.i18n = 'conn.retry';
+      $('conn-retry').textContent = t('conn.retry');
       if (this.wantIn) this.enter();
       else this.setState('left');
     });
     this.conn.onPush('world.tick', (t) => this.onTick(t));
     this.conn.onPush('world.chat_msg', (m) => this.onChat(m));
+  }
+
+  setConnText(fn) {
+    this.connText = fn;
+    $('conn-text').textContent = fn();
+  }
+
+  // ---------------------------------------------------------------- language
+  bindLang() {
+    const mark = () => {
+      for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === currentLang()));
+    };
+    for (const b of document.querySelectorAll('[data-lang]')) b.onclick = () => setLang(b.dataset.lang);
+    onLangChange(() => {
+      mark();
+      this.relabel();
+    });
+    applyDom();
+    mark();
+  }
+
+  // relabel writes again what the page wrote in the old language.
+  relabel() {
+    $('world-gate-text').textContent = this.gateText();
+    $('conn-text').textContent = this.connText();
+    for (const b of $('world-chat-log').querySelectorAll('li.mine > b')) b.textContent = t('world.you');
+    this.renderPlayers();
   }
 
   async enter() {
@@ -332,12 +371,13 @@ class WorldApp {
       const text = input.value.trim();
       if (!text) return;
       if (this.state !== 'in') {
-        this.toast('Enter the world to talk.', 'err');
+        this.toast(t('world.must_enter'), 'err');
         return;
       }
       try {
         await this.conn.request('world.chat', { text });
-        input.value = '';
+        // Sent: cleared, unless the player typed on while it was on its way.
+        if (input.value.trim() === text) input.value = '';
       } catch (err) {
         this.toast(why(err), 'err');
       }
@@ -351,7 +391,7 @@ class WorldApp {
     const from = Number(m.from) || 0;
     li.dataset.from = String(from);
     const who = document.createElement('b');
-    who.textContent = from === this.model.selfId ? 'you' : m.name || `#${from}`;
+    who.textContent = from === this.model.selfId ? t('world.you') : m.name || `#${from}`;
     if (from === this.model.selfId) li.className = 'mine';
     const text = document.createElement('span');
     text.textContent = m.text || '';
@@ -400,7 +440,8 @@ class WorldApp {
       li.dataset.z = String(p.z);
       if (p.id === this.model.selfId) li.dataset.self = 'true';
       li.dataset.name = p.name || ''; // the display name the server gave
-      li.textContent = `${p.id === this.model.selfId ? 'You' : p.name || `Player ${p.id}`} at ${p.x.toFixed(1)}, ${p.z.toFixed(1)}`;
+      const who = p.id === this.model.selfId ? t('you') : p.name || t('player.n', { n: p.id });
+      li.textContent = t('world.player_at', { who, x: p.x.toFixed(1), z: p.z.toFixed(1) });
       items.push(li);
     }
     list.replaceChildren(...items);
@@ -416,9 +457,9 @@ class WorldApp {
     const self = this.model.self;
     if (this.state === 'in' && self) {
       const others = this.model.players.size - 1;
-      el.textContent = `#${self.id} · ${self.x.toFixed(0)}, ${self.z.toFixed(0)} · ${others} in view`;
+      el.textContent = t('world.status', { id: self.id, x: self.x.toFixed(0), z: self.z.toFixed(0), n: others });
     } else if (this.state === 'connecting' || this.state === 'entering') {
-      el.textContent = 'Connecting…';
+      el.textContent = t('world.connecting');
     } else {
       el.textContent = '';
     }
@@ -429,10 +470,6 @@ class WorldApp {
     requestAnimationFrame((n) => this.frame(n));
   }
 }
-
-// The links between the world and the lobby are in the catalogue (the
-// player's language, as in the lobby).
-for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
 
 const app = new WorldApp();
 window.lordworld = app; // for debugging in the console and for the tests

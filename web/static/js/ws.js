@@ -4,6 +4,8 @@
 // connection comes back by itself after a drop, with backoff, and tells the
 // app so it can fetch the table again.
 
+import { t, has, currentLang } from './i18n.js';
+
 export class ProtoError extends Error {
   constructor(err) {
     super((err && err.message) || codeText(err && err.code));
@@ -24,18 +26,17 @@ const CODE_TEXT = {
   timeout: 'The server did not answer in time.',
   closed: 'The connection was lost.',
 };
-export const codeText = (c) => CODE_TEXT[c] || 'Unexpected error.';
+// codeText is the words for an error code the server sent no message for:
+// in English these, in another language the catalogue's code.* words.
+export const codeText = (c) => (currentLang() !== 'en' && has(`code.${c}`) ? t(`code.${c}`) : CODE_TEXT[c] || t('code.unexpected'));
 
-const KICK_TEXT = {
-  logged_in_elsewhere: 'You logged in somewhere else, so this window was disconnected.',
-  banned: 'This account is banned.',
-  server_shutdown: 'The server is restarting.',
-  heartbeat_timeout: 'The connection timed out.',
-  rate_limited: 'Too many messages were sent.',
-  slow_consumer: 'The connection was too slow.',
-  protocol_error: 'The connection had a protocol error.',
-  kicked: 'You were disconnected by the server.',
-};
+// kickText is what to tell the player about a kick: the catalogue's words
+// for its reason (kick.*), else the server's message (in English), else a
+// plain "Disconnected".
+export function kickText(reason, message = '') {
+  if (has(`kick.${reason}`)) return t(`kick.${reason}`);
+  return (currentLang() === 'en' && message) || t('kick.other');
+}
 // Kicks after which reconnecting on its own would be wrong.
 const FINAL_KICKS = new Set(['logged_in_elsewhere', 'banned', 'kicked']);
 
@@ -267,12 +268,13 @@ export class Conn {
       }
       case 'kick': {
         const reason = (m.body && m.body.reason) || 'kicked';
-        const text = KICK_TEXT[reason] || (m.body && m.body.message) || 'Disconnected.';
+        const message = (m.body && m.body.message) || '';
+        const text = kickText(reason, message);
         if (FINAL_KICKS.has(reason)) {
           this.want = false;
           this.resumeToken = '';
         }
-        this.emit('kick', reason, text);
+        this.emit('kick', reason, text, message);
         return;
       }
       default:

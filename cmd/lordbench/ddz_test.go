@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -69,7 +70,7 @@ func TestDDZSmoke(t *testing.T) {
 // folder until the test ends, and returns its address and its /metrics URL
 // (on -metrics-addr, off the public port) once it is ready. extra are more
 // flags for the server.
-func startLordgame(t *testing.T, bin string, extra ...string) (string, string, *bytes.Buffer) {
+func startLordgame(t *testing.T, bin string, extra ...string) (string, string, *logBuffer) {
 	t.Helper()
 	var (
 		addrs []string
@@ -87,7 +88,7 @@ func startLordgame(t *testing.T, bin string, extra ...string) (string, string, *
 		ln.Close()
 	}
 	addr, metrics := addrs[0], addrs[1]
-	logs := new(bytes.Buffer)
+	logs := new(logBuffer)
 	srv := exec.Command(bin, "-http", addr, "-metrics-addr", metrics, "-tcp", "off", "-data", t.TempDir(), "-log-level", "warn", "-auth-signups-per-ip", "1000")
 	srv.Args = append(srv.Args, extra...)
 	srv.Env = append(srv.Environ(), "LORDGAME_DDZ_BOT_WAIT=2s")
@@ -127,4 +128,23 @@ func playDDZ(t *testing.T, target, metrics string, players int, duration string)
 		t.Fatalf("report %q: %v", out.String(), err)
 	}
 	return rep
+}
+
+// logBuffer holds a server's output: the process writes it on exec's
+// copying goroutine while a failing test reads it.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -42,9 +42,11 @@ import (
 // receiver when every position that receiver may have had when the
 // server applied the move (its last one sent before the move, and any
 // sent within a tick after it) lies in the view of the move's cell;
-// moves at an ambiguous border are counted apart. A move the mover
-// replaced by its next one within the same tick (the server applies only
-// the latest) counts as delivered when the next one was.
+// moves at an ambiguous border are counted apart. The server applies
+// only a mover's latest move of a tick and echoes every applied move to
+// its mover: a move never echoed to its mover and followed within about
+// a tick by one that was (replaced in its tick) counts as delivered when
+// the replacing one was, and is reported as superseded.
 
 const (
 	mmoSamples    = 64                    // receivers whose every sighting is kept for the delivered ratio
@@ -129,7 +131,7 @@ type mmoBot struct {
 	pos    atomic.Uint64
 	// receiver side (the reader goroutine)
 	last     map[int32]int32 // mover pid → highest sequence seen
-	own      atomic.Int32    // highest own sequence echoed
+	ownGot   []int32         // own sequences echoed, ascending
 	sighted  uint64
 	sample   bool
 	got      map[int][]int32 // sampled: mover index → sequences first seen, ascending
@@ -792,8 +794,8 @@ func (run *mmoRun) seen(r *mmoBot, pid int32, v float32, now int64) {
 	}
 	m := run.bots[(*tab)[pid]-1]
 	if m == r {
-		if s > r.own.Load() {
-			r.own.Store(s)
+		if n := len(r.ownGot); n == 0 || s > r.ownGot[n-1] {
+			r.ownGot = append(r.ownGot, s)
 		}
 		return
 	}
@@ -921,20 +923,44 @@ func (run *mmoRun) inView() float64 {
 }
 
 // window counts b's moves scheduled in the measured window and those of
-// them handled: echoed to b, or followed by a handled move.
+// them the server handled: applied (echoed to b) or replaced by b's next
+// move in the same tick.
 func (run *mmoRun) window(b *mmoBot) (sent, handled int) {
-	own := int(b.own.Load())
 	for k := range b.sends {
-		sched := b.t0 + int64(k+1)*int64(run.o.Interval)
+		seq := int32(k + 1)
+		sched := b.t0 + int64(seq)*int64(run.o.Interval)
 		if sched < run.from || sched >= run.to {
 			continue
 		}
 		sent++
-		if k+1 <= own {
+		if b.applied(seq) || b.replacedBy(seq, run.tick+mmoSlack) > 0 {
 			handled++
 		}
 	}
 	return sent, handled
+}
+
+// applied reports whether the server echoed b's move seq to b.
+func (b *mmoBot) applied(seq int32) bool {
+	i := sort.Search(len(b.ownGot), func(i int) bool { return b.ownGot[i] >= seq })
+	return i < len(b.ownGot) && b.ownGot[i] == seq
+}
+
+// replacedBy is the move of b that replaced move seq in its tick, or 0:
+// seq was never echoed to b, and the next move that was had been sent
+// less than within (a tick and some slack) after it. The server applies
+// only a mover's latest move of a tick, and echoes every applied move to
+// its mover, so such a move is no loss.
+func (b *mmoBot) replacedBy(seq int32, within time.Duration) int32 {
+	i := sort.Search(len(b.ownGot), func(i int) bool { return b.ownGot[i] >= seq })
+	if i == len(b.ownGot) || b.ownGot[i] == seq || int(seq) > len(b.sends) || int(b.ownGot[i]) > len(b.sends) {
+		return 0
+	}
+	n := b.ownGot[i]
+	if b.sends[n-1].at-b.sends[seq-1].at >= int64(within) {
+		return 0
+	}
+	return n
 }
 
 // deliveredRatio checks the sampled receivers' sightings against the
@@ -1009,7 +1035,7 @@ func (run *mmoRun) deliveredRatio() (expected, delivered, superseded, ambiguous 
 				if gi < len(got) {
 					if got[gi] == seq {
 						delivered++
-					} else if int(got[gi]) <= len(m.sends) && m.sends[got[gi]-1].at-mv.at < tick+slack {
+					} else if n := m.replacedBy(seq, run.tick+mmoSlack); n > 0 && got[gi] <= n {
 						delivered++
 						superseded++
 					}

@@ -27,6 +27,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -119,6 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		asJSON   bool
 		progress bool
 		pin      string
+		cpuprof  string
 	)
 	names := slices.Sorted(maps.Keys(scenarios))
 	fs.StringVar(&o.Scenario, "scenario", "rpc", "scenario to run: "+strings.Join(names, ", "))
@@ -144,6 +146,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&pids, "pid", "", "read the server's RSS and CPU time from /proc/PID instead of /metrics (for the bare echo servers): one PID for all targets or a comma-separated list of one per target")
 	fs.BoolVar(&o.Encrypt, "encrypt", false, "encrypt tcp:// connections (key exchange, then sealed frames; docs/protocol.md §11)")
 	fs.StringVar(&pin, "pin", "", "with tcp:// targets: the server's TCP identity key (64 hex digits, from `lordgame identity`) to require; implies -encrypt")
+	fs.StringVar(&cpuprof, "cpuprofile", "", "write lordbench's own CPU profile to this file")
 	fs.BoolVar(&asJSON, "json", false, "write the report as one JSON object on stdout")
 	fs.BoolVar(&progress, "progress", false, "print a progress line every second even when stderr is not a terminal")
 	if err := fs.Parse(args); err != nil {
@@ -181,6 +184,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.Metrics, o.MetricsGuessed, err = parseMetricsList(metrics, o.Targets, o.PIDs != nil); err != nil {
 		return err
+	}
+	if cpuprof != "" {
+		f, err := os.Create(cpuprof)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var live *liveLine
 	if tty := isTerminal(stderr); progress || tty {

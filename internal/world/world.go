@@ -160,6 +160,7 @@ type player struct {
 	// sub (World.mu)
 	subX, subZ float64
 	subAt      time.Time
+	budget     float64 // distance the player may still move now (see Move)
 	sinkSub    Sink
 	graceUntil time.Time
 	gone       bool
@@ -287,6 +288,12 @@ func (z zoneGame) Timeout(r *room.Room) {
 	r.SetTimer(time.Microsecond)
 }
 
+// budgetCap is the most a player may move at once: a quarter more than
+// MaxSpeed allows in a tick, or in 100 ms for shorter ticks.
+func (w *World) budgetCap() float64 {
+	return w.cfg.MaxSpeed * max(w.cfg.Tick, 100*time.Millisecond).Seconds() * 1.25
+}
+
 // spawn picks a start position: a low-discrepancy (R2) sequence over the
 // spawn area, so that joins spread evenly instead of piling up.
 func (w *World) spawnPos() (float64, float64) {
@@ -342,7 +349,7 @@ func (w *World) Enter(key int64, name string, sink Sink) (Entity, error) {
 		w.nextID = 1
 	}
 	x, z := w.spawnPos()
-	p := &player{id: w.nextID, key: key, name: name, subX: x, subZ: z, subAt: time.Now(), sinkSub: sink}
+	p := &player{id: w.nextID, key: key, name: name, subX: x, subZ: z, subAt: time.Now(), sinkSub: sink, budget: w.budgetCap()}
 	p.pos = Entity{ID: p.id, X: float32(x), Z: float32(z), Name: name}
 	if err := w.queue(op{kind: opJoin, p: p, sink: sink}); err != nil {
 		return Entity{}, err
@@ -377,19 +384,21 @@ func (w *World) Move(id int32, x, y, z, v float32) error {
 		w.correct(p)
 		return ErrOffMap
 	}
-	dt := now.Sub(p.subAt)
-	if dt < w.cfg.Tick {
-		dt = w.cfg.Tick
-	}
-	if dt > time.Second {
-		dt = time.Second
-	}
-	// A quarter of slack for clients whose timers run a little fast.
-	if math.Hypot(fx-p.subX, fz-p.subZ) > w.cfg.MaxSpeed*dt.Seconds()*1.25 {
+	// A distance budget: it refills at MaxSpeed (and a quarter, for
+	// clients whose timers run a little fast) up to one tick's travel (at
+	// least 100 ms's), and each move spends its length. Sustained speed
+	// stays within the limit and a jump is refused, while two moves that a
+	// network hiccup delivered together (each within the speed, the second
+	// right after the first) pass.
+	budget := min(w.budgetCap(), p.budget+1.25*w.cfg.MaxSpeed*now.Sub(p.subAt).Seconds())
+	d := math.Hypot(fx-p.subX, fz-p.subZ)
+	if d > budget {
+		p.budget, p.subAt = budget, now
 		w.st.refusedFast.Add(1)
 		w.correct(p)
 		return ErrTooFast
 	}
+	p.budget = budget - d
 	p.subX, p.subZ, p.subAt = fx, fz, now
 	p.pendPos = [4]float32{x, y, z, v}
 	if !p.pend {

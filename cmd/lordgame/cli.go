@@ -96,7 +96,7 @@ func runVersion(args []string, stdout io.Writer) error {
 }
 
 // commands lists the subcommands for the unknown-command error.
-const commands = "migrate, admin, cluster, backup, restore, version"
+const commands = "migrate, admin, keys, cluster, identity, backup, restore, health, drain, version"
 
 // unknownCommand is the error for a first argument that is neither a flag
 // nor a subcommand.

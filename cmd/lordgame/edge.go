@@ -155,6 +155,7 @@ func (s *server) metricsMux() *http.ServeMux {
 	mux.Handle("GET /metrics", observe.Handler(s.reg))
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	mux.HandleFunc("POST /drain", s.handleDrain) // drain.go
 	return mux
 }
 

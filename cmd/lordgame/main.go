@@ -50,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runIdentity(ctx, args[1:], getenv, stdout, stderr)
 		case "health":
 			return runHealth(ctx, args[1:], getenv, stdout, stderr)
+		case "drain":
+			return runDrain(ctx, args[1:], getenv, stdout, stderr)
 		default:
 			return unknownCommand(args[0])
 		}

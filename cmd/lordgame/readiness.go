@@ -53,6 +53,9 @@ func (s *server) notReady(ctx context.Context) string {
 		}
 		return "not ready"
 	}
+	if s.draining.Load() {
+		return "not ready: draining"
+	}
 	if s.ddz != nil && s.ddz.db != nil {
 		if err := s.dbUp.check(ctx, s.ddz.db, s.log); err != nil {
 			return "not ready: database unavailable"

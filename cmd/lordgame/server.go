@@ -46,6 +46,8 @@ type server struct {
 	// metricsLn serves /metrics off the public port (edge.go).
 	metricsLn net.Listener
 	ready     atomic.Bool
+	// draining is set by `lordgame drain` (POST /drain): /readyz fails.
+	draining atomic.Bool
 	// startingFor says what a node that is not ready yet waits for.
 	startingFor atomic.Pointer[string]
 	dbUp        dbProbe // readiness.go

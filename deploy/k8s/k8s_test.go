@@ -672,13 +672,21 @@ func checkDeployment(t *testing.T, o *objects, d *appsv1.Deployment, role string
 		}
 	}
 
-	// preStop pauses while the pod leaves the endpoints; then SIGTERM
-	// drains within -shutdown-timeout; the grace period covers both.
+	// preStop runs `lordgame drain -wait D` (the binary itself: the image
+	// has no shell), which marks the node draining and waits while the
+	// pod leaves the endpoints; then SIGTERM hands its work over within
+	// -shutdown-timeout; the grace period covers both.
 	var pause int64
-	if c.Lifecycle == nil || c.Lifecycle.PreStop == nil || c.Lifecycle.PreStop.Sleep == nil || c.Lifecycle.PreStop.Sleep.Seconds < 5 {
-		t.Errorf("%s: no preStop sleep of at least 5 s (the image has no shell for an exec hook)", where)
+	if c.Lifecycle == nil || c.Lifecycle.PreStop == nil || c.Lifecycle.PreStop.Exec == nil {
+		t.Errorf("%s: no preStop exec hook running lordgame drain", where)
+	} else if cmd := c.Lifecycle.PreStop.Exec.Command; len(cmd) != 4 || cmd[0] != "/lordgame" || cmd[1] != "drain" || cmd[2] != "-wait" {
+		t.Errorf("%s: preStop %q, want [/lordgame drain -wait D]", where, cmd)
+	} else if d, err := time.ParseDuration(cmd[3]); err != nil || d < 5*time.Second {
+		t.Errorf("%s: preStop drain -wait %q: want a duration of at least 5 s", where, cmd[3])
+	} else if out, _ := exec.Command(binPath, "drain", "-h").CombinedOutput(); !bytes.Contains(out, []byte("-wait")) {
+		t.Errorf("%s: preStop runs lordgame drain -wait, which the binary does not know:\n%s", where, out)
 	} else {
-		pause = c.Lifecycle.PreStop.Sleep.Seconds
+		pause = int64(d.Seconds())
 	}
 	shutdown, err := time.ParseDuration(flagValue(c.Args, env, defaults, "shutdown-timeout"))
 	if err != nil {

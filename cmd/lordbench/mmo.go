@@ -95,18 +95,21 @@ type mmoReport struct {
 	// Server-side counters over the run (from /metrics; 0 with -pid).
 	// ServerRefused sums every reason (off the map, too fast, not in the
 	// world): the breakdown is in the server's /metrics.
-	ServerRefused   float64           `json:"server_refused"`
-	ServerCoalesced float64           `json:"server_coalesced"`
-	ServerOverruns  float64           `json:"server_tick_overruns"`
-	Errors          uint64            `json:"errors"`
-	ErrorsByCode    map[string]uint64 `json:"errors_by_code"`
-	FirstError      string            `json:"first_error,omitempty"`
-	ServerCPUs      float64           `json:"server_cpu_s,omitempty"`
-	ServerCores     float64           `json:"server_cpu_cores,omitempty"`
-	ServerRSSMB     float64           `json:"server_rss_mb,omitempty"`
-	CPUError        string            `json:"cpu_error,omitempty"`
-	ClientCPUs      float64           `json:"client_cpu_s"`
-	ClientCores     float64           `json:"client_cpu_cores"`
+	ServerRefused   float64 `json:"server_refused"`
+	ServerCoalesced float64 `json:"server_coalesced"`
+	// Corrections are refused moves' corrections the players received
+	// (and walked on from).
+	Corrections    uint64            `json:"corrections"`
+	ServerOverruns float64           `json:"server_tick_overruns"`
+	Errors         uint64            `json:"errors"`
+	ErrorsByCode   map[string]uint64 `json:"errors_by_code"`
+	FirstError     string            `json:"first_error,omitempty"`
+	ServerCPUs     float64           `json:"server_cpu_s,omitempty"`
+	ServerCores    float64           `json:"server_cpu_cores,omitempty"`
+	ServerRSSMB    float64           `json:"server_rss_mb,omitempty"`
+	CPUError       string            `json:"cpu_error,omitempty"`
+	ClientCPUs     float64           `json:"client_cpu_s"`
+	ClientCores    float64           `json:"client_cpu_cores"`
 }
 
 // mmoSend is one move as sent: its position, its cell on the reference
@@ -132,13 +135,15 @@ type mmoBot struct {
 	walk   int     // -spread: steps of walking left
 	pos    atomic.Uint64
 	// receiver side (the reader goroutine)
-	last     map[int32]int32 // mover pid → highest sequence seen
-	ownGot   []int32         // own sequences echoed, ascending
-	sighted  uint64
-	sample   bool
-	got      map[int][]int32 // sampled: mover index → sequences first seen, ascending
-	readErr  error
-	lastRead time.Time
+	last        map[int32]int32            // mover pid → highest sequence seen
+	ownGot      []int32                    // own sequences echoed, ascending
+	snap        atomic.Pointer[[2]float32] // the server's correction of our position, for the sender
+	corrections uint64
+	sighted     uint64
+	sample      bool
+	got         map[int][]int32 // sampled: mover index → sequences first seen, ascending
+	readErr     error
+	lastRead    time.Time
 	// connection
 	c    *client.Client // native
 	nc   net.Conn       // zinx
@@ -227,7 +232,7 @@ func runMMO(ctx context.Context, o options, live *liveLine) (report, error) {
 	// spread positions and a warm-up.
 	iv := int64(o.Interval)
 	walkSteps := 0
-	stepLen := float32(run.maxSpeed * 0.8 * o.Interval.Seconds())
+	stepLen := float32(run.maxSpeed * 0.6 * o.Interval.Seconds()) // two bunched steps fit in the server's move budget
 	seed := uint64(time.Now().UnixNano())
 	for _, b := range run.bots {
 		b.rng = rand.New(rand.NewPCG(seed, uint64(b.i)))
@@ -319,6 +324,7 @@ func runMMO(ctx context.Context, o options, live *liveLine) (report, error) {
 		rep.MovesHandled += uint64(h)
 		rep.LateSends += b.late
 		rep.Sightings += b.sighted
+		rep.Corrections += b.corrections
 		if b.readErr != nil && !errors.Is(b.readErr, net.ErrClosed) {
 			run.fail("read", b.readErr)
 		}
@@ -442,7 +448,7 @@ func (run *mmoRun) enterNative(ctx context.Context, b *mmoBot, device string) (*
 	}
 	c.On("world.tick", func(p client.Push) {
 		now := time.Now().UnixNano()
-		if err := parseWorldTick(p.Body, func(pid int32, v float32) { run.seen(b, pid, v, now) }); err != nil {
+		if err := parseWorldTick(p.Body, func(pid int32, x, z, v float32) { run.seen(b, pid, x, z, v, now) }); err != nil {
 			run.fail("decode", err)
 		}
 	})
@@ -456,9 +462,9 @@ func (run *mmoRun) enterNative(ctx context.Context, b *mmoBot, device string) (*
 	return resp, nil
 }
 
-// parseWorldTick calls fn with the id and V of every moved and entered
-// player of a world.tick body.
-func parseWorldTick(b []byte, fn func(pid int32, v float32)) error {
+// parseWorldTick calls fn with the id, X, Z and V of every moved and
+// entered player of a world.tick body.
+func parseWorldTick(b []byte, fn func(pid int32, x, z, v float32)) error {
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -471,11 +477,11 @@ func parseWorldTick(b []byte, fn func(pid int32, v float32)) error {
 				return protowire.ParseError(n)
 			}
 			b = b[n:]
-			id, v, err := parseEntity(e, 1, 5)
+			id, x, z, v, err := parseEntity(e, 1, 2, 4, 5)
 			if err != nil {
 				return err
 			}
-			fn(id, v)
+			fn(id, x, z, v)
 			continue
 		}
 		n = protowire.ConsumeFieldValue(num, typ, b)
@@ -487,39 +493,47 @@ func parseWorldTick(b []byte, fn func(pid int32, v float32)) error {
 	return nil
 }
 
-// parseEntity reads the id (field idNum, a varint) and V (field vNum, a
-// fixed32 float) of a WorldEntity or a Zinx Player.
-func parseEntity(b []byte, idNum, vNum protowire.Number) (int32, float32, error) {
-	var id int32
-	var v float32
+// parseEntity reads the id (field idNum, a varint), X, Z and V (fields
+// xNum, zNum, vNum, fixed32 floats) of a WorldEntity or a Zinx Position;
+// a field number 0 is not read.
+func parseEntity(b []byte, idNum, xNum, zNum, vNum protowire.Number) (id int32, x, z, v float32, err error) {
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
-			return 0, 0, protowire.ParseError(n)
+			return 0, 0, 0, 0, protowire.ParseError(n)
 		}
 		b = b[n:]
 		switch {
 		case num == idNum && typ == protowire.VarintType:
-			x, n := protowire.ConsumeVarint(b)
+			u, n := protowire.ConsumeVarint(b)
 			if n < 0 {
-				return 0, 0, protowire.ParseError(n)
+				return 0, 0, 0, 0, protowire.ParseError(n)
 			}
-			id, b = int32(x), b[n:]
-		case num == vNum && typ == protowire.Fixed32Type:
-			x, n := protowire.ConsumeFixed32(b)
+			id, b = int32(u), b[n:]
+		case (num == xNum || num == zNum || num == vNum) && typ == protowire.Fixed32Type:
+			u, n := protowire.ConsumeFixed32(b)
 			if n < 0 {
-				return 0, 0, protowire.ParseError(n)
+				return 0, 0, 0, 0, protowire.ParseError(n)
 			}
-			v, b = math.Float32frombits(x), b[n:]
+			f := math.Float32frombits(u)
+			switch num {
+			case xNum:
+				x = f
+			case zNum:
+				z = f
+			default:
+				v = f
+			}
+			b = b[n:]
 		default:
 			n := protowire.ConsumeFieldValue(num, typ, b)
 			if n < 0 {
-				return 0, 0, protowire.ParseError(n)
+				return 0, 0, 0, 0, protowire.ParseError(n)
 			}
 			b = b[n:]
 		}
 	}
-	return id, v, nil
+	return id, x, z, v, nil
 }
 
 // Demo protocol frames (docs/protocol-world.md, "The Zinx demo protocol").
@@ -551,19 +565,20 @@ func readZxFrame(r *bufio.Reader, buf []byte) (uint32, []byte, []byte, error) {
 	return id, body, buf, nil
 }
 
-// parseZxBroadCast reads PID, Tp and, for a position, P.V of a 200 body.
-func parseZxBroadCast(b []byte) (pid, tp int32, v float32, hasPos bool, err error) {
+// parseZxBroadCast reads PID, Tp and, for a position, P's X, Z and V of
+// a 200 body.
+func parseZxBroadCast(b []byte) (pid, tp int32, x, z, v float32, hasPos bool, err error) {
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
-			return 0, 0, 0, false, protowire.ParseError(n)
+			return 0, 0, 0, 0, 0, false, protowire.ParseError(n)
 		}
 		b = b[n:]
 		switch {
 		case (num == 1 || num == 2) && typ == protowire.VarintType:
 			x, n := protowire.ConsumeVarint(b)
 			if n < 0 {
-				return 0, 0, 0, false, protowire.ParseError(n)
+				return 0, 0, 0, 0, 0, false, protowire.ParseError(n)
 			}
 			if num == 1 {
 				pid = int32(x)
@@ -574,22 +589,22 @@ func parseZxBroadCast(b []byte) (pid, tp int32, v float32, hasPos bool, err erro
 		case num == 4 && typ == protowire.BytesType:
 			p, n := protowire.ConsumeBytes(b)
 			if n < 0 {
-				return 0, 0, 0, false, protowire.ParseError(n)
+				return 0, 0, 0, 0, 0, false, protowire.ParseError(n)
 			}
 			b = b[n:]
-			if _, v, err = parseEntity(p, 0, 4); err != nil {
-				return 0, 0, 0, false, err
+			if _, x, z, v, err = parseEntity(p, 0, 1, 3, 4); err != nil {
+				return 0, 0, 0, 0, 0, false, err
 			}
 			hasPos = true
 		default:
 			n := protowire.ConsumeFieldValue(num, typ, b)
 			if n < 0 {
-				return 0, 0, 0, false, protowire.ParseError(n)
+				return 0, 0, 0, 0, 0, false, protowire.ParseError(n)
 			}
 			b = b[n:]
 		}
 	}
-	return pid, tp, v, hasPos, nil
+	return pid, tp, x, z, v, hasPos, nil
 }
 
 // zxPos reads X and Z of a Position.
@@ -640,7 +655,7 @@ func (run *mmoRun) enterZinx(ctx context.Context, b *mmoBot) error {
 		nc.Close()
 		return fmt.Errorf("zinx hello: msgID %d, %v", id, err)
 	}
-	pid, _, err := parseEntity(body, 1, 0)
+	pid, _, _, _, err := parseEntity(body, 1, 0, 0, 0)
 	if err != nil || pid == 0 {
 		nc.Close()
 		return fmt.Errorf("zinx SyncPID: %v", err)
@@ -700,13 +715,13 @@ func (run *mmoRun) readZinx(b *mmoBot, br *bufio.Reader, buf []byte) {
 		now := time.Now().UnixNano()
 		switch id {
 		case zxBroadCast:
-			pid, tp, v, hasPos, perr := parseZxBroadCast(body)
+			pid, tp, x, z, v, hasPos, perr := parseZxBroadCast(body)
 			if perr != nil {
 				err = perr
 				return
 			}
 			if hasPos && (tp == 2 || tp == 4) {
-				run.seen(b, pid, v, now)
+				run.seen(b, pid, x, z, v, now)
 			}
 		case zxPlayers:
 			for bb := body; len(bb) > 0; {
@@ -723,12 +738,12 @@ func (run *mmoRun) readZinx(b *mmoBot, br *bufio.Reader, buf []byte) {
 						return
 					}
 					bb = bb[n:]
-					pid, v, perr := parsePlayer(p)
+					pid, x, z, v, perr := parsePlayer(p)
 					if perr != nil {
 						err = perr
 						return
 					}
-					run.seen(b, pid, v, now)
+					run.seen(b, pid, x, z, v, now)
 					continue
 				}
 				if n = protowire.ConsumeFieldValue(num, typ, bb); n < 0 {
@@ -741,47 +756,45 @@ func (run *mmoRun) readZinx(b *mmoBot, br *bufio.Reader, buf []byte) {
 	}
 }
 
-// parsePlayer reads a Zinx Player{PID = 1; Position P = 2}: its PID and P.V.
-func parsePlayer(b []byte) (int32, float32, error) {
-	var pid int32
-	var v float32
+// parsePlayer reads a Zinx Player{PID = 1; Position P = 2}: its PID and
+// P's X, Z and V.
+func parsePlayer(b []byte) (pid int32, x, z, v float32, err error) {
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
-			return 0, 0, protowire.ParseError(n)
+			return 0, 0, 0, 0, protowire.ParseError(n)
 		}
 		b = b[n:]
 		switch {
 		case num == 1 && typ == protowire.VarintType:
-			x, n := protowire.ConsumeVarint(b)
+			u, n := protowire.ConsumeVarint(b)
 			if n < 0 {
-				return 0, 0, protowire.ParseError(n)
+				return 0, 0, 0, 0, protowire.ParseError(n)
 			}
-			pid, b = int32(x), b[n:]
+			pid, b = int32(u), b[n:]
 		case num == 2 && typ == protowire.BytesType:
 			p, n := protowire.ConsumeBytes(b)
 			if n < 0 {
-				return 0, 0, protowire.ParseError(n)
+				return 0, 0, 0, 0, protowire.ParseError(n)
 			}
 			b = b[n:]
-			var err error
-			if _, v, err = parseEntity(p, 0, 4); err != nil {
-				return 0, 0, err
+			if _, x, z, v, err = parseEntity(p, 0, 1, 3, 4); err != nil {
+				return 0, 0, 0, 0, err
 			}
 		default:
 			n := protowire.ConsumeFieldValue(num, typ, b)
 			if n < 0 {
-				return 0, 0, protowire.ParseError(n)
+				return 0, 0, 0, 0, protowire.ParseError(n)
 			}
 			b = b[n:]
 		}
 	}
-	return pid, v, nil
+	return pid, x, z, v, nil
 }
 
-// seen handles receiver r's sighting of player pid at a position whose V
-// is its mover's sequence number.
-func (run *mmoRun) seen(r *mmoBot, pid int32, v float32, now int64) {
+// seen handles receiver r's sighting of player pid at (x, z), whose V is
+// its mover's sequence number.
+func (run *mmoRun) seen(r *mmoBot, pid int32, x, z, v float32, now int64) {
 	s := int32(v)
 	if s < 1 || float32(s) != v {
 		return // a spawn position, or not one of ours
@@ -794,6 +807,12 @@ func (run *mmoRun) seen(r *mmoBot, pid int32, v float32, now int64) {
 	if m == r {
 		if n := len(r.ownGot); n == 0 || s > r.ownGot[n-1] {
 			r.ownGot = append(r.ownGot, s)
+		} else {
+			// A position of ours the server had already applied, sent again:
+			// the correction after a refused move. Walk on from there, as a
+			// client must (the server measures the next move from it).
+			r.snap.Store(&[2]float32{x, z})
+			r.corrections++
 		}
 		return
 	}
@@ -830,6 +849,9 @@ func (run *mmoRun) sendLoop(ctx context.Context, b *mmoBot, stepLen float32) {
 			}
 		} else if ctx.Err() != nil {
 			return
+		}
+		if p := b.snap.Swap(nil); p != nil {
+			b.x, b.z = p[0], p[1]
 		}
 		if b.walk > 0 {
 			b.walk--
@@ -1082,7 +1104,7 @@ func (r *mmoReport) writeText(w io.Writer) {
 		r.Sightings, r.SightingsPerS, r.P50ms, r.P90ms, r.P99ms, r.MaxMs)
 	fmt.Fprintf(w, "delivered  %d/%d = %.5f over %d receivers (%d replaced in their tick, %d at ambiguous borders not counted)\n",
 		r.Delivered, r.Expected, r.DeliveredRatio, r.Sampled, r.Superseded, r.Ambiguous)
-	fmt.Fprintf(w, "server     refused %.0f moves; coalesced %.0f updates; tick overruns %.0f\n", r.ServerRefused, r.ServerCoalesced, r.ServerOverruns)
+	fmt.Fprintf(w, "server     refused %.0f moves (%d corrections seen); coalesced %.0f updates; tick overruns %.0f\n", r.ServerRefused, r.Corrections, r.ServerCoalesced, r.ServerOverruns)
 	if r.CPUError == "" {
 		fmt.Fprintf(w, "server     cpu %.1f s (%.2f cores)  peak rss %.0f MiB\n", r.ServerCPUs, r.ServerCores, r.ServerRSSMB)
 	} else {

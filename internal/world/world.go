@@ -289,9 +289,10 @@ func (z zoneGame) Timeout(r *room.Room) {
 }
 
 // budgetCap is the most a player may move at once: a quarter more than
-// MaxSpeed allows in a tick, or in 100 ms for shorter ticks.
+// MaxSpeed allows in a tick, or in 250 ms for shorter ticks (moves a
+// network hiccup delays arrive together: a TCP retransmit is 200 ms).
 func (w *World) budgetCap() float64 {
-	return w.cfg.MaxSpeed * max(w.cfg.Tick, 100*time.Millisecond).Seconds() * 1.25
+	return w.cfg.MaxSpeed * max(w.cfg.Tick, 250*time.Millisecond).Seconds() * 1.25
 }
 
 // spawn picks a start position: a low-discrepancy (R2) sequence over the
@@ -386,7 +387,7 @@ func (w *World) Move(id int32, x, y, z, v float32) error {
 	}
 	// A distance budget: it refills at MaxSpeed (and a quarter, for
 	// clients whose timers run a little fast) up to one tick's travel (at
-	// least 100 ms's), and each move spends its length. Sustained speed
+	// least 250 ms's), and each move spends its length. Sustained speed
 	// stays within the limit and a jump is refused, while two moves that a
 	// network hiccup delivered together (each within the speed, the second
 	// right after the first) pass.

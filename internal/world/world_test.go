@@ -511,7 +511,7 @@ func TestRaceManyPlayers(t *testing.T) {
 }
 
 // TestMoveBudget: the speed limit is a distance budget of one tick's
-// travel (at least 100 ms's) refilling at the speed limit, so moves that
+// travel (at least 250 ms's) refilling at the speed limit, so moves that
 // arrive together pass while they fit in it, whatever the tick.
 func TestMoveBudget(t *testing.T) {
 	for _, tc := range []struct {
@@ -521,9 +521,10 @@ func TestMoveBudget(t *testing.T) {
 		ok    []bool
 	}{
 		{"bunched pair at a short tick", 25 * time.Millisecond, []float32{2.8, 2}, []bool{true, true}},
-		{"budget spent", 25 * time.Millisecond, []float32{2.8, 2, 2}, []bool{true, true, false}},
-		{"jump", 25 * time.Millisecond, []float32{6}, []bool{false}},
-		{"refused move spends nothing", 100 * time.Millisecond, []float32{6, 4.5}, []bool{false, true}},
+		{"bunched burst at a short tick", 25 * time.Millisecond, []float32{2.8, 2.8, 2.8, 2.8}, []bool{true, true, true, true}},
+		{"budget spent", 25 * time.Millisecond, []float32{5, 5, 5}, []bool{true, true, false}},
+		{"jump", 25 * time.Millisecond, []float32{13}, []bool{false}},
+		{"refused move spends nothing", 100 * time.Millisecond, []float32{13, 12}, []bool{false, true}},
 		{"long tick, bigger budget", time.Second, []float32{30, 19}, []bool{true, true}},
 		{"long tick, over", time.Second, []float32{30, 25}, []bool{true, false}},
 	} {

@@ -5,6 +5,7 @@
 //	lordbench -scenario rpc -target ws://127.0.0.1:8080/ws -conns 1000 -size 64 -duration 30s
 //	lordbench -idle 19000 -duration 60s
 //	lordbench -target ws://127.0.0.1:8080/ws,ws://127.0.0.1:8081/ws -conns 1000
+//	lordbench -scenario mmo -proto zinx -target tcp://127.0.0.1:8090 -players 900 -world-tick 25ms
 //
 // Each scenario lives in its own file and is listed once in scenarios below.
 // Targets must be loopback addresses: lordbench is a load generator for the

@@ -702,7 +702,6 @@ func (run *mmoRun) readZinx(b *mmoBot, br *bufio.Reader, buf []byte) {
 		if !run.closing.Load() {
 			b.readErr = err
 		}
-		b.lastRead = time.Now()
 	}()
 	for {
 		if now := time.Now(); now.After(dl) {

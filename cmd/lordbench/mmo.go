@@ -42,11 +42,11 @@ import (
 // receiver when every position that receiver may have had when the
 // server applied the move (its last one sent before the move, and any
 // sent within a tick after it) lies in the view of the move's cell;
-// moves at an ambiguous border are counted apart. The server applies
-// only a mover's latest move of a tick and echoes every applied move to
-// its mover: a move never echoed to its mover and followed within about
-// a tick by one that was (replaced in its tick) counts as delivered when
-// the replacing one was, and is reported as superseded.
+// moves at an ambiguous border are counted apart. The ratio is over the
+// moves the server applied, which it echoes to their mover: a move never
+// echoed (replaced by the mover's next one in the same tick, the server
+// applying only the latest, or refused) is counted apart as not applied,
+// and the moves sent and applied per second show how many there were.
 
 const (
 	mmoSamples    = 64                    // receivers whose every sighting is kept for the delivered ratio
@@ -73,8 +73,7 @@ type mmoReport struct {
 	// from lordbench's reference grid, sampled once a second.
 	InView float64 `json:"in_view"`
 	// MovesSent were sent in the measured window; MovesHandled are those
-	// the server applied and echoed to their mover (or replaced by the
-	// mover's next move in the same tick).
+	// the server applied (echoed to their mover).
 	MovesSent      uint64  `json:"moves_sent"`
 	MovesPerS      float64 `json:"moves_per_s"`
 	MovesHandled   uint64  `json:"moves_handled"`
@@ -88,7 +87,7 @@ type mmoReport struct {
 	MaxMs          float64 `json:"max_ms"`
 	Expected       uint64  `json:"expected"`
 	Delivered      uint64  `json:"delivered"`
-	Superseded     uint64  `json:"superseded"`
+	NotApplied     uint64  `json:"not_applied"`
 	Ambiguous      uint64  `json:"ambiguous"`
 	DeliveredRatio float64 `json:"delivered_ratio"`
 	Sampled        int     `json:"sampled_receivers"`
@@ -333,7 +332,7 @@ func runMMO(ctx context.Context, o options, live *liveLine) (report, error) {
 	rep.HandledPerS = float64(rep.MovesHandled) / elapsed.Seconds()
 	rep.SightingsPerS = float64(rep.Sightings) / elapsed.Seconds()
 	rep.P50ms, rep.P90ms, rep.P99ms, rep.MaxMs = ms(run.hist.Quantile(0.5)), ms(run.hist.Quantile(0.9)), ms(run.hist.Quantile(0.99)), ms(run.hist.Max())
-	rep.Expected, rep.Delivered, rep.Superseded, rep.Ambiguous, rep.Sampled = run.deliveredRatio()
+	rep.Expected, rep.Delivered, rep.NotApplied, rep.Ambiguous, rep.Sampled = run.deliveredRatio()
 	if rep.Expected > 0 {
 		rep.DeliveredRatio = float64(rep.Delivered) / float64(rep.Expected)
 	}
@@ -952,7 +951,7 @@ func (run *mmoRun) window(b *mmoBot) (sent, handled int) {
 			continue
 		}
 		sent++
-		if b.applied(seq) || b.replacedBy(seq, run.tick+mmoSlack) > 0 {
+		if b.applied(seq) {
 			handled++
 		}
 	}
@@ -965,26 +964,9 @@ func (b *mmoBot) applied(seq int32) bool {
 	return i < len(b.ownGot) && b.ownGot[i] == seq
 }
 
-// replacedBy is the move of b that replaced move seq in its tick, or 0:
-// seq was never echoed to b, and the next move that was had been sent
-// less than within (a tick and some slack) after it. The server applies
-// only a mover's latest move of a tick, and echoes every applied move to
-// its mover, so such a move is no loss.
-func (b *mmoBot) replacedBy(seq int32, within time.Duration) int32 {
-	i := sort.Search(len(b.ownGot), func(i int) bool { return b.ownGot[i] >= seq })
-	if i == len(b.ownGot) || b.ownGot[i] == seq || int(seq) > len(b.sends) || int(b.ownGot[i]) > len(b.sends) {
-		return 0
-	}
-	n := b.ownGot[i]
-	if b.sends[n-1].at-b.sends[seq-1].at >= int64(within) {
-		return 0
-	}
-	return n
-}
-
 // deliveredRatio checks the sampled receivers' sightings against the
 // reference grid (see the top of this file).
-func (run *mmoRun) deliveredRatio() (expected, delivered, superseded, ambiguous uint64, sampled int) {
+func (run *mmoRun) deliveredRatio() (expected, delivered, notApplied, ambiguous uint64, sampled int) {
 	iv := int64(run.o.Interval)
 	slack := int64(mmoSlack)
 	tick := int64(run.tick)
@@ -1046,23 +1028,21 @@ func (run *mmoRun) deliveredRatio() (expected, delivered, superseded, ambiguous 
 				case !all:
 					ambiguous++
 					continue
+				case !m.applied(seq):
+					notApplied++
+					continue
 				}
 				expected++
 				for gi < len(got) && got[gi] < seq {
 					gi++
 				}
-				if gi < len(got) {
-					if got[gi] == seq {
-						delivered++
-					} else if n := m.replacedBy(seq, run.tick+mmoSlack); n > 0 && got[gi] <= n {
-						delivered++
-						superseded++
-					}
+				if gi < len(got) && got[gi] == seq {
+					delivered++
 				}
 			}
 		}
 	}
-	return expected, delivered, superseded, ambiguous, sampled
+	return expected, delivered, notApplied, ambiguous, sampled
 }
 
 func (run *mmoRun) close() {
@@ -1101,8 +1081,8 @@ func (r *mmoReport) writeText(w io.Writer) {
 	fmt.Fprintf(w, "moves      %d sent in %.1fs = %.0f/s (%d late), %.0f/s handled\n", r.MovesSent, r.DurationS, r.MovesPerS, r.LateSends, r.HandledPerS)
 	fmt.Fprintf(w, "move→others %d sightings (%.0f/s)  p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n",
 		r.Sightings, r.SightingsPerS, r.P50ms, r.P90ms, r.P99ms, r.MaxMs)
-	fmt.Fprintf(w, "delivered  %d/%d = %.5f over %d receivers (%d replaced in their tick, %d at ambiguous borders not counted)\n",
-		r.Delivered, r.Expected, r.DeliveredRatio, r.Sampled, r.Superseded, r.Ambiguous)
+	fmt.Fprintf(w, "delivered  %d/%d = %.5f of the applied moves over %d receivers (%d never applied and %d at ambiguous borders not counted)\n",
+		r.Delivered, r.Expected, r.DeliveredRatio, r.Sampled, r.NotApplied, r.Ambiguous)
 	fmt.Fprintf(w, "server     refused %.0f moves (%d corrections seen); coalesced %.0f updates; tick overruns %.0f\n", r.ServerRefused, r.Corrections, r.ServerCoalesced, r.ServerOverruns)
 	if r.CPUError == "" {
 		fmt.Fprintf(w, "server     cpu %.1f s (%.2f cores)  peak rss %.0f MiB\n", r.ServerCPUs, r.ServerCores, r.ServerRSSMB)

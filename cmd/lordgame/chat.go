@@ -44,6 +44,8 @@ func newChatNode(s *server, router *gateway.Router, dz *ddzNode, presence *clust
 	}
 	chat.Register(router, svc)
 	dz.svc.SetTableChat(svc)
+	// A rename here shows on the user's next message at once.
+	dz.auth.OnNameChange(svc.NameChanged)
 	return n, nil
 }
 

@@ -396,7 +396,17 @@ func TestChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.waitPush("the world message", w, func(ms []*pb.ChatMessage) bool { return len(ms) == 1 && ms[0].Seq == wm.Message.Seq })
+	// It carries a's name since the rename above (account.set_name on
+	// this node: at once), in the answer and the push, and in a fetch.
+	if wm.Message.SenderName != "Mr ****ley" {
+		t.Fatalf("a's world line names a %q", wm.Message.SenderName)
+	}
+	c.waitPush("the world message", w, func(ms []*pb.ChatMessage) bool {
+		return len(ms) == 1 && ms[0].Seq == wm.Message.Seq && ms[0].SenderName == "Mr ****ley"
+	})
+	if ws := c.sync(w, 0); len(ws.Messages) == 0 || ws.Messages[len(ws.Messages)-1].SenderName != "Mr ****ley" {
+		t.Fatalf("c's world sync: %v", ws.Messages)
+	}
 	cm, err := c.send(w, 0, "hi all")
 	if err != nil {
 		t.Fatal(err)

@@ -390,6 +390,7 @@ func flagChecks() []flagCheck {
 		nonNegativeDur("ddz-autoplay-delay", func(c *Config) time.Duration { return c.DDZ.AutoPlayDelay }),
 		nonNegativeDur("ddz-bot-delay", func(c *Config) time.Duration { return c.DDZ.BotDelay }),
 		positiveDur("ddz-grace", func(c *Config) time.Duration { return c.DDZ.Grace }),
+		positiveDur("ddz-store-grace", func(c *Config) time.Duration { return c.DDZ.StoreGrace }),
 		{"ddz-bot-wait", func(c *Config) error {
 			if m := classic(c); m != nil && m.BotWait < 0 {
 				return fmt.Errorf("must be >= 0, 0 disables bots (got %s)", m.BotWait)
@@ -449,8 +450,10 @@ func flagChecks() []flagCheck {
 	}, slices.Concat(logFlagChecks(), rateFlagChecks(), edgeFlagChecks(), chatFlagChecks(), tcpCryptFlagChecks(), traceFlagChecks(), tlsFlagChecks(), leaderboardFlagChecks(), worldFlagChecks())...)
 }
 
-// freeFlags take any value.
-var freeFlags = map[string]bool{"config": true, "check": true, "blocked-words": true, "log-access": true, "tcp-require-encryption": true}
+// freeFlags take any value (-ddz-house-rules: any list of the names it
+// accepts, checked as it is parsed).
+var freeFlags = map[string]bool{"config": true, "check": true, "blocked-words": true, "log-access": true, "tcp-require-encryption": true,
+	"ddz-house-rules": true}
 
 // validateConfig runs every flag check and then every package's Validate,
 // and reports all the problems at once. source names where a flag's value

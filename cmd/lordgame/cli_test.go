@@ -38,6 +38,8 @@ func TestCheckNamesEveryProblem(t *testing.T) {
 		{"negative min balance", []string{"-ddz-min-balance", "-1"}, nil, []string{"-ddz-min-balance: must be >= 0 (got -1)"}},
 		{"negative bot wait", []string{"-ddz-bot-wait", "-1s"}, nil, []string{"-ddz-bot-wait: must be >= 0"}},
 		{"zero bot wait is fine", []string{"-ddz-bot-wait", "0"}, nil, nil},
+		{"house rules", []string{"-ddz-house-rules", "doubling, card_counter"}, nil, nil},
+		{"unknown house rule", []string{"-ddz-house-rules", "doubling,super"}, nil, []string{`-ddz-house-rules: invalid value "doubling,super": unknown house rule "super"`}},
 		{"zero timer", []string{"-ddz-bid-timeout", "0s"}, nil, []string{"-ddz-bid-timeout: must be a positive duration (got 0s)"}},
 		{"negative delay", []string{"-ddz-bot-delay", "-1s"}, nil, []string{"-ddz-bot-delay: must be >= 0 (got -1s)"}},
 		{"refresh shorter than access", []string{"-access-ttl", "1h", "-refresh-ttl", "1m"}, nil, []string{"-refresh-ttl: must be at least -access-ttl 1h0m0s (got 1m0s)"}},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -204,9 +205,11 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.DurationVar(&t.AutoPlayDelay, "ddz-autoplay-delay", t.AutoPlayDelay, "Dou Dizhu: delay before an auto-played move")
 	fs.DurationVar(&t.BotDelay, "ddz-bot-delay", t.BotDelay, "Dou Dizhu: delay before a bot's move")
 	fs.DurationVar(&t.Grace, "ddz-grace", t.Grace, "Dou Dizhu: how long a table waits for a disconnected player to come back")
+	fs.DurationVar(&t.StoreGrace, "ddz-store-grace", t.StoreGrace, "Dou Dizhu: how long a table whose log cannot be written (database down) stays paused before it is cancelled")
 	fs.Var(classicDur(c, func(m *match.Mode) *time.Duration { return &m.BotWait }), "ddz-bot-wait", "classic mode: wait before bots fill a table (0 disables bots)")
 	fs.Var(classicInt(c, func(m *match.Mode) *int64 { return &m.Stake }), "ddz-stake", "classic mode: base stake in coins")
 	fs.Var(classicInt(c, func(m *match.Mode) *int64 { return &m.MinBalance }), "ddz-min-balance", "classic mode: coins needed to queue")
+	fs.Var(classicRules{c}, "ddz-house-rules", "classic mode: comma-separated house rules (doubling, show_hand, card_counter; docs/rules.md §14); empty for none")
 	g := &c.Gateway
 	fs.IntVar(&g.MaxConns, "max-conns", g.MaxConns, "maximum concurrent connections")
 	fs.IntVar(&g.MaxConnsPerIP, "max-conns-per-ip", g.MaxConnsPerIP, "maximum concurrent connections from one IP address")
@@ -343,6 +346,61 @@ func classicInt(c *Config, f func(*match.Mode) *int64) classicFlag[int64] {
 	return classicFlag[int64]{c, f,
 		func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) },
 		func(n int64) string { return strconv.FormatInt(n, 10) }}
+}
+
+// classicRules sets the house rules of the classic mode from a
+// comma-separated list of their names (match.Mode's yaml keys).
+type classicRules struct{ c *Config }
+
+func (v classicRules) String() string {
+	if v.c == nil {
+		return ""
+	}
+	if m := classic(v.c); m != nil {
+		return formatHouseRules([3]bool{m.Doubling, m.ShowHand, m.CardCounter})
+	}
+	return ""
+}
+
+func (v classicRules) Set(s string) error {
+	on, err := parseHouseRules(s)
+	if err != nil {
+		return err
+	}
+	m := classic(v.c)
+	if m == nil {
+		return errors.New("no classic matchmaking mode is configured")
+	}
+	m.Doubling, m.ShowHand, m.CardCounter = on[0], on[1], on[2]
+	return nil
+}
+
+var houseRuleNames = [3]string{"doubling", "show_hand", "card_counter"}
+
+func parseHouseRules(s string) ([3]bool, error) {
+	var on [3]bool
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		i := slices.Index(houseRuleNames[:], name)
+		if i < 0 {
+			return on, fmt.Errorf("unknown house rule %q (want doubling, show_hand or card_counter)", name)
+		}
+		on[i] = true
+	}
+	return on, nil
+}
+
+func formatHouseRules(on [3]bool) string {
+	var out []string
+	for i, b := range on {
+		if b {
+			out = append(out, houseRuleNames[i])
+		}
+	}
+	return strings.Join(out, ",")
 }
 
 func (v classicFlag[T]) String() string {

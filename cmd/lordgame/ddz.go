@@ -23,6 +23,7 @@ import (
 	"github.com/lordgame/lordgame/internal/leaderboard"
 	"github.com/lordgame/lordgame/internal/match"
 	"github.com/lordgame/lordgame/internal/observe"
+	"github.com/lordgame/lordgame/internal/room"
 	"github.com/lordgame/lordgame/internal/session"
 	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/internal/store"
@@ -60,6 +61,8 @@ type ddzNode struct {
 
 // lazyPusher lets the service be built, and its routes registered, before
 // the mesh is attached; pushes before attach are dropped.
+var _ room.MultiPusher = (*lazyPusher)(nil)
+
 type lazyPusher struct {
 	mesh atomic.Pointer[gateway.Mesh]
 }
@@ -70,6 +73,16 @@ func (p *lazyPusher) PushUser(uid int64, route string, msg proto.Message) error 
 		return fmt.Errorf("gateway not attached")
 	}
 	return m.PushUser(uid, route, msg)
+}
+
+// PushUsers sends one push to several users: one message per gateway
+// that holds some of them (room.MultiPusher).
+func (p *lazyPusher) PushUsers(uids []int64, route string, msg proto.Message) error {
+	m := p.mesh.Load()
+	if m == nil {
+		return fmt.Errorf("gateway not attached")
+	}
+	return m.PushUsers(uids, route, msg)
 }
 
 // newDDZ opens the store, builds accounts, matchmaking and the table

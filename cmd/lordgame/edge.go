@@ -16,6 +16,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/lordgame/lordgame/internal/clientaddr"
@@ -164,9 +165,9 @@ func (s *server) handleHealthz(w http.ResponseWriter, _ *http.Request) {
 	_, _ = io.WriteString(w, "ok\n")
 }
 
-func (s *server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+func (s *server) handleReadyz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain")
-	if why := s.notReady(r.Context()); why != "" { // readiness.go
+	if why := s.notReady(); why != "" { // readiness.go
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = io.WriteString(w, why+"\n")
 		return
@@ -262,6 +263,15 @@ func (c *limitedConn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return errors.New("lordgame: connection cannot half-close")
+}
+
+// SyscallConn passes the socket on, so that a session can write a push
+// without waiting (session.SendShared) as on an unwrapped connection.
+func (c *limitedConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.ErrUnsupported
 }
 
 func (c *limitedConn) Close() error {

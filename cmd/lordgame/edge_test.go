@@ -10,10 +10,12 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/lordgame/lordgame/client"
+	"github.com/lordgame/lordgame/internal/clientaddr"
 )
 
 // closedWithin reads c until the server closes it and reports how long
@@ -295,5 +297,46 @@ func TestEdgeServerTimeouts(t *testing.T) {
 		if _, _, err := loadConfig(bad, env(nil), io.Discard); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+}
+
+// TestLimitedConnSyscallConn: a capped connection passes its socket on (the
+// sessions' non-blocking push writes need it) and says so when it has none.
+func TestLimitedConnSyscallConn(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ll := newConnLimitListener(ln, 10, clientaddr.Proxies{})
+	go func() { // ends with the Dial's connection or the listener's close
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err == nil {
+			defer c.Close()
+			_, _ = io.Copy(io.Discard, c)
+		}
+	}()
+	c, err := ll.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		t.Fatalf("%T hides the socket", c)
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fd uintptr
+	if err := rc.Control(func(f uintptr) { fd = f }); err != nil || fd == 0 {
+		t.Fatalf("no descriptor: fd %d, %v", fd, err)
+	}
+	p1, p2 := net.Pipe()
+	defer p1.Close()
+	defer p2.Close()
+	if _, err := (&limitedConn{Conn: p1}).SyscallConn(); !errors.Is(err, errors.ErrUnsupported) {
+		t.Fatalf("a pipe: %v, want ErrUnsupported", err)
 	}
 }

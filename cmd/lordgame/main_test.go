@@ -217,7 +217,8 @@ func TestServerEndToEnd(t *testing.T) {
 func TestDDZSettings(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "lordgame.yaml")
-	yaml := "match:\n  modes:\n    - {name: practice, practice: true}\n    - {name: classic, stake: 5, min_balance: 50, bot_wait: 3s, window: 100, window_per_second: 50}\n"
+	yaml := "match:\n  modes:\n    - {name: practice, practice: true}\n    - {name: classic, stake: 5, min_balance: 50, bot_wait: 3s, window: 100, window_per_second: 50}\n" +
+		"    - {name: house, stake: 5, doubling: true, show_hand: true, card_counter: true}\n"
 	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -230,8 +231,21 @@ func TestDDZSettings(t *testing.T) {
 	if m == nil || m.Stake != 7 || m.MinBalance != 50 || m.BotWait != 0 || cfg.DDZ.BidTimeout != 9*time.Second {
 		t.Fatalf("ddz settings: classic %+v, bid timeout %v", m, cfg.DDZ.BidTimeout)
 	}
+	if m.Doubling || m.ShowHand || m.CardCounter {
+		t.Errorf("classic has house rules by default: %+v", m)
+	}
+	if h, ok := cfg.Match.Mode("house"); !ok || !h.Doubling || !h.ShowHand || !h.CardCounter {
+		t.Errorf("mode house from the file: %+v", h)
+	}
 	if _, _, err := loadConfig([]string{"-ddz-stake", "lots"}, env(nil), io.Discard); err == nil {
 		t.Error("a bad stake was accepted")
+	}
+	cfg, _, err = loadConfig(nil, env(map[string]string{"LORDGAME_DDZ_HOUSE_RULES": "show_hand,doubling"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := classic(&cfg); !m.Doubling || !m.ShowHand || m.CardCounter {
+		t.Errorf("-ddz-house-rules show_hand,doubling: classic %+v", m)
 	}
 }
 

@@ -15,9 +15,11 @@ func (s *server) registerGameMetrics() {
 		modes = append(modes, m.Name)
 	}
 	g := observe.NewGame(s.reg, observe.GameGauges{
-		Tables: s.ddz.svc.Tables,
-		Online: s.gw.Online,
-		Modes:  modes,
+		Tables:  s.ddz.svc.Tables,
+		Stalled: s.ddz.svc.Stalled,
+		Outbox:  s.ddz.svc.OutboxWrites,
+		Online:  s.gw.Online,
+		Modes:   modes,
 		Queued: func(mode string) int {
 			if m := s.ddz.matcher.Load(); m != nil {
 				return m.Waiting(mode)

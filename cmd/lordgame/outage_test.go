@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -251,5 +252,184 @@ func TestStopWhileWaitingForNATS(t *testing.T) {
 		t.Errorf("port still taken after stop: %v", err)
 	} else {
 		_ = ln.Close()
+	}
+}
+
+// outagePlayer is a guest at a table, with the table pushes it got.
+type outagePlayer struct {
+	c      *client.Client
+	uid    int64
+	events chan *pb.DdzEvent
+	snaps  chan *pb.DdzSnapshot
+}
+
+func (p *outagePlayer) event(t *testing.T, kind string, within time.Duration) *pb.DdzEvent {
+	t.Helper()
+	deadline := time.After(within)
+	for {
+		select {
+		case e := <-p.events:
+			if e.Kind == kind {
+				return e
+			}
+		case <-deadline:
+			t.Fatalf("player %d: no %q event within %v", p.uid, kind, within)
+			return nil
+		}
+	}
+}
+
+// profileCoins is the player's balance as ddz.profile tells it.
+func profileCoins(t *testing.T, c *client.Client) int64 {
+	t.Helper()
+	var pr pb.DdzProfile
+	if err := c.Request(t.Context(), "ddz.profile", &pb.DdzProfileReq{}, &pr); err != nil {
+		t.Fatalf("ddz.profile: %v", err)
+	}
+	return pr.Coins
+}
+
+// TestTableDatabaseOutage cuts a server off PostgreSQL (a proxy of the
+// test's own) under a running table, twice. A short cut: the action that
+// hit it answers unavailable, every seat is told ("paused"), and once the
+// database is back the action is in the log and the table resumes. A cut
+// longer than -ddz-store-grace: the seats are told the game is cancelled
+// (reason store_error), the cancel reaches PostgreSQL once it answers
+// again, and no coin moved.
+func TestTableDatabaseOutage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs PostgreSQL")
+	}
+	dsn, proxy := proxiedDSN(t, postgresDSN(t))
+	s, _, _ := startServer(t, "-db", dsn, "-ddz-bot-wait", "0s", "-ddz-bid-timeout", "1m", "-ddz-follow-timeout", "1m",
+		"-ddz-lead-timeout", "1m", "-ddz-store-grace", "2s")
+	ps := make([]*outagePlayer, 3)
+	for i := range ps {
+		tok, uid := guest(t, s.HTTPAddr(), fmt.Sprintf("device-table-outage-%d", i))
+		c, err := client.Dial(t.Context(), "tcp://"+s.TCPAddr(), client.Options{Token: tok})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		p := &outagePlayer{c: c, uid: uid, events: make(chan *pb.DdzEvent, 256), snaps: make(chan *pb.DdzSnapshot, 16)}
+		c.On("ddz.event", func(m client.Push) {
+			e := &pb.DdzEvent{}
+			if m.Decode(e) == nil {
+				select {
+				case p.events <- e:
+				default:
+				}
+			}
+		})
+		c.On("ddz.snapshot", func(m client.Push) {
+			sn := &pb.DdzSnapshot{}
+			if m.Decode(sn) == nil {
+				select {
+				case p.snaps <- sn:
+				default:
+				}
+			}
+		})
+		ps[i] = p
+	}
+	var coins int64
+	for _, p := range ps {
+		coins += profileCoins(t, p.c)
+	}
+	for _, p := range ps {
+		if err := p.c.Request(t.Context(), "match.join", &pb.MatchJoinReq{Mode: "classic"}, &pb.MatchJoinResp{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var view [3]*pb.DdzSnapshot
+	for i, p := range ps {
+		select {
+		case view[i] = <-p.snaps:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no table")
+		}
+	}
+	actor := func() int {
+		for i, v := range view {
+			if v.Turn == int32(v.Seat) {
+				return i
+			}
+		}
+		t.Fatalf("nobody to act: %v", view)
+		return -1
+	}
+	wantStalled := func(what string, err error) {
+		t.Helper()
+		var ce *client.Error
+		if !errors.As(err, &ce) || ce.Code != "unavailable" || ce.Rule != "game_stalled" {
+			t.Fatalf("%s with the database cut: %v, want unavailable (game_stalled)", what, err)
+		}
+	}
+
+	// A short cut under a bid.
+	a := actor()
+	proxy.Cut()
+	wantStalled("ddz.bid", ps[a].c.Request(t.Context(), "ddz.bid", &pb.DdzBidReq{Value: 1}, &pb.DdzActionResp{}))
+	for i, p := range ps {
+		if e := p.event(t, "paused", 5*time.Second); e.Reason != "store" || e.Seq != view[i].Seq+1 {
+			t.Errorf("player %d: %v, want paused (store) at seq %d", i, e, view[i].Seq+1)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	proxy.Restore()
+	for i, p := range ps {
+		select {
+		case view[i] = <-p.snaps:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("player %d: no snapshot after the database came back", i)
+		}
+		if len(view[i].Bids) != 1 || view[i].Bids[0].Value != 1 || view[i].Phase != "bidding" {
+			t.Errorf("player %d after the short cut: phase %s bids %v, want the bid of 1", i, view[i].Phase, view[i].Bids)
+		}
+	}
+	game := view[0].GameId
+
+	// A cut past the grace under the next bid.
+	a = actor()
+	proxy.Cut()
+	wantStalled("ddz.bid", ps[a].c.Request(t.Context(), "ddz.bid", &pb.DdzBidReq{Value: 3}, &pb.DdzActionResp{}))
+	for i, p := range ps {
+		paused := p.event(t, "paused", 5*time.Second)
+		if e := p.event(t, "cancel", 10*time.Second); e.Reason != "store_error" || e.Seq != paused.Seq+1 {
+			t.Errorf("player %d: %v, want cancel (store_error) at seq %d", i, e, paused.Seq+1)
+		}
+	}
+	var ce *client.Error
+	if err := ps[0].c.Request(t.Context(), "ddz.game", &pb.DdzGameReq{GameId: game}, &pb.DdzGameRecord{}); !errors.As(err, &ce) || ce.Code != "unavailable" {
+		t.Errorf("ddz.game with the database cut: %v, want unavailable", err)
+	}
+	time.Sleep(time.Second) // the outbox retries meanwhile
+	proxy.Restore()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var rec pb.DdzGameRecord
+		err := ps[0].c.Request(t.Context(), "ddz.game", &pb.DdzGameReq{GameId: game}, &rec)
+		if err == nil && rec.State == "cancelled" {
+			for _, e := range rec.Events {
+				if e.Kind == "bid" && e.Value == 3 {
+					t.Errorf("the bid that hit the long cut is in the log: %v", e)
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("game %s 15 s after the database came back: %v %v, want cancelled", game, rec.State, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var after int64
+	for _, p := range ps {
+		after += profileCoins(t, p.c)
+	}
+	if after != coins {
+		t.Errorf("coins %d after the outages, %d before", after, coins)
+	}
+	if err := ps[0].c.Request(t.Context(), "match.join", &pb.MatchJoinReq{Mode: "classic"}, &pb.MatchJoinResp{}); err != nil {
+		t.Errorf("match.join after the cancel: %v", err)
 	}
 }

@@ -3,50 +3,65 @@ package main
 import (
 	"context"
 	"log/slog"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lordgame/lordgame/internal/store"
 )
 
-// dbProbeEvery is how long one database answer stands for /readyz, so
-// probes (public or many) cost at most one query a second.
+// dbProbeEvery is how often the database is pinged for /readyz, and the
+// deadline of one ping: probes (public or many) read the last answer and
+// cost no query of their own.
 const dbProbeEvery = time.Second
 
-// dbProbe answers whether the database is up, asking it at most once per
-// dbProbeEvery. A probe that does not answer within that time counts as
-// down.
+// dbProbe is the database's last answer to a periodic ping (run). A ping
+// that does not answer within dbProbeEvery counts as down.
 type dbProbe struct {
-	mu  sync.Mutex
-	at  time.Time // guarded by mu: when err was measured
-	err error     // guarded by mu
+	err atomic.Pointer[error] // nil until the first ping answered
 }
 
-func (p *dbProbe) check(ctx context.Context, db *store.DB, log *slog.Logger) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.at.IsZero() && time.Since(p.at) < dbProbeEvery {
-		return p.err
+// run pings db every dbProbeEvery until ctx ends; Server.Run owns it.
+func (p *dbProbe) run(ctx context.Context, db *store.DB, log *slog.Logger) {
+	tick := time.NewTicker(dbProbeEvery)
+	defer tick.Stop()
+	var last error
+	for first := true; ; first = false {
+		pctx, cancel := context.WithTimeout(ctx, dbProbeEvery)
+		err := db.Ping(pctx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		switch { // log the changes, not every ping
+		case err != nil && (first || last == nil):
+			log.Warn("not ready: database unavailable", "err", err)
+		case err == nil && !first && last != nil:
+			log.Info("database available again")
+		}
+		last = err
+		p.err.Store(&err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, dbProbeEvery)
-	defer cancel()
-	err := db.Ping(ctx)
-	switch { // log the changes, not every probe
-	case err != nil && p.err == nil:
-		log.Warn("not ready: database unavailable", "err", err)
-	case err == nil && p.err != nil:
-		log.Info("database available again")
+}
+
+// check is the last ping's answer (nil before the first: a node gets
+// ready only after its start used the database).
+func (p *dbProbe) check() error {
+	if e := p.err.Load(); e != nil {
+		return *e
 	}
-	p.err, p.at = err, time.Now()
-	return err
+	return nil
 }
 
 // notReady says why the node should get no traffic now ("" when it
 // should): still starting (waiting for the cluster bus, recovering
-// tables), shutting down, or its database not answering. The database
-// check runs on every probe, so /readyz turns ready again by itself once
-// the database is back.
-func (s *server) notReady(ctx context.Context) string {
+// tables), shutting down, or its database not answering its last ping, so
+// /readyz turns ready again by itself once the database is back.
+func (s *server) notReady() string {
 	if !s.ready.Load() {
 		if r := s.startingFor.Load(); r != nil {
 			return *r
@@ -57,7 +72,7 @@ func (s *server) notReady(ctx context.Context) string {
 		return "not ready: draining"
 	}
 	if s.ddz != nil && s.ddz.db != nil {
-		if err := s.dbUp.check(ctx, s.ddz.db, s.log); err != nil {
+		if err := s.dbUp.check(); err != nil {
 			return "not ready: database unavailable"
 		}
 	}

@@ -127,6 +127,7 @@ func (s *server) build(ctx context.Context) error {
 	if s.chat, err = newChatNode(s, router, dz, presence); err != nil {
 		return err
 	}
+	s.world.nameFrom(dz.db, s.chat.svc.Mask)
 	st, err := newSeats(ctx, s.bus, members, presence, dz.db)
 	if err != nil {
 		return err
@@ -288,6 +289,9 @@ func (s *server) Run(ctx context.Context, ready chan<- *server) error {
 	}
 	if ms != nil {
 		g.Go(func() error { return <-s.metricsDone })
+	}
+	if s.ddz != nil && s.ddz.db != nil {
+		g.Go(func() error { s.dbUp.run(gctx, s.ddz.db, s.log); return nil }) // readiness.go
 	}
 	g.Go(func() error { return s.ddz.run(gctx) })
 	g.Go(func() error { return s.world.run(gctx) })

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/internal/store"
 	"github.com/lordgame/lordgame/internal/world"
 )
 
@@ -165,6 +166,23 @@ func (n *worldNode) ZinxAddr() string {
 }
 
 func (n *worldNode) attach(gw *gateway.Gateway) { n.native.Attach(gw) }
+
+// nameFrom gives native players their account's display name when they
+// enter, through mask (the chat word filter; nil: none), so others see it
+// above their dot and with their world chat lines.
+func (n *worldNode) nameFrom(db *store.DB, mask func(string) string) {
+	n.native.SetNames(func(ctx context.Context, user int64) string {
+		ps, err := db.Profiles(ctx, []int64{user})
+		if err != nil {
+			return ""
+		}
+		name := ps[user].DisplayName
+		if mask != nil {
+			name = mask(name)
+		}
+		return name
+	})
+}
 
 func (n *worldNode) run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)

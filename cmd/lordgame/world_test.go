@@ -2,6 +2,9 @@ package main
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,7 +17,15 @@ type worldClient struct {
 	c     *client.Client
 	mu    sync.Mutex
 	known map[int32][2]float32
+	names map[int32]string // the newest name each player came with
 	chats []string
+	from  []string // chats[i]'s sender name
+}
+
+func (wc *worldClient) nameOf(id int32) string {
+	wc.mu.Lock()
+	defer wc.mu.Unlock()
+	return wc.names[id]
 }
 
 func (wc *worldClient) sees(id int32) ([2]float32, bool) {
@@ -26,13 +37,28 @@ func (wc *worldClient) sees(id int32) ([2]float32, bool) {
 
 func worldJoin(t *testing.T, s *server, device string) (*worldClient, *pb.WorldEnterResp) {
 	t.Helper()
+	wc := worldDial(t, s, device)
+	return wc, wc.enter(t)
+}
+
+func (wc *worldClient) enter(t *testing.T) *pb.WorldEnterResp {
+	t.Helper()
+	var resp pb.WorldEnterResp
+	if err := wc.c.Request(t.Context(), "world.enter", &pb.WorldEnterReq{}, &resp); err != nil {
+		t.Fatal(err)
+	}
+	return &resp
+}
+
+func worldDial(t *testing.T, s *server, device string) *worldClient {
+	t.Helper()
 	tok, _ := guest(t, s.HTTPAddr(), device)
 	c, err := client.Dial(t.Context(), "tcp://"+s.TCPAddr(), client.Options{Token: tok})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	wc := &worldClient{c: c, known: map[int32][2]float32{}}
+	wc := &worldClient{c: c, known: map[int32][2]float32{}, names: map[int32]string{}}
 	c.On("world.tick", func(p client.Push) {
 		var m pb.WorldTick
 		if err := p.Decode(&m); err != nil {
@@ -49,10 +75,14 @@ func worldJoin(t *testing.T, s *server, device string) (*worldClient, *pb.WorldE
 		}
 		for _, e := range m.Entered {
 			wc.known[e.Id] = [2]float32{e.X, e.Z}
+			wc.names[e.Id] = e.Name
 		}
 		for _, e := range m.Moved {
 			if _, ok := wc.known[e.Id]; ok {
 				wc.known[e.Id] = [2]float32{e.X, e.Z}
+				if e.Name != "" {
+					wc.names[e.Id] = e.Name
+				}
 			}
 		}
 	})
@@ -61,13 +91,10 @@ func worldJoin(t *testing.T, s *server, device string) (*worldClient, *pb.WorldE
 		_ = p.Decode(&m)
 		wc.mu.Lock()
 		wc.chats = append(wc.chats, m.Text)
+		wc.from = append(wc.from, m.Name)
 		wc.mu.Unlock()
 	})
-	var resp pb.WorldEnterResp
-	if err := c.Request(t.Context(), "world.enter", &pb.WorldEnterReq{}, &resp); err != nil {
-		t.Fatal(err)
-	}
-	return wc, &resp
+	return wc
 }
 
 func eventually(t *testing.T, what string, f func() bool) {
@@ -142,3 +169,59 @@ func TestWorldNative(t *testing.T) {
 }
 
 func asErr(err error, target **client.Error) bool { return errors.As(err, target) }
+
+// TestWorldNames: a native player enters with its account's display name
+// (word-filtered), seen by others above its dot and with its chat lines;
+// renamed and back in the world, others get the new name.
+func TestWorldNames(t *testing.T) {
+	words := filepath.Join(t.TempDir(), "words.txt")
+	if err := os.WriteFile(words, []byte("darn\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, _, _ := startServer(t, "-chat-words", words)
+	a := worldDial(t, s, "world-names-device-aaaa")
+	var acct pb.Account
+	if err := a.c.Request(t.Context(), "account.set_name", &pb.SetDisplayNameReq{DisplayName: "Darnley Walker"}, &acct); err != nil {
+		t.Fatal(err)
+	}
+	ea := a.enter(t)
+	if ea.Self.Name != "****ley Walker" {
+		t.Fatalf("a enters as %q, want its masked display name", ea.Self.Name)
+	}
+	b, eb := worldJoin(t, s, "world-names-device-bbbb")
+	if !strings.HasPrefix(eb.Self.Name, "Guest") {
+		t.Fatalf("a guest enters as %q, want its guest name", eb.Self.Name)
+	}
+	// Bring b next to a so that each is in the other's view.
+	bx, bz := eb.Self.X, eb.Self.Z
+	for bx != ea.Self.X || bz != ea.Self.Z {
+		step := func(v, to float32) float32 { return max(min(to, v+3), v-3) }
+		bx, bz = step(bx, ea.Self.X), step(bz, ea.Self.Z)
+		if err := b.c.Request(t.Context(), "world.move", &pb.WorldMoveReq{X: bx, Z: bz}, &pb.WorldMoveResp{}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(110 * time.Millisecond)
+	}
+	eventually(t, "b sees a by name", func() bool { return b.nameOf(ea.Self.Id) == "****ley Walker" })
+	eventually(t, "a sees b by name", func() bool { return a.nameOf(eb.Self.Id) == eb.Self.Name })
+	if err := a.c.Request(t.Context(), "world.chat", &pb.WorldChatReq{Text: "hi"}, &pb.WorldChatResp{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "b gets a's line with a's name", func() bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return len(b.from) == 1 && b.from[0] == "****ley Walker"
+	})
+	// a renames and enters again (the same player, taken back): b sees
+	// the new name with a's next move.
+	if err := a.c.Request(t.Context(), "account.set_name", &pb.SetDisplayNameReq{DisplayName: "Alice Two"}, &acct); err != nil {
+		t.Fatal(err)
+	}
+	if again := a.enter(t); again.Self.Id != ea.Self.Id || again.Self.Name != "Alice Two" {
+		t.Fatalf("a back as %d %q, want %d \"Alice Two\"", again.Self.Id, again.Self.Name, ea.Self.Id)
+	}
+	if err := a.c.Request(t.Context(), "world.move", &pb.WorldMoveReq{X: ea.Self.X + 1, Z: ea.Self.Z}, &pb.WorldMoveResp{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "b sees a's new name", func() bool { return b.nameOf(ea.Self.Id) == "Alice Two" })
+}

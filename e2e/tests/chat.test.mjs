@@ -420,3 +420,134 @@ test('chat sync: no loss and no duplicate whatever order the pushes come in', as
   assert.equal(new Set(cv.sorted().map((m) => m.seq)).size, cv.msgs.size);
   assert.ok(calls.filter((r) => r === 'chat.sync').length >= 4, 'the big gap took several batches');
 });
+
+// rename changes the player's display name in the lobby's profile dialog.
+async function rename(p, name) {
+  await closePanel(p);
+  await p.page.getByTestId('profile-edit').click();
+  await p.page.getByTestId('name-input').fill(name);
+  await p.page.getByTestId('name-save').click();
+  await p.page.getByTestId('profile-dialog').waitFor({ state: 'hidden' });
+  await p.page.getByTestId('lobby-name').filter({ hasText: name }).waitFor();
+}
+
+const member = (p, uid) => p.page.locator(`[data-testid=chat-members] [data-testid=chat-member][data-user-id="${uid}"]`);
+const sender = (p, text) => msgWith(p, text).getByTestId('chat-sender');
+
+// The server's display names on lines, members and private conversations
+// (a rename shows on the next fetch, on old lines too), and the owner's
+// moderation of a member between two contexts: mute for a time (the
+// member's send is refused with the server's reason), unmute, make and
+// remove admin, remove from the group (the member is told and loses it),
+// disband. Buttons show only where the server allows them.
+test('display names and group moderation in the chat panel', { timeout: 180_000 }, async () => {
+  const a = await player('ma');
+  const b = await player('mb');
+  const warnings = [];
+  for (const p of [a, b]) p.page.on('console', (m) => m.type() === 'warning' && m.text().startsWith('i18n:') && warnings.push(`${p.name}: ${m.text()}`));
+  try {
+    await rename(a, 'Ann Owner');
+    await rename(b, 'Bob Member');
+
+    // ---- a group: b joins; each sees the other by name
+    await toList(a);
+    await a.page.getByTestId('chat-group-name').fill('Mod squad');
+    await a.page.getByTestId('chat-group-create').click();
+    await a.page.getByTestId('chat-group-id').waitFor();
+    const gid = await a.page.getByTestId('chat-group-id').getAttribute('data-group-id');
+    await toList(b);
+    await b.page.getByTestId('chat-join-id').fill(gid);
+    await b.page.getByTestId('chat-join-go').click();
+    await b.page.waitForFunction((g) => document.querySelector('[data-testid=chat-panel]').dataset.conv === g, gid);
+    await say(b, 'hello from bob');
+    await sender(a, 'hello from bob').filter({ hasText: 'Bob Member' }).waitFor();
+    await say(a, 'hi bob, ann here');
+    await sender(b, 'hi bob, ann here').filter({ hasText: 'Ann Owner' }).waitFor();
+    // b joined: the system line names b as the server has it.
+    await a.page.locator('[data-testid=chat-msgs] [data-kind=system]', { hasText: 'Bob Member joined' }).waitFor();
+
+    // A member sees no moderation; the owner sees it for the member.
+    await b.page.getByTestId('chat-members-btn').click();
+    await member(b, a.id).waitFor();
+    assert.equal(await b.page.locator('[data-testid=chat-members] [data-mod]').count(), 0, 'a member gets no moderation buttons');
+    assert.equal(await b.page.getByTestId('chat-disband').count(), 0, 'a member cannot disband');
+    assert.ok(await b.page.getByTestId('chat-leave').isVisible(), 'a member may leave');
+    await b.page.getByTestId('chat-members-btn').click();
+    await a.page.getByTestId('chat-members-btn').click();
+    await member(a, b.id).getByTestId('chat-member-name').filter({ hasText: 'Bob Member' }).waitFor();
+    assert.equal(await member(a, a.id).locator('[data-mod]').count(), 0, 'nothing to do to oneself');
+    assert.equal(await a.page.getByTestId('chat-leave').count(), 0, 'the owner cannot leave');
+
+    // ---- b renames: a's next fetch names b anew, on the old line too
+    await rename(b, 'Bobby Two');
+    await openConv(b, 'group', gid);
+    await say(b, 'a line after the rename');
+    await sender(a, 'a line after the rename').filter({ hasText: 'Bobby Two' }).waitFor();
+    await sender(a, 'hello from bob').filter({ hasText: 'Bobby Two' }).waitFor();
+    await member(a, b.id).getByTestId('chat-member-name').filter({ hasText: 'Bobby Two' }).waitFor();
+
+    // ---- mute for a minute: b's line is refused with the server's reason
+    await member(a, b.id).getByTestId('chat-mute-duration').selectOption('60');
+    await member(a, b.id).getByTestId('chat-mute').click();
+    await a.page.locator(`[data-testid=chat-members] [data-testid=chat-member][data-user-id="${b.id}"][data-muted=true]`).getByTestId('chat-muted').waitFor();
+    const until = Number(await member(a, b.id).getByTestId('chat-muted').getAttribute('data-until'));
+    await shotBoth(a.page, 'chat-members-moderation');
+    assert.ok(until > Date.now() + 30_000 && until < Date.now() + 90_000, `muted for about a minute (until ${until})`);
+    await b.page.locator('[data-testid=chat-msgs] [data-kind=system]', { hasText: 'Ann Owner muted You' }).waitFor();
+    await b.page.getByTestId('chat-input').fill('can I still talk?');
+    await b.page.getByTestId('chat-input').press('Enter');
+    await b.page.getByTestId('chat-error').filter({ hasText: 'You are muted in this group.' }).waitFor();
+    assert.equal(await msgWith(a, 'can I still talk?').count(), 0, 'nothing stored');
+    await member(a, b.id).getByTestId('chat-unmute').click();
+    await a.page.locator(`[data-testid=chat-members] [data-testid=chat-member][data-user-id="${b.id}"][data-muted=false]`).waitFor();
+    await b.page.locator('[data-testid=chat-msgs] [data-kind=system]', { hasText: 'Ann Owner unmuted You' }).waitFor();
+    await b.page.getByTestId('chat-input').fill('unmuted at last');
+    await b.page.getByTestId('chat-input').press('Enter');
+    await msgWith(a, 'unmuted at last').waitFor();
+
+    // ---- admin and back
+    await member(a, b.id).getByTestId('chat-promote').click();
+    await a.page.locator(`[data-testid=chat-members] [data-testid=chat-member][data-user-id="${b.id}"][data-role=admin]`).getByTestId('chat-demote').waitFor();
+    await b.page.getByTestId('chat-members-btn').click();
+    await member(b, a.id).waitFor();
+    // An admin may not act on the owner, who ranks higher.
+    assert.equal(await member(b, a.id).locator('[data-mod]').count(), 0, 'an admin cannot touch the owner');
+    await b.page.getByTestId('chat-invite-form').waitFor();
+    await member(a, b.id).getByTestId('chat-demote').click();
+    await a.page.locator(`[data-testid=chat-members] [data-testid=chat-member][data-user-id="${b.id}"][data-role=member]`).getByTestId('chat-promote').waitFor();
+    // b's open list follows the change from the server.
+    await b.page.getByTestId('chat-invite-form').waitFor({ state: 'detached' });
+
+    // ---- a private conversation is titled with the peer's name
+    await toList(b);
+    await b.page.getByTestId('chat-dm-id').fill(a.id);
+    await b.page.getByTestId('chat-dm-go').click();
+    await b.page.getByTestId('chat-title').filter({ hasText: 'Ann Owner' }).waitFor();
+    await openConv(b, 'group', gid);
+
+    // ---- removed from the group: b is told and loses it
+    await member(a, b.id).getByTestId('chat-kick').click();
+    await member(a, b.id).waitFor({ state: 'detached' });
+    await b.page.getByTestId('toast').filter({ hasText: 'You were removed from Mod squad.' }).waitFor();
+    await toList(b);
+    await conv(b, 'group', gid).waitFor({ state: 'detached' });
+    await a.page.locator('[data-testid=chat-msgs] [data-kind=system]', { hasText: 'You removed Bobby Two' }).waitFor();
+    await shotBoth(a.page, 'chat-moderation');
+
+    // ---- disband, after a confirm
+    await a.page.getByTestId('chat-disband').click();
+    await a.page.getByTestId('chat-disband-cancel').click();
+    await a.page.getByTestId('chat-disband').click();
+    await a.page.getByTestId('chat-disband-confirm').click();
+    await a.page.locator('[data-testid=chat-msgs] [data-kind=system]', { hasText: 'You disbanded the group' }).waitFor();
+    assert.ok(await a.page.getByTestId('chat-input').isDisabled(), 'nothing can be sent to a disbanded group');
+    await a.page.getByTestId('chat-disband').waitFor({ state: 'detached' });
+    assert.equal(await a.page.locator('[data-testid=chat-members] [data-mod]').count(), 0, 'no moderation in a disbanded group');
+
+    for (const p of [a, b]) assert.deepEqual(p.errors, [], `${p.name}: no console errors`);
+    assert.deepEqual(warnings, [], 'every string is in the catalogue');
+  } catch (err) {
+    for (const p of [a, b]) await shot(p.page, `failure-chat-${p.name}`).catch(() => {});
+    throw err;
+  }
+});

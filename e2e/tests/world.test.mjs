@@ -9,6 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openPage, shot, DESKTOP, PHONE } from '../lib/harness.mjs';
+import { loginAsGuest } from '../lib/play.mjs';
 
 let server;
 let browser;
@@ -288,5 +289,52 @@ test('the same player in a second tab takes the player over; the first tab is to
     throw err;
   } finally {
     await a.context.close();
+  }
+});
+
+test('the lobby links to the world and back; players carry their display names', { timeout: 120_000 }, async () => {
+  const a = await openPage(browser, DESKTOP);
+  const b = await openPage(browser, DESKTOP);
+  try {
+    // A logs in in the lobby, takes a name, and follows the lobby's link.
+    await loginAsGuest(a.page, server.base);
+    await a.page.getByTestId('profile-edit').click();
+    await a.page.getByTestId('name-input').fill('Walker Ann');
+    await a.page.getByTestId('name-save').click();
+    await a.page.getByTestId('lobby-name').filter({ hasText: 'Walker Ann' }).waitFor();
+    const link = a.page.getByTestId('lobby-world');
+    assert.ok(await link.isVisible(), 'the lobby shows the way to the world');
+    await link.click();
+    await a.page.waitForURL(/\/world$/);
+    await a.page.waitForFunction(() => document.querySelector('[data-testid=world]').dataset.state === 'in');
+    const idA = Number(await a.page.getByTestId('world').getAttribute('data-self-id'));
+    assert.equal(await a.page.locator('[data-testid=world-player][data-self]').getAttribute('data-name'), 'Walker Ann', 'A entered under its name');
+
+    // B, a guest, comes over: each sees the other under the server's name.
+    const idB = await enterWorld(b.page);
+    const nameB = await b.page.locator('[data-testid=world-player][data-self]').getAttribute('data-name');
+    assert.match(nameB, /^Guest/, 'a guest enters under its guest name');
+    const pa = await selfPos(a.page);
+    await walkTo(b.page, pa.x, pa.z);
+    await waitPlayer(b.page, idA);
+    await waitPlayer(a.page, idB);
+    assert.equal(await b.page.locator(`[data-testid=world-player][data-id="${idA}"]`).getAttribute('data-name'), 'Walker Ann');
+    assert.equal(await a.page.locator(`[data-testid=world-player][data-id="${idB}"]`).getAttribute('data-name'), nameB);
+    await a.page.getByTestId('world-chat-input').fill('hello, I am Ann');
+    await a.page.getByTestId('world-chat-input').press('Enter');
+    await b.page.getByTestId('world-chat-line').filter({ hasText: 'hello, I am Ann' }).filter({ hasText: 'Walker Ann' }).waitFor();
+
+    // And back to the lobby.
+    const back = a.page.getByTestId('world-back');
+    assert.equal((await back.textContent()).trim(), 'Back to the lobby');
+    await back.click();
+    await a.page.getByTestId('lobby-screen').waitFor({ state: 'visible' });
+    noErrors(a, 'A');
+    noErrors(b, 'B');
+  } catch (err) {
+    await failShot([a, b], 'world-lobby');
+    throw err;
+  } finally {
+    for (const p of [a, b]) await p.context.close();
   }
 });

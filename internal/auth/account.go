@@ -89,6 +89,7 @@ func (s *Service) SetDisplayName(ctx context.Context, userID int64, name string)
 	if err := s.st.SetDisplayName(ctx, userID, name); err != nil {
 		return Profile{}, s.storeErr(err, status.New(status.NotFound, "account not found"))
 	}
+	s.nameChanged(userID, name)
 	return s.Profile(ctx, userID)
 }
 

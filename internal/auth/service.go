@@ -86,6 +86,7 @@ type Service struct {
 	kicks  []KickFunc
 
 	nameMask atomic.Pointer[func(string) string]
+	onName   atomic.Pointer[func(int64, string)]
 	audit    atomic.Pointer[auditBox]
 }
 

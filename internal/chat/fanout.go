@@ -198,8 +198,10 @@ func (f *ClusterFanout) Online(ctx context.Context, users []int64) []bool {
 	return out
 }
 
-// push is one push encoded once: the protobuf body, and the JSON body
-// made on first use. It is used by one goroutine at a time.
+// push is one push encoded once: the protobuf body, its JSON form made on
+// first use, and the whole frame of each connection mode, built on first
+// use and written as the same bytes to every session of that mode
+// (session.SendShared). It is used by one goroutine at a time.
 type push struct {
 	route  uint16
 	name   string
@@ -207,7 +209,9 @@ type push struct {
 	body   []byte
 	json   []byte
 	jsonOK bool
-	n      int64
+	// wire is the frame by session.Mode (index); nil until first used.
+	wire [4][]byte
+	n    int64
 }
 
 func newPush(gw *gateway.Gateway, route string, typ protoreflect.MessageType, body []byte) (*push, error) {
@@ -218,9 +222,17 @@ func newPush(gw *gateway.Gateway, route string, typ protoreflect.MessageType, bo
 	return &push{route: rt.ID, name: rt.Name, typ: typ, body: body}, nil
 }
 
-func (p *push) send(s *session.Session) {
+// frame is the push's whole frame for mode, nil when it cannot be
+// rendered for it.
+func (p *push) frame(mode session.Mode) []byte {
+	if int(mode) >= len(p.wire) {
+		return nil
+	}
+	if w := p.wire[mode]; w != nil {
+		return w
+	}
 	f := &transport.Frame{Kind: transport.KindPush, Route: p.route, RouteName: p.name, Body: p.body}
-	if s.Mode() == session.ModeWSText {
+	if mode == session.ModeWSText {
 		if !p.jsonOK {
 			p.jsonOK = true
 			msg := p.typ.New().Interface()
@@ -229,11 +241,20 @@ func (p *push) send(s *session.Session) {
 			}
 		}
 		if p.json == nil {
-			return
+			return nil
 		}
 		f.Body = p.json
 	}
-	if s.SendFrame(f) == nil {
+	p.wire[mode] = session.AppendFrame(nil, mode, f)
+	return p.wire[mode]
+}
+
+func (p *push) send(s *session.Session) {
+	w := p.frame(s.Mode())
+	if w == nil {
+		return
+	}
+	if s.SendShared(w) == nil {
 		p.n++
 	}
 }

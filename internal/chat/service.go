@@ -71,6 +71,8 @@ type Service struct {
 	worldMu sync.Mutex
 	worldID int64
 
+	nameC nameCache // senders' names for their messages (names.go)
+
 	limMu  sync.Mutex
 	limits map[limitKey]*window
 
@@ -315,6 +317,7 @@ func (s *Service) Send(ctx context.Context, user int64, r SendReq) (*pb.ChatMess
 		return nil, false, res.Err
 	}
 	msg := s.toPB(res.Message, c.Kind)
+	msg.SenderName = s.senderName(ctx, user)
 	if !res.Replayed {
 		if b := s.metrics.Load(); b != nil && b.m != nil {
 			b.m.ChatMessage(c.Kind)
@@ -454,7 +457,9 @@ func (s *Service) Open(ctx context.Context, user int64, kind string, peer int64,
 		if err != nil {
 			return nil, err
 		}
-		return s.convPB(c, m, peer), nil
+		out := s.convPB(c, m, peer)
+		out.PeerName = s.names(ctx, []int64{peer})[peer]
+		return out, nil
 	case store.ConvTable:
 		if tableID == "" {
 			return nil, store.ErrConvNotFound
@@ -531,6 +536,11 @@ func (s *Service) Sync(ctx context.Context, user int64, cursors []*pb.ChatSyncCu
 		}
 		out = append(out, b)
 	}
+	var all []*pb.ChatMessage
+	for _, b := range out {
+		all = append(all, b.Messages...)
+	}
+	s.nameMessages(ctx, all...)
 	return out, nil
 }
 
@@ -558,6 +568,7 @@ func (s *Service) History(ctx context.Context, user, convID, before int64, limit
 			out = append(out, s.toPB(m, c.Kind))
 		}
 	}
+	s.nameMessages(ctx, out...)
 	var next int64
 	if len(ms) == limit && ms[0].Seq > 1 {
 		next = ms[0].Seq
@@ -572,13 +583,26 @@ func (s *Service) Inbox(ctx context.Context, user int64) (*pb.ChatInboxResp, err
 		return nil, err
 	}
 	out := &pb.ChatInboxResp{}
+	var ids []int64
+	var lasts []*pb.ChatMessage
 	for _, e := range es {
 		ie := &pb.ChatInboxEntry{Conversation: s.convPB(e.Conversation, e.Member, e.Peer), Unread: e.Unread}
 		if e.Last != nil {
 			ie.Last = s.toPB(*e.Last, e.Conversation.Kind)
+			lasts = append(lasts, ie.Last)
 		}
+		ids = append(ids, e.Peer)
 		out.Entries = append(out.Entries, ie)
 		out.TotalUnread += e.Unread
+	}
+	if ids = messageIDs(ids, lasts); len(ids) > 0 {
+		nm := s.names(ctx, ids)
+		nameFrom(nm, lasts)
+		for _, ie := range out.Entries {
+			if p := ie.Conversation.PeerId; p != 0 {
+				ie.Conversation.PeerName = nm[p]
+			}
+		}
 	}
 	w, err := s.World(ctx)
 	if err != nil {
@@ -658,6 +682,7 @@ func (s *Service) Recall(ctx context.Context, user, convID, seq int64) (*pb.Chat
 		return nil, err
 	}
 	msg := s.toPB(ev, c.Kind)
+	s.nameMessages(ctx, msg)
 	s.fanout(ctx, c, user, msg)
 	return msg, nil
 }
@@ -679,6 +704,7 @@ func (s *Service) Delete(ctx context.Context, user int64, operator bool, convID,
 		return nil, err
 	}
 	msg := s.toPB(ev, c.Kind)
+	s.nameMessages(ctx, msg)
 	s.fanout(ctx, c, user, msg)
 	return msg, nil
 }
@@ -716,6 +742,7 @@ func (s *Service) TableSay(ctx context.Context, tableID string, players []int64,
 	}
 	c := store.Conversation{ID: id, Kind: store.ConvTable}
 	msg := s.toPB(res.Message, store.ConvTable)
+	msg.SenderName = s.senderName(ctx, sender)
 	s.fanout(ctx, c, sender, msg)
 	return msg, nil
 }
@@ -793,7 +820,9 @@ func (s *Service) system(ctx context.Context, c store.Conversation, by int64, ev
 		s.log.Warn("chat: system message", "conversation", c.ID, "event", event, "err", res.Err)
 		return
 	}
-	s.fanoutTo(ctx, c, 0, s.toPB(res.Message, c.Kind), extra)
+	msg := s.toPB(res.Message, c.Kind)
+	s.nameMessages(ctx, msg)
+	s.fanoutTo(ctx, c, 0, msg, extra)
 }
 
 // GroupAction is a group operation of GroupReq's routes.
@@ -929,10 +958,11 @@ func (s *Service) Members(ctx context.Context, user, convID int64) (*pb.GroupMem
 		ids[i] = m.UserID
 	}
 	st := s.statuses(ctx, ids)
+	nm := s.names(ctx, ids)
 	out := &pb.GroupMembersResp{Group: s.convPB(c, me, 0)}
 	for i, m := range ms {
 		out.Members = append(out.Members, &pb.ChatMember{UserId: m.UserID, Role: m.Role, ReadSeq: m.ReadSeq, MutedUntilMs: msOf(m.MutedUntil),
-			Online: st[i] != StatusOffline, Status: st[i]})
+			Online: st[i] != StatusOffline, Status: st[i], Name: nm[m.UserID]})
 	}
 	return out, nil
 }
@@ -1008,12 +1038,16 @@ func (s *Service) Friends(ctx context.Context, user int64) (*pb.FriendListResp, 
 		ids[i] = f.UserID
 	}
 	st := s.statuses(ctx, ids)
-	out := &pb.FriendListResp{Blocked: bs}
+	nm := s.names(ctx, append(slices.Clone(ids), bs...))
+	out := &pb.FriendListResp{Blocked: bs, BlockedNames: make([]string, len(bs))}
 	for i, f := range fs {
 		if f.State != store.FriendAccepted {
 			st[i] = StatusOffline
 		}
-		out.Friends = append(out.Friends, &pb.FriendEntry{UserId: f.UserID, State: f.State, SinceMs: msOf(f.Since), Online: st[i] != StatusOffline, Status: st[i]})
+		out.Friends = append(out.Friends, &pb.FriendEntry{UserId: f.UserID, State: f.State, SinceMs: msOf(f.Since), Online: st[i] != StatusOffline, Status: st[i], Name: nm[f.UserID]})
+	}
+	for i, b := range bs {
+		out.BlockedNames[i] = nm[b]
 	}
 	slices.SortFunc(out.Friends, func(a, b *pb.FriendEntry) int { return strings.Compare(a.State, b.State) })
 	return out, nil

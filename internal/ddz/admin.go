@@ -25,6 +25,9 @@ type TableInfo struct {
 	Phase    string `json:"phase"`
 	Paused   bool   `json:"paused"`
 	Restored bool   `json:"restored"`
+	// Stalled: the table's log cannot be written (the database does not
+	// answer) and it waits, paused, for the write to land.
+	Stalled bool `json:"stalled"`
 }
 
 // LiveTables lists the running tables of this node, oldest id first. The
@@ -43,7 +46,7 @@ func (s *Service) LiveTables(ctx context.Context) []TableInfo {
 			got := make(chan TableInfo, 1)
 			if err := r.Post(func() {
 				in := info
-				in.Paused, in.Restored, in.Names = t.paused, t.restored, t.names
+				in.Paused, in.Restored, in.Names, in.Stalled = t.paused, t.restored, t.names, t.stalled()
 				if t.g != nil {
 					in.Phase = t.g.Phase().String()
 				}

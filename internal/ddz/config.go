@@ -25,6 +25,10 @@ type Config struct {
 	// Grace is how long a table restored after a restart waits for its
 	// players before it is cancelled.
 	Grace time.Duration `yaml:"grace"`
+	// StoreGrace is how long a table whose log cannot be written (the
+	// database does not answer) stays paused, retrying the write, before
+	// it is cancelled.
+	StoreGrace time.Duration `yaml:"store_grace"`
 	// MaxRedeals cancels a hand after this many all-pass deals in a row
 	// (spec §3.3.2), so a table of idle players cannot deal forever.
 	MaxRedeals int `yaml:"max_redeals"`
@@ -41,7 +45,8 @@ type Config struct {
 }
 
 // DefaultConfig returns the spec defaults: 15 s / 20 s / 30 s, auto-play
-// after 2 timeouts with a 1 s delay, 5 minutes of grace.
+// after 2 timeouts with a 1 s delay, 5 minutes of grace, 30 s of
+// grace for a database outage.
 func DefaultConfig() Config {
 	return Config{
 		BidTimeout:    15 * time.Second,
@@ -52,6 +57,7 @@ func DefaultConfig() Config {
 		BotDelay:      time.Second,
 		BotLevel:      "normal",
 		Grace:         5 * time.Minute,
+		StoreGrace:    30 * time.Second,
 		MaxRedeals:    3,
 		ChatBurst:     3,
 		ChatWindow:    5 * time.Second,
@@ -82,6 +88,9 @@ func (c Config) Validate() error {
 	}
 	if c.Grace <= 0 {
 		errs = append(errs, errors.New("ddz: grace must be positive"))
+	}
+	if c.StoreGrace <= 0 {
+		errs = append(errs, errors.New("ddz: store_grace must be positive"))
 	}
 	if c.MaxRedeals < 0 {
 		errs = append(errs, errors.New("ddz: max_redeals must not be negative"))

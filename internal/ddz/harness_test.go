@@ -92,6 +92,13 @@ type (
 
 func startNode(t *testing.T, dir string, mut func(*ddz.Config, *match.Config)) *node {
 	t.Helper()
+	return startNodeWith(t, dir, mut, nil)
+}
+
+// startNodeWith is startNode with the table service on wrap(db) (db
+// itself when wrap is nil), for tests that make the store fail.
+func startNodeWith(t *testing.T, dir string, mut func(*ddz.Config, *match.Config), wrap func(*store.DB) ddz.Store) *node {
+	t.Helper()
 	tc, mc := fastConfig()
 	if mut != nil {
 		mut(&tc, &mc)
@@ -105,7 +112,11 @@ func startNode(t *testing.T, dir string, mut func(*ddz.Config, *match.Config)) *
 	n := &node{db: db, ids: &seqIDs{}}
 	n.ids.n.Store(time.Now().UnixNano() / 1000)
 	push := &lazy{}
-	n.svc, err = ddz.New(tc, mc.Modes, db, push, n.ids, log)
+	var st ddz.Store = db
+	if wrap != nil {
+		st = wrap(db)
+	}
+	n.svc, err = ddz.New(tc, mc.Modes, st, push, n.ids, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,9 +44,20 @@ func (t *table) leaveQuote(seat int) *pb.DdzLeaveResp {
 	case v.Landlord == seat:
 		resp.Role = "landlord"
 		points = 2 * t.opts.BaseStake * m
+		if t.opts.Doubling { // each farmer's stake × its choice × the landlord's
+			points = 0
+			for f := range 3 {
+				if f != seat {
+					points += t.opts.BaseStake * m * max(v.Doubles[f], 1) * max(v.Doubles[seat], 1)
+				}
+			}
+		}
 	default:
 		resp.Role = "farmer"
 		points = t.opts.BaseStake * m
+		if t.opts.Doubling {
+			points *= max(v.Doubles[seat], 1) * max(v.Doubles[v.Landlord], 1)
+		}
 	}
 	resp.Multiplier = uint32(m)
 	if t.mode.Practice || t.mode.Stake <= 0 {

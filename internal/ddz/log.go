@@ -16,6 +16,8 @@ const (
 	kindAutoplay = "autoplay" // value 1: seat entered auto-play, 0: left it
 	kindOnline   = "online"   // value 1: seat's player connected, 0: left
 	kindCancel   = "cancel"   // the game was cancelled; nothing moved
+	// kindPaused is pushed, never logged: the log cannot be written now.
+	kindPaused = "paused"
 )
 
 // record is one entry of a game's log: an engine event or one of the

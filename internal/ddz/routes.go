@@ -31,6 +31,8 @@ const (
 	IDChat        = 307
 	IDGame        = 308
 	IDLeave       = 610
+	IDDouble      = 630
+	IDShow        = 631
 	IDSnapshot    = 350
 	IDEvent       = 351
 	IDResult      = 352
@@ -71,6 +73,12 @@ func Register(r *gateway.Router, s *Service) {
 		return action(ctx, ss, req)
 	})
 	gateway.Handle(r, "ddz.play", IDPlay, func(ctx context.Context, ss *session.Session, req *pb.DdzPlayReq) (*pb.DdzActionResp, error) {
+		return action(ctx, ss, req)
+	})
+	gateway.Handle(r, "ddz.double", IDDouble, func(ctx context.Context, ss *session.Session, req *pb.DdzDoubleReq) (*pb.DdzActionResp, error) {
+		return action(ctx, ss, req)
+	})
+	gateway.Handle(r, "ddz.show", IDShow, func(ctx context.Context, ss *session.Session, req *pb.DdzShowReq) (*pb.DdzActionResp, error) {
 		return action(ctx, ss, req)
 	})
 	gateway.Handle(r, "ddz.pass", IDPass, func(ctx context.Context, ss *session.Session, req *pb.DdzPassReq) (*pb.DdzActionResp, error) {

@@ -93,6 +93,8 @@ type Service struct {
 	metrics  *observe.Game   // nil: not counted
 	starts   chan *room.Room // rooms for Run to start
 	appender *appender
+	outbox   *outbox      // cancels and settlements written once the database answers
+	stalled  atomic.Int64 // tables paused by a log write the database did not take
 
 	tchat  atomic.Pointer[tableChatBox]
 	ranker atomic.Pointer[rankerBox]
@@ -111,6 +113,7 @@ func New(cfg Config, modes []match.Mode, st Store, push room.Pusher, ids IDs, lo
 	s := &Service{cfg: cfg, st: st, push: push, ids: ids, log: log.With("game", "doudizhu"),
 		modes: map[string]match.Mode{}, starts: make(chan *room.Room, 1024), byUser: map[int64]*table{}, gens: map[int64]uint64{},
 		appender: newAppender(st)}
+	s.outbox = newOutbox(st, s.log)
 	for _, m := range modes {
 		s.modes[m.Name] = m
 	}
@@ -135,6 +138,7 @@ func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() { s.appender.run(ctx) })
+	wg.Go(func() { s.outbox.run(ctx) })
 	for {
 		select {
 		case <-ctx.Done():
@@ -148,6 +152,14 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// Stalled is the number of tables paused because their log cannot be
+// written.
+func (s *Service) Stalled() int { return int(s.stalled.Load()) }
+
+// OutboxWrites is the number of game writes (cancels, settlements)
+// waiting for the database.
+func (s *Service) OutboxWrites() int { return int(s.outbox.waiting.Load()) }
 
 // Tables is the number of running tables.
 func (s *Service) Tables() int {
@@ -265,6 +277,7 @@ func (s *Service) newBot() bot.Player {
 func (s *Service) newTable(id, seed int64, mode match.Mode) *table {
 	opts := ddz.DefaultOptions()
 	opts.MaxRedeals = s.cfg.MaxRedeals
+	opts.Doubling, opts.ShowHand, opts.CardCounter = mode.Doubling, mode.ShowHand, mode.CardCounter
 	return &table{svc: s, id: id, gid: formatID(id), seed: seed, mode: mode, opts: opts,
 		log: s.log.With("room_id", id, "mode", mode.Name)}
 }

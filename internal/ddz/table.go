@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -30,6 +31,7 @@ const (
 var (
 	errPaused      = status.RuleError(status.Conflict, "game_paused", "the table is waiting for its players to come back")
 	errStoreDown   = status.New(status.Unavailable, "the game could not be recorded; it was cancelled")
+	errStalled     = status.RuleError(status.Unavailable, "game_stalled", "the game cannot be recorded now: the table is paused until the database answers")
 	errNotYourTurn = status.RuleError(status.Conflict, string(ddz.NotYourTurn), "it is not your turn")
 )
 
@@ -71,7 +73,14 @@ type table struct {
 	restored bool // rebuilt from the log after a restart
 	takeover bool // restored from a node that died: players are connected
 	paused   bool // restored and waiting for its players
-	finished bool
+	// pending are records whose log write failed while the database did
+	// not answer (the engine has applied them): the table is stalled
+	// since stalledAt, retrying the write (Timeout) until it lands or
+	// Config.StoreGrace has passed. Nothing is announced meanwhile.
+	pending    []record
+	stalledAt  time.Time
+	stallTries int
+	finished   bool
 }
 
 var _ room.Game = (*table)(nil)
@@ -151,14 +160,25 @@ func (t *table) Handle(r *room.Room, seat int, msg any) (any, error) {
 	if t.finished {
 		return nil, status.RuleError(status.Conflict, string(ddz.GameOver), "the hand has ended")
 	}
-	switch m := msg.(type) {
-	case *pb.DdzStateReq:
-		return t.snapshot(r, seat), nil
-	case *pb.DdzChatReq:
+	if m, ok := msg.(*pb.DdzChatReq); ok {
 		return t.say(r, seat, m)
+	}
+	if t.stalled() {
+		// The engine is ahead of the log: no view of it goes out until
+		// the log catches up (a snapshot then resumes the table).
+		return nil, errStalled
+	}
+	if _, ok := msg.(*pb.DdzStateReq); ok {
+		return t.snapshot(r, seat), nil
 	}
 	if t.paused {
 		return nil, errPaused
+	}
+	switch a := msg.(type) {
+	case *pb.DdzBidReq, *pb.DdzPlayReq, *pb.DdzPassReq, *pb.DdzDoubleReq, *pb.DdzShowReq:
+		if err := t.stale(a.(interface{ GetSeq() uint64 }).GetSeq()); err != nil {
+			return nil, err
+		}
 	}
 	switch m := msg.(type) {
 	case *pb.DdzBidReq:
@@ -178,6 +198,10 @@ func (t *table) Handle(r *room.Room, seat int, msg any) (any, error) {
 		return t.act(r, seat, ddz.PlayCards(seat, c), true)
 	case *pb.DdzPassReq:
 		return t.act(r, seat, ddz.Pass(seat), true)
+	case *pb.DdzDoubleReq:
+		return t.act(r, seat, ddz.Double(seat, m.Double), true)
+	case *pb.DdzShowReq:
+		return t.act(r, seat, ddz.Show(seat), true)
 	case *pb.DdzAutoplayReq:
 		return t.setAuto(r, seat, m.On)
 	case *pb.DdzHintReq:
@@ -186,6 +210,26 @@ func (t *table) Handle(r *room.Room, seat int, msg any) (any, error) {
 		return t.leave(r, seat, m.Confirm)
 	}
 	return nil, status.New(status.BadRequest, "unknown table request")
+}
+
+// stale refuses a move made at seq (0: not checked) when an engine event
+// (any seat's move, by a player, a timer or auto-play) came after it, or
+// when seq is ahead of the table: the player decided on a table they had
+// not seen, e.g. their own timer played for them while the request was on
+// its way. Events that do not change the game (online, auto-play on or
+// off) do not make a move stale.
+func (t *table) stale(seq uint64) error {
+	if seq == 0 {
+		return nil
+	}
+	var last uint64
+	if n := len(t.seqs); n > 0 {
+		last = t.seqs[n-1]
+	}
+	if seq < last || seq > t.seq {
+		return status.RuleError(status.Conflict, "stale_state", fmt.Sprintf("the table has moved on (seq %d, your move was made at %d): look again", t.seq, seq))
+	}
+	return nil
 }
 
 // act applies one action for seat. byPlayer is false when the server acts
@@ -245,39 +289,75 @@ func (t *table) turnChanged(recs []record) bool {
 	return false
 }
 
-// append writes recs to the store. A table whose log cannot be written is
-// cancelled: an unrecorded game must not go on.
+// append writes recs to the store. A table whose log cannot be written
+// because the database does not answer is stalled (stall): it retries the
+// write and resumes, or is cancelled after Config.StoreGrace. On any
+// other write failure it is cancelled at once: an unrecorded game must not
+// go on.
 func (t *table) append(r *room.Room, recs []record) error {
+	if t.stalled() { // nothing is written past records that are not
+		t.pending = append(t.pending, recs...)
+		return errStalled
+	}
 	ctx, cancel := t.svc.storeCtx()
 	defer cancel()
+	err := t.write(ctx, recs)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errEncode):
+		t.log.Error("encode game event", "err", err)
+		t.abort(r, "internal")
+		return errStoreDown
+	case errors.Is(err, errAppenderStopped):
+		// Shutting down: the game stays running in the store and is
+		// restored at the next start, here or on another node.
+		t.stop(r)
+		return status.New(status.Unavailable, "the server is shutting down")
+	case errors.Is(err, store.ErrFenced):
+		t.lost(r)
+		return status.New(status.Unavailable, "the table moved to another server: try again")
+	case storeDown(err):
+		t.stall(r, recs, err)
+		return errStalled
+	}
+	t.log.Error("append game events", "seq", t.seq+1, "err", err)
+	t.abort(r, "store_error")
+	return errStoreDown
+}
+
+var errEncode = errors.New("ddz: encode game event")
+
+// write logs recs after t.seq and, once they are committed, advances
+// t.seq (and the engine events' seqs) past them.
+func (t *table) write(ctx context.Context, recs []record) error {
+	evs, err := t.encode(recs)
+	if err != nil {
+		return err
+	}
+	if err := t.svc.appender.append(ctx, evs); err != nil {
+		return err
+	}
+	t.advance(recs)
+	return nil
+}
+
+func (t *table) encode(recs []record) ([]store.Event, error) {
 	evs := make([]store.Event, 0, len(recs))
 	seq := t.seq
 	for _, rc := range recs {
 		seq++
 		ev, err := rc.storeEvent(t.id, seq)
-		ev.Epoch = t.epoch
 		if err != nil {
-			t.log.Error("encode game event", "seq", seq, "err", err)
-			t.abort(r, "internal")
-			return errStoreDown
+			return nil, fmt.Errorf("%w %d: %v", errEncode, seq, err)
 		}
+		ev.Epoch = t.epoch
 		evs = append(evs, ev)
 	}
-	if err := t.svc.appender.append(ctx, evs); err != nil {
-		if errors.Is(err, errAppenderStopped) {
-			// Shutting down: the game stays running in the store and is
-			// restored at the next start, here or on another node.
-			t.stop(r)
-			return status.New(status.Unavailable, "the server is shutting down")
-		}
-		if errors.Is(err, store.ErrFenced) {
-			t.lost(r)
-			return status.New(status.Unavailable, "the table moved to another server: try again")
-		}
-		t.log.Error("append game events", "seq", t.seq+1, "err", err)
-		t.abort(r, "store_error")
-		return errStoreDown
-	}
+	return evs, nil
+}
+
+func (t *table) advance(recs []record) {
 	for _, rc := range recs {
 		t.seq++
 		if rc.Event != nil {
@@ -285,8 +365,145 @@ func (t *table) append(r *room.Room, recs []record) error {
 			t.by = append(t.by, rc.By)
 		}
 	}
-	return nil
 }
+
+// storeDown reports whether a failed write says the database does not
+// answer now (store.ErrUnavailable), or that it did not answer within the
+// write's deadline: worth retrying, not a reason to cancel at once.
+func storeDown(err error) bool {
+	return errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// Stalled-table retries: the first after stallMinWait, doubling up to
+// stallMaxWait, each attempt bounded by stallTry.
+const (
+	stallMinWait = 200 * time.Millisecond
+	stallMaxWait = 5 * time.Second
+	stallTry     = 3 * time.Second
+)
+
+func (t *table) stalled() bool { return !t.stalledAt.IsZero() }
+
+// clearStall ends the stall (the write landed, or the table ends).
+func (t *table) clearStall() {
+	if t.stalled() {
+		t.pending, t.stalledAt = nil, time.Time{}
+		t.svc.stalled.Add(-1)
+	}
+}
+
+// stall pauses the table after the write of recs failed with the database
+// down: the seats are told (a "paused" event, reason "store") and the
+// room timer, which no turn needs meanwhile, drives the retries.
+func (t *table) stall(r *room.Room, recs []record, err error) {
+	t.pending = append([]record(nil), recs...)
+	t.stalledAt, t.stallTries = time.Now(), 0
+	t.svc.stalled.Add(1)
+	t.deadline = time.Time{}
+	t.log.Warn("game log not written: table paused until the database answers", "seq", t.seq+1,
+		"grace", t.svc.cfg.StoreGrace, "err", err)
+	r.SetTimer(backoff(1, stallMinWait, stallMaxWait))
+	// The notice takes the next seq; the snapshot that resumes the table,
+	// or the cancel, comes after it.
+	ev := &pb.DdzEvent{GameId: t.gid, Seq: t.seq + 1, Kind: kindPaused, Turn: -1, Reason: "store"}
+	r.Broadcast(RouteEvent, func(s int) proto.Message {
+		if t.left[s] {
+			return nil
+		}
+		return ev
+	})
+}
+
+// retry writes the pending records again. They may have been committed
+// after all (the first write timed out with the commit on its way): a
+// conflict on their seqs whose log holds them counts as written.
+func (t *table) retry(r *room.Room) {
+	t.stallTries++
+	ctx, cancel := context.WithTimeout(context.Background(), stallTry)
+	defer cancel()
+	all := t.pending
+	err := t.write(ctx, t.pending)
+	if errors.Is(err, store.ErrConflict) {
+		if n := t.landed(ctx); n > 0 {
+			t.advance(t.pending[:n])
+			t.pending = t.pending[n:]
+			err = t.write(ctx, t.pending)
+		}
+	}
+	switch {
+	case err == nil:
+		t.unstall(r, all)
+	case errors.Is(err, errAppenderStopped):
+		// Shutting down: the store holds the log up to t.seq and the
+		// next start restores the table from it.
+		t.stop(r)
+	case errors.Is(err, store.ErrFenced):
+		t.lost(r)
+	case !storeDown(err):
+		t.log.Error("append game events after a database outage", "seq", t.seq+1, "err", err)
+		t.cancelStalled(r)
+	case time.Since(t.stalledAt) >= t.svc.cfg.StoreGrace:
+		t.log.Warn("database still down after the grace: table cancelled", "tries", t.stallTries, "err", err)
+		t.cancelStalled(r)
+	default:
+		r.SetTimer(backoff(t.stallTries+1, stallMinWait, stallMaxWait))
+	}
+}
+
+// landed is how many of the pending records the log holds at their seqs
+// (written by an earlier attempt whose answer was lost).
+func (t *table) landed(ctx context.Context) int {
+	want, err := t.encode(t.pending)
+	if err != nil {
+		return 0
+	}
+	evs, err := t.svc.st.Events(ctx, t.id)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for i, w := range want {
+		j := int(t.seq) + i
+		if j >= len(evs) || evs[j].Seq != w.Seq || evs[j].Kind != w.Kind {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// unstall resumes the table once its log caught up: every seat gets a
+// snapshot (the action that hit the outage included), the turn timer
+// starts again, and a hand that ended is settled.
+func (t *table) unstall(r *room.Room, recs []record) {
+	for _, rc := range recs {
+		// A player whose ddz.leave hit the outage has left now.
+		if rc.Kind == kindAutoplay && rc.Reason == reasonLeft && !t.left[rc.Seat] {
+			t.left[rc.Seat] = true
+			t.svc.leave(t, t.users[rc.Seat])
+		}
+	}
+	t.log.Info("game log written after the database came back: table resumed", "tries", t.stallTries,
+		"paused", time.Since(t.stalledAt).Round(time.Millisecond))
+	t.clearStall()
+	t.pre = nil
+	over := t.g.Phase() == ddz.PhaseOver
+	if !over {
+		t.schedule(r)
+	}
+	for s := range 3 {
+		if !t.left[s] {
+			r.Push(s, RouteSnapshot, t.snapshot(r, s))
+		}
+	}
+	if over {
+		t.settle(r)
+	}
+}
+
+// cancelStalled cancels a stalled table: the seats are told now and the
+// store through the outbox, as soon as it answers.
+func (t *table) cancelStalled(r *room.Room) { t.cancel(r, "store_error", false) }
 
 // announce pushes recs (seq from first) to every seat, each with its own
 // hand where the event deals one.
@@ -324,14 +541,27 @@ func (t *table) announce(r *room.Room, first uint64, recs []record) {
 			}
 		}
 		dealt := rc.Event != nil && (rc.Event.Kind == ddz.KindDeal || rc.Event.Kind == ddz.KindLandlord)
+		if t.g.Shown() && t.g.Landlord() >= 0 {
+			ev.ShownFaces = t.g.HandFaces(t.g.Landlord()).Strings()
+		}
 		r.Broadcast(RouteEvent, func(s int) proto.Message {
 			if t.hold&(1<<s) != 0 || t.left[s] {
 				return nil
 			}
-			if !dealt || (rc.Event.Kind == ddz.KindLandlord && s != rc.Event.Seat) {
-				return ev
+			own := ev
+			if t.opts.CardCounter || t.g.CanShow(s) {
+				own = proto.Clone(ev).(*pb.DdzEvent)
+				own.CanShow = t.g.CanShow(s)
+				if t.opts.CardCounter {
+					own.Counter = counterWire(t.g.Counter(s))
+				}
 			}
-			own := proto.Clone(ev).(*pb.DdzEvent)
+			if !dealt || (rc.Event.Kind == ddz.KindLandlord && s != rc.Event.Seat) {
+				return own
+			}
+			if own == ev {
+				own = proto.Clone(ev).(*pb.DdzEvent)
+			}
 			own.Hand, own.HandFaces = cardStrings(t.g.View(s).Hand), t.g.HandFaces(s).Strings()
 			return own
 		})
@@ -374,7 +604,7 @@ func (t *table) schedule(r *room.Room) {
 		d = t.svc.cfg.BotDelay
 	case t.auto[s]:
 		d = t.svc.cfg.AutoPlayDelay
-	case t.g.Phase() == ddz.PhaseBidding:
+	case t.g.Phase() == ddz.PhaseBidding, t.g.Phase() == ddz.PhaseDoubling:
 		d = t.svc.cfg.BidTimeout
 	case t.g.Leading():
 		d = t.svc.cfg.LeadTimeout
@@ -386,6 +616,13 @@ func (t *table) schedule(r *room.Room) {
 // Timeout acts for the seat to act: a bot's move, an auto-play move, or
 // the default action of spec §11.2 after the decision timer ran out.
 func (t *table) Timeout(r *room.Room) {
+	if t.finished {
+		return
+	}
+	if t.stalled() {
+		t.retry(r)
+		return
+	}
 	if t.paused {
 		t.graceOver(r)
 		return
@@ -397,7 +634,7 @@ func (t *table) Timeout(r *room.Room) {
 	v := t.g.View(s)
 	switch {
 	case t.bots[s] != nil:
-		if _, err := t.act(r, s, t.bots[s].Act(&v), false); err != nil && !t.finished {
+		if _, err := t.act(r, s, t.bots[s].Act(&v), false); err != nil && !t.finished && !t.stalled() {
 			t.log.Warn("bot move refused", "seat", s, "err", err)
 			t.defaultAction(r, s, nil, "")
 		}
@@ -417,6 +654,14 @@ func (t *table) defaultAction(r *room.Room, s int, pre []record, by string) {
 	e, ok := t.g.DefaultAction()
 	if !ok {
 		return
+	}
+	if by == byAuto && e.Kind == ddz.KindDouble {
+		// Auto-play doubles as a bot would, by hand strength; a timeout
+		// does not double (the default action).
+		v := t.g.View(s)
+		if h, ok := bot.House(&v); ok && h.Kind == ddz.KindDouble {
+			e = h
+		}
 	}
 	t.markPre()
 	evs, err := t.g.Apply(e)
@@ -547,25 +792,41 @@ func (t *table) graceOver(r *room.Room) {
 }
 
 // abort cancels the game with no coins moved and closes the table.
-func (t *table) abort(r *room.Room, reason string) {
+func (t *table) abort(r *room.Room, reason string) { t.cancel(r, reason, true) }
+
+// cancel ends the game with no coins moved, closes the table and tells
+// the seats. The store learns it at once when now is set and the
+// database answers, otherwise through the outbox, retried until it lands.
+func (t *table) cancel(r *room.Room, reason string, now bool) {
 	if t.finished {
 		return
 	}
-	ctx, cancel := t.svc.storeCtx()
-	defer cancel()
-	err := t.svc.st.CancelGameFenced(ctx, t.id, t.epoch)
-	if errors.Is(err, store.ErrFenced) {
-		t.lost(r)
-		return
+	queue := !now
+	if now {
+		ctx, cancel := t.svc.storeCtx()
+		err := t.svc.st.CancelGameFenced(ctx, t.id, t.epoch)
+		cancel()
+		switch {
+		case errors.Is(err, store.ErrFenced):
+			t.lost(r)
+			return
+		case err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrGameClosed):
+			t.log.Error("cancel game: written once the database answers", "err", err)
+			queue = true
+		}
 	}
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		t.log.Error("cancel game", "err", err)
+	if queue {
+		t.svc.outbox.add(t.id, t.epoch, reason)
+	}
+	if t.stalled() {
+		t.seq++ // the "paused" notice had the next seq
+		t.clearStall()
 	}
 	t.finish(r)
 	// The cancel follows the last event (a connected client drops an event
 	// whose seq it has seen: an admin cancels tables with players on them).
 	t.seq++
-	ev := &pb.DdzEvent{GameId: t.gid, Seq: t.seq, Kind: kindCancel, Turn: -1}
+	ev := &pb.DdzEvent{GameId: t.gid, Seq: t.seq, Kind: kindCancel, Turn: -1, Reason: reason}
 	r.Broadcast(RouteEvent, func(int) proto.Message { return ev })
 }
 
@@ -581,6 +842,7 @@ func (t *table) finish(r *room.Room) {
 // and its owner and seat records stay, so that it is restored at the next
 // start or adopted by another node.
 func (t *table) stop(r *room.Room) {
+	t.clearStall()
 	t.finished = true
 	t.svc.release(t, false)
 	r.Close()
@@ -597,6 +859,9 @@ func (t *table) lost(r *room.Room) {
 }
 
 // settle moves coins and ratings through the store and pushes the result.
+// When the database does not answer, the table closes all the same and
+// the settlement goes through the outbox: the seats get their result once
+// it lands (SettleGame is idempotent, so a retry never pays twice).
 func (t *table) settle(r *room.Room) {
 	res, _ := t.g.Result()
 	ctx, cancel := t.svc.storeCtx()
@@ -606,23 +871,68 @@ func (t *table) settle(r *room.Room) {
 		t.lost(r)
 		return
 	}
+	if err != nil && storeDown(err) {
+		t.log.Warn("settle game: written once the database answers", "err", err)
+		t.finish(r)
+		t.settleLater(res)
+		return
+	}
 	if err != nil {
 		// The game stays "running" in the store with its end in the log:
 		// Recover settles it at the next start.
 		t.log.Error("settle game", "err", err)
 	}
 	t.finish(r)
+	for s, msg := range t.results(out, res) {
+		if msg != nil {
+			r.Push(s, RouteResult, msg)
+		}
+	}
+}
+
+// results is the ddz.result of each seat (nil for a seat whose player
+// left).
+func (t *table) results(out settled, res ddz.Result) [3]*pb.DdzResult {
 	if !res.Cancelled {
 		out.wire.Hands = t.finalHands()
 	}
+	var msgs [3]*pb.DdzResult
 	for s := range 3 {
 		if t.left[s] {
 			continue
 		}
 		msg := proto.Clone(out.wire).(*pb.DdzResult)
 		msg.BalanceAfter, msg.RatingAfter = out.balance[s], out.rating[s]
-		r.Push(s, RouteResult, msg)
+		msgs[s] = msg
 	}
+	return msgs
+}
+
+// settleLater hands the settlement of the closed table to the outbox,
+// which pushes each player's result once it lands.
+func (t *table) settleLater(res ddz.Result) {
+	svc, id, epoch, mode, users := t.svc, t.id, t.epoch, t.mode, t.users
+	var left [3]bool
+	copy(left[:], t.left[:])
+	hands := t.finalHands()
+	svc.outbox.addJob(outboxJob{game: id, what: "settle", do: func(ctx context.Context) error {
+		out, err := svc.settle(ctx, id, epoch, mode, users, res)
+		if err != nil {
+			return err
+		}
+		if !res.Cancelled {
+			out.wire.Hands = hands
+		}
+		for s, u := range users {
+			if u <= 0 || left[s] {
+				continue
+			}
+			msg := proto.Clone(out.wire).(*pb.DdzResult)
+			msg.BalanceAfter, msg.RatingAfter = out.balance[s], out.rating[s]
+			_ = svc.push.PushUser(u, RouteResult, msg)
+		}
+		return nil
+	}})
 }
 
 // hint lists plays for the seat to act, cheapest first (doudizhu.Hints).
@@ -681,6 +991,14 @@ func (t *table) snapshot(r *room.Room, seat int) *pb.DdzSnapshot {
 		}
 	}
 	out.Round = out.Log[len(out.Log)-len(v.Round):]
+	out.HouseRules = t.opts.HouseRules()
+	if t.opts.Doubling && v.Landlord >= 0 {
+		out.Doubles = []uint32{uint32(v.Doubles[0]), uint32(v.Doubles[1]), uint32(v.Doubles[2])}
+	}
+	out.Shown, out.ShownFaces, out.CanShow = v.Shown, v.ShownFaces.Strings(), v.CanShow
+	if v.HasCounter {
+		out.Counter = counterWire(v.Counter)
+	}
 	for s := range 3 {
 		out.Seats = append(out.Seats, &pb.DdzSeat{
 			Seat: uint32(s), UserId: formatID(max(t.users[s], 0)), Name: t.names[s], Bot: !t.human(s),

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/lordgame/lordgame/internal/match"
+	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/internal/store"
 	"github.com/lordgame/lordgame/proto/gen/pb"
 )
@@ -265,6 +266,86 @@ func TestOtherSeatsKeepTheClock(t *testing.T) {
 		}
 		if fmt.Sprint(log.got) != fmt.Sprint(want) {
 			t.Errorf("events:\n got %q\nwant %q", log.got, want)
+		}
+	})
+}
+
+// TestStaleMove: a move that names the seq it was made at is refused with
+// conflict/stale_state when a move came after it (here the landlord's own
+// timer played for them), or when the seq is ahead of the table, and
+// changes nothing; events that do not change the game (a seat going
+// offline and onto auto-play) leave it fresh; seq 0 is not checked.
+func TestStaleMove(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		log := &eventLog{start: time.Now()}
+		svc, err := New(DefaultConfig(), match.DefaultConfig().Modes, newMemStore(), log, &counter{},
+			slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { _ = svc.Run(ctx) }()
+		mode, _ := match.DefaultConfig().Mode("classic")
+		svc.Formed(ctx, match.Match{Mode: mode, Tickets: []match.Ticket{{UserID: 1}, {UserID: 2}, {UserID: 3}}})
+		synctest.Wait()
+		log.mu.Lock()
+		first, seats, seq0 := log.snap.Turn, log.snap.Seats, log.snap.Seq
+		log.mu.Unlock()
+		uid := func(seat int32) int64 {
+			var id int64
+			fmt.Sscan(seats[seat].UserId, &id)
+			return id
+		}
+		state := func(seat int32) *pb.DdzSnapshot {
+			v, err := svc.Do(ctx, uid(seat), &pb.DdzStateReq{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v.(*pb.DdzSnapshot)
+		}
+		wantStale := func(what string, err error) {
+			t.Helper()
+			if se := status.From(err); err == nil || se.Code != status.Conflict || se.Rule != "stale_state" {
+				t.Errorf("%s: err = %v, want conflict (stale_state)", what, err)
+			}
+		}
+		// Ahead of the table: refused.
+		_, err = svc.Do(ctx, uid(first), &pb.DdzBidReq{Value: 3, Seq: seq0 + 5})
+		wantStale("bid ahead of the table", err)
+		// The third seat goes offline: online and autoplay events follow
+		// seq0, which stays fresh for the first seat's bid.
+		third := (first + 2) % 3
+		svc.Disconnected(uid(third))
+		synctest.Wait()
+		if s := state(first).Seq; s != seq0+2 {
+			t.Fatalf("after the disconnect seq %d, want %d", s, seq0+2)
+		}
+		resp, err := svc.Do(ctx, uid(first), &pb.DdzBidReq{Value: 3, Seq: seq0})
+		if err != nil {
+			t.Fatalf("bid at seq %d after non-game events: %v", seq0, err)
+		}
+		atBid := resp.(*pb.DdzActionResp).Seq
+		// The landlord's lead timer plays for them; the next seat's pass
+		// made at the bid's seq is stale and changes nothing.
+		time.Sleep(30*time.Second + time.Millisecond)
+		synctest.Wait()
+		next := (first + 1) % 3
+		before := state(next)
+		if before.Turn != next || before.Seq <= atBid {
+			t.Fatalf("after the lead timer: turn %d seq %d, want turn %d after seq %d", before.Turn, before.Seq, next, atBid)
+		}
+		_, err = svc.Do(ctx, uid(next), &pb.DdzPassReq{Seq: atBid})
+		wantStale("pass made before the timer's play", err)
+		if after := state(next); after.Seq != before.Seq || after.Turn != next {
+			t.Errorf("a stale pass changed the table: seq %d turn %d, was %d %d", after.Seq, after.Turn, before.Seq, before.Turn)
+		}
+		// At the current seq, and with no seq, the moves go through.
+		if _, err := svc.Do(ctx, uid(next), &pb.DdzPassReq{Seq: before.Seq}); err != nil {
+			t.Errorf("pass at the current seq: %v", err)
+		}
+		if _, err := svc.Do(ctx, uid(third), &pb.DdzPassReq{}); err != nil {
+			t.Errorf("pass without a seq: %v", err)
 		}
 	})
 }

@@ -21,6 +21,8 @@ func ViewOf(s *pb.DdzSnapshot) (ddz.View, error) {
 		v.Phase = ddz.PhaseBidding
 	case "playing":
 		v.Phase = ddz.PhasePlaying
+	case "doubling":
+		v.Phase, v.Expect = ddz.PhaseDoubling, ddz.KindDouble
 	default:
 		v.Phase = ddz.PhaseOver
 	}
@@ -50,6 +52,26 @@ func ViewOf(s *pb.DdzSnapshot) (ddz.View, error) {
 			if v.Played[st.Seat], err = parseCards(st.Played); err != nil {
 				return v, fmt.Errorf("played: %w", err)
 			}
+		}
+	}
+	for i, d := range s.Doubles {
+		if i < 3 {
+			v.Doubles[i] = int(d)
+		}
+	}
+	v.Shown, v.CanShow = s.Shown, s.CanShow
+	if len(s.ShownFaces) > 0 {
+		if v.ShownFaces, err = ddz.ParseFaces(s.ShownFaces); err != nil {
+			return v, fmt.Errorf("shown_faces: %w", err)
+		}
+	}
+	if len(s.Counter) > 0 {
+		if len(s.Counter) != ddz.NumRanks {
+			return v, fmt.Errorf("counter has %d ranks", len(s.Counter))
+		}
+		v.HasCounter = true
+		for r, n := range s.Counter {
+			v.Counter[r] = uint8(min(n, 4))
 		}
 	}
 	for _, e := range s.Log {

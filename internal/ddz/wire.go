@@ -76,6 +76,10 @@ var ruleMessages = map[ddz.Rule]string{
 	ddz.CardsNotHeld:       "you do not hold those cards",
 	ddz.DoesNotBeat:        "that play does not beat the current play",
 	ddz.LeaderCannotPass:   "the leader must play",
+	ddz.RuleOff:            "this table does not play that house rule",
+	ddz.NotLandlord:        "only the landlord may show the hand",
+	ddz.TooLate:            "the hand is shown before the first play only",
+	ddz.BadChoice:          "choose to double or not",
 }
 
 // wireEvent is an engine event as pushed, without turn information.
@@ -112,7 +116,28 @@ func wireResult(gameID string, r ddz.Result, coins, rating [3]int64) *pb.DdzResu
 		Coins:       coins[:],
 		Rating:      rating[:],
 		Cancelled:   r.Cancelled,
+		Shown:       r.Shown,
+		Doubles:     houseInts(r.Doubles),
+		Pairs:       houseInts(r.Pairs),
 	}
+}
+
+// houseInts is a per-seat house-rule array on the wire: nil when all
+// zero (the rule is off).
+func houseInts(a [3]int) []uint32 {
+	if a == [3]int{} {
+		return nil
+	}
+	return []uint32{uint32(a[0]), uint32(a[1]), uint32(a[2])}
+}
+
+// counterWire is a card counter on the wire: one count per rank, 3 to RJ.
+func counterWire(c ddz.Cards) []uint32 {
+	out := make([]uint32, len(c))
+	for i, n := range c {
+		out[i] = uint32(n)
+	}
+	return out
 }
 
 func formatID(id int64) string { return strconv.FormatInt(id, 10) }

@@ -330,7 +330,7 @@ func (g *Gateway) HandleFrame(s *session.Session, f *transport.Frame) {
 	}
 	switch f.Kind {
 	case transport.KindHeartbeat:
-		_ = s.SendFrame(&transport.Frame{Kind: transport.KindHeartbeat})
+		_ = s.RespondFrame(&transport.Frame{Kind: transport.KindHeartbeat})
 	case transport.KindRequest:
 		if f.Seq == 0 {
 			// Seq 0 cannot be told apart from a frame that has none: the

@@ -324,18 +324,28 @@ func (m *Mesh) disconnected(s *session.Session, _ string) {
 // queued player) is found again soon.
 const seenFor = 30 * time.Second
 
+// lookedFor is how long a gateway read from the presence bucket is
+// trusted for pushes: the pushes of one moment (a new table's snapshot
+// and deal to players who have not called its node yet) share one read.
+// A user who moves meanwhile calls from the new gateway (the table hears
+// of the connection), which replaces the entry.
+const lookedFor = 3 * time.Second
+
 type seenAt struct {
-	node string
-	at   time.Time
+	node  string
+	until time.Time
 }
 
 // saw records that userID's call came from gateway node.
-func (m *Mesh) saw(userID int64, node string) {
+func (m *Mesh) saw(userID int64, node string) { m.remember(userID, node, seenFor) }
+
+// remember trusts node as userID's gateway for d.
+func (m *Mesh) remember(userID int64, node string, d time.Duration) {
 	m.whereMu.Lock()
 	if m.where == nil {
 		m.where = map[int64]seenAt{}
 	}
-	m.where[userID] = seenAt{node: node, at: time.Now()}
+	m.where[userID] = seenAt{node: node, until: time.Now().Add(d)}
 	m.whereMu.Unlock()
 }
 
@@ -344,7 +354,7 @@ func (m *Mesh) seen(userID int64) (string, bool) {
 	m.whereMu.Lock()
 	e, ok := m.where[userID]
 	m.whereMu.Unlock()
-	if !ok || time.Since(e.at) > seenFor || !m.members.Alive(e.node) {
+	if !ok || time.Now().After(e.until) || !m.members.Alive(e.node) {
 		return "", false
 	}
 	return e.node, true
@@ -355,7 +365,7 @@ func (m *Mesh) forgetOld() {
 	m.whereMu.Lock()
 	defer m.whereMu.Unlock()
 	for uid, e := range m.where {
-		if time.Since(e.at) > seenFor {
+		if time.Now().After(e.until) {
 			delete(m.where, uid)
 		}
 	}
@@ -393,6 +403,7 @@ func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error
 	defer cancel()
 	byNode := map[string][]int64{}
 	var local []int64
+	var lookupErr error // a presence read failed: the others still get it
 	for _, uid := range userIDs {
 		if m.gw.reg.user(uid) != nil {
 			local = append(local, uid)
@@ -402,9 +413,13 @@ func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error
 		if !ok {
 			loc, found, err := m.presence.Lookup(ctx, uid)
 			if err != nil {
-				return status.Errorf(status.Unavailable, "presence: %v", err)
+				lookupErr = status.Errorf(status.Unavailable, "presence: %v", err)
+				continue
 			}
 			node, ok = loc.Node, found
+			if ok && node != m.self {
+				m.remember(uid, node, lookedFor)
+			}
 		}
 		if ok && node != m.self {
 			byNode[node] = append(byNode[node], uid)
@@ -414,6 +429,9 @@ func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error
 		_ = m.gw.PushUser(uid, route, msg)
 	}
 	if len(byNode) == 0 {
+		if lookupErr != nil {
+			return lookupErr
+		}
 		if len(local) == 0 {
 			return status.New(status.NotFound, "user not connected")
 		}
@@ -430,7 +448,7 @@ func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error
 			return status.Errorf(status.Unavailable, "push: %v", err)
 		}
 	}
-	return nil
+	return lookupErr
 }
 
 // Broadcast pushes msg to every connected user of the cluster: one NATS

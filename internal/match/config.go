@@ -24,6 +24,12 @@ type Mode struct {
 	// WindowPerSecond for every second the oldest ticket has waited.
 	Window          int64 `yaml:"window"`
 	WindowPerSecond int64 `yaml:"window_per_second"`
+	// House rules of the mode's tables (docs/rules.md), all off by
+	// default: doubling (加倍) after the auction, show-hand (明牌) for ×2,
+	// and the card counter (记牌器).
+	Doubling    bool `yaml:"doubling"`
+	ShowHand    bool `yaml:"show_hand"`
+	CardCounter bool `yaml:"card_counter"`
 }
 
 // Config is the matchmaker's configuration.

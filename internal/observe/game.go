@@ -50,6 +50,12 @@ type GameGauges struct {
 	// Nodes counts the live cluster members per role as this node sees
 	// them.
 	Nodes func() map[string]int
+	// Stalled is the number of tables paused because their log cannot be
+	// written (the database does not answer).
+	Stalled func() int
+	// Outbox is the number of game writes (cancels, settlements) waiting
+	// for the database in this node's outbox.
+	Outbox func() int
 }
 
 // NewGame registers the game series on r.
@@ -109,6 +115,16 @@ func NewGame(r prometheus.Registerer, g GameGauges) *Game {
 					ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(v))
 				}
 			}})
+	}
+	if g.Stalled != nil {
+		r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "lordgame_tables_stalled", Help: "Tables paused on this node because their game log cannot be written (database down).",
+		}, func() float64 { return float64(g.Stalled()) }))
+	}
+	if g.Outbox != nil {
+		r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "lordgame_game_outbox_writes", Help: "Game cancels and settlements waiting on this node for the database to take them.",
+		}, func() float64 { return float64(g.Outbox()) }))
 	}
 	if g.Nodes != nil {
 		r.MustRegister(&funcCollector{

@@ -29,6 +29,15 @@ type Pusher interface {
 	PushUser(userID int64, route string, msg proto.Message) error
 }
 
+// MultiPusher is a Pusher that can send one message to several users at
+// once: encoded once, and in a cluster one message per gateway instead of
+// one per user. Broadcast uses it for the seats that get the same message.
+// Its error means that some of the users could not be reached.
+type MultiPusher interface {
+	Pusher
+	PushUsers(userIDs []int64, route string, msg proto.Message) error
+}
+
 // Errors returned by Do.
 var (
 	ErrClosed  = errors.New("room: closed")
@@ -214,13 +223,55 @@ func (r *Room) Push(seat int, route string, msg proto.Message) {
 }
 
 // Broadcast sends to every seat the message that msg builds for it, so a
-// game can give each seat its own view of one event.
+// game can give each seat its own view of one event. Seats for which msg
+// returns the same message (the same pointer) get it in one push when the
+// Pusher is a MultiPusher.
 func (r *Room) Broadcast(route string, msg func(seat int) proto.Message) {
+	mp, multi := r.push.(MultiPusher)
+	if !multi {
+		for s := range r.seats {
+			if r.seats[s] > 0 {
+				if m := msg(s); m != nil {
+					r.Push(s, route, m)
+				}
+			}
+		}
+		return
+	}
+	var (
+		msgs [8]proto.Message // per seat; tables have few seats
+		per  []proto.Message
+	)
+	if len(r.seats) <= len(msgs) {
+		per = msgs[:len(r.seats)]
+	} else {
+		per = make([]proto.Message, len(r.seats))
+	}
 	for s := range r.seats {
 		if r.seats[s] > 0 {
-			if m := msg(s); m != nil {
-				r.Push(s, route, m)
+			per[s] = msg(s)
+		}
+	}
+	var ids [8]int64
+	for s, m := range per {
+		if m == nil {
+			continue
+		}
+		group := ids[:0]
+		for t := s; t < len(per); t++ {
+			if per[t] == m {
+				group = append(group, r.seats[t])
+				per[t] = nil
 			}
+		}
+		var err error
+		if len(group) == 1 {
+			err = mp.PushUser(group[0], route, m)
+		} else {
+			err = mp.PushUsers(group, route, m)
+		}
+		if err != nil {
+			r.pushErrs++
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -189,4 +190,95 @@ type printer struct{}
 func (printer) PushUser(uid int64, route string, msg proto.Message) error {
 	fmt.Printf("push to %d on %s: %s\n", uid, route, msg.(*pb.Echo).Text)
 	return nil
+}
+
+// multiPushes records PushUser and PushUsers calls apart.
+type multiPushes struct {
+	got  []string
+	fail bool
+}
+
+func (p *multiPushes) PushUser(uid int64, route string, msg proto.Message) error {
+	p.got = append(p.got, fmt.Sprintf("one %d %s", uid, msg.(*pb.Echo).Text))
+	if p.fail {
+		return errors.New("offline")
+	}
+	return nil
+}
+
+func (p *multiPushes) PushUsers(uids []int64, route string, msg proto.Message) error {
+	p.got = append(p.got, fmt.Sprintf("many %v %s", uids, msg.(*pb.Echo).Text))
+	if p.fail {
+		return errors.New("offline")
+	}
+	return nil
+}
+
+func TestBroadcastGroupsSharedMessages(t *testing.T) {
+	shared, own := &pb.Echo{Text: "all"}, &pb.Echo{Text: "own"}
+	equal := &pb.Echo{Text: "all"} // equal content, another message: its own push
+	for _, tc := range []struct {
+		name  string
+		multi bool
+		fail  bool
+		msg   func(seat int) proto.Message
+		want  []string
+		errs  int
+	}{
+		{"one message", true, false, func(int) proto.Message { return shared }, []string{"many [11 12 13] all"}, 0},
+		{"one seat its own", true, false, func(s int) proto.Message {
+			if s == 1 {
+				return own
+			}
+			return shared
+		}, []string{"many [11 13] all", "one 12 own"}, 0},
+		{"one seat nothing", true, false, func(s int) proto.Message {
+			if s == 0 {
+				return nil
+			}
+			return shared
+		}, []string{"many [12 13] all"}, 0},
+		{"equal is not the same", true, false, func(s int) proto.Message {
+			if s == 3 {
+				return equal
+			}
+			return shared
+		}, []string{"many [11 12] all", "one 13 all"}, 0},
+		{"errors counted per push", true, true, func(s int) proto.Message {
+			if s == 1 {
+				return own
+			}
+			return shared
+		}, []string{"many [11 13] all", "one 12 own"}, 2},
+		{"plain pusher: one push a seat", false, true, func(int) proto.Message { return shared }, []string{"one 11 all", "one 12 all", "one 13 all"}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := &multiPushes{fail: tc.fail}
+			var push room.Pusher = p
+			if !tc.multi {
+				push = onlyPusher{p}
+			}
+			// Seat 2 is a bot: never pushed, never asked.
+			r := room.New(1, []int64{11, 12, 0, 13}, &countdown{}, push)
+			r.Broadcast("count", func(s int) proto.Message {
+				if s == 2 {
+					t.Errorf("msg asked for the bot's seat")
+				}
+				return tc.msg(s)
+			})
+			if !slices.Equal(p.got, tc.want) {
+				t.Errorf("pushes %q, want %q", p.got, tc.want)
+			}
+			if r.PushErrors() != tc.errs {
+				t.Errorf("PushErrors = %d, want %d", r.PushErrors(), tc.errs)
+			}
+		})
+	}
+}
+
+// onlyPusher hides PushUsers.
+type onlyPusher struct{ p *multiPushes }
+
+func (o onlyPusher) PushUser(uid int64, route string, msg proto.Message) error {
+	return o.p.PushUser(uid, route, msg)
 }

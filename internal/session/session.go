@@ -9,6 +9,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
@@ -86,6 +87,13 @@ var ErrQueueFull = errors.New("session: send queue full")
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
+// tryState is what tryWrite's callback writes and how far it got.
+type tryState struct {
+	b   []byte
+	n   int
+	err error
+}
+
 type outFrame struct {
 	b      []byte
 	pooled *[]byte
@@ -139,6 +147,14 @@ type Session struct {
 	sealer    *securetcp.Sealer
 	opener    *securetcp.Opener
 	encrypted atomic.Bool
+	// raw is conn's file descriptor when conn is a socket of this process
+	// (nil otherwise, and over TLS): SendShared writes to it without
+	// waiting (tryWrite).
+	raw syscall.RawConn
+	// writeFD and tw are tryWrite's callback and its state (the one
+	// writer at a time).
+	writeFD func(fd uintptr) bool
+	tw      tryState
 	// lingering is set once the writer has ended a Close with the end of
 	// stream instead of closing the socket (shutdownWrite).
 	lingering atomic.Bool
@@ -176,6 +192,11 @@ func New(id string, conn net.Conn, br *bufio.Reader, mode Mode, cfg *Config, onD
 		s.remote = a.String()
 	}
 	s.tokens = newBucket(cfg.RateBurst)
+	if sc, ok := conn.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			s.raw = rc
+		}
+	}
 	return s
 }
 
@@ -499,6 +520,30 @@ func (s *Session) setReadDeadline() {
 	_ = s.conn.SetReadDeadline(s.readBy)
 }
 
+// writeOne writes b (the writer): at once and with no deadline when the
+// socket takes all of it (tryWrite), else the rest with the write deadline.
+func (s *Session) writeOne(b []byte) (int, error) {
+	s.clearStaleDeadline()
+	n, ok, err := s.tryWrite(b)
+	if err != nil || (ok && n == len(b)) {
+		return n, err
+	}
+	s.setWriteDeadline()
+	m, err := s.conn.Write(b[n:])
+	return n + m, err
+}
+
+// clearStaleDeadline clears a write deadline set by setWriteDeadline that
+// has passed (the writer): it would refuse the next write, which tryWrite
+// does without waiting and so without a deadline; setWriteDeadline sets a
+// new one before any write that may wait.
+func (s *Session) clearStaleDeadline() {
+	if s.raw != nil && !s.writeBy.IsZero() && !time.Now().Before(s.writeBy) {
+		_ = s.conn.SetWriteDeadline(time.Time{})
+		s.writeBy = time.Time{}
+	}
+}
+
 // setWriteDeadline bounds the coming write (see deadlineSlack).
 func (s *Session) setWriteDeadline() {
 	now := time.Now()
@@ -775,22 +820,107 @@ func (s *Session) SendError(kind transport.Kind, route uint16, routeName string,
 // SendFrame queues a frame whose body is already encoded for this
 // session's codec (protobuf bytes, or JSON in text mode).
 func (s *Session) SendFrame(f *transport.Frame) error {
-	bp := bufPool.Get().(*[]byte)
-	b := (*bp)[:0]
-	switch s.mode {
-	case ModeTCP:
-		b = transport.AppendTCP(b, f)
-	case ModeWS:
-		b = transport.AppendWSHeader(b, ws.OpBinary, transport.HeaderWS+len(f.Body))
-		b = transport.AppendWS(b, f)
-	default:
-		b = s.wrapText(b, f)
-	}
-	*bp = b
-	return s.enqueue(outFrame{b: b, pooled: bp}, false, false)
+	return s.sendFrame(f, false)
 }
 
-func (s *Session) wrapText(dst []byte, f *transport.Frame) []byte {
+// RespondFrame is SendFrame for an answer to the frame being handled (a
+// heartbeat): called from the reader during HandleFrame, it leaves the
+// frame for the reader to write when HandleFrame returns, as Respond does,
+// instead of starting a writer goroutine.
+func (s *Session) RespondFrame(f *transport.Frame) error {
+	return s.sendFrame(f, s.inHandler.Load())
+}
+
+func (s *Session) sendFrame(f *transport.Frame, byReader bool) error {
+	bp := bufPool.Get().(*[]byte)
+	b := AppendFrame((*bp)[:0], s.mode, f)
+	*bp = b
+	return s.enqueue(outFrame{b: b, pooled: bp}, false, byReader)
+}
+
+// AppendFrame appends f, whose body is already encoded for mode (protobuf
+// bytes, or JSON in text mode), as mode puts it on the wire: what
+// SendFrame queues and SendShared takes.
+func AppendFrame(dst []byte, mode Mode, f *transport.Frame) []byte {
+	switch mode {
+	case ModeTCP:
+		return transport.AppendTCP(dst, f)
+	case ModeWS:
+		dst = transport.AppendWSHeader(dst, ws.OpBinary, transport.HeaderWS+len(f.Body))
+		return transport.AppendWS(dst, f)
+	default:
+		return wrapText(dst, f)
+	}
+}
+
+// SendShared sends wire, a whole frame made by AppendFrame for this
+// session's mode, that the caller shares between many sessions (one push
+// fanned out): it is never changed or kept beyond its write, and the
+// caller must not change it afterwards. When nothing is queued and no
+// writer runs, the caller's goroutine writes it at once, as far as the
+// socket takes it without waiting (no goroutine, no timer); the rest, or
+// the whole frame when a writer is busy, is queued like any frame, behind
+// what was queued before it, under the same bound and full policy.
+func (s *Session) SendShared(wire []byte) error {
+	if s.sealer != nil {
+		// Sealed in place by the writer: the session needs its own copy.
+		bp := bufPool.Get().(*[]byte)
+		*bp = append((*bp)[:0], wire...)
+		return s.enqueue(outFrame{b: *bp, pooled: bp}, false, false)
+	}
+	s.mu.Lock()
+	if s.raw == nil || s.writing || len(s.queue) > 0 || s.closing || s.closed {
+		s.mu.Unlock()
+		return s.enqueue(outFrame{b: wire}, false, false)
+	}
+	s.writing = true // this goroutine is the one writer until it lets go
+	s.mu.Unlock()
+	s.clearStaleDeadline()
+	n, ok, err := s.tryWrite(wire)
+	if n > 0 && s.counters.FramesOut != nil {
+		if n == len(wire) {
+			s.counters.FramesOut.Add(1)
+		}
+		s.counters.BytesOut.Add(float64(n))
+	}
+	if err != nil {
+		s.mu.Lock()
+		s.writing = false
+		s.mu.Unlock()
+		s.abort(ReasonWriteError)
+		return err
+	}
+	s.mu.Lock()
+	if ok && n == len(wire) {
+		if len(s.queue) == 0 && !s.closing && !s.closed {
+			s.writing = false
+			s.mu.Unlock()
+			return nil
+		}
+	} else {
+		// What the socket did not take goes first, before what others
+		// queued meanwhile: the writer sends it with a deadline.
+		rest := outFrame{b: wire[n:]}
+		if !s.closed && len(s.queue) >= s.cfg.SendQueue {
+			s.writing = false
+			s.mu.Unlock()
+			s.abort(ReasonSlowConsumer)
+			return ErrQueueFull
+		}
+		s.queue = append(s.queue, outFrame{})
+		copy(s.queue[1:], s.queue)
+		s.queue[0] = rest
+	}
+	// Frames queued meanwhile, the rest of this one, or a Close to finish:
+	// the writer goroutine takes over (owned by the session, as in enqueue).
+	go s.writeLoop()
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Session) wrapText(dst []byte, f *transport.Frame) []byte { return wrapText(dst, f) }
+
+func wrapText(dst []byte, f *transport.Frame) []byte {
 	payload := transport.AppendJSON(nil, f)
 	dst = transport.AppendWSHeader(dst, ws.OpText, len(payload))
 	return append(dst, payload...)
@@ -956,14 +1086,14 @@ func (s *Session) writeBatch() bool {
 			}
 		}
 	}
-	s.setWriteDeadline()
 	var n int64
 	var err error
 	if len(batch) == 1 {
 		var m int
-		m, err = s.conn.Write(batch[0].b)
+		m, err = s.writeOne(batch[0].b)
 		n = int64(m)
 	} else {
+		s.setWriteDeadline()
 		bufs := make(net.Buffers, len(batch))
 		for i, o := range batch {
 			bufs[i] = o.b

@@ -52,3 +52,49 @@ func TestAppendEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestAppendEventsFencedBatch: a shared batch with several fenced games,
+// each with several events, is written only when every game still has the
+// epoch its events carry.
+func TestAppendEventsFencedBatch(t *testing.T) {
+	withStore(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		var ids []int64
+		for range 3 {
+			g := store.NewGame{ID: newID(), Mode: "classic", Seed: 1, Epoch: 1, Players: []store.Player{{Seat: 0, UserID: 1}}}
+			if err := db.CreateGame(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, g.ID)
+		}
+		// ids[2] changes owner: epoch 2.
+		if epoch, err := db.TakeGame(ctx, ids[2]); err != nil || epoch != 2 {
+			t.Fatalf("take: epoch %d, %v; want 2", epoch, err)
+		}
+		ev := func(game int, seq, epoch int64) store.Event {
+			return store.Event{GameID: ids[game], Seq: seq, Kind: "play", Epoch: epoch}
+		}
+		for _, tc := range []struct {
+			name  string
+			batch []store.Event
+			err   error
+			after []int // events of each game afterwards
+		}{
+			{"owner of all", []store.Event{ev(0, 1, 1), ev(1, 1, 1), ev(0, 2, 1), ev(2, 1, 2)}, nil, []int{2, 1, 1}},
+			{"one stale game fences all", []store.Event{ev(0, 3, 1), ev(1, 2, 1), ev(2, 2, 1)}, store.ErrFenced, []int{2, 1, 1}},
+			{"a future epoch is fenced too", []store.Event{ev(0, 3, 2)}, store.ErrFenced, []int{2, 1, 1}},
+			{"fenced and unfenced together", []store.Event{ev(1, 2, 1), {GameID: ids[0], Seq: 3, Kind: "x"}}, nil, []int{3, 2, 1}},
+			{"a taken seq after a passing fence", []store.Event{ev(1, 3, 1), ev(1, 2, 1)}, store.ErrConflict, []int{3, 2, 1}},
+		} {
+			err := db.AppendEvents(ctx, tc.batch)
+			if !errors.Is(err, tc.err) || (tc.err == nil) != (err == nil) {
+				t.Errorf("%s: err %v, want %v", tc.name, err, tc.err)
+			}
+			for i, id := range ids {
+				if evs, _ := db.Events(ctx, id); len(evs) != tc.after[i] {
+					t.Errorf("%s: game %d has %d events, want %d", tc.name, i, len(evs), tc.after[i])
+				}
+			}
+		}
+	})
+}

@@ -106,7 +106,14 @@ func pbEntity(e Entity) *pb.WorldEntity {
 type Native struct {
 	w  *World
 	gw *gateway.Gateway
+	// names gives a user's display name as others see it ("" when
+	// unknown); nil: players enter without one.
+	names func(ctx context.Context, user int64) string
 }
+
+// SetNames sets where a player's display name comes from when it enters
+// (the account's name, word-filtered); call it before serving.
+func (n *Native) SetNames(f func(ctx context.Context, user int64) string) { n.names = f }
 
 const sessKey = "world.player"
 
@@ -120,7 +127,7 @@ type sessState struct {
 func RegisterNative(r *gateway.Router, w *World) *Native {
 	n := &Native{w: w}
 	cfg := w.Config()
-	gateway.Handle(r, "world.enter", IDEnter, func(_ context.Context, s *session.Session, _ *pb.WorldEnterReq) (*pb.WorldEnterResp, error) {
+	gateway.Handle(r, "world.enter", IDEnter, func(ctx context.Context, s *session.Session, _ *pb.WorldEnterReq) (*pb.WorldEnterResp, error) {
 		if n.gw == nil {
 			return nil, ErrStopped
 		}
@@ -128,7 +135,11 @@ func RegisterNative(r *gateway.Router, w *World) *Native {
 		if old, ok := s.Get(sessKey); ok && old != nil {
 			st = old.(*sessState)
 		}
-		e, err := w.Enter(s.UserID(), "", st.sink)
+		name := ""
+		if n.names != nil {
+			name = n.names(ctx, s.UserID())
+		}
+		e, err := w.Enter(s.UserID(), name, st.sink)
 		if err != nil {
 			return nil, err
 		}

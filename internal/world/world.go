@@ -148,13 +148,16 @@ type op struct {
 	kind opKind
 	p    *player
 	sink Sink
+	name string // opAttach: the name the player came back with
 }
 
 // player is one player. Fields under "sub" are the request side's,
 // guarded by World.mu; the rest belong to the zone goroutine.
 type player struct {
-	id   int32
-	key  int64
+	id  int32
+	key int64
+	// name is the request side's (World.mu; Enter renames a player taken
+	// back); the zone goroutine's copy is pos.Name.
 	name string
 
 	// sub (World.mu)
@@ -328,9 +331,13 @@ func (w *World) Enter(key int64, name string, sink Sink) (Entity, error) {
 	defer w.mu.Unlock()
 	if key != 0 {
 		if p := w.byKey[key]; p != nil {
-			if err := w.queue(op{kind: opAttach, p: p, sink: sink}); err != nil {
+			if name == "" {
+				name = p.name
+			}
+			if err := w.queue(op{kind: opAttach, p: p, sink: sink, name: name}); err != nil {
 				return Entity{}, err
 			}
+			p.name = name // renamed while away: others see it from the next tick
 			if p.sinkSub == nil {
 				w.st.online.Add(1)
 			}
@@ -563,6 +570,7 @@ func (w *World) tick(now time.Time) {
 		case opAttach:
 			o.p.sink = o.sink
 			o.p.reset = true
+			o.p.pos.Name = o.name
 			w.touch(o.p)
 		case opDetach:
 			if o.p.sink == o.sink {

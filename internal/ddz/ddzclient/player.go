@@ -54,6 +54,11 @@ type Player struct {
 	gameID    string
 	violation []string
 	events    int
+	// The house rules of the table (from its snapshots), and the seq of
+	// the landlord's show (0 before it), for the show-hand checks.
+	house     map[string]bool
+	houseGame string
+	shownAt   uint64
 }
 
 type push struct {
@@ -83,6 +88,7 @@ func (p *Player) deliver(m client.Push, x push) {
 	switch {
 	case x.snap != nil:
 		err = m.Decode(x.snap)
+		p.noteHouse(x.snap)
 	case x.ev != nil:
 		err = m.Decode(x.ev)
 		p.observe(x.ev)
@@ -110,7 +116,7 @@ func (p *Player) observe(ev *pb.DdzEvent) {
 	p.events++
 	if !p.sentAt.IsZero() && ev.Seat == p.seat {
 		switch ev.Kind {
-		case "bid", "play", "pass":
+		case "bid", "play", "pass", "double", "show":
 			if p.Latency != nil {
 				p.Latency(time.Since(p.sentAt))
 			}
@@ -119,6 +125,36 @@ func (p *Player) observe(ev *pb.DdzEvent) {
 	}
 	if len(ev.Hand) > 0 && ev.Kind != "deal" && !(ev.Kind == "landlord" && ev.Seat == p.seat) {
 		p.violation = append(p.violation, fmt.Sprintf("event %s of seat %d carried a hand", ev.Kind, ev.Seat))
+	}
+	// Another seat's cards only under show-hand, after the landlord's show.
+	if ev.Kind == "show" {
+		if !p.house["show_hand"] {
+			p.violation = append(p.violation, fmt.Sprintf("seq %d: a show event at a table without show-hand", ev.Seq))
+		}
+		p.shownAt = ev.Seq
+	}
+	if len(ev.ShownFaces) > 0 && (!p.house["show_hand"] || p.shownAt == 0 || ev.Seq < p.shownAt) {
+		p.violation = append(p.violation, fmt.Sprintf("seq %d: event %s revealed a hand before any show", ev.Seq, ev.Kind))
+	}
+	if len(ev.Counter) > 0 && !p.house["card_counter"] {
+		p.violation = append(p.violation, fmt.Sprintf("seq %d: a card counter at a table without one", ev.Seq))
+	}
+}
+
+// noteHouse remembers the house rules of the snapshot's table, on the
+// reader goroutine before the events that follow the snapshot.
+func (p *Player) noteHouse(s *pb.DdzSnapshot) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s.GameId != p.houseGame {
+		p.houseGame, p.shownAt = s.GameId, 0
+	}
+	p.house = map[string]bool{}
+	for _, h := range s.HouseRules {
+		p.house[h] = true
+	}
+	if s.Shown && p.shownAt == 0 {
+		p.shownAt = 1 // shown before this snapshot
 	}
 }
 
@@ -278,7 +314,7 @@ func (p *Player) act(ctx context.Context) (uint64, error) {
 			return seq, err
 		}
 	}
-	err := p.move(ctx, &v)
+	err := p.move(ctx, &v, seq)
 	var ce *client.Error
 	if errors.As(err, &ce) && ce.Code == "bad_request" && ok {
 		// The tracked view was wrong: start over from the server's, and
@@ -289,7 +325,7 @@ func (p *Player) act(ctx context.Context) (uint64, error) {
 			return seq, err
 		}
 		p.violate("tracked view refused: %v (tracked hand at seq %d: %v; the server's at seq %d: %v)", ce, tseq, tracked, seq, v.HandFaces)
-		err = p.move(ctx, &v)
+		err = p.move(ctx, &v, seq)
 	}
 	return seq, ignoreRace(err)
 }
@@ -304,6 +340,7 @@ func (p *Player) state(ctx context.Context) (engine.View, uint64, error) {
 	if snap.GameId != p.game() {
 		return engine.View{Turn: -1}, 0, nil
 	}
+	p.noteHouse(snap)
 	p.checkSnapshot(snap)
 	p.track.reset(snap)
 	if snap.Phase == "paused" {
@@ -320,14 +357,19 @@ func (p *Player) state(ctx context.Context) (engine.View, uint64, error) {
 	return v, snap.Seq, nil
 }
 
-// move sends the bot's action for v.
-func (p *Player) move(ctx context.Context, v *engine.View) error {
+// move sends the bot's action for v, the table at seq: a move the table
+// has moved past meanwhile is refused (stale_state) and changes nothing.
+func (p *Player) move(ctx context.Context, v *engine.View, seq uint64) error {
 	e := p.bot.Act(v)
-	var req proto.Message = &pb.DdzPassReq{}
+	var req proto.Message = &pb.DdzPassReq{Seq: seq}
 	route := "ddz.pass"
 	switch e.Kind {
 	case engine.KindBid:
-		route, req = "ddz.bid", &pb.DdzBidReq{Value: uint32(e.Value)}
+		route, req = "ddz.bid", &pb.DdzBidReq{Value: uint32(e.Value), Seq: seq}
+	case engine.KindDouble:
+		route, req = "ddz.double", &pb.DdzDoubleReq{Double: e.Value == 1, Seq: seq}
+	case engine.KindShow:
+		route, req = "ddz.show", &pb.DdzShowReq{Seq: seq}
 	case engine.KindPlay:
 		if !e.Cards.IsEmpty() {
 			// The bot picks ranks; the play names the physical cards held.
@@ -335,7 +377,7 @@ func (p *Player) move(ctx context.Context, v *engine.View) error {
 			if !ok {
 				return fmt.Errorf("ddzclient: hand %v lacks the cards %v the bot chose", v.HandFaces, e.Cards)
 			}
-			route, req = "ddz.play", &pb.DdzPlayReq{Faces: faces.Strings()}
+			route, req = "ddz.play", &pb.DdzPlayReq{Faces: faces.Strings(), Seq: seq}
 		}
 	}
 	p.mu.Lock()
@@ -351,12 +393,14 @@ func (p *Player) move(ctx context.Context, v *engine.View) error {
 }
 
 // ignoreRace drops the errors a well-behaved player can get when the
-// server acted for it first (auto-play, timeout) or the game just ended.
+// server acted for it first (auto-play, timeout), the game just ended, or
+// the table paused (game_stalled: the database did not take the move; the
+// snapshot that resumes the table says whether it stands).
 func ignoreRace(err error) error {
 	var ce *client.Error
 	if errors.As(err, &ce) {
 		switch ce.Rule {
-		case "not_your_turn", "game_over", "wrong_phase", "not_at_table", "game_paused":
+		case "not_your_turn", "game_over", "wrong_phase", "not_at_table", "game_paused", "stale_state", "game_stalled":
 			return nil
 		}
 	}
@@ -369,9 +413,37 @@ func (p *Player) checkSnapshot(s *pb.DdzSnapshot) {
 	if s.Phase == "starting" {
 		return
 	}
+	others := 0
 	for _, st := range s.Seats {
 		if st.Seat == s.Seat && int(st.Cards) != len(s.Hand) {
 			p.violate("snapshot hand has %d cards, seat shows %d", len(s.Hand), st.Cards)
+		}
+		if st.Seat != s.Seat {
+			others += int(st.Cards)
+		}
+	}
+	show, counter := slices.Contains(s.HouseRules, "show_hand"), slices.Contains(s.HouseRules, "card_counter")
+	switch {
+	case len(s.ShownFaces) > 0 && (!show || !s.Shown):
+		p.violate("snapshot reveals a hand (%d cards) without a show", len(s.ShownFaces))
+	case s.Shown && s.Landlord >= 0 && int(s.Landlord) < len(s.Seats) && len(s.ShownFaces) != int(s.Seats[s.Landlord].Cards):
+		p.violate("snapshot shows %d cards of the landlord, who holds %d", len(s.ShownFaces), s.Seats[s.Landlord].Cards)
+	case len(s.Counter) > 0 && !counter:
+		p.violate("snapshot has a card counter at a table without one")
+	case counter && len(s.Counter) != engine.NumRanks:
+		p.violate("snapshot card counter has %d ranks", len(s.Counter))
+	case counter:
+		// The counter is what the others hold, plus the bottom while
+		// nobody has taken it.
+		n := 0
+		for _, c := range s.Counter {
+			n += int(c)
+		}
+		if s.Landlord < 0 {
+			others += 3
+		}
+		if n != others {
+			p.violate("snapshot card counter counts %d cards, the others hold %d", n, others)
 		}
 	}
 }

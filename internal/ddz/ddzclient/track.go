@@ -15,12 +15,16 @@ type tracker struct {
 	ok  bool
 	seq uint64
 	v   engine.View
+	// doubling: the table plays the doubling house rule, so the auction
+	// is followed by the doubling phase.
+	doubling bool
 }
 
 // reset starts over from a snapshot.
 func (t *tracker) reset(s *pb.DdzSnapshot) {
 	v, err := ddz.ViewOf(s)
 	t.ok, t.seq, t.v = err == nil && s.Phase != "paused" && s.Phase != "starting", s.Seq, v
+	t.doubling = slices.Contains(s.HouseRules, "doubling")
 }
 
 // apply folds one event in; events must come in seq order.
@@ -62,6 +66,10 @@ func (t *tracker) apply(e *pb.DdzEvent) {
 		v.Log = append(v.Log, engine.Event{Kind: engine.KindBid, Seat: int(e.Seat), Value: int(e.Value)})
 	case "landlord":
 		v.Phase, v.Landlord, v.Bottom, v.BottomFaces, v.HighestBid = engine.PhasePlaying, int(e.Seat), cards, faces, int(e.Value)
+		v.Expect = engine.KindPlay
+		if t.doubling {
+			v.Phase, v.Expect = engine.PhaseDoubling, engine.KindDouble
+		}
 		if int(e.Seat) == v.Seat {
 			v.Hand = v.Hand.Plus(cards)
 			v.HandFaces = append(slices.Clone(v.HandFaces), faces...)
@@ -74,10 +82,19 @@ func (t *tracker) apply(e *pb.DdzEvent) {
 			v.Hand = v.Hand.Minus(cards)
 			v.HandFaces = slices.DeleteFunc(slices.Clone(v.HandFaces), func(f engine.Face) bool { return slices.Contains(faces, f) })
 		}
+	case "double":
+		if s := int(e.Seat); s >= 0 && s < 3 {
+			v.Doubles[s] = 1 + int(e.Value)
+			if s == v.Landlord {
+				v.Phase, v.Expect = engine.PhasePlaying, engine.KindPlay
+			}
+		}
+	case "show":
+		v.Shown = true
 	case "end", "cancel":
 		v.Phase = engine.PhaseOver
 	}
-	v.Turn, v.Leading, v.Multiplier = int(e.Turn), e.Leading, int(e.Multiplier)
+	v.Turn, v.Leading, v.Multiplier, v.CanShow = int(e.Turn), e.Leading, int(e.Multiplier), e.CanShow
 	if e.Leading {
 		v.Current, v.CurrentSeat = engine.Play{}, -1
 	}

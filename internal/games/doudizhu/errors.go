@@ -19,6 +19,10 @@ const (
 	CardsNotHeld       Rule = "cards_not_held"      // §4.3, §8.6
 	DoesNotBeat        Rule = "does_not_beat"       // §7, §8.6
 	LeaderCannotPass   Rule = "leader_cannot_pass"  // §8.2, §8.6
+	RuleOff            Rule = "rule_off"            // a house rule the table does not play
+	NotLandlord        Rule = "not_landlord"        // only the landlord may show the hand
+	TooLate            Rule = "too_late"            // the hand is shown before the first play only
+	BadChoice          Rule = "bad_choice"          // a doubling choice is 0 (×1) or 1 (×2)
 )
 
 // RuleError reports an action the rules reject. The game state is

@@ -11,6 +11,11 @@ const (
 	KindGrab Kind = "grab" // call/grab bidding, grab phase: Value 1 grabs, 0 does not
 	KindPlay Kind = "play" // Cards played; an empty set is a pass
 	KindPass Kind = "pass"
+	// House rules (Options): Value 1 doubles (×2), 0 does not (×1).
+	KindDouble Kind = "double"
+	// The landlord shows the hand (明牌) before the first play; the game
+	// fills Faces with the shown hand and Multiplier with the new M.
+	KindShow Kind = "show"
 )
 
 // Kinds the game itself records.
@@ -25,7 +30,7 @@ const (
 // the game.
 func (k Kind) IsAction() bool {
 	switch k {
-	case KindBid, KindCall, KindGrab, KindPlay, KindPass:
+	case KindBid, KindCall, KindGrab, KindPlay, KindPass, KindDouble, KindShow:
 		return true
 	}
 	return false
@@ -33,7 +38,8 @@ func (k Kind) IsAction() bool {
 
 // Event is one step of a hand. Every event is public: hands are never in
 // an event (they follow from the seed), so an event log can be broadcast
-// and stored as it is. The JSON form is the game log's line format, e.g.
+// and stored as it is. The one exception is the show event of the
+// show-hand house rule, whose point is to make the landlord's hand public. The JSON form is the game log's line format, e.g.
 // {"kind":"play","seat":0,"cards":["3","3"],"label":{"type":"pair","rank":"3","len":1},"multiplier":1}.
 type Event struct {
 	Kind  Kind  `json:"kind"`
@@ -67,6 +73,13 @@ func PlayCards(seat int, cards Cards) Event { return Event{Kind: KindPlay, Seat:
 func PlayFaceCards(seat int, faces Faces) Event {
 	return Event{Kind: KindPlay, Seat: seat, Cards: faces.Ranks(), Faces: faces}
 }
+
+// Double returns the action of seat choosing ×2 (yes) or ×1 in the
+// doubling phase.
+func Double(seat int, yes bool) Event { return Event{Kind: KindDouble, Seat: seat, Value: b2i(yes)} }
+
+// Show returns the action of the landlord showing the hand.
+func Show(seat int) Event { return Event{Kind: KindShow, Seat: seat} }
 
 // Pass returns the action of seat passing.
 func Pass(seat int) Event { return Event{Kind: KindPass, Seat: seat} }

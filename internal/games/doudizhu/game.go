@@ -14,9 +14,12 @@ const (
 	PhaseBidding Phase = iota
 	PhasePlaying
 	PhaseOver
+	// PhaseDoubling follows the auction when Options.Doubling is on
+	// (numbered last so the older phases keep their values).
+	PhaseDoubling
 )
 
-var phaseNames = [...]string{"bidding", "playing", "over"}
+var phaseNames = [...]string{"bidding", "playing", "over", "doubling"}
 
 func (p Phase) String() string {
 	if int(p) < len(phaseNames) {
@@ -51,6 +54,9 @@ type Game struct {
 	landlord int      // -1 until known
 
 	bid bidding
+
+	doubles [3]int // house rule doubling: 0 undecided, 1 (×1) or 2 (×2)
+	shown   bool   // house rule show-hand: the landlord showed the hand
 
 	bidValue int    // V
 	bombs    int    // k
@@ -134,6 +140,8 @@ func (g *Game) Expect() Kind {
 		return KindCall
 	case g.phase == PhaseBidding:
 		return KindGrab
+	case g.phase == PhaseDoubling:
+		return KindDouble
 	case g.phase == PhasePlaying:
 		return KindPlay
 	}
@@ -151,9 +159,31 @@ func (g *Game) FirstBidder() int { return g.first }
 // Landlord returns the landlord's seat, or -1 while bidding.
 func (g *Game) Landlord() int { return g.landlord }
 
-// Multiplier returns V × 2^k as shown during the hand (spec §10.2); 0
-// before the landlord is known.
-func (g *Game) Multiplier() int { return g.bidValue << g.bombs }
+// Multiplier returns V × 2^k as shown during the hand (spec §10.2), ×2
+// once the landlord showed the hand (show-hand house rule); 0 before the
+// landlord is known. Doubling choices are not in it: they apply per
+// farmer (Doubles).
+func (g *Game) Multiplier() int {
+	m := g.bidValue << g.bombs
+	if g.shown {
+		m *= 2
+	}
+	return m
+}
+
+// Doubles returns the doubling choices per seat: 0 undecided (or doubling
+// off), 1 for ×1, 2 for ×2.
+func (g *Game) Doubles() [3]int { return g.doubles }
+
+// Shown reports whether the landlord showed the hand (明牌).
+func (g *Game) Shown() bool { return g.shown }
+
+// CanShow reports whether seat may show its hand now: the show-hand rule
+// is on, seat is the landlord, to act, and nobody has played yet.
+func (g *Game) CanShow(seat int) bool {
+	return g.opts.ShowHand && !g.shown && g.phase == PhasePlaying && seat == g.landlord &&
+		g.turn == seat && g.plays == [3]int{}
+}
 
 // Result returns the outcome once the hand is over.
 func (g *Game) Result() (Result, bool) {
@@ -186,6 +216,10 @@ func (g *Game) Apply(e Event) ([]Event, error) {
 		err = g.play(e.Seat, e.Cards, e.Faces)
 	case KindPass:
 		err = g.pass(e.Seat)
+	case KindDouble:
+		err = g.double(e.Seat, e.Value)
+	case KindShow:
+		err = g.show(e.Seat)
 	default:
 		err = ruleErr(UnknownAction, e.Seat, "kind %q", e.Kind)
 	}
@@ -246,9 +280,51 @@ func (g *Game) becomeLandlord(seat, v int) {
 	g.faces[seat] = append(slices.Clone(g.faces[seat]), g.botFaces...).sorted()
 	g.phase = PhasePlaying
 	g.turn = seat
+	if g.opts.Doubling { // the farmers choose first, the landlord last
+		g.phase, g.turn = PhaseDoubling, g.next(seat)
+	}
 	g.allPass = 0
 	g.emit(Event{Kind: KindLandlord, Seat: seat, Value: v, Cards: g.bottom, Faces: slices.Clone(g.botFaces), Multiplier: g.Multiplier()})
 	g.round = len(g.events)
+}
+
+// double handles KindDouble after check: v 1 doubles, 0 does not. The
+// landlord chooses last; then the landlord leads the first round.
+func (g *Game) double(seat, v int) error {
+	switch {
+	case !g.opts.Doubling:
+		return ruleErr(RuleOff, seat, "this table does not play doubling")
+	case g.phase != PhaseDoubling:
+		return ruleErr(WrongPhase, seat, "cannot double while %s", g.phase)
+	case v != 0 && v != 1:
+		return ruleErr(BadChoice, seat, "doubling choice %d", v)
+	}
+	g.doubles[seat] = 1 + v
+	g.emit(Event{Kind: KindDouble, Seat: seat, Value: v, Multiplier: g.Multiplier()})
+	g.turn = g.next(seat)
+	if seat == g.landlord {
+		g.phase, g.turn = PhasePlaying, seat
+		g.round = len(g.events)
+	}
+	return nil
+}
+
+// show handles KindShow after check: the landlord shows the hand before
+// the first play, for ×2 of the table multiplier. The turn stays.
+func (g *Game) show(seat int) error {
+	switch {
+	case !g.opts.ShowHand:
+		return ruleErr(RuleOff, seat, "this table does not play show-hand")
+	case g.phase != PhasePlaying:
+		return ruleErr(WrongPhase, seat, "cannot show the hand while %s", g.phase)
+	case seat != g.landlord:
+		return ruleErr(NotLandlord, seat, "only the landlord shows the hand")
+	case !g.CanShow(seat):
+		return ruleErr(TooLate, seat, "the hand is shown before the first play only")
+	}
+	g.shown = true
+	g.emit(Event{Kind: KindShow, Seat: seat, Cards: g.hands[seat], Faces: slices.Clone(g.faces[seat]), Multiplier: g.Multiplier()})
+	return nil
 }
 
 // redeal handles an all-pass auction (spec §3.3).
@@ -343,6 +419,10 @@ func (g *Game) win(seat int) {
 		BaseStake:   g.opts.BaseStake,
 		BidValue:    g.bidValue,
 		Bombs:       g.bombs,
+		Shown:       g.shown,
+	}
+	if g.opts.Doubling {
+		r.Doubles = g.doubles
 	}
 	if r.LandlordWon {
 		r.Spring = g.plays[g.next(seat)] == 0 && g.plays[g.next(g.next(seat))] == 0
@@ -371,6 +451,8 @@ func (g *Game) DefaultAction() (e Event, ok bool) {
 		return Call(g.turn, false), true
 	case KindGrab:
 		return Grab(g.turn, false), true
+	case KindDouble:
+		return Double(g.turn, false), true
 	case KindPlay:
 		if g.Leading() {
 			return PlayCards(g.turn, one(g.hands[g.turn].Lowest(), 1)), true

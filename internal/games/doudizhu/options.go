@@ -57,6 +57,36 @@ type Options struct {
 	BaseStake int `json:"base_stake"`
 	// MaxMultiplier caps M (spec §10.5); 0 means no cap.
 	MaxMultiplier int `json:"max_multiplier"`
+
+	// House rules, all off by default (docs/rules.md, "House rules").
+
+	// Doubling (加倍) adds a doubling phase after the auction: the two
+	// farmers, then the landlord, each choose ×1 or ×2; a farmer's stake
+	// against the landlord is multiplied by the farmer's and the
+	// landlord's choice.
+	Doubling bool `json:"doubling,omitempty"`
+	// ShowHand (明牌) lets the landlord show the hand before the first play
+	// for ×2 of the table multiplier; every view then holds that hand.
+	ShowHand bool `json:"show_hand,omitempty"`
+	// CardCounter (记牌器) gives every view the count of each rank the seat
+	// has not seen: the deck minus its own hand minus every card played.
+	CardCounter bool `json:"card_counter,omitempty"`
+}
+
+// HouseRules names the house rules o plays, in a fixed order:
+// "doubling", "show_hand", "card_counter".
+func (o Options) HouseRules() []string {
+	var out []string
+	if o.Doubling {
+		out = append(out, "doubling")
+	}
+	if o.ShowHand {
+		out = append(out, "show_hand")
+	}
+	if o.CardCounter {
+		out = append(out, "card_counter")
+	}
+	return out
 }
 
 // DefaultOptions returns the default ruleset: score bidding, a random first

@@ -5,7 +5,8 @@ import "slices"
 // View is what one seat may see (spec §4.2): its own hand, the number of
 // cards every seat holds, the bottom once revealed, every bid and play of
 // the current deal, and the multiplier. It never holds another seat's
-// cards, so a server that sends only views cannot leak a hand. A View
+// cards (but the landlord's shown hand under the show-hand house rule),
+// so a server that sends only views cannot leak a hand. A View
 // shares no memory with the Game.
 type View struct {
 	Seat    int     `json:"seat"`
@@ -45,7 +46,25 @@ type View struct {
 	Log    []Event `json:"log"`
 	Round  []Event `json:"round"`
 	Result *Result `json:"result,omitempty"`
+
+	// House rules (Options).
+
+	// Doubles are the doubling choices so far (Game.Doubles).
+	Doubles [3]int `json:"doubles,omitzero"`
+	// Shown is set once the landlord showed the hand; ShownFaces is then
+	// what the landlord still holds, in every seat's view.
+	Shown      bool  `json:"shown,omitempty"`
+	ShownFaces Faces `json:"shown_faces,omitempty"`
+	// CanShow is set when this seat may show its hand now.
+	CanShow bool `json:"can_show,omitempty"`
+	// Counter is, with the card counter on, the count of each rank this
+	// seat has not seen: the deck minus its hand minus every card played.
+	Counter    Cards `json:"counter,omitzero"`
+	HasCounter bool  `json:"has_counter,omitempty"`
 }
+
+// fullDeck is the count of every rank in the 54-card deck.
+var fullDeck = Cards(maxCopies)
 
 // View returns what seat may see. It panics on a seat outside 0…2: that
 // is a bug in the caller.
@@ -84,6 +103,14 @@ func (g *Game) View(seat int) View {
 	if g.phase == PhasePlaying {
 		v.Round = v.Log[g.round-g.start:]
 	}
+	v.Doubles, v.Shown, v.CanShow = g.doubles, g.shown, g.CanShow(seat)
+	if g.shown {
+		v.ShownFaces = slices.Clone(g.faces[g.landlord])
+	}
+	if g.opts.CardCounter {
+		v.HasCounter = true
+		v.Counter = g.Counter(seat)
+	}
 	if g.result != nil {
 		r := *g.result
 		v.Result = &r
@@ -96,4 +123,15 @@ func (g *Game) View(seat int) View {
 		}
 	}
 	return v
+}
+
+// Counter is the card counter of seat (记牌器): the count of each rank
+// seat has not seen, the deck minus its own hand minus every card played
+// by anyone. It is what the other two seats hold between them.
+func (g *Game) Counter(seat int) Cards {
+	c := fullDeck.Minus(g.hands[seat])
+	for s := range g.played {
+		c = c.Minus(g.played[s])
+	}
+	return c
 }

@@ -55,7 +55,10 @@ type ChatConversation struct {
 	// The caller's read marker.
 	ReadSeq int64 `protobuf:"varint,11,opt,name=read_seq,json=readSeq,proto3" json:"read_seq,omitempty"`
 	// The caller is muted until this time (unix ms, 0: not muted).
-	MutedUntilMs  int64 `protobuf:"varint,12,opt,name=muted_until_ms,json=mutedUntilMs,proto3" json:"muted_until_ms,omitempty"`
+	MutedUntilMs int64 `protobuf:"varint,12,opt,name=muted_until_ms,json=mutedUntilMs,proto3" json:"muted_until_ms,omitempty"`
+	// Private: the other member's display name, as it is when the answer is
+	// made (word-filtered).
+	PeerName      string `protobuf:"bytes,13,opt,name=peer_name,json=peerName,proto3" json:"peer_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -174,6 +177,13 @@ func (x *ChatConversation) GetMutedUntilMs() int64 {
 	return 0
 }
 
+func (x *ChatConversation) GetPeerName() string {
+	if x != nil {
+		return x.PeerName
+	}
+	return ""
+}
+
 // One message or event of a conversation.
 type ChatMessage struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -199,8 +209,16 @@ type ChatMessage struct {
 	// The conversation's kind, so a push can be routed by a client that
 	// does not know the conversation yet.
 	ConversationKind string `protobuf:"bytes,12,opt,name=conversation_kind,json=conversationKind,proto3" json:"conversation_kind,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The sender's display name as it is when the message is sent or
+	// fetched (not as it was when it was written), word-filtered; empty
+	// when the account is gone. A client keeps the newest name it got for
+	// each user id.
+	SenderName string `protobuf:"bytes,13,opt,name=sender_name,json=senderName,proto3" json:"sender_name,omitempty"`
+	// A system event about a user (kick, mute, role, join, ...): that
+	// user's display name (the event's user_id); empty otherwise.
+	TargetName    string `protobuf:"bytes,14,opt,name=target_name,json=targetName,proto3" json:"target_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ChatMessage) Reset() {
@@ -313,6 +331,20 @@ func (x *ChatMessage) GetRecalledBy() int64 {
 func (x *ChatMessage) GetConversationKind() string {
 	if x != nil {
 		return x.ConversationKind
+	}
+	return ""
+}
+
+func (x *ChatMessage) GetSenderName() string {
+	if x != nil {
+		return x.SenderName
+	}
+	return ""
+}
+
+func (x *ChatMessage) GetTargetName() string {
+	if x != nil {
+		return x.TargetName
 	}
 	return ""
 }
@@ -1514,7 +1546,9 @@ type ChatMember struct {
 	Online       bool                   `protobuf:"varint,5,opt,name=online,proto3" json:"online,omitempty"`
 	// offline, online or in_game (see presence.proto); online is false
 	// only when status is offline.
-	Status        string `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
+	Status string `protobuf:"bytes,6,opt,name=status,proto3" json:"status,omitempty"`
+	// Display name, as it is now (word-filtered).
+	Name          string `protobuf:"bytes,7,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1587,6 +1621,13 @@ func (x *ChatMember) GetOnline() bool {
 func (x *ChatMember) GetStatus() string {
 	if x != nil {
 		return x.Status
+	}
+	return ""
+}
+
+func (x *ChatMember) GetName() string {
+	if x != nil {
+		return x.Name
 	}
 	return ""
 }
@@ -2070,7 +2111,9 @@ type FriendEntry struct {
 	Online  bool   `protobuf:"varint,4,opt,name=online,proto3" json:"online,omitempty"`
 	// offline, online or in_game (see presence.proto); for accepted
 	// friends only, offline for requests.
-	Status        string `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"`
+	Status string `protobuf:"bytes,5,opt,name=status,proto3" json:"status,omitempty"`
+	// Display name, as it is now (word-filtered).
+	Name          string `protobuf:"bytes,6,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2140,6 +2183,13 @@ func (x *FriendEntry) GetStatus() string {
 	return ""
 }
 
+func (x *FriendEntry) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 // friend.list (424): FriendListReq → FriendListResp. Friends, requests both
 // ways, and the users the caller blocks.
 type FriendListReq struct {
@@ -2179,9 +2229,11 @@ func (*FriendListReq) Descriptor() ([]byte, []int) {
 }
 
 type FriendListResp struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Friends       []*FriendEntry         `protobuf:"bytes,1,rep,name=friends,proto3" json:"friends,omitempty"`
-	Blocked       []int64                `protobuf:"varint,2,rep,packed,name=blocked,proto3" json:"blocked,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Friends []*FriendEntry         `protobuf:"bytes,1,rep,name=friends,proto3" json:"friends,omitempty"`
+	Blocked []int64                `protobuf:"varint,2,rep,packed,name=blocked,proto3" json:"blocked,omitempty"`
+	// blocked_names[i] is the display name of blocked[i].
+	BlockedNames  []string `protobuf:"bytes,3,rep,name=blocked_names,json=blockedNames,proto3" json:"blocked_names,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2226,6 +2278,13 @@ func (x *FriendListResp) GetFriends() []*FriendEntry {
 func (x *FriendListResp) GetBlocked() []int64 {
 	if x != nil {
 		return x.Blocked
+	}
+	return nil
+}
+
+func (x *FriendListResp) GetBlockedNames() []string {
+	if x != nil {
+		return x.BlockedNames
 	}
 	return nil
 }
@@ -2350,7 +2409,7 @@ var File_lordgame_v1_chat_proto protoreflect.FileDescriptor
 
 const file_lordgame_v1_chat_proto_rawDesc = "" +
 	"\n" +
-	"\x16lordgame/v1/chat.proto\x12\vlordgame.v1\"\xc1\x02\n" +
+	"\x16lordgame/v1/chat.proto\x12\vlordgame.v1\"\xde\x02\n" +
 	"\x10ChatConversation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x12\n" +
@@ -2365,7 +2424,8 @@ const file_lordgame_v1_chat_proto_rawDesc = "" +
 	"\x04role\x18\n" +
 	" \x01(\tR\x04role\x12\x19\n" +
 	"\bread_seq\x18\v \x01(\x03R\areadSeq\x12$\n" +
-	"\x0emuted_until_ms\x18\f \x01(\x03R\fmutedUntilMs\"\xe9\x02\n" +
+	"\x0emuted_until_ms\x18\f \x01(\x03R\fmutedUntilMs\x12\x1b\n" +
+	"\tpeer_name\x18\r \x01(\tR\bpeerName\"\xab\x03\n" +
 	"\vChatMessage\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\x03R\x0econversationId\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x03R\x03seq\x12\x1b\n" +
@@ -2382,7 +2442,11 @@ const file_lordgame_v1_chat_proto_rawDesc = "" +
 	"recalledMs\x12\x1f\n" +
 	"\vrecalled_by\x18\v \x01(\x03R\n" +
 	"recalledBy\x12+\n" +
-	"\x11conversation_kind\x18\f \x01(\tR\x10conversationKind\"\xb1\x01\n" +
+	"\x11conversation_kind\x18\f \x01(\tR\x10conversationKind\x12\x1f\n" +
+	"\vsender_name\x18\r \x01(\tR\n" +
+	"senderName\x12\x1f\n" +
+	"\vtarget_name\x18\x0e \x01(\tR\n" +
+	"targetName\"\xb1\x01\n" +
 	"\vChatSendReq\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\x03R\x0econversationId\x12\x1c\n" +
 	"\n" +
@@ -2454,7 +2518,7 @@ const file_lordgame_v1_chat_proto_rawDesc = "" +
 	"\x04seqs\x18\x02 \x03(\x03R\x04seqs\"3\n" +
 	"\x10ChatReceiptsResp\x12\x1f\n" +
 	"\vread_counts\x18\x01 \x03(\x03R\n" +
-	"readCounts\"\xaa\x01\n" +
+	"readCounts\"\xbe\x01\n" +
 	"\n" +
 	"ChatMember\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x12\n" +
@@ -2462,7 +2526,8 @@ const file_lordgame_v1_chat_proto_rawDesc = "" +
 	"\bread_seq\x18\x03 \x01(\x03R\areadSeq\x12$\n" +
 	"\x0emuted_until_ms\x18\x04 \x01(\x03R\fmutedUntilMs\x12\x16\n" +
 	"\x06online\x18\x05 \x01(\bR\x06online\x12\x16\n" +
-	"\x06status\x18\x06 \x01(\tR\x06status\"Y\n" +
+	"\x06status\x18\x06 \x01(\tR\x06status\x12\x12\n" +
+	"\x04name\x18\a \x01(\tR\x04name\"Y\n" +
 	"\x0eGroupCreateReq\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1f\n" +
 	"\vmax_members\x18\x02 \x01(\rR\n" +
@@ -2489,17 +2554,19 @@ const file_lordgame_v1_chat_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\x03R\x06userId\"\"\n" +
 	"\n" +
 	"FriendResp\x12\x14\n" +
-	"\x05state\x18\x01 \x01(\tR\x05state\"\x87\x01\n" +
+	"\x05state\x18\x01 \x01(\tR\x05state\"\x9b\x01\n" +
 	"\vFriendEntry\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\x03R\x06userId\x12\x14\n" +
 	"\x05state\x18\x02 \x01(\tR\x05state\x12\x19\n" +
 	"\bsince_ms\x18\x03 \x01(\x03R\asinceMs\x12\x16\n" +
 	"\x06online\x18\x04 \x01(\bR\x06online\x12\x16\n" +
-	"\x06status\x18\x05 \x01(\tR\x06status\"\x0f\n" +
-	"\rFriendListReq\"^\n" +
+	"\x06status\x18\x05 \x01(\tR\x06status\x12\x12\n" +
+	"\x04name\x18\x06 \x01(\tR\x04name\"\x0f\n" +
+	"\rFriendListReq\"\x83\x01\n" +
 	"\x0eFriendListResp\x122\n" +
 	"\afriends\x18\x01 \x03(\v2\x18.lordgame.v1.FriendEntryR\afriends\x12\x18\n" +
-	"\ablocked\x18\x02 \x03(\x03R\ablocked\"n\n" +
+	"\ablocked\x18\x02 \x03(\x03R\ablocked\x12#\n" +
+	"\rblocked_names\x18\x03 \x03(\tR\fblockedNames\"n\n" +
 	"\x0fChatReadReceipt\x12'\n" +
 	"\x0fconversation_id\x18\x01 \x01(\x03R\x0econversationId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\x03R\x06userId\x12\x19\n" +

@@ -329,8 +329,14 @@ func (x *MatchStatus) GetGameId() string {
 // ddz.bid (301): DdzBidReq → DdzActionResp. Score bidding (spec §3.1):
 // 1, 2 or 3, or 0 to pass (不叫).
 type DdzBidReq struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Value         uint32                 `protobuf:"varint,1,opt,name=value,proto3" json:"value,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Value uint32                 `protobuf:"varint,1,opt,name=value,proto3" json:"value,omitempty"`
+	// Optional: the seq of the newest event of this table the client has
+	// seen. When set and an action (of any seat, by a player, a timer or
+	// auto-play) came after it, or it is ahead of the table, the request is
+	// refused with conflict/stale_state and nothing changes: the client
+	// acted on a table it had not seen. 0: not checked.
+	Seq           uint64 `protobuf:"varint,21,opt,name=seq,proto3" json:"seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -372,6 +378,13 @@ func (x *DdzBidReq) GetValue() uint32 {
 	return 0
 }
 
+func (x *DdzBidReq) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
 // ddz.play (302): DdzPlayReq → DdzActionResp. Play cards; the server
 // classifies them (the client never declares a type). An empty list passes.
 type DdzPlayReq struct {
@@ -381,7 +394,13 @@ type DdzPlayReq struct {
 	Cards []string `protobuf:"bytes,1,rep,name=cards,proto3" json:"cards,omitempty"`
 	// The physical cards to play (e.g. ["4H", "4C"]). Errors:
 	// bad_request/bad_card (unknown or repeated card), cards_not_held.
-	Faces         []string `protobuf:"bytes,20,rep,name=faces,proto3" json:"faces,omitempty"`
+	Faces []string `protobuf:"bytes,20,rep,name=faces,proto3" json:"faces,omitempty"`
+	// Optional: the seq of the newest event of this table the client has
+	// seen. When set and an action (of any seat, by a player, a timer or
+	// auto-play) came after it, or it is ahead of the table, the request is
+	// refused with conflict/stale_state and nothing changes: the client
+	// acted on a table it had not seen. 0: not checked.
+	Seq           uint64 `protobuf:"varint,21,opt,name=seq,proto3" json:"seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -430,9 +449,22 @@ func (x *DdzPlayReq) GetFaces() []string {
 	return nil
 }
 
+func (x *DdzPlayReq) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
 // ddz.pass (303): DdzPassReq → DdzActionResp. Pass (不出) when following.
 type DdzPassReq struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Optional: the seq of the newest event of this table the client has
+	// seen. When set and an action (of any seat, by a player, a timer or
+	// auto-play) came after it, or it is ahead of the table, the request is
+	// refused with conflict/stale_state and nothing changes: the client
+	// acted on a table it had not seen. 0: not checked.
+	Seq           uint64 `protobuf:"varint,21,opt,name=seq,proto3" json:"seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -465,6 +497,13 @@ func (x *DdzPassReq) ProtoReflect() protoreflect.Message {
 // Deprecated: Use DdzPassReq.ProtoReflect.Descriptor instead.
 func (*DdzPassReq) Descriptor() ([]byte, []int) {
 	return file_lordgame_v1_ddz_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *DdzPassReq) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
 }
 
 type DdzActionResp struct {
@@ -1144,7 +1183,25 @@ type DdzSnapshot struct {
 	Seq uint64 `protobuf:"varint,22,opt,name=seq,proto3" json:"seq,omitempty"`
 	// The bids of the current deal in order ("bid" events; value 0 is a
 	// pass), kept for the whole hand so a client can show who bid what.
-	Bids          []*DdzEvent `protobuf:"bytes,23,rep,name=bids,proto3" json:"bids,omitempty"`
+	Bids []*DdzEvent `protobuf:"bytes,23,rep,name=bids,proto3" json:"bids,omitempty"`
+	// House rules (docs/rules.md), all off unless the mode turns them on.
+	// The house rules this table plays: "doubling", "show_hand",
+	// "card_counter", in that order; empty at a classic table.
+	HouseRules []string `protobuf:"bytes,40,rep,name=house_rules,json=houseRules,proto3" json:"house_rules,omitempty"`
+	// Doubling choices per seat once the auction is over: 0 not chosen
+	// yet, 1 (×1) or 2 (加倍, ×2). Empty without doubling.
+	Doubles []uint32 `protobuf:"varint,41,rep,packed,name=doubles,proto3" json:"doubles,omitempty"`
+	// The landlord showed the hand (明牌); shown_faces is what the landlord
+	// still holds, the same in every seat's snapshot.
+	Shown      bool     `protobuf:"varint,42,opt,name=shown,proto3" json:"shown,omitempty"`
+	ShownFaces []string `protobuf:"bytes,43,rep,name=shown_faces,json=shownFaces,proto3" json:"shown_faces,omitempty"`
+	// You may show your hand now (ddz.show): show-hand on, you are the
+	// landlord to lead the first round.
+	CanShow bool `protobuf:"varint,44,opt,name=can_show,json=canShow,proto3" json:"can_show,omitempty"`
+	// Card counter (记牌器): for each rank, 3 4 5 6 7 8 9 10 J Q K A 2 BJ RJ
+	// (15 entries), the cards you have not seen: 54 minus your hand minus
+	// every card played. Empty without the card counter.
+	Counter       []uint32 `protobuf:"varint,45,rep,packed,name=counter,proto3" json:"counter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1354,6 +1411,48 @@ func (x *DdzSnapshot) GetBids() []*DdzEvent {
 	return nil
 }
 
+func (x *DdzSnapshot) GetHouseRules() []string {
+	if x != nil {
+		return x.HouseRules
+	}
+	return nil
+}
+
+func (x *DdzSnapshot) GetDoubles() []uint32 {
+	if x != nil {
+		return x.Doubles
+	}
+	return nil
+}
+
+func (x *DdzSnapshot) GetShown() bool {
+	if x != nil {
+		return x.Shown
+	}
+	return false
+}
+
+func (x *DdzSnapshot) GetShownFaces() []string {
+	if x != nil {
+		return x.ShownFaces
+	}
+	return nil
+}
+
+func (x *DdzSnapshot) GetCanShow() bool {
+	if x != nil {
+		return x.CanShow
+	}
+	return false
+}
+
+func (x *DdzSnapshot) GetCounter() []uint32 {
+	if x != nil {
+		return x.Counter
+	}
+	return nil
+}
+
 // DdzSeat is what everybody sees of one seat.
 type DdzSeat struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1481,7 +1580,9 @@ type DdzEvent struct {
 	// cards = the bottom), "timeout" (the server acted for seat: the action
 	// follows as its own event), "autoplay" (value 1 on, 0 off),
 	// "online" (value 1 connected, 0 disconnected), "end" (the result
-	// follows as ddz.result), "cancel" (the game was cancelled, no coins moved).
+	// follows as ddz.result), "cancel" (the game was cancelled, no coins moved),
+	// "paused" (the game log cannot be written: table requests answer
+	// unavailable until a snapshot resumes the table, or a "cancel" ends it).
 	Kind  string   `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
 	Seat  int32    `protobuf:"varint,4,opt,name=seat,proto3" json:"seat,omitempty"`
 	Value int32    `protobuf:"varint,5,opt,name=value,proto3" json:"value,omitempty"`
@@ -1511,7 +1612,18 @@ type DdzEvent struct {
 	TimedOut bool `protobuf:"varint,15,opt,name=timed_out,json=timedOut,proto3" json:"timed_out,omitempty"`
 	// On a "bid", "play" or "pass": the seat is on auto-play (托管) and the
 	// server acted for it. Neither flag is set on a bot's own moves.
-	Auto          bool `protobuf:"varint,16,opt,name=auto,proto3" json:"auto,omitempty"`
+	Auto bool `protobuf:"varint,16,opt,name=auto,proto3" json:"auto,omitempty"`
+	// Why, on "paused" ("store": the database does not answer) and on
+	// "cancel" ("store_error", "players_gone", "internal", "admin").
+	Reason string `protobuf:"bytes,32,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Card counter on: your counter after this event (as
+	// DdzSnapshot.counter), on every event of the hand.
+	Counter []uint32 `protobuf:"varint,40,rep,packed,name=counter,proto3" json:"counter,omitempty"`
+	// After the landlord showed the hand: the landlord's remaining cards,
+	// on every event from the "show" on, to every seat.
+	ShownFaces []string `protobuf:"bytes,41,rep,name=shown_faces,json=shownFaces,proto3" json:"shown_faces,omitempty"`
+	// You may show your hand now (DdzSnapshot.can_show).
+	CanShow       bool `protobuf:"varint,42,opt,name=can_show,json=canShow,proto3" json:"can_show,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1672,6 +1784,34 @@ func (x *DdzEvent) GetAuto() bool {
 	return false
 }
 
+func (x *DdzEvent) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *DdzEvent) GetCounter() []uint32 {
+	if x != nil {
+		return x.Counter
+	}
+	return nil
+}
+
+func (x *DdzEvent) GetShownFaces() []string {
+	if x != nil {
+		return x.ShownFaces
+	}
+	return nil
+}
+
+func (x *DdzEvent) GetCanShow() bool {
+	if x != nil {
+		return x.CanShow
+	}
+	return false
+}
+
 // ddz.result (352, push): the settlement, to every seat, after the "end"
 // event. Also inside DdzGameRecord.
 type DdzResult struct {
@@ -1704,7 +1844,14 @@ type DdzResult struct {
 	// The cards each seat still held when the hand ended, per seat (the
 	// winner's is empty): the opponents' hands revealed. Empty when
 	// cancelled.
-	Hands         []*DdzCards `protobuf:"bytes,17,rep,name=hands,proto3" json:"hands,omitempty"`
+	Hands []*DdzCards `protobuf:"bytes,17,rep,name=hands,proto3" json:"hands,omitempty"`
+	// Show-hand: the landlord showed the hand (×2 in multiplier).
+	Shown bool `protobuf:"varint,20,opt,name=shown,proto3" json:"shown,omitempty"`
+	// Doubling: the choice per seat (1 or 2), and per farmer the multiplier
+	// of its stake against the landlord, M × its choice × the landlord's,
+	// capped (0 for the landlord). Empty without doubling.
+	Doubles       []uint32 `protobuf:"varint,21,rep,packed,name=doubles,proto3" json:"doubles,omitempty"`
+	Pairs         []uint32 `protobuf:"varint,22,rep,packed,name=pairs,proto3" json:"pairs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1858,6 +2005,27 @@ func (x *DdzResult) GetHands() []*DdzCards {
 	return nil
 }
 
+func (x *DdzResult) GetShown() bool {
+	if x != nil {
+		return x.Shown
+	}
+	return false
+}
+
+func (x *DdzResult) GetDoubles() []uint32 {
+	if x != nil {
+		return x.Doubles
+	}
+	return nil
+}
+
+func (x *DdzResult) GetPairs() []uint32 {
+	if x != nil {
+		return x.Pairs
+	}
+	return nil
+}
+
 // ddz.message (353, push): a chat message at the table (sent by ddz.chat).
 type DdzChat struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
@@ -1964,15 +2132,18 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\bposition\x18\x04 \x01(\rR\bposition\x12*\n" +
 	"\x11estimated_wait_ms\x18\x05 \x01(\rR\x0festimatedWaitMs\x12\x1b\n" +
 	"\twaited_ms\x18\x06 \x01(\rR\bwaitedMs\x12\x17\n" +
-	"\agame_id\x18\a \x01(\tR\x06gameId\"!\n" +
+	"\agame_id\x18\a \x01(\tR\x06gameId\"3\n" +
 	"\tDdzBidReq\x12\x14\n" +
-	"\x05value\x18\x01 \x01(\rR\x05value\"8\n" +
+	"\x05value\x18\x01 \x01(\rR\x05value\x12\x10\n" +
+	"\x03seq\x18\x15 \x01(\x04R\x03seq\"J\n" +
 	"\n" +
 	"DdzPlayReq\x12\x14\n" +
 	"\x05cards\x18\x01 \x03(\tR\x05cards\x12\x14\n" +
-	"\x05faces\x18\x14 \x03(\tR\x05faces\"\f\n" +
+	"\x05faces\x18\x14 \x03(\tR\x05faces\x12\x10\n" +
+	"\x03seq\x18\x15 \x01(\x04R\x03seq\"\x1e\n" +
 	"\n" +
-	"DdzPassReq\"!\n" +
+	"DdzPassReq\x12\x10\n" +
+	"\x03seq\x18\x15 \x01(\x04R\x03seq\"!\n" +
 	"\rDdzActionResp\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\"\f\n" +
 	"\n" +
@@ -2010,7 +2181,7 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\aDdzDeal\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12+\n" +
 	"\x05hands\x18\x02 \x03(\v2\x15.lordgame.v1.DdzCardsR\x05hands\x12-\n" +
-	"\x06bottom\x18\x03 \x01(\v2\x15.lordgame.v1.DdzCardsR\x06bottom\"\x80\x06\n" +
+	"\x06bottom\x18\x03 \x01(\v2\x15.lordgame.v1.DdzCardsR\x06bottom\"\xa7\a\n" +
 	"\vDdzSnapshot\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x12\n" +
 	"\x04mode\x18\x02 \x01(\tR\x04mode\x12\x12\n" +
@@ -2044,7 +2215,15 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"base_stake\x18\x14 \x01(\rR\tbaseStake\x12\x18\n" +
 	"\aphrases\x18\x15 \x03(\tR\aphrases\x12\x10\n" +
 	"\x03seq\x18\x16 \x01(\x04R\x03seq\x12)\n" +
-	"\x04bids\x18\x17 \x03(\v2\x15.lordgame.v1.DdzEventR\x04bids\"\xe1\x01\n" +
+	"\x04bids\x18\x17 \x03(\v2\x15.lordgame.v1.DdzEventR\x04bids\x12\x1f\n" +
+	"\vhouse_rules\x18( \x03(\tR\n" +
+	"houseRules\x12\x18\n" +
+	"\adoubles\x18) \x03(\rR\adoubles\x12\x14\n" +
+	"\x05shown\x18* \x01(\bR\x05shown\x12\x1f\n" +
+	"\vshown_faces\x18+ \x03(\tR\n" +
+	"shownFaces\x12\x19\n" +
+	"\bcan_show\x18, \x01(\bR\acanShow\x12\x18\n" +
+	"\acounter\x18- \x03(\rR\acounter\"\xe1\x01\n" +
 	"\aDdzSeat\x12\x12\n" +
 	"\x04seat\x18\x01 \x01(\rR\x04seat\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x12\n" +
@@ -2054,7 +2233,7 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\bautoplay\x18\x06 \x01(\bR\bautoplay\x12\x16\n" +
 	"\x06online\x18\a \x01(\bR\x06online\x12\x16\n" +
 	"\x06played\x18\b \x03(\tR\x06played\x12!\n" +
-	"\fplayed_faces\x18\x14 \x03(\tR\vplayedFaces\"\xc7\x03\n" +
+	"\fplayed_faces\x18\x14 \x03(\tR\vplayedFaces\"\xb5\x04\n" +
 	"\bDdzEvent\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x10\n" +
 	"\x03seq\x18\x02 \x01(\x04R\x03seq\x12\x12\n" +
@@ -2080,7 +2259,12 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\n" +
 	"hand_faces\x18\x1f \x03(\tR\thandFaces\x12\x1b\n" +
 	"\ttimed_out\x18\x0f \x01(\bR\btimedOut\x12\x12\n" +
-	"\x04auto\x18\x10 \x01(\bR\x04auto\"\xff\x03\n" +
+	"\x04auto\x18\x10 \x01(\bR\x04auto\x12\x16\n" +
+	"\x06reason\x18  \x01(\tR\x06reason\x12\x18\n" +
+	"\acounter\x18( \x03(\rR\acounter\x12\x1f\n" +
+	"\vshown_faces\x18) \x03(\tR\n" +
+	"shownFaces\x12\x19\n" +
+	"\bcan_show\x18* \x01(\bR\acanShow\"\xc5\x04\n" +
 	"\tDdzResult\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x1a\n" +
 	"\blandlord\x18\x02 \x01(\x05R\blandlord\x12!\n" +
@@ -2103,7 +2287,10 @@ const file_lordgame_v1_ddz_proto_rawDesc = "" +
 	"\rbalance_after\x18\x0e \x01(\x03R\fbalanceAfter\x12!\n" +
 	"\frating_after\x18\x0f \x01(\x03R\vratingAfter\x12\x1c\n" +
 	"\tcancelled\x18\x10 \x01(\bR\tcancelled\x12+\n" +
-	"\x05hands\x18\x11 \x03(\v2\x15.lordgame.v1.DdzCardsR\x05hands\"\x99\x01\n" +
+	"\x05hands\x18\x11 \x03(\v2\x15.lordgame.v1.DdzCardsR\x05hands\x12\x14\n" +
+	"\x05shown\x18\x14 \x01(\bR\x05shown\x12\x18\n" +
+	"\adoubles\x18\x15 \x03(\rR\adoubles\x12\x14\n" +
+	"\x05pairs\x18\x16 \x03(\rR\x05pairs\"\x99\x01\n" +
 	"\aDdzChat\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x12\n" +
 	"\x04seat\x18\x02 \x01(\x05R\x04seat\x12\x17\n" +

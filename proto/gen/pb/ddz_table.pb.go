@@ -173,6 +173,120 @@ func (x *DdzLeaveResp) GetCost() string {
 	return ""
 }
 
+// ddz.double (630): DdzDoubleReq → DdzActionResp. House rule doubling
+// (加倍): in the "doubling" phase the seat to act chooses ×2 (double) or
+// ×1. The farmers choose first, in seat order from the landlord, then the
+// landlord. A "double" event follows (value 1 doubled, 0 not).
+type DdzDoubleReq struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Double bool                   `protobuf:"varint,1,opt,name=double,proto3" json:"double,omitempty"`
+	// Optional: the seq of the newest event of this table the client has
+	// seen. When set and an action (of any seat, by a player, a timer or
+	// auto-play) came after it, or it is ahead of the table, the request is
+	// refused with conflict/stale_state and nothing changes: the client
+	// acted on a table it had not seen. 0: not checked.
+	Seq           uint64 `protobuf:"varint,21,opt,name=seq,proto3" json:"seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DdzDoubleReq) Reset() {
+	*x = DdzDoubleReq{}
+	mi := &file_lordgame_v1_ddz_table_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DdzDoubleReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DdzDoubleReq) ProtoMessage() {}
+
+func (x *DdzDoubleReq) ProtoReflect() protoreflect.Message {
+	mi := &file_lordgame_v1_ddz_table_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DdzDoubleReq.ProtoReflect.Descriptor instead.
+func (*DdzDoubleReq) Descriptor() ([]byte, []int) {
+	return file_lordgame_v1_ddz_table_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *DdzDoubleReq) GetDouble() bool {
+	if x != nil {
+		return x.Double
+	}
+	return false
+}
+
+func (x *DdzDoubleReq) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
+// ddz.show (631): DdzShowReq → DdzActionResp. House rule show-hand (明牌):
+// the landlord, to lead the first round and before any play, shows the
+// hand for ×2 of the table multiplier. A "show" event with the hand in
+// faces follows, to every seat.
+type DdzShowReq struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Optional: the seq of the newest event of this table the client has
+	// seen. When set and an action (of any seat, by a player, a timer or
+	// auto-play) came after it, or it is ahead of the table, the request is
+	// refused with conflict/stale_state and nothing changes: the client
+	// acted on a table it had not seen. 0: not checked.
+	Seq           uint64 `protobuf:"varint,21,opt,name=seq,proto3" json:"seq,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DdzShowReq) Reset() {
+	*x = DdzShowReq{}
+	mi := &file_lordgame_v1_ddz_table_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DdzShowReq) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DdzShowReq) ProtoMessage() {}
+
+func (x *DdzShowReq) ProtoReflect() protoreflect.Message {
+	mi := &file_lordgame_v1_ddz_table_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DdzShowReq.ProtoReflect.Descriptor instead.
+func (*DdzShowReq) Descriptor() ([]byte, []int) {
+	return file_lordgame_v1_ddz_table_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *DdzShowReq) GetSeq() uint64 {
+	if x != nil {
+		return x.Seq
+	}
+	return 0
+}
+
 var File_lordgame_v1_ddz_table_proto protoreflect.FileDescriptor
 
 const file_lordgame_v1_ddz_table_proto_rawDesc = "" +
@@ -188,7 +302,13 @@ const file_lordgame_v1_ddz_table_proto_rawDesc = "" +
 	"multiplier\x18\x04 \x01(\rR\n" +
 	"multiplier\x12\x17\n" +
 	"\aat_risk\x18\x05 \x01(\x03R\x06atRisk\x12\x12\n" +
-	"\x04cost\x18\x06 \x01(\tR\x04costB.Z,github.com/lordgame/lordgame/proto/gen/pb;pbb\x06proto3"
+	"\x04cost\x18\x06 \x01(\tR\x04cost\"8\n" +
+	"\fDdzDoubleReq\x12\x16\n" +
+	"\x06double\x18\x01 \x01(\bR\x06double\x12\x10\n" +
+	"\x03seq\x18\x15 \x01(\x04R\x03seq\"\x1e\n" +
+	"\n" +
+	"DdzShowReq\x12\x10\n" +
+	"\x03seq\x18\x15 \x01(\x04R\x03seqB.Z,github.com/lordgame/lordgame/proto/gen/pb;pbb\x06proto3"
 
 var (
 	file_lordgame_v1_ddz_table_proto_rawDescOnce sync.Once
@@ -202,10 +322,12 @@ func file_lordgame_v1_ddz_table_proto_rawDescGZIP() []byte {
 	return file_lordgame_v1_ddz_table_proto_rawDescData
 }
 
-var file_lordgame_v1_ddz_table_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_lordgame_v1_ddz_table_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_lordgame_v1_ddz_table_proto_goTypes = []any{
 	(*DdzLeaveReq)(nil),  // 0: lordgame.v1.DdzLeaveReq
 	(*DdzLeaveResp)(nil), // 1: lordgame.v1.DdzLeaveResp
+	(*DdzDoubleReq)(nil), // 2: lordgame.v1.DdzDoubleReq
+	(*DdzShowReq)(nil),   // 3: lordgame.v1.DdzShowReq
 }
 var file_lordgame_v1_ddz_table_proto_depIdxs = []int32{
 	0, // [0:0] is the sub-list for method output_type
@@ -226,7 +348,7 @@ func file_lordgame_v1_ddz_table_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_lordgame_v1_ddz_table_proto_rawDesc), len(file_lordgame_v1_ddz_table_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -31,6 +31,9 @@ import { ChatPanel } from './chat.js';
 
 const $ = (id) => document.getElementById(id);
 
+// The table routes that make a move (they carry the seq they were made at).
+const MOVES = new Set(['ddz.bid', 'ddz.play', 'ddz.pass', 'ddz.double', 'ddz.show']);
+
 
 // Friendly words for the rules the server names in Error.rule (rule.* in
 // the catalogue). In English the server's own message is shown when there
@@ -736,6 +739,9 @@ class App {
     const late = timeoutNotice(t, e);
     if (late) this.toast(late, num(e.seat, 0) === t.seat ? 'err' : '');
     if (e.kind === 'deal' && num(e.value, 1) > 1) this.toast(tr('table.redeal'));
+    // The table is paused by a database outage: a snapshot resumes it,
+    // or a "cancel" ends it (docs/protocol-ddz.md, Database outages).
+    if (e.kind === 'paused') this.toast(tr('game.paused_store'), 'err');
     if (e.kind === 'cancel') {
       this.toast(tr('game.cancelled'), 'err');
       this.table = null;
@@ -774,7 +780,7 @@ class App {
 
   myTurn() {
     const t = this.table;
-    return !!t && t.turn === t.seat && (t.phase === 'bidding' || t.phase === 'playing');
+    return !!t && t.turn === t.seat && (t.phase === 'bidding' || t.phase === 'doubling' || t.phase === 'playing');
   }
 
   renderTable() {
@@ -817,7 +823,12 @@ class App {
         parts.push(`<button type="button" class="btn btn-gold" data-testid="btn-bid-${v}" data-bid="${v}"${v <= t.highestBid ? ' disabled' : ''}>${esc(tr(v > 1 ? 'bid.pts' : 'bid.n', { n: v }))}</button>`);
       }
       parts.push(timer);
+    } else if (this.myTurn() && t.phase === 'doubling') {
+      parts.push(`<button type="button" class="btn btn-ghost" data-testid="btn-double-0" data-double="0">${esc(tr('double.no'))}</button>`);
+      parts.push(`<button type="button" class="btn btn-gold" data-testid="btn-double-1" data-double="1">${esc(tr('double.yes'))} ×2</button>`);
+      parts.push(timer);
     } else if (this.myTurn() && t.phase === 'playing') {
+      if (t.canShow) parts.push(`<button type="button" class="btn btn-gold" id="btn-show" data-testid="btn-show" title="${esc(tr('show.title'))}">${esc(tr('show.button'))} ×2</button>`);
       parts.push(`<button type="button" class="btn btn-ghost" id="btn-pass" data-testid="btn-pass" title="${esc(tr('table.pass_title'))}"${t.leading ? ' disabled' : ''}>${esc(tr('table.pass'))}</button>`);
       parts.push(`<button type="button" class="btn btn-primary" id="btn-hint" data-testid="btn-hint" title="${esc(tr('table.hint_title'))}">${esc(tr('table.hint'))}</button>`);
       parts.push(timer);
@@ -828,6 +839,8 @@ class App {
       box.dataset.key = key;
       box.innerHTML = key;
       for (const b of box.querySelectorAll('[data-bid]')) b.onclick = () => this.act('ddz.bid', { value: Number(b.dataset.bid) });
+      for (const b of box.querySelectorAll('[data-double]')) b.onclick = () => this.act('ddz.double', { double: b.dataset.double === '1' });
+      if ($('btn-show')) $('btn-show').onclick = () => this.act('ddz.show', {});
       if ($('btn-pass')) $('btn-pass').onclick = () => this.act('ddz.pass', {});
       if ($('btn-hint')) $('btn-hint').onclick = () => this.hint();
       if ($('btn-play')) $('btn-play').onclick = () => this.play();
@@ -885,12 +898,16 @@ class App {
     const isChat = route === 'ddz.chat';
     if (!isChat) this.acting = true;
     this.onSelectionChange();
+    // A move names the table it was made at: one the table has moved past
+    // meanwhile (our own timer played for us) is refused as stale_state
+    // and changes nothing; the pushes on their way show the table as is.
+    if (MOVES.has(route) && this.table && this.table.seq) body = { ...body, seq: this.table.seq };
     try {
       await this.conn.request(route, body);
       if (!isChat) this.hideTableError();
       return true;
     } catch (err) {
-      this.showTableError(err);
+      if (err.rule !== 'stale_state') this.showTableError(err);
       return false;
     } finally {
       if (!isChat) this.acting = false;
@@ -956,8 +973,13 @@ class App {
       [tr('result.bid'), `${bid}`],
       [tr('result.bombs'), bombs ? `${bombs} (×${2 ** bombs})` : '0'],
       [tr('result.spring'), r.spring ? tr('result.spring_x2') : r.anti_spring ? tr('result.anti_spring_x2') : tr('result.no')],
+      ...(r.shown ? [[tr('result.shown'), tr('result.shown_x2')]] : []),
       [tr('result.base'), `${base}`],
       [tr('result.multiplier'), `×${mult}`],
+      ...((r.doubles || []).length === 3
+        ? [[tr('result.doubles'), [0, 1, 2].map((s) => `${t.players[s] && s === me ? tr('you') : this.view.playerName(t, s)} ×${num(r.doubles[s], 1)}`).join(' · ')],
+           [tr('result.pair'), me === landlord ? [0, 1, 2].filter((s) => s !== landlord).map((s) => `×${num((r.pairs || [])[s], 0)}`).join(' + ') : `×${num((r.pairs || [])[me], 0)}`]]
+        : []),
       [tr('result.points'), signed(scores[me] || 0)],
     ];
     $('result-breakdown').innerHTML = rows.map(([k, v], i) => `<dt${i === rows.length - 1 ? ' class="total"' : ''}>${esc(k)}</dt><dd${i === rows.length - 1 ? ' class="total"' : ''} data-testid="breakdown-${i}">${esc(v)}</dd>`).join('');

@@ -32,7 +32,22 @@ const RULE_TEXT = {
   already_friends: 'You are friends already.',
   max_groups: 'You are in too many groups.',
   max_friends: 'Too many friends.',
+  not_admin: 'Only the owner or an admin may do that.',
+  not_owner: 'Only the owner may do that.',
+  group_bad_mute: 'A mute lasts up to 30 days.',
 };
+
+// Roles by rank, as the server ranks them: an owner or admin may kick
+// and mute members who rank lower; only the owner changes roles.
+const RANK = { owner: 3, admin: 2, member: 1 };
+const rank = (role) => RANK[role] || 0;
+// Mute durations offered, in seconds.
+const MUTES = [
+  [60, '1 minute'],
+  [600, '10 minutes'],
+  [3600, '1 hour'],
+  [86400, '1 day'],
+];
 
 function errText(err) {
   if (!err) return '';
@@ -80,6 +95,7 @@ export class ChatPanel {
     this.tableConv = null;
     this.friends = { friends: [], blocked: [] };
     this.drafts = new Map(); // conversation id -> {text, clientId}
+    this.muteFor = 600; // the mute duration chosen last (seconds)
     this.seq = 0;
     this.skew = 0;
     this.build();
@@ -299,6 +315,7 @@ export class ChatPanel {
       // Another player logged in on this page: start from nothing.
       this.user = this.me();
       this.state.convs.clear();
+      this.state.names.clear();
       this.state.world = null;
       this.state.total = 0;
       this.tableConv = null;
@@ -354,6 +371,8 @@ export class ChatPanel {
     try {
       const r = await this.conn.request('friend.list', {});
       this.friends = { friends: r.friends || [], blocked: (r.blocked || []).map(id) };
+      for (const f of this.friends.friends) this.state.learn(f.user_id, f.name);
+      this.friends.blocked.forEach((uid, i) => this.state.learn(uid, (r.blocked_names || [])[i]));
       this.renderPeople();
     } catch {
       // shown again at the next connect
@@ -383,6 +402,16 @@ export class ChatPanel {
 
   // ---------------------------------------------------------------- changes
   changed(cid, what) {
+    for (const cv of this.state.convs.values()) {
+      if (cv.kicked && !cv.told) {
+        cv.told = true;
+        this.toast(L('You were removed from {group}.', { group: this.title(cv) }));
+      }
+    }
+    if (cid && cid === this.active && this.open && this.view === 'conv' && (what === 'push' || what === 'sync')) {
+      const cv = this.current();
+      if (cv && cv.kind === 'group' && !$('chat-members').hidden && cv.held !== this.membersAt) this.membersSoon(cv);
+    }
     if (cid && cid === this.active && this.open && this.view === 'conv') {
       this.renderMsgs(what === 'push' || what === 'sent' || what === 'load' || what === 'sync', what === 'older');
       if (what === 'push' || what === 'sync' || what === 'load' || what === 'sent') this.readIfSeen();
@@ -469,9 +498,10 @@ export class ChatPanel {
   nameOf(uid) {
     uid = id(uid);
     if (uid === this.me()) return L('You');
-    // The server sends ids, not names, with chat messages: the table's
-    // players are known by name, anybody else by the end of the id.
-    return this.names(uid) || L('Player ·{id}', { id: uid.slice(-6) });
+    // The newest display name the server gave for the user (with a
+    // message, a member or friend list, a private conversation), else the
+    // table's name for a player there, else the end of the id.
+    return this.state.names.get(uid) || this.names(uid) || L('Player ·{id}', { id: uid.slice(-6) });
   }
 
   online(uid) {
@@ -564,6 +594,13 @@ export class ChatPanel {
       tools.push(`<span class="tag" data-testid="chat-group-id" data-group-id="${esc(cv.id)}">#${esc(cv.id)}</span>`);
       tools.push(`<button type="button" class="btn btn-ghost btn-small" data-testid="chat-members-btn">${L('Members')}</button>`);
       if (cv.role !== 'owner' && !cv.disbanded) tools.push(`<button type="button" class="btn btn-ghost btn-small" data-testid="chat-leave">${L('Leave')}</button>`);
+      if (cv.role === 'owner' && !cv.disbanded) {
+        if (this.confirming === cv.id)
+          tools.push(
+            `<span class="chat-confirm">${L('Disband the group?')}</span><button type="button" class="btn btn-red btn-small" data-testid="chat-disband-confirm">${L('Disband')}</button><button type="button" class="btn btn-ghost btn-small" data-testid="chat-disband-cancel">${L('Cancel')}</button>`,
+          );
+        else tools.push(`<button type="button" class="btn btn-ghost btn-small" data-testid="chat-disband">${L('Disband')}</button>`);
+      }
     }
     const key = `${cv.id}|${tools.join('')}`;
     const box = $('chat-head-tools');
@@ -576,6 +613,20 @@ export class ChatPanel {
       if (mb) mb.onclick = () => this.toggleMembers(cv);
       const lv = box.querySelector('[data-testid=chat-leave]');
       if (lv) lv.onclick = () => this.leaveGroup(cv);
+      const db = box.querySelector('[data-testid=chat-disband]');
+      if (db)
+        db.onclick = () => {
+          this.confirming = cv.id;
+          this.render();
+        };
+      const dc = box.querySelector('[data-testid=chat-disband-cancel]');
+      if (dc)
+        dc.onclick = () => {
+          this.confirming = null;
+          this.render();
+        };
+      const dy = box.querySelector('[data-testid=chat-disband-confirm]');
+      if (dy) dy.onclick = () => this.disband(cv);
     }
     const table = cv.kind === 'table';
     const ph = $('chat-phrases');
@@ -808,42 +859,131 @@ export class ChatPanel {
       box.hidden = true;
       return;
     }
+    if (await this.loadMembers(cv)) box.hidden = false;
+  }
+
+  membersSoon(cv) {
+    clearTimeout(this.memTimer);
+    this.memTimer = setTimeout(() => {
+      if (this.current() === cv && !$('chat-members').hidden) this.loadMembers(cv);
+    }, 150);
+  }
+
+  // loadMembers asks the server for the group's members (names, roles,
+  // mutes, online) and draws them with the moderation the caller's role
+  // allows: nothing here is decided on the client alone, the server
+  // checks every action again and its refusal is shown.
+  async loadMembers(cv) {
     try {
       const r = await this.conn.request('group.members', { conversation_id: cv.id });
       if (r.group) cv.update(r.group);
-      const ms = r.members || [];
-      box.innerHTML =
-        `<div class="chat-members-head">${ms.length} member${ms.length === 1 ? '' : 's'}${cv.maxMembers ? ` of ${cv.maxMembers}` : ''} · ${cv.open ? 'open' : 'invite-only'}</div>` +
-        ms
-          .map((m) => {
-            const uid = id(m.user_id);
-            const on = !!m.online;
-            const who = uid === this.me() ? `<span>${L('You')}</span>` : `<button type="button" class="link-btn" data-user="${esc(uid)}">${esc(this.nameOf(uid))}</button>`;
-            return `<div class="chat-member" data-testid="chat-member" data-user-id="${esc(uid)}" data-role="${esc(m.role || '')}"><span class="chat-dot${on ? ' on' : ''}" data-testid="chat-online" data-online="${on}"></span>${who}<span class="tag">${esc(L(m.role || 'member'))}</span></div>`;
-          })
-          .join('') +
-        (cv.role === 'owner' || cv.role === 'admin'
-          ? `<form class="chat-row" data-testid="chat-invite-form"><input data-testid="chat-invite-id" inputmode="numeric" placeholder="${esc(L('Player id'))}" aria-label="${esc(L('Player id to add'))}"><button class="btn btn-ghost btn-small" type="submit" data-testid="chat-invite-go">${esc(L('Add to group'))}</button></form>`
-          : '');
-      const form = box.querySelector('form');
-      if (form) {
-        form.onsubmit = async (ev) => {
-          ev.preventDefault();
-          const uid = form.querySelector('input').value.trim();
-          if (!uid) return;
-          try {
-            await this.conn.request('group.invite', { conversation_id: cv.id, user_id: uid });
-            box.hidden = true;
-            await this.toggleMembers(cv); // the list again, from the server
-          } catch (err) {
-            this.setError(errText(err));
-          }
-        };
+      this.membersAt = cv.held;
+      this.members = r.members || [];
+      for (const m of this.members) this.state.learn(m.user_id, m.name);
+      if (this.current() === cv) this.renderMembers(cv);
+      this.render();
+      return true;
+    } catch (err) {
+      this.setError(errText(err));
+      return false;
+    }
+  }
+
+  renderMembers(cv) {
+    const box = $('chat-members');
+    const ms = this.members || [];
+    const me = this.me();
+    const mine = rank(cv.role);
+    const now = Date.now() + this.skew;
+    const head = L(ms.length === 1 ? '{n} member' : '{n} members', { n: ms.length }) + (cv.maxMembers ? ` / ${cv.maxMembers}` : '') + ' · ' + L(cv.open ? 'open' : 'invite-only');
+    const rows = ms.map((m) => {
+      const uid = id(m.user_id);
+      const on = !!m.online;
+      const role = m.role || 'member';
+      const muted = n(m.muted_until_ms) > now;
+      const self = uid === me;
+      const who = self ? `<span>${L('You')}</span>` : `<button type="button" class="link-btn" data-user="${esc(uid)}" data-testid="chat-member-name">${esc(this.nameOf(uid))}</button>`;
+      const acts = [];
+      if (!self && !cv.disbanded && mine >= RANK.admin && rank(role) < mine) {
+        if (muted) acts.push(`<button type="button" class="link-btn" data-mod="unmute" data-testid="chat-unmute">${L('Unmute')}</button>`);
+        else {
+          acts.push(
+            `<select data-testid="chat-mute-duration" aria-label="${esc(L('Mute for'))}">${MUTES.map(([sec, label], i) => `<option value="${sec}"${sec === this.muteFor ? ' selected' : ''}>${esc(L(label))}</option>`).join('')}</select>`,
+            `<button type="button" class="link-btn" data-mod="mute" data-testid="chat-mute">${L('Mute')}</button>`,
+          );
+        }
+        acts.push(`<button type="button" class="link-btn danger" data-mod="kick" data-testid="chat-kick">${L('Remove from group')}</button>`);
       }
-      box.hidden = false;
+      if (!self && !cv.disbanded && cv.role === 'owner') {
+        if (role === 'member') acts.push(`<button type="button" class="link-btn" data-mod="admin" data-testid="chat-promote">${L('Make admin')}</button>`);
+        if (role === 'admin') acts.push(`<button type="button" class="link-btn" data-mod="member" data-testid="chat-demote">${L('Remove admin')}</button>`);
+      }
+      const mutedTag = muted ? `<span class="tag" data-testid="chat-muted" data-until="${n(m.muted_until_ms)}">${esc(L('muted until {time}', { time: clock(n(m.muted_until_ms)) }))}</span>` : '';
+      return `<div class="chat-member" data-testid="chat-member" data-user-id="${esc(uid)}" data-role="${esc(role)}" data-muted="${muted}"><span class="chat-dot${on ? ' on' : ''}" data-testid="chat-online" data-online="${on}"></span>${who}<span class="tag">${esc(L(role))}</span>${mutedTag}<span class="chat-member-acts">${acts.join('')}</span></div>`;
+    });
+    const invite =
+      mine >= RANK.admin && !cv.disbanded
+        ? `<form class="chat-row" data-testid="chat-invite-form"><input data-testid="chat-invite-id" inputmode="numeric" placeholder="${esc(L('Player id'))}" aria-label="${esc(L('Player id to add'))}"><button class="btn btn-ghost btn-small" type="submit" data-testid="chat-invite-go">${esc(L('Add to group'))}</button></form>`
+        : '';
+    box.innerHTML = `<div class="chat-members-head">${esc(head)}</div>${rows.join('')}${invite}`;
+    for (const sel of box.querySelectorAll('select')) sel.onchange = () => (this.muteFor = Number(sel.value));
+    for (const b of box.querySelectorAll('[data-mod]')) {
+      b.onclick = (ev) => {
+        ev.stopPropagation();
+        const row = b.closest('[data-user-id]');
+        const sel = row.querySelector('select');
+        this.moderate(cv, b.dataset.mod, row.dataset.userId, sel ? Number(sel.value) : 0);
+      };
+    }
+    const form = box.querySelector('form');
+    if (form) {
+      form.onsubmit = async (ev) => {
+        ev.preventDefault();
+        const uid = form.querySelector('input').value.trim();
+        if (!uid) return;
+        try {
+          await this.conn.request('group.invite', { conversation_id: cv.id, user_id: uid });
+          await this.loadMembers(cv); // the list again, from the server
+        } catch (err) {
+          this.setError(errText(err));
+        }
+      };
+    }
+  }
+
+  // moderate runs one owner/admin action on a member, then shows the
+  // members as the server has them now.
+  async moderate(cv, act, uid, seconds) {
+    this.setError('');
+    const [route, body] = {
+      kick: ['group.kick', { conversation_id: cv.id, user_id: uid }],
+      mute: ['group.mute', { conversation_id: cv.id, user_id: uid, seconds }],
+      unmute: ['group.mute', { conversation_id: cv.id, user_id: uid, seconds: 0 }],
+      admin: ['group.role', { conversation_id: cv.id, user_id: uid, role: 'admin' }],
+      member: ['group.role', { conversation_id: cv.id, user_id: uid, role: 'member' }],
+    }[act];
+    try {
+      await this.conn.request(route, body);
     } catch (err) {
       this.setError(errText(err));
     }
+    await this.loadMembers(cv);
+  }
+
+  // disband ends the group (the owner confirmed in the head).
+  async disband(cv) {
+    this.setError('');
+    this.confirming = null;
+    try {
+      await this.conn.request('group.disband', { conversation_id: cv.id });
+      cv.disbanded = true;
+      await this.state.sync([cv]).catch(() => {});
+    } catch (err) {
+      this.setError(errText(err));
+    }
+    if (!$('chat-members').hidden) await this.loadMembers(cv);
+    this.render();
+    this.renderMsgs(true);
   }
 
   // userMenu offers what can be done with another player.

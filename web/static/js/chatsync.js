@@ -67,6 +67,10 @@ export function norm(m) {
     recalled: n(m.recalled_ms),
     recalledBy: id(m.recalled_by),
     convKind: m.conversation_kind || '',
+    // Display names as the server had them when it sent this (the
+    // sender's; a system event's user's): ChatState.names keeps the newest.
+    senderName: m.sender_name || '',
+    targetName: m.target_name || '',
   };
 }
 
@@ -85,6 +89,30 @@ export class ChatState {
     this.world = null;
     this.viewing = null; // the conversation on screen (read as it arrives)
     this.inboxTimer = 0;
+    // user id -> display name, the newest the server gave (with messages,
+    // private conversations, members and friends): a rename shows
+    // everywhere with the next answer that names the user.
+    this.names = new Map();
+  }
+
+  // learn keeps the display name the server gave for a user.
+  learn(uid, name) {
+    uid = id(uid);
+    if (name && uid !== '0') this.names.set(uid, name);
+  }
+
+  // norm is norm() that also keeps the names the message carries.
+  norm(m) {
+    const x = norm(m);
+    this.learn(x.sender, x.senderName);
+    if (x.targetName && x.kind === 'system') {
+      try {
+        this.learn(JSON.parse(x.text || '{}').user_id, x.targetName);
+      } catch {
+        // not an event: no target
+      }
+    }
+    return x;
   }
 
   get(convId) {
@@ -100,6 +128,7 @@ export class ChatState {
       this.convs.set(cv.id, cv);
     }
     cv.gone = false;
+    if (c.peer_id && c.peer_name) this.learn(c.peer_id, c.peer_name);
     return cv;
   }
 
@@ -115,7 +144,7 @@ export class ChatState {
     for (const e of r.entries || []) {
       const cv = this.upsert(e.conversation || {});
       cv.unread = n(e.unread);
-      if (e.last) cv.last = norm(e.last);
+      if (e.last) cv.last = this.norm(e.last);
       seen.add(cv.id);
     }
     // A private or group conversation that is no longer in the inbox was
@@ -139,7 +168,7 @@ export class ChatState {
     if (cv.loaded || cv.loading) return cv.loading;
     cv.loading = (async () => {
       const r = await this.conn.request('chat.history', { conversation_id: cv.id, limit: PAGE });
-      for (const m of (r.messages || []).map(norm)) this.put(cv, m);
+      for (const m of (r.messages || []).map((m) => this.norm(m))) this.put(cv, m);
       cv.before = n(r.next_before);
       cv.held = Math.max(cv.held, ...[...cv.msgs.keys()], 0);
       cv.loaded = true;
@@ -159,7 +188,7 @@ export class ChatState {
     cv.paging = true;
     try {
       const r = await this.conn.request('chat.history', { conversation_id: cv.id, before_seq: String(cv.before), limit: PAGE });
-      for (const m of (r.messages || []).map(norm)) this.put(cv, m);
+      for (const m of (r.messages || []).map((m) => this.norm(m))) this.put(cv, m);
       cv.before = n(r.next_before);
       this.onChange(cv.id, 'older');
       return true;
@@ -195,7 +224,7 @@ export class ChatState {
         for (const b of r.batches || []) {
           const cv = this.get(b.conversation_id);
           if (!cv) continue;
-          for (const m of (b.messages || []).map(norm)) {
+          for (const m of (b.messages || []).map((m) => this.norm(m))) {
             if (m.seq > cv.held) this.apply(cv, m);
           }
           cv.held = Math.max(cv.held, n(b.next_seq));
@@ -287,6 +316,7 @@ export class ChatState {
     m.event = e;
     const about = id(e.user_id);
     if ((e.event === 'kick' || e.event === 'leave') && about === this.me()) cv.gone = true;
+    if (e.event === 'kick' && about === this.me()) cv.kicked = true; // the panel tells the player once
     if (e.event === 'disbanded') cv.disbanded = true;
     if (about === this.me()) {
       if (e.event === 'role_admin') cv.role = 'admin';
@@ -299,7 +329,7 @@ export class ChatState {
 
   // onPush handles chat.msg.
   onPush(body) {
-    const m = norm(body);
+    const m = this.norm(body);
     let cv = this.get(m.conv);
     if (!cv) {
       // A conversation we did not know: a new private one, a group we were
@@ -413,7 +443,7 @@ export class ChatState {
   // same message after a timeout or a lost connection.
   async send(cv, body) {
     const r = await this.conn.request('chat.send', body);
-    const m = norm(r.message || {});
+    const m = this.norm(r.message || {});
     let target = cv;
     if (!target || target.id !== m.conv) target = this.get(m.conv) || this.upsert({ id: m.conv, kind: m.convKind });
     if (target.loaded) {
@@ -430,7 +460,7 @@ export class ChatState {
 
   async recall(cv, seq) {
     const r = await this.conn.request('chat.recall', { conversation_id: cv.id, seq: String(seq) });
-    const ev = norm(r.event || {});
+    const ev = this.norm(r.event || {});
     // The recall event has a seq of its own, like any message.
     if (ev.seq === cv.held + 1) this.apply(cv, ev);
     else {

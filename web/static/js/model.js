@@ -42,8 +42,18 @@ export function emptyTable() {
     phrases: [],
     seq: 0,
     cancelled: false,
+    // House rules (docs/rules.md §14), all from the server.
+    houseRules: [], // "doubling", "show_hand", "card_counter"
+    doubles: [0, 0, 0], // 0 not chosen, 1 ×1, 2 ×2
+    shown: false, // the landlord showed the hand
+    shownHand: [], // the landlord's remaining cards, as the server sends them
+    canShow: false,
+    counter: null, // 15 counts, 3 … RJ, of the cards this player has not seen
   };
 }
+
+// The ranks of a card counter, in the server's order.
+export const COUNTER_RANKS = ['3', '4', '5', '6', '7', '8', '9', '10', 'J', 'Q', 'K', 'A', '2', 'BJ', 'RJ'];
 
 // removeCards takes cards out of a hand (one copy each).
 export function removeCards(hand, cards) {
@@ -82,6 +92,9 @@ export function applyEvent(t, e) {
       t.result = null;
       t.settlement = null;
       t.hand = [];
+      t.doubles = [0, 0, 0];
+      t.shown = false;
+      t.shownHand = [];
       break;
     case 'bid':
       t.bids[seat] = { kind: 'bid', value };
@@ -98,7 +111,7 @@ export function applyEvent(t, e) {
       t.landlord = seat;
       t.bottom = cards;
       t.highestBid = value || t.highestBid;
-      t.phase = 'playing';
+      t.phase = (t.houseRules || []).includes('doubling') ? 'doubling' : 'playing';
       t.current = null;
       t.last = [null, null, null];
       if (seat === t.seat && !hand.length && t.hand.length === 17) t.hand = sortDesc([...t.hand, ...cards]);
@@ -117,6 +130,18 @@ export function applyEvent(t, e) {
       }
       break;
     }
+    case 'double':
+      t.doubles[seat] = 1 + value;
+      t.last[seat] = { kind: 'double', value };
+      if (seat === t.landlord) {
+        t.phase = 'playing';
+        t.last = [null, null, null];
+      }
+      break;
+    case 'show':
+      t.shown = true;
+      t.shownHand = sortDesc(cards);
+      break;
     case 'autoplay':
       t.auto[seat] = value === 1;
       break;
@@ -136,6 +161,10 @@ export function applyEvent(t, e) {
   if (e.multiplier !== undefined) t.multiplier = num(e.multiplier, t.multiplier);
   if (hand.length) t.hand = sortDesc(hand);
   if (e.hand_sizes && e.hand_sizes.length === 3) t.handSizes = e.hand_sizes.map((n) => num(n, 0));
+  if (e.shown_faces && e.shown_faces.length) t.shownHand = sortDesc(e.shown_faces);
+  else if (t.shown && t.landlord >= 0 && (t.handSizes[t.landlord] || 0) === 0) t.shownHand = [];
+  if (e.counter && e.counter.length === COUNTER_RANKS.length) t.counter = e.counter.map((n) => num(n, 0));
+  if (e.kind !== 'chat') t.canShow = !!e.can_show;
   if (e.kind !== 'chat') {
     t.turn = num(e.turn, 0);
     t.leading = !!e.leading;
@@ -214,6 +243,15 @@ export function applySnapshot(t, v) {
     t.deadline = 0;
   }
   t.seq = num(v.seq, 0);
+  t.houseRules = v.house_rules || [];
+  t.doubles = [0, 1, 2].map((s) => num((v.doubles || [])[s], 0));
+  t.shown = !!v.shown;
+  t.shownHand = sortDesc(v.shown_faces || []);
+  t.canShow = !!v.can_show;
+  t.counter = v.counter && v.counter.length === COUNTER_RANKS.length ? v.counter.map((n) => num(n, 0)) : null;
+  if (t.phase === 'doubling') {
+    for (let s = 0; s < 3; s++) if (t.doubles[s]) t.last[s] = { kind: 'double', value: t.doubles[s] - 1 };
+  }
 }
 
 export function num(v, d) {

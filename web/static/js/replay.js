@@ -11,11 +11,12 @@ const $ = (id) => document.getElementById(id);
 
 // Events a viewer steps through; the others (options, online, autoplay,
 // timeout) change no card.
-const STEP_KINDS = new Set(['deal', 'bid', 'call', 'grab', 'landlord', 'play', 'pass', 'redeal', 'end', 'cancel']);
+// double and show are the house rules' (docs/rules.md §14).
+const STEP_KINDS = new Set(['deal', 'bid', 'call', 'grab', 'landlord', 'double', 'show', 'play', 'pass', 'redeal', 'end', 'cancel']);
 
 // replayState is the table after the first n steps of a record.
 export function replayState(rec, steps, n) {
-  const st = { hands: [[], [], []], bottom: [], bottomShown: false, landlord: -1, last: [null, null, null], bids: [], multiplier: 1, event: null, deal: 0 };
+  const st = { hands: [[], [], []], bottom: [], bottomShown: false, landlord: -1, last: [null, null, null], bids: [], multiplier: 1, event: null, deal: 0, doubles: [0, 0, 0], shown: false };
   const deals = rec.deals || [];
   for (let i = 0; i < n && i < steps.length; i++) {
     const e = steps[i];
@@ -28,6 +29,8 @@ export function replayState(rec, steps, n) {
         st.hands = [0, 1, 2].map((s) => [...((d && d.hands && d.hands[s] && d.hands[s].faces) || [])]);
         st.bottom = [...((d && d.bottom && d.bottom.faces) || [])];
         st.bottomShown = false;
+        st.doubles = [0, 0, 0];
+        st.shown = false;
         st.landlord = -1;
         st.last = [null, null, null];
         st.bids = [];
@@ -58,6 +61,13 @@ export function replayState(rec, steps, n) {
       }
       case 'pass':
         st.last[seat] = { pass: true };
+        break;
+      case 'double':
+        st.doubles[seat] = 1 + Number(e.value || 0);
+        st.last[seat] = { bid: Number(e.value || 0), kind: 'double' };
+        break;
+      case 'show':
+        st.shown = true;
         break;
       default:
         break;
@@ -130,10 +140,11 @@ export class ReplayView {
       const el = $(`replay-seat-${s}`);
       const role = st.landlord < 0 ? '' : t(s === st.landlord ? 'role.landlord' : 'role.farmer');
       const you = s === this.mySeat ? ` <span class="tag">${esc(t('replay.you'))}</span>` : '';
+      const house = (st.doubles[s] === 2 ? ` <span class="tag">${esc(t('double.badge'))}</span>` : '') + (st.shown && s === st.landlord ? ` <span class="tag" data-testid="replay-shown">${esc(t('show.badge'))}</span>` : '');
       const acting = st.event && Number(st.event.seat) === s && st.event.kind !== 'deal' && st.event.kind !== 'end';
       el.classList.toggle('acting', !!acting);
       el.dataset.count = String(st.hands[s].length);
-      el.querySelector('.replay-name').innerHTML = `${esc(this.names[s] || '')}${you} <span class="muted">${esc(role)}</span> <span class="replay-count">${esc(t('replay.cards', { n: st.hands[s].length }))}</span>`;
+      el.querySelector('.replay-name').innerHTML = `${esc(this.names[s] || '')}${you}${house} <span class="muted">${esc(role)}</span> <span class="replay-count">${esc(t('replay.cards', { n: st.hands[s].length }))}</span>`;
       const hand = el.querySelector('.replay-hand');
       hand.replaceChildren(...sortDesc(st.hands[s]).map((c) => cardEl(c, 'sm')));
       const last = el.querySelector('.replay-last');
@@ -161,6 +172,10 @@ export class ReplayView {
         return `${who}: ${this.bidText({ kind: e.kind, bid: Number(e.value || 0) })}`;
       case 'landlord':
         return t('replay.landlord', { who });
+      case 'double':
+        return `${who}: ${this.bidText({ kind: 'double', bid: Number(e.value || 0) })}`;
+      case 'show':
+        return t('replay.show', { who });
       case 'play':
         return `${who}: ${t(`type.${e.type}`) || e.type}${e.timed_out ? ` (${t('replay.timed_out')})` : e.auto ? ` (${t('replay.auto')})` : ''}`;
       case 'pass':

@@ -4,7 +4,7 @@
 
 import { t as t_, has } from './i18n.js';
 import { cardEl, cardBackEl, groupForDisplay, sortDesc } from './cards.js';
-import { next, prev, typeName } from './model.js';
+import { next, prev, typeName, COUNTER_RANKS } from './model.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -122,7 +122,28 @@ export class TableView {
     this.renderPlayed($('played-left'), t, prev(me), 2);
     this.renderPlayed($('played-me'), t, me, 0);
     this.renderCenter(t);
+    this.renderCounter(t);
     this.tick();
+  }
+
+  // renderCounter draws the card counter (记牌器) the server sends: per
+  // rank, the cards this player has not seen. Hidden without one.
+  renderCounter(t) {
+    const el = $('card-counter');
+    if (!el) return;
+    const on = !!t.counter && t.phase !== 'over' && t.phase !== 'waiting';
+    el.hidden = !on;
+    if (!on) return;
+    const key = t.counter.join(',');
+    if (el.dataset.key === key) return;
+    el.dataset.key = key;
+    el.innerHTML =
+      `<span class="counter-title">${esc(t_('counter.title'))}</span>` +
+      COUNTER_RANKS.map((r, i) => {
+        const n = t.counter[i];
+        const label = r === 'BJ' ? t_('counter.bj') : r === 'RJ' ? t_('counter.rj') : r;
+        return `<span class="counter-cell${n === 0 ? ' none' : ''}" data-testid="counter-${r}" data-rank="${r}" data-count="${n}"><b>${esc(label)}</b><i>${n}</i></span>`;
+      }).join('');
   }
 
   renderBottom(t) {
@@ -163,24 +184,35 @@ export class TableView {
   renderSeat(el, t, seat) {
     const p = t.players[seat] || {};
     const n = t.handSizes[seat] || 0;
-    const turn = t.turn === seat && (t.phase === 'bidding' || t.phase === 'playing');
+    const turn = t.turn === seat && (t.phase === 'bidding' || t.phase === 'doubling' || t.phase === 'playing');
     el.classList.toggle('turn', turn);
     el.dataset.seat = seat;
     el.innerHTML =
       `<div class="avatar-wrap">${seat === t.landlord ? CROWN : ''}<div class="avatar${p.bot ? ' bot' : ''}${seat === t.landlord ? ' landlord' : ''}">${esc(initials(p.name))}</div>${turn ? '<div class="timer" data-testid="countdown"></div>' : ''}</div>` +
       `<div class="name" data-testid="opp-name">${esc(this.playerName(t, seat))}</div>` +
       this.roleHTML(t, seat) +
+      (t.doubles[seat] === 2 ? `<span class="badge double" data-testid="badge-double">${esc(t_('double.badge'))}</span>` : '') +
       `<div class="count-stack${n > 0 && n <= 2 ? ' low' : ''}" title="${esc(t_('replay.cards', { n }))}"><div class="card back"></div><span class="n" data-testid="opp-count">${n}</span></div>` +
       this.badgesHTML(t, seat);
+    // The landlord's shown hand (明牌), as the server sends it.
+    if (t.shown && seat === t.landlord && t.shownHand.length) {
+      const row = document.createElement('div');
+      row.className = 'shown-hand';
+      row.dataset.testid = 'shown-hand';
+      row.dataset.count = String(t.shownHand.length);
+      row.title = t_('show.shown');
+      for (const c of t.shownHand) row.append(cardEl(c, 'sm'));
+      el.append(row);
+    }
   }
 
   renderMe(t) {
     const seat = t.seat;
     const p = t.players[seat] || {};
-    $('me-info').classList.toggle('turn', t.turn === seat && (t.phase === 'bidding' || t.phase === 'playing'));
+    $('me-info').classList.toggle('turn', t.turn === seat && (t.phase === 'bidding' || t.phase === 'doubling' || t.phase === 'playing'));
     $('me-info').innerHTML =
       `<div class="avatar-wrap">${seat === t.landlord ? CROWN : ''}<div class="avatar${seat === t.landlord ? ' landlord' : ''}">${esc(initials(p.name))}</div></div>` +
-      `<div class="who"><span class="name" data-testid="me-name">${esc(p.name || t_('you'))}</span>${this.roleHTML(t, seat)}${t.auto[seat] ? `<span class="badge auto">${esc(t_('table.auto'))}</span>` : ''}</div>`;
+      `<div class="who"><span class="name" data-testid="me-name">${esc(p.name || t_('you'))}</span>${this.roleHTML(t, seat)}${t.doubles[seat] === 2 ? `<span class="badge double" data-testid="my-double">${esc(t_('double.badge'))}</span>` : ''}${t.shown && seat === t.landlord ? `<span class="badge shown" data-testid="my-shown">${esc(t_('show.badge'))}</span>` : ''}${t.auto[seat] ? `<span class="badge auto">${esc(t_('table.auto'))}</span>` : ''}</div>`;
   }
 
   renderPlayed(el, t, seat, pos) {
@@ -228,6 +260,7 @@ export class TableView {
       s.className = 'say' + (l.kind !== 'pass' && l.value ? ' bid' : '');
       if (l.kind === 'pass') s.textContent = t_('table.pass');
       else if (l.kind === 'bid') s.textContent = l.value ? t_(l.value > 1 ? 'bid.pts' : 'bid.n', { n: l.value }) : t_('bid.none');
+      else if (l.kind === 'double') s.textContent = t_(l.value ? 'double.yes' : 'double.no');
       stack.append(s);
     }
     el.prepend(stack);
@@ -307,6 +340,8 @@ export class TableView {
     if (t.phase === 'waiting') html = esc(t_('center.waiting'));
     else if (t.phase === 'bidding') {
       html = t.turn === t.seat ? `${b('center.your_bid')} — ${esc(t_('center.want_landlord'))}` : esc(t_('center.bidding', { who: this.playerName(t, t.turn) }));
+    } else if (t.phase === 'doubling') {
+      html = t.turn === t.seat ? `${b('center.your_double')} — ${esc(t_('center.double_hint'))}` : esc(t_('center.doubling', { who: this.playerName(t, t.turn) }));
     } else if (t.phase === 'playing') {
       if (t.turn === t.seat && t.leading) html = `${b('center.your_lead')} — ${esc(t_('center.play_any'))}`;
       else if (t.turn === t.seat && t.current) {

@@ -10,6 +10,7 @@ import { Api, errorText } from './api.js';
 import { Conn } from './ws.js';
 import { WorldModel } from './world-model.js';
 import { WorldView } from './world-view.js';
+import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -398,6 +399,7 @@ class WorldApp {
       li.dataset.x = String(p.x);
       li.dataset.z = String(p.z);
       if (p.id === this.model.selfId) li.dataset.self = 'true';
+      li.dataset.name = p.name || ''; // the display name the server gave
       li.textContent = `${p.id === this.model.selfId ? 'You' : p.name || `Player ${p.id}`} at ${p.x.toFixed(1)}, ${p.z.toFixed(1)}`;
       items.push(li);
     }
@@ -427,6 +429,10 @@ class WorldApp {
     requestAnimationFrame((n) => this.frame(n));
   }
 }
+
+// The links between the world and the lobby are in the catalogue (the
+// player's language, as in the lobby).
+for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
 
 const app = new WorldApp();
 window.lordworld = app; // for debugging in the console and for the tests

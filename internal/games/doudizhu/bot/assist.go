@@ -6,6 +6,9 @@ import ddz "github.com/lordgame/lordgame/internal/games/doudizhu"
 // except that when following it never suggests passing while some play
 // beats the current one. It allocates; call it once per request.
 func Hint(v *ddz.View) ddz.Event {
+	nv := *v
+	nv.CanShow = false // a hint is a play: showing the hand is the player's call
+	v = &nv
 	e := NewNormal().Act(v)
 	if e.Kind != ddz.KindPass {
 		return e
@@ -28,12 +31,16 @@ func Hint(v *ddz.View) ddz.Event {
 	return play(v, best.Cards)
 }
 
-// AutoPlay is the 托管 policy of spec §11.6 for a player in auto-play: pass
+// AutoPlay is the 托管 policy of spec §11.6 for a player in auto-play (and
+// the house rules decided as a bot decides them, House): pass
 // in bidding; when following, pass on the teammate, else the lowest play
 // that beats the current one without breaking a bomb or the rocket; when
 // leading, the lowest single outside bombs and the rocket (the lowest card
 // if there is none). It is deterministic and always legal.
 func AutoPlay(v *ddz.View) ddz.Event {
+	if e, ok := House(v); ok {
+		return e
+	}
 	if v.Phase == ddz.PhaseBidding {
 		return bid(v, 0)
 	}

@@ -13,6 +13,9 @@ func NewEasy() *Easy { return &Easy{buf: make([]ddz.Play, 0, 512)} }
 
 // Act implements Player.
 func (b *Easy) Act(v *ddz.View) ddz.Event {
+	if e, ok := House(v); ok {
+		return e
+	}
 	if v.Phase == ddz.PhaseBidding {
 		w := 0
 		if strength(v.Hand) >= 11 {

@@ -16,6 +16,9 @@ func NewNormal() *Normal { return &Normal{plan: newPlanner(), buf: make([]ddz.Pl
 // Act implements Player.
 func (b *Normal) Act(v *ddz.View) ddz.Event {
 	b.plan.reset()
+	if e, ok := House(v); ok {
+		return e
+	}
 	if v.Phase == ddz.PhaseBidding {
 		return bid(v, b.wantBid(v.Hand))
 	}

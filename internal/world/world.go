@@ -207,10 +207,10 @@ type World struct {
 	cellBuf  []int
 	cellBuf2 []int
 	viewBuf  []aoi.Handle
-	cellMove map[int][]Entity
+	cellMove [][]Entity // by cell: this tick's moves (storage kept across ticks)
 	dirty    []int
 	codecs   []Codec
-	blobs    []map[int][]byte
+	blobs    [][]cellBlob // by codec, then cell
 	touched  []*player
 	retry    []*player // coalesced last tick: sent a reset next tick
 	upd      Update
@@ -240,7 +240,7 @@ func New(cfg Config, chat ChatChannel) (*World, error) {
 		chat = &LocalChat{}
 	}
 	w := &World{cfg: cfg, chat: chat, grid: g, players: map[int32]*player{}, byKey: map[int64]*player{},
-		cellMove: map[int][]Entity{}, byID: map[int32]*player{}, start: make(chan struct{})}
+		cellMove: make([][]Entity, g.Cells()), byID: map[int32]*player{}, start: make(chan struct{})}
 	w.rm = room.New(1, nil, zoneGame{w}, nil)
 	chat.Subscribe(w.deliverChat)
 	return w, nil
@@ -659,10 +659,17 @@ func (w *World) apply(m move) {
 		}
 	}
 	w.touch(p)
-	if _, ok := w.cellMove[p.cell]; !ok {
+	if len(w.cellMove[p.cell]) == 0 {
 		w.dirty = append(w.dirty, p.cell)
 	}
 	w.cellMove[p.cell] = append(w.cellMove[p.cell], p.pos)
+}
+
+// cellBlob is one cell's moves encoded by one codec, valid in tick tick
+// (its storage is reused: sinks copy what they are handed).
+type cellBlob struct {
+	b    []byte
+	tick uint64
 }
 
 func (w *World) codecIndex(c Codec) int {
@@ -672,7 +679,7 @@ func (w *World) codecIndex(c Codec) int {
 		}
 	}
 	w.codecs = append(w.codecs, c)
-	w.blobs = append(w.blobs, map[int][]byte{})
+	w.blobs = append(w.blobs, make([]cellBlob, len(w.cellMove)))
 	return len(w.codecs) - 1
 }
 
@@ -707,15 +714,15 @@ func (w *World) flush() {
 		ci := w.codecIndex(p.sink.Codec())
 		w.cellBuf = w.grid.AppendCells(w.cellBuf[:0], p.cell, k)
 		for _, c := range w.cellBuf {
-			ms, ok := w.cellMove[c]
-			if !ok {
+			ms := w.cellMove[c]
+			if len(ms) == 0 {
 				continue
 			}
-			b, ok := w.blobs[ci][c]
-			if !ok {
-				b = p.sink.Codec().AppendMoves(nil, ms)
-				w.blobs[ci][c] = b
+			cb := &w.blobs[ci][c]
+			if cb.tick != w.tickN { // first viewer of this cell and codec this tick
+				cb.b, cb.tick = p.sink.Codec().AppendMoves(cb.b[:0], ms), w.tickN
 			}
+			b := cb.b
 			u.Moved = append(u.Moved, b)
 		}
 		if p.reset {
@@ -757,10 +764,6 @@ func (w *World) flush() {
 	w.touched = w.touched[:0]
 	for _, c := range w.dirty {
 		w.cellMove[c] = w.cellMove[c][:0]
-		delete(w.cellMove, c)
-		for _, m := range w.blobs {
-			delete(m, c)
-		}
 	}
 	w.dirty = w.dirty[:0]
 }

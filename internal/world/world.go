@@ -22,7 +22,7 @@ import (
 	"context"
 	"errors"
 	"math"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -734,7 +734,7 @@ func (w *World) flush() {
 			}
 		} else if len(p.events) > 0 {
 			ev := p.events
-			sort.Slice(ev, func(i, j int) bool { return ev[i] < ev[j] })
+			slices.Sort(ev)
 			prev := int32(-1)
 			for _, id := range ev {
 				if id == prev {

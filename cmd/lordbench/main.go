@@ -5,6 +5,7 @@
 //	lordbench -scenario rpc -target ws://127.0.0.1:8080/ws -conns 1000 -size 64 -duration 30s
 //	lordbench -idle 19000 -duration 60s
 //	lordbench -target ws://127.0.0.1:8080/ws,ws://127.0.0.1:8081/ws -conns 1000
+//	lordbench -scenario mmo -proto zinx -target tcp://127.0.0.1:8090 -players 900 -world-tick 25ms
 //
 // Each scenario lives in its own file and is listed once in scenarios below.
 // Targets must be loopback addresses: lordbench is a load generator for the
@@ -27,6 +28,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -47,6 +49,7 @@ var scenarios = map[string]scenario{
 	"idle": runIdle,
 	"ddz":  runDDZ,
 	"chat": runChat,
+	"mmo":  runMMO,
 }
 
 // report is a scenario's result: JSON-encoded as is for -json, printed by
@@ -73,6 +76,12 @@ type options struct {
 	Receivers      int           // chat: receivers in the world conversation
 	Senders        int           // chat: senders, each at Rate messages per second
 	Anonymous      bool          // chat: connect without logging in (the bare broadcast baseline)
+	Proto          string        // mmo: native (ws target) or zinx (tcp target of -mmo-zinx)
+	Interval       time.Duration // mmo: time between a player's moves
+	Step           float64       // mmo: largest step per axis of a move
+	Spread         bool          // mmo: walk to uniform random start positions first
+	WorldMap       string        // mmo, zinx: the server's map (native: announced by the server)
+	WorldTick      time.Duration // mmo, zinx: the server's tick (native: announced)
 	// Encrypt makes tcp:// connections encrypted (key exchange, sealed
 	// frames); Pin, when set, is the server identity key they require.
 	Encrypt bool
@@ -112,25 +121,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		asJSON   bool
 		progress bool
 		pin      string
+		cpuprof  string
 	)
 	names := slices.Sorted(maps.Keys(scenarios))
 	fs.StringVar(&o.Scenario, "scenario", "rpc", "scenario to run: "+strings.Join(names, ", "))
 	fs.StringVar(&target, "target", "ws://127.0.0.1:8080/ws", "server URL, or a comma-separated list whose targets get connection i mod n each; the scheme picks the transport: ws://host:port/ws or tcp://host:port, mixed as you like (loopback only)")
 	fs.IntVar(&o.Conns, "conns", 100, "client connections")
-	fs.IntVar(&o.Players, "players", 300, "bot players logged in as guests (ddz)")
+	fs.IntVar(&o.Players, "players", 300, "bot players logged in as guests (ddz), or players in the world (mmo)")
 	fs.DurationVar(&o.Think, "think", time.Second, "mean think time before each action, drawn from half to 1.5 times it (ddz)")
 	fs.IntVar(&o.Receivers, "receivers", 1000, "receivers online in the world conversation (chat)")
 	fs.IntVar(&o.Senders, "senders", 1, "senders of world messages, each at -rate (chat)")
 	fs.BoolVar(&o.Anonymous, "anonymous", false, "connect without logging in: for the bare broadcast server, go run ./bench/wsecho -broadcast (chat)")
+	fs.StringVar(&o.Proto, "proto", "native", "mmo: native (a ws:// target) or zinx (a tcp:// target: the server's -mmo-zinx listener)")
+	fs.DurationVar(&o.Interval, "interval", 100*time.Millisecond, "mmo: each player moves once per interval, on a fixed schedule")
+	fs.Float64Var(&o.Step, "step", 2, "mmo: a move's random step, up to ±step on each axis")
+	fs.BoolVar(&o.Spread, "spread", false, "mmo: walk to uniform random positions on the map before measuring")
+	fs.StringVar(&o.WorldMap, "world-map", "85,410,10,75,400,20", "mmo -proto zinx: the server's -world-map (minX,maxX,cellsX,minZ,maxZ,cellsZ); native players learn it from the server")
+	fs.DurationVar(&o.WorldTick, "world-tick", 100*time.Millisecond, "mmo -proto zinx: the server's -world-tick; native players learn it from the server")
 	fs.IntVar(&o.Size, "size", 64, "request payload in bytes (rpc)")
 	fs.Float64Var(&o.Rate, "rate", 0, "open loop: requests per second over all connections, latency counted from when each was due (rpc; 0: closed loop); messages per second of each sender (chat; 0: 1)")
-	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to measure (rpc) or hold the connections (idle)")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to measure (rpc, ddz, chat, mmo) or hold the connections (idle)")
 	fs.IntVar(&o.Dialers, "dialers", 64, "connections dialed in parallel while ramping up")
 	fs.IntVar(&idle, "idle", 0, "shorthand for -scenario idle -conns N")
 	fs.StringVar(&metrics, "metrics", "", "server /metrics URL: one for all targets or a comma-separated list of one per target (default: derived from each ws target; http://host:8080/metrics for a single tcp target, a tcp target in a list needs it)")
 	fs.StringVar(&pids, "pid", "", "read the server's RSS and CPU time from /proc/PID instead of /metrics (for the bare echo servers): one PID for all targets or a comma-separated list of one per target")
 	fs.BoolVar(&o.Encrypt, "encrypt", false, "encrypt tcp:// connections (key exchange, then sealed frames; docs/protocol.md §11)")
 	fs.StringVar(&pin, "pin", "", "with tcp:// targets: the server's TCP identity key (64 hex digits, from `lordgame identity`) to require; implies -encrypt")
+	fs.StringVar(&cpuprof, "cpuprofile", "", "write lordbench's own CPU profile to this file")
 	fs.BoolVar(&asJSON, "json", false, "write the report as one JSON object on stdout")
 	fs.BoolVar(&progress, "progress", false, "print a progress line every second even when stderr is not a terminal")
 	if err := fs.Parse(args); err != nil {
@@ -168,6 +185,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.Metrics, o.MetricsGuessed, err = parseMetricsList(metrics, o.Targets, o.PIDs != nil); err != nil {
 		return err
+	}
+	if cpuprof != "" {
+		f, err := os.Create(cpuprof)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var live *liveLine
 	if tty := isTerminal(stderr); progress || tty {

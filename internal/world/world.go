@@ -22,7 +22,7 @@ import (
 	"context"
 	"errors"
 	"math"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -163,6 +163,7 @@ type player struct {
 	// sub (World.mu)
 	subX, subZ float64
 	subAt      time.Time
+	budget     float64 // distance the player may still move now (see Move)
 	sinkSub    Sink
 	graceUntil time.Time
 	gone       bool
@@ -206,10 +207,10 @@ type World struct {
 	cellBuf  []int
 	cellBuf2 []int
 	viewBuf  []aoi.Handle
-	cellMove map[int][]Entity
+	cellMove [][]Entity // by cell: this tick's moves (storage kept across ticks)
 	dirty    []int
 	codecs   []Codec
-	blobs    []map[int][]byte
+	blobs    [][]cellBlob // by codec, then cell
 	touched  []*player
 	retry    []*player // coalesced last tick: sent a reset next tick
 	upd      Update
@@ -239,7 +240,7 @@ func New(cfg Config, chat ChatChannel) (*World, error) {
 		chat = &LocalChat{}
 	}
 	w := &World{cfg: cfg, chat: chat, grid: g, players: map[int32]*player{}, byKey: map[int64]*player{},
-		cellMove: map[int][]Entity{}, byID: map[int32]*player{}, start: make(chan struct{})}
+		cellMove: make([][]Entity, g.Cells()), byID: map[int32]*player{}, start: make(chan struct{})}
 	w.rm = room.New(1, nil, zoneGame{w}, nil)
 	chat.Subscribe(w.deliverChat)
 	return w, nil
@@ -288,6 +289,13 @@ func (z zoneGame) Timeout(r *room.Room) {
 	w.st.overruns.Add(1)
 	w.next = now
 	r.SetTimer(time.Microsecond)
+}
+
+// budgetCap is the most a player may move at once: a quarter more than
+// MaxSpeed allows in a tick, or in 250 ms for shorter ticks (moves a
+// network hiccup delays arrive together: a TCP retransmit is 200 ms).
+func (w *World) budgetCap() float64 {
+	return w.cfg.MaxSpeed * max(w.cfg.Tick, 250*time.Millisecond).Seconds() * 1.25
 }
 
 // spawn picks a start position: a low-discrepancy (R2) sequence over the
@@ -349,7 +357,7 @@ func (w *World) Enter(key int64, name string, sink Sink) (Entity, error) {
 		w.nextID = 1
 	}
 	x, z := w.spawnPos()
-	p := &player{id: w.nextID, key: key, name: name, subX: x, subZ: z, subAt: time.Now(), sinkSub: sink}
+	p := &player{id: w.nextID, key: key, name: name, subX: x, subZ: z, subAt: time.Now(), sinkSub: sink, budget: w.budgetCap()}
 	p.pos = Entity{ID: p.id, X: float32(x), Z: float32(z), Name: name}
 	if err := w.queue(op{kind: opJoin, p: p, sink: sink}); err != nil {
 		return Entity{}, err
@@ -384,19 +392,21 @@ func (w *World) Move(id int32, x, y, z, v float32) error {
 		w.correct(p)
 		return ErrOffMap
 	}
-	dt := now.Sub(p.subAt)
-	if dt < w.cfg.Tick {
-		dt = w.cfg.Tick
-	}
-	if dt > time.Second {
-		dt = time.Second
-	}
-	// A quarter of slack for clients whose timers run a little fast.
-	if math.Hypot(fx-p.subX, fz-p.subZ) > w.cfg.MaxSpeed*dt.Seconds()*1.25 {
+	// A distance budget: it refills at MaxSpeed (and a quarter, for
+	// clients whose timers run a little fast) up to one tick's travel (at
+	// least 250 ms's), and each move spends its length. Sustained speed
+	// stays within the limit and a jump is refused, while two moves that a
+	// network hiccup delivered together (each within the speed, the second
+	// right after the first) pass.
+	budget := min(w.budgetCap(), p.budget+1.25*w.cfg.MaxSpeed*now.Sub(p.subAt).Seconds())
+	d := math.Hypot(fx-p.subX, fz-p.subZ)
+	if d > budget {
+		p.budget, p.subAt = budget, now
 		w.st.refusedFast.Add(1)
 		w.correct(p)
 		return ErrTooFast
 	}
+	p.budget = budget - d
 	p.subX, p.subZ, p.subAt = fx, fz, now
 	p.pendPos = [4]float32{x, y, z, v}
 	if !p.pend {
@@ -649,10 +659,17 @@ func (w *World) apply(m move) {
 		}
 	}
 	w.touch(p)
-	if _, ok := w.cellMove[p.cell]; !ok {
+	if len(w.cellMove[p.cell]) == 0 {
 		w.dirty = append(w.dirty, p.cell)
 	}
 	w.cellMove[p.cell] = append(w.cellMove[p.cell], p.pos)
+}
+
+// cellBlob is one cell's moves encoded by one codec, valid in tick tick
+// (its storage is reused: sinks copy what they are handed).
+type cellBlob struct {
+	b    []byte
+	tick uint64
 }
 
 func (w *World) codecIndex(c Codec) int {
@@ -662,7 +679,7 @@ func (w *World) codecIndex(c Codec) int {
 		}
 	}
 	w.codecs = append(w.codecs, c)
-	w.blobs = append(w.blobs, map[int][]byte{})
+	w.blobs = append(w.blobs, make([]cellBlob, len(w.cellMove)))
 	return len(w.codecs) - 1
 }
 
@@ -697,15 +714,15 @@ func (w *World) flush() {
 		ci := w.codecIndex(p.sink.Codec())
 		w.cellBuf = w.grid.AppendCells(w.cellBuf[:0], p.cell, k)
 		for _, c := range w.cellBuf {
-			ms, ok := w.cellMove[c]
-			if !ok {
+			ms := w.cellMove[c]
+			if len(ms) == 0 {
 				continue
 			}
-			b, ok := w.blobs[ci][c]
-			if !ok {
-				b = p.sink.Codec().AppendMoves(nil, ms)
-				w.blobs[ci][c] = b
+			cb := &w.blobs[ci][c]
+			if cb.tick != w.tickN { // first viewer of this cell and codec this tick
+				cb.b, cb.tick = p.sink.Codec().AppendMoves(cb.b[:0], ms), w.tickN
 			}
+			b := cb.b
 			u.Moved = append(u.Moved, b)
 		}
 		if p.reset {
@@ -717,7 +734,7 @@ func (w *World) flush() {
 			}
 		} else if len(p.events) > 0 {
 			ev := p.events
-			sort.Slice(ev, func(i, j int) bool { return ev[i] < ev[j] })
+			slices.Sort(ev)
 			prev := int32(-1)
 			for _, id := range ev {
 				if id == prev {
@@ -747,10 +764,6 @@ func (w *World) flush() {
 	w.touched = w.touched[:0]
 	for _, c := range w.dirty {
 		w.cellMove[c] = w.cellMove[c][:0]
-		delete(w.cellMove, c)
-		for _, m := range w.blobs {
-			delete(m, c)
-		}
 	}
 	w.dirty = w.dirty[:0]
 }

@@ -509,3 +509,45 @@ func TestRaceManyPlayers(t *testing.T) {
 		t.Fatalf("%d players left after every one left or expired", st.Players)
 	}
 }
+
+// TestMoveBudget: the speed limit is a distance budget of one tick's
+// travel (at least 250 ms's) refilling at the speed limit, so moves that
+// arrive together pass while they fit in it, whatever the tick.
+func TestMoveBudget(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		tick  time.Duration
+		steps []float32 // X offsets from the previous position, sent at once
+		ok    []bool
+	}{
+		{"bunched pair at a short tick", 25 * time.Millisecond, []float32{2.8, 2}, []bool{true, true}},
+		{"bunched burst at a short tick", 25 * time.Millisecond, []float32{2.8, 2.8, 2.8, 2.8}, []bool{true, true, true, true}},
+		{"budget spent", 25 * time.Millisecond, []float32{5, 5, 5}, []bool{true, true, false}},
+		{"jump", 25 * time.Millisecond, []float32{13}, []bool{false}},
+		{"refused move spends nothing", 100 * time.Millisecond, []float32{13, 12}, []bool{false, true}},
+		{"long tick, bigger budget", time.Second, []float32{30, 19}, []bool{true, true}},
+		{"long tick, over", time.Second, []float32{30, 25}, []bool{true, false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := testConfig()
+			c.Tick = tc.tick
+			w, err := New(c, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, _ := w.Enter(1, "a", newSink(&testCodec{}))
+			x := e.X
+			for i, d := range tc.steps {
+				err := w.Move(e.ID, x+d, 0, e.Z, 0)
+				if tc.ok[i] != (err == nil) {
+					t.Fatalf("step %d (+%v): %v, want ok %v", i, d, err, tc.ok[i])
+				}
+				if err == nil {
+					x += d
+				} else if !errors.Is(err, ErrTooFast) {
+					t.Fatalf("step %d: %v", i, err)
+				}
+			}
+		})
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -53,21 +52,9 @@ func runDrain(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		target = u
 	}
-	rctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(rctx, http.MethodPost, target, nil)
+	text, err := askNode(ctx, http.MethodPost, target, *timeout)
 	if err != nil {
 		return fmt.Errorf("drain: %w", err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("drain: %w", err)
-	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	resp.Body.Close()
-	text := strings.TrimSpace(string(body))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("drain: %s answered %d %s", target, resp.StatusCode, text)
 	}
 	fmt.Fprintln(stdout, text)
 	select {

@@ -54,24 +54,35 @@ func runHealth(ctx context.Context, args []string, getenv func(string) string, s
 		}
 		target = u
 	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	text, err := askNode(ctx, http.MethodGet, target, *timeout)
 	if err != nil {
 		return fmt.Errorf("health: %w", err)
 	}
+	fmt.Fprintln(stdout, text)
+	return nil
+}
+
+// askNode sends one request without a body to a node's probe or control
+// endpoint and returns its answer's text; an answer other than 200 is an
+// error naming the URL, the status and the text.
+func askNode(ctx context.Context, method, target string, timeout time.Duration) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, target, nil)
+	if err != nil {
+		return "", err
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("health: %w", err)
+		return "", err
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	text := strings.TrimSpace(string(body))
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("health: %s answered %d %s", target, resp.StatusCode, text)
+		return "", fmt.Errorf("%s answered %d %s", target, resp.StatusCode, text)
 	}
-	fmt.Fprintln(stdout, text)
-	return nil
+	return text, nil
 }
 
 // localURL turns a listen address (":8080", "0.0.0.0:8080", "[::]:8080",

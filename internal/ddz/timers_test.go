@@ -138,16 +138,7 @@ func TestTimersAndAutoplay(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		log := &eventLog{start: time.Now()}
-		svc, err := New(DefaultConfig(), match.DefaultConfig().Modes, newMemStore(), log, &counter{},
-			slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() { _ = svc.Run(ctx) }()
-		mode, _ := match.DefaultConfig().Mode("classic")
-		svc.Formed(ctx, match.Match{Mode: mode, Tickets: []match.Ticket{{UserID: 1}, {UserID: 2}, {UserID: 3}}})
-		synctest.Wait()
+		_, log := classicTable(ctx, t)
 		log.mu.Lock()
 		snap := log.snap
 		log.mu.Unlock()
@@ -188,16 +179,7 @@ func TestLeadAndFollowTimers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		log := &eventLog{start: time.Now()}
-		svc, err := New(DefaultConfig(), match.DefaultConfig().Modes, newMemStore(), log, &counter{},
-			slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() { _ = svc.Run(ctx) }()
-		mode, _ := match.DefaultConfig().Mode("classic")
-		svc.Formed(ctx, match.Match{Mode: mode, Tickets: []match.Ticket{{UserID: 1}, {UserID: 2}, {UserID: 3}}})
-		synctest.Wait()
+		svc, log := classicTable(ctx, t)
 		log.mu.Lock()
 		first := log.snap.Turn
 		seats := log.snap.Seats
@@ -237,16 +219,7 @@ func TestOtherSeatsKeepTheClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		log := &eventLog{start: time.Now()}
-		svc, err := New(DefaultConfig(), match.DefaultConfig().Modes, newMemStore(), log, &counter{},
-			slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() { _ = svc.Run(ctx) }()
-		mode, _ := match.DefaultConfig().Mode("classic")
-		svc.Formed(ctx, match.Match{Mode: mode, Tickets: []match.Ticket{{UserID: 1}, {UserID: 2}, {UserID: 3}}})
-		synctest.Wait()
+		svc, log := classicTable(ctx, t)
 		log.mu.Lock()
 		first := log.snap.Turn
 		var next int64
@@ -279,16 +252,7 @@ func TestStaleMove(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		log := &eventLog{start: time.Now()}
-		svc, err := New(DefaultConfig(), match.DefaultConfig().Modes, newMemStore(), log, &counter{},
-			slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		go func() { _ = svc.Run(ctx) }()
-		mode, _ := match.DefaultConfig().Mode("classic")
-		svc.Formed(ctx, match.Match{Mode: mode, Tickets: []match.Ticket{{UserID: 1}, {UserID: 2}, {UserID: 3}}})
-		synctest.Wait()
+		svc, log := classicTable(ctx, t)
 		log.mu.Lock()
 		first, seats, seq0 := log.snap.Turn, log.snap.Seats, log.snap.Seq
 		log.mu.Unlock()
@@ -311,7 +275,7 @@ func TestStaleMove(t *testing.T) {
 			}
 		}
 		// Ahead of the table: refused.
-		_, err = svc.Do(ctx, uid(first), &pb.DdzBidReq{Value: 3, Seq: seq0 + 5})
+		_, err := svc.Do(ctx, uid(first), &pb.DdzBidReq{Value: 3, Seq: seq0 + 5})
 		wantStale("bid ahead of the table", err)
 		// The third seat goes offline: online and autoplay events follow
 		// seq0, which stays fresh for the first seat's bid.
@@ -348,4 +312,22 @@ func TestStaleMove(t *testing.T) {
 			t.Errorf("pass without a seq: %v", err)
 		}
 	})
+}
+
+// classicTable starts a service on the memory store inside the caller's
+// synctest bubble and seats users 1, 2 and 3 at a classic table; log
+// hears every push.
+func classicTable(ctx context.Context, t *testing.T) (*Service, *eventLog) {
+	t.Helper()
+	log := &eventLog{start: time.Now()}
+	svc, err := New(DefaultConfig(), match.DefaultConfig().Modes, newMemStore(), log, &counter{},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = svc.Run(ctx) }()
+	mode, _ := match.DefaultConfig().Mode("classic")
+	svc.Formed(ctx, match.Match{Mode: mode, Tickets: []match.Ticket{{UserID: 1}, {UserID: 2}, {UserID: 3}}})
+	synctest.Wait()
+	return svc, log
 }

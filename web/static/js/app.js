@@ -26,7 +26,7 @@ import { LeaveFlow, bidsFromSnapshot, trackBids, renderBids, timeoutNotice, reve
 import { bindNotices } from './notices.js';
 import { LobbyPanels, statsRows, ratingChart, setAvatar, avatarHTML, AVATARS } from './lobby.js';
 import { ReplayView } from './replay.js';
-import { t as tr, has as hasText, applyDom, setLang, currentLang, onLangChange } from './i18n.js';
+import { t as tr, has as hasText, applyDom, currentLang, bindLangSwitch } from './i18n.js';
 import { ChatPanel } from './chat.js';
 
 const $ = (id) => document.getElementById(id);
@@ -95,16 +95,7 @@ class App {
 
   // ---------------------------------------------------------------- language
   bindLang() {
-    const mark = () => {
-      for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === currentLang()));
-    };
-    for (const b of document.querySelectorAll('[data-lang]')) b.onclick = () => setLang(b.dataset.lang);
-    onLangChange(() => {
-      mark();
-      this.relabel();
-    });
-    applyDom();
-    mark();
+    bindLangSwitch(() => this.relabel());
   }
 
   // relabel draws again what was drawn from the server in the old language.

@@ -633,5 +633,21 @@ export function onLangChange(fn) {
   listeners.push(fn);
 }
 
+// bindLangSwitch wires the page's language buttons ([data-lang]): a click
+// switches, the pressed one is marked, relabel redraws what the page wrote
+// itself in the old language; the page's static strings are applied now.
+export function bindLangSwitch(relabel) {
+  const mark = () => {
+    for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
+  };
+  for (const b of document.querySelectorAll('[data-lang]')) b.onclick = () => setLang(b.dataset.lang);
+  onLangChange(() => {
+    mark();
+    relabel();
+  });
+  applyDom();
+  mark();
+}
+
 // keys lists every key of the catalogue (the tests check both languages).
 export const keys = () => Object.keys(CATALOGUE);

@@ -8,7 +8,7 @@
 
 import { Api, errorText } from './api.js';
 import { Conn, kickText } from './ws.js';
-import { t, has, applyDom, setLang, currentLang, onLangChange } from './i18n.js';
+import { t, has, bindLangSwitch } from './i18n.js';
 import { WorldModel } from './world-model.js';
 import { WorldView } from './world-view.js';
 
@@ -174,16 +174,7 @@ class WorldApp {
 
   // ---------------------------------------------------------------- language
   bindLang() {
-    const mark = () => {
-      for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === currentLang()));
-    };
-    for (const b of document.querySelectorAll('[data-lang]')) b.onclick = () => setLang(b.dataset.lang);
-    onLangChange(() => {
-      mark();
-      this.relabel();
-    });
-    applyDom();
-    mark();
+    bindLangSwitch(() => this.relabel());
   }
 
   // relabel writes again what the page wrote in the old language.

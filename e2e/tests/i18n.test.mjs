@@ -99,7 +99,13 @@ test('a Chinese browser gets zh-CN; the switch changes every string and is kept'
       assert.match(tableText, CJK);
       assert.ok(!/\b(Auto-play|Leave|Your turn|Pass|Hint)\b/.test(tableText), `no English on the Chinese table: ${tableText}`);
       await shotBoth(page, 'i18n-table-zh');
-      await page.getByTestId('btn-auto').click();
+      // Auto-play to the end, unless the table got there first: a bot that
+      // bids 3 at once leaves us no bid, and our timers then put the seat on
+      // auto-play and may finish the hand while the wait above runs out.
+      const auto = page.getByTestId('btn-auto');
+      if ((await auto.isEnabled()) && (await auto.getAttribute('aria-pressed')) !== 'true') {
+        await auto.click({ timeout: 5_000 }).catch(() => {}); // the hand may end meanwhile
+      }
       await page.getByTestId('result-screen').waitFor({ state: 'visible', timeout: 120_000 });
       const resultText = await page.getByTestId('result-screen').innerText();
       assert.match(resultText, /(你赢了|你输了|对局取消)/);

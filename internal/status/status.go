@@ -4,6 +4,7 @@
 package status
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -85,9 +86,10 @@ func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// From extracts the client-visible error from err. Anything that is not (or
-// does not wrap) an *Error is reported as internal with a generic message,
-// so internal details never reach a client.
+// From extracts the client-visible error from err. A cancelled or timed-out
+// context is unavailable; anything else that is not (or does not wrap) an
+// *Error is reported as internal with a generic message, so internal
+// details never reach a client.
 func From(err error) *Error {
 	if err == nil {
 		return nil
@@ -95,6 +97,12 @@ func From(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	// Work cut off by its deadline or by a cancel (the caller gave up, or
+	// the server is shutting down and hands the work on) is not a fault of
+	// the server's: the client may try again.
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Code: Unavailable, Message: "the request was cut off (its deadline passed or the server is shutting down): try again"}
 	}
 	return &Error{Code: Internal, Message: "internal error"}
 }

@@ -269,7 +269,12 @@ test('history pages backwards on scroll, on a phone', { timeout: 120_000 }, asyn
     await a.page.getByTestId('chat-dm-go').click();
     await a.page.waitForFunction(() => document.querySelector('[data-testid=chat-panel]').dataset.kind === 'private');
     const total = 45; // more than one page (30)
-    for (let i = 1; i <= total; i++) await say(a, `line ${i}`);
+    // Paced under chat.send's route limit (10/s, burst 20, -route-limits):
+    // a faster sender is answered rate_limited, as it should be.
+    for (let i = 1; i <= total; i++) {
+      await say(a, `line ${i}`);
+      await a.page.waitForTimeout(110);
+    }
 
     await b.page.reload();
     await b.page.getByTestId('lobby-screen').waitFor({ state: 'visible' });

@@ -23,6 +23,10 @@ func TestLeaveTimeoutsAndBids(t *testing.T) {
 		c.BidTimeout, c.FollowTimeout, c.LeadTimeout = 200*time.Millisecond, 3*time.Second, 3*time.Second
 		c.AutoPlayDelay = 20 * time.Millisecond
 		c.AutoPlayAfter = 100 // timeouts never switch to auto-play here
+		// Deals where the bots pass too are redealt until someone bids:
+		// three of them in a row (the player's bid times out in each)
+		// would cancel the hand before the test has seen it played.
+		c.MaxRedeals = 0
 		mc.Modes[0].BotWait = 50 * time.Millisecond
 	})
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)

@@ -90,6 +90,10 @@ type Mesh struct {
 
 	pool    chan struct{}
 	running sync.WaitGroup
+	// stopMu guards stopped: a NATS callback still in flight after Run
+	// unsubscribed must not start a worker (running.Add) while Run waits.
+	stopMu  sync.RWMutex
+	stopped bool
 
 	mu        sync.Mutex
 	balancers map[string]*cluster.Balancer
@@ -165,6 +169,9 @@ func (m *Mesh) Run(ctx context.Context) error {
 		for _, s := range subs {
 			_ = s.Unsubscribe()
 		}
+		m.stopMu.Lock()
+		m.stopped = true
+		m.stopMu.Unlock()
 		m.running.Wait()
 	}()
 	sub := func(subject, queue string, h cluster.Handler) error {
@@ -738,7 +745,15 @@ func (m *Mesh) serveHandler(ctx context.Context, rt *Route) cluster.Handler {
 			_ = msg.RespondMsg(errHeader(m.self, status.New(status.Unavailable, "server busy: try again")), nil)
 			return
 		}
+		m.stopMu.RLock()
+		if m.stopped {
+			m.stopMu.RUnlock()
+			<-m.pool
+			_ = msg.RespondMsg(errHeader(m.self, status.New(status.Unavailable, "node stopping")), nil)
+			return
+		}
 		m.running.Add(1)
+		m.stopMu.RUnlock()
 		go func() { // a pool worker: bounded by m.pool, waited for by Run
 			defer func() { <-m.pool; m.running.Done() }()
 			m.serve(ctx, rt, msg)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +17,15 @@ import (
 // meshNode is one node of an in-process cluster: its own gateway and mesh
 // on a shared bus, serving the services listed.
 func meshNode(b testing.TB, bus *cluster.NATS, role string, serves []string) *gateway.Mesh {
+	b.Helper()
+	m, stop := meshNodeStop(b, bus, role, serves)
+	b.Cleanup(stop)
+	return m
+}
+
+// meshNodeStop is meshNode with its stop: it ends the node's Run and
+// membership and waits for both (a second call does nothing).
+func meshNodeStop(b testing.TB, bus *cluster.NATS, role string, serves []string) (*gateway.Mesh, func()) {
 	b.Helper()
 	log := slog.New(slog.DiscardHandler)
 	members, err := cluster.Join(b.Context(), bus, cluster.DefaultMembersConfig(),
@@ -38,10 +48,10 @@ func meshNode(b testing.TB, bus *cluster.NATS, role string, serves []string) *ga
 	m.Attach(gw)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
-	go func() { _ = members.Run(ctx); done <- struct{}{} }() // stopped by Cleanup
-	go func() { _ = m.Run(ctx); done <- struct{}{} }()       // stopped by Cleanup
-	b.Cleanup(func() { cancel(); <-done; <-done })
-	return m
+	go func() { _ = members.Run(ctx); done <- struct{}{} }() // ended by stop
+	go func() { _ = m.Run(ctx); done <- struct{}{} }()       // ended by stop
+	var once sync.Once
+	return m, func() { once.Do(func() { cancel(); <-done; <-done }) }
 }
 
 // BenchmarkRemoteHop measures one sys.echo call (64-byte payload) made by

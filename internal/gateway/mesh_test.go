@@ -3,6 +3,8 @@ package gateway_test
 import (
 	"context"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -54,5 +56,67 @@ func TestPushUsersRemembersLookups(t *testing.T) {
 	time.Sleep(gateway.LookedFor + 100*time.Millisecond)
 	if err := game.PushUsers([]int64{uid}, "sys.echo", msg); status.CodeOf(err) != status.NotFound {
 		t.Fatalf("push after the remembered time: %v, want not_found (a new read)", err)
+	}
+}
+
+// TestMeshStopsUnderCalls: a serving node stopped while another node's
+// calls keep arriving answers them or refuses them (unavailable), starts
+// no worker once it waits for its running ones (the race detector saw a
+// NATS callback still in flight after the unsubscribe add one), and the
+// caller never hangs.
+func TestMeshStopsUnderCalls(t *testing.T) {
+	bus, err := cluster.Embedded(t.Context(), cluster.DefaultConfig(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = bus.Close() })
+	edge := meshNode(t, bus, cluster.RoleGateway, nil)
+	for round := range 4 {
+		game, stop := meshNodeStop(t, bus, cluster.RoleGame, []string{"sys"})
+		deadline := time.Now().Add(5 * time.Second)
+		for !edge.Members().Alive(game.Node()) && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		var ok, refused atomic.Int64
+		var wg sync.WaitGroup
+		halt := make(chan struct{})
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-halt:
+						return
+					default:
+					}
+					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+					start := time.Now()
+					err := edge.Call(ctx, "sys.echo", 0, &pb.Echo{Text: "x"}, &pb.Echo{})
+					cancel()
+					switch {
+					case err == nil:
+						ok.Add(1)
+					case status.CodeOf(err) == status.Unavailable:
+						refused.Add(1)
+					default:
+						t.Errorf("round %d: call: %v", round, err)
+						return
+					}
+					if d := time.Since(start); d > 4*time.Second {
+						t.Errorf("round %d: a call took %v", round, d)
+						return
+					}
+				}
+			}()
+		}
+		time.Sleep(100 * time.Millisecond)
+		stop()
+		time.Sleep(50 * time.Millisecond)
+		close(halt)
+		wg.Wait()
+		if ok.Load() == 0 || refused.Load() == 0 {
+			t.Errorf("round %d: %d answered, %d refused: want both", round, ok.Load(), refused.Load())
+		}
 	}
 }

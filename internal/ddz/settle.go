@@ -23,9 +23,11 @@ const (
 //     the seats on the other side owe;
 //   - no player loses more than their balance: a losing player pays at
 //     most what they hold (the house always pays in full);
-//   - winners share exactly what the losers paid: one winner takes it all,
-//     two winners split it, the odd coin going to the seat that went out
-//     (winner), or to the lower seat when that is not one of them.
+//   - winners share exactly what the losers paid: one winner takes it all;
+//     two winners each take their own points times stake when the loser
+//     paid in full, and otherwise share what it paid in proportion to
+//     their points, the odd coin going to the seat that went out (winner),
+//     or to the lower seat when that is not one of them.
 //
 // So the coins of a game, the house's included, always sum to zero and no
 // player's balance goes negative.
@@ -67,9 +69,18 @@ func Stakes(points [3]int, stake int64, payer [3]Payer, balance [3]int64, winner
 	case 1:
 		coins[winners[0]] = paid
 	case 2:
+		// Each winner is owed its own points (they differ under the pair
+		// rule); when the loser could not pay them in full, what it paid
+		// is shared in proportion, the odd coin going as above.
 		a, b := winners[0], winners[1]
-		coins[a], coins[b] = paid/2, paid/2
-		if paid%2 == 1 {
+		dueA, dueB := int64(points[a])*stake, int64(points[b])*stake
+		if paid >= dueA+dueB {
+			coins[a], coins[b] = dueA, dueB
+			break
+		}
+		coins[a] = paid * dueA / (dueA + dueB)
+		coins[b] = paid * dueB / (dueA + dueB)
+		if coins[a]+coins[b] < paid {
 			if b == winner {
 				coins[b]++
 			} else {

@@ -23,6 +23,10 @@ func TestStakes(t *testing.T) {
 		{"farmers win", [3]int{-8, 4, 4}, 10, all, rich, 1, [3]int64{-80, 40, 40}},
 		{"poor farmer pays what it has", [3]int{24, -12, -12}, 1, all, [3]int64{0, 5, 1000}, 0, [3]int64{17, -5, -12}},
 		{"poor landlord, odd coin to the farmer who went out", [3]int{-8, 4, 4}, 1, all, [3]int64{5, 0, 0}, 2, [3]int64{-5, 2, 3}},
+		{"pair rule: farmers win their own pairs", [3]int{-6, 2, 4}, 1, all, rich, 1, [3]int64{-6, 2, 4}},
+		{"pair rule: bot farmer with a doubled pair", [3]int{4, -1, -3}, 2, [3]ddz.Payer{P, H, P}, rich, 0, [3]int64{8, -2, -6}},
+		{"pair rule: poor landlord pays in proportion", [3]int{-6, 2, 4}, 1, all, [3]int64{4, 0, 0}, 1, [3]int64{-4, 2, 2}},
+		{"pair rule: poor landlord, odd coin to the farmer who went out", [3]int{-6, 2, 4}, 1, all, [3]int64{5, 0, 0}, 1, [3]int64{-5, 2, 3}},
 		{"broke loser pays nothing", [3]int{-2, 1, 1}, 1, all, [3]int64{0, 9, 9}, 1, [3]int64{0, 0, 0}},
 		{"landlord +12 vs one player and one bot", [3]int{12, -6, -6}, 1, [3]ddz.Payer{P, P, H}, rich, 0, [3]int64{12, -6, -6}},
 		{"bot farmer: landlord pays the player and the house", [3]int{-2, 1, 1}, 1, [3]ddz.Payer{P, H, P}, rich, 1, [3]int64{-2, 1, 1}},
@@ -45,6 +49,9 @@ func TestStakes(t *testing.T) {
 				t.Errorf("coins %v do not sum to zero", got)
 			}
 			for s, c := range got {
+				if c*int64(tt.points[s]) < 0 || max(c, -c) > max(int64(tt.points[s]), -int64(tt.points[s]))*tt.stake {
+					t.Errorf("seat %d moves %d coins for %d points at stake %d", s, c, tt.points[s], tt.stake)
+				}
 				if tt.payer[s] == ddz.Player && -c > tt.balance[s] {
 					t.Errorf("seat %d loses %d with a balance of %d", s, -c, tt.balance[s])
 				}

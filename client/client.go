@@ -46,6 +46,11 @@ type Options struct {
 	// OnState is told about connection state changes (from the client's
 	// goroutines; keep it quick).
 	OnState func(State)
+	// Handlers are push handlers registered before the first frame is
+	// read, as On would register them: pushes the server sends right
+	// after the handshake (the table snapshot of a reconnect, for one)
+	// arrive before Dial returns and would find no handler set with On.
+	Handlers map[string]func(Push)
 	// Name is sent as Handshake.client.
 	Name string
 	// MaxFrameBytes bounds frames read from the server (default 1 MiB).
@@ -227,6 +232,9 @@ func Dial(ctx context.Context, target string, opts Options) (*Client, error) {
 		closed:   make(chan struct{}),
 		resume:   opts.ResumeToken,
 	}
+	for route, fn := range opts.Handlers {
+		c.handlers[route] = append(c.handlers[route], fn)
+	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if err := c.connect(ctx); err != nil {
 		c.cancel()
@@ -281,6 +289,8 @@ func (c *Client) RouteID(name string) (uint16, bool) {
 func (c *Client) SetToken(tok string) { c.mu.Lock(); c.opts.Token = tok; c.mu.Unlock() }
 
 // On registers fn for pushes on route. fn runs on the reader goroutine.
+// Pushes that arrive before On is called are dropped: register handlers
+// for pushes sent on connect in Options.Handlers.
 func (c *Client) On(route string, fn func(Push)) {
 	c.mu.Lock()
 	c.handlers[route] = append(c.handlers[route], fn)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lordgame/lordgame/client"
 	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/internal/session"
 	"github.com/lordgame/lordgame/proto/gen/pb"
 )
 
@@ -28,10 +29,13 @@ type node struct {
 	tcp   string
 }
 
-func startNode(t *testing.T, httpAddr, tcpAddr string) *node {
+func startNode(t *testing.T, httpAddr, tcpAddr string, routes ...func(*gateway.Router)) *node {
 	t.Helper()
 	r := gateway.NewRouter()
 	gateway.RegisterSys(r)
+	for _, f := range routes {
+		f(r)
+	}
 	cfg := gateway.DefaultConfig()
 	cfg.Session.HeartbeatInterval = 100 * time.Millisecond
 	gw, err := gateway.New(cfg, r, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
@@ -209,6 +213,41 @@ func TestSendErrors(t *testing.T) {
 			if !errors.As(err, &k) && !errors.Is(err, client.ErrDisconnected) {
 				t.Fatalf("%s: request %d after the server closed: %v", target, i, err)
 			}
+		}
+		_ = c.Close()
+	}
+}
+
+// TestHandlersSeeThePushOnConnect: a push the server sends as the session
+// opens reaches a handler set in Options.Handlers, on WebSocket and TCP.
+func TestHandlersSeeThePushOnConnect(t *testing.T) {
+	n := startNode(t, "127.0.0.1:0", "127.0.0.1:0", func(r *gateway.Router) { r.PushRoute("test.welcome", 900) })
+	n.gw.OnConnect(func(s *session.Session) {
+		_ = n.gw.Push(s, "test.welcome", &pb.Echo{Text: "hi"})
+	})
+	for _, target := range []string{n.wsURL, n.tcp} {
+		got := make(chan string, 1)
+		c, err := client.Dial(t.Context(), target, client.Options{Handlers: map[string]func(client.Push){
+			"test.welcome": func(p client.Push) {
+				var e pb.Echo
+				if p.Decode(&e) == nil {
+					got <- e.Text
+				}
+			},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A caller busy after Dial (a handler set with On now would have
+		// missed the push already).
+		time.Sleep(100 * time.Millisecond)
+		select {
+		case s := <-got:
+			if s != "hi" {
+				t.Errorf("%s: welcome %q", target, s)
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("%s: the push sent on connect never reached the handler", target)
 		}
 		_ = c.Close()
 	}

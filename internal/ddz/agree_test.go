@@ -95,23 +95,27 @@ func TestReconnectSnapshotMerge(t *testing.T) {
 		seq   uint64
 	}
 	pushes := make(chan push, 100)
-	c, err := client.Dial(t.Context(), n.url, client.Options{Token: fmt.Sprint("user:", uids[gone])})
+	// The snapshot is pushed as soon as the session opens: the handlers
+	// are set before the connection reads its first frame.
+	c, err := client.Dial(t.Context(), n.url, client.Options{Token: fmt.Sprint("user:", uids[gone]),
+		Handlers: map[string]func(client.Push){
+			"ddz.event": func(p client.Push) {
+				e := &pb.DdzEvent{}
+				if p.Decode(e) == nil {
+					pushes <- push{"event", e.Seq}
+				}
+			},
+			"ddz.snapshot": func(p client.Push) {
+				s := &pb.DdzSnapshot{}
+				if p.Decode(s) == nil {
+					pushes <- push{"snapshot", s.Seq}
+				}
+			},
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	c.On("ddz.event", func(p client.Push) {
-		e := &pb.DdzEvent{}
-		if p.Decode(e) == nil {
-			pushes <- push{"event", e.Seq}
-		}
-	})
-	c.On("ddz.snapshot", func(p client.Push) {
-		s := &pb.DdzSnapshot{}
-		if p.Decode(s) == nil {
-			pushes <- push{"snapshot", s.Seq}
-		}
-	})
 	// Someone acts, so that events follow the snapshot.
 	other := (gone + 1) % 3
 	if int32(snaps[other].Seat) != snaps[other].Turn {

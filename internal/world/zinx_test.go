@@ -436,3 +436,22 @@ func eventually(t *testing.T, what string, ok func() bool) {
 	}
 	t.Fatalf("timed out waiting: %s", what)
 }
+
+// TestZinxDocVectors: the byte-by-byte examples of docs/protocol-world.md.
+func TestZinxDocVectors(t *testing.T) {
+	move := []byte{0x0a, 0, 0, 0, 0x03, 0, 0, 0, 0x0d, 0, 0, 0xc8, 0x42, 0x1d, 0, 0, 0x48, 0x43}
+	id, body, _, err := readZinxFrame(bytes.NewReader(move), nil, 4096)
+	if err != nil || id != ZinxMove {
+		t.Fatalf("move frame: id %d, err %v", id, err)
+	}
+	var req zinxRequest
+	if err := decodeZinx(id, body, &req); err != nil {
+		t.Fatal(err)
+	}
+	if req.Pos.X != 100 || req.Pos.Z != 200 || req.Pos.Y != 0 || req.Pos.V != 0 {
+		t.Errorf("move frame decodes to %v", &req.Pos)
+	}
+	if got, want := appendZinxPID(nil, ZinxSyncPID, 7), []byte{2, 0, 0, 0, 1, 0, 0, 0, 0x08, 0x07}; !bytes.Equal(got, want) {
+		t.Errorf("SyncPID 7 = % x, want % x", got, want)
+	}
+}

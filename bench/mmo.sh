@@ -55,7 +55,7 @@ print(f"{r['proto']} {r['players_ready']}/{r['players']} players, in view {r['in
       f"{r['handled_per_s']:.0f} handled, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, max {r['max_ms']:.1f} ms, "
       f"delivered {r['delivered_ratio']:.5f} ({r['delivered']}/{r['expected']}), errors {r['errors']}, "
       f"server {r.get('server_cpu_cores', 0):.2f} cores {r.get('server_rss_mb', 0):.0f} MiB, client {r['client_cpu_cores']:.2f} cores, "
-      f"coalesced {r['server_coalesced']:.0f}, overruns {r['server_tick_overruns']:.0f}, refused {r['server_refused']:.0f}")
+      f"send late p99 {r.get('send_late_p99_ms', 0):.1f} ms, coalesced {r['server_coalesced']:.0f}, overruns {r['server_tick_overruns']:.0f}, refused {r['server_refused']:.0f}")
 PY
   kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
   rm -rf "$DATA"

@@ -74,11 +74,15 @@ type mmoReport struct {
 	InView float64 `json:"in_view"`
 	// MovesSent were sent in the measured window; MovesHandled are those
 	// the server applied (echoed to their mover).
-	MovesSent      uint64  `json:"moves_sent"`
-	MovesPerS      float64 `json:"moves_per_s"`
-	MovesHandled   uint64  `json:"moves_handled"`
-	HandledPerS    float64 `json:"handled_per_s"`
-	LateSends      uint64  `json:"late_sends"`
+	MovesSent    uint64  `json:"moves_sent"`
+	MovesPerS    float64 `json:"moves_per_s"`
+	MovesHandled uint64  `json:"moves_handled"`
+	HandledPerS  float64 `json:"handled_per_s"`
+	LateSends    uint64  `json:"late_sends"`
+	// SendLateP99ms is how late lordbench itself wrote its moves (the
+	// write's end against the scheduled time), p99: latency that is the
+	// load generator's, inside p99_ms.
+	SendLateP99ms  float64 `json:"send_late_p99_ms"`
 	Sightings      uint64  `json:"sightings"`
 	SightingsPerS  float64 `json:"sightings_per_s"`
 	P50ms          float64 `json:"p50_ms"`
@@ -163,6 +167,7 @@ type mmoRun struct {
 	closing  atomic.Bool
 	readers  sync.WaitGroup // the demo connections' readers, stopped by closing their sockets
 	hist     histogram
+	sendLate histogram // the write's end against the schedule
 	errs     errorCounts
 	mu       sync.Mutex
 	first    string
@@ -332,6 +337,7 @@ func runMMO(ctx context.Context, o options, live *liveLine) (report, error) {
 	rep.HandledPerS = float64(rep.MovesHandled) / elapsed.Seconds()
 	rep.SightingsPerS = float64(rep.Sightings) / elapsed.Seconds()
 	rep.P50ms, rep.P90ms, rep.P99ms, rep.MaxMs = ms(run.hist.Quantile(0.5)), ms(run.hist.Quantile(0.9)), ms(run.hist.Quantile(0.99)), ms(run.hist.Max())
+	rep.SendLateP99ms = ms(run.sendLate.Quantile(0.99))
 	rep.Expected, rep.Delivered, rep.NotApplied, rep.Ambiguous, rep.Sampled = run.deliveredRatio()
 	if rep.Expected > 0 {
 		rep.DeliveredRatio = float64(rep.Delivered) / float64(rep.Expected)
@@ -535,7 +541,7 @@ func parseEntity(b []byte, idNum, xNum, zNum, vNum protowire.Number) (id int32, 
 	return id, x, z, v, nil
 }
 
-// Demo protocol frames (docs/protocol-world.md, "The Zinx demo protocol").
+// Demo protocol frames (docs/protocol-world.md, "The Zinx MMO demo's protocol").
 const (
 	zxSyncPID   = 1
 	zxMove      = 3
@@ -881,6 +887,9 @@ func (run *mmoRun) sendLoop(ctx context.Context, b *mmoBot, stepLen float32) {
 		if at-sched > iv {
 			b.late++
 		}
+		if sched >= run.from {
+			run.sendLate.Record(time.Duration(at - sched))
+		}
 		c := run.grid.CellAt(float64(b.x), float64(b.z))
 		cx, cz := run.grid.CellXY(c)
 		b.sends = append(b.sends, mmoSend{x: b.x, z: b.z, cx: int16(cx), cz: int16(cz), at: at})
@@ -1078,7 +1087,7 @@ func (r *mmoReport) writeText(w io.Writer) {
 	fmt.Fprintf(w, "scenario   mmo  %s  proto %s  map %s  tick %.0f ms\n", r.Target, r.Proto, r.Map, r.TickMs)
 	fmt.Fprintf(w, "players    %d asked, %d in the world; every %.0f ms by up to ±%g, spread %v; %.1f others in view\n",
 		r.Players, r.PlayersReady, r.IntervalMs, r.Step, r.Spread, r.InView)
-	fmt.Fprintf(w, "moves      %d sent in %.1fs = %.0f/s (%d late), %.0f/s handled\n", r.MovesSent, r.DurationS, r.MovesPerS, r.LateSends, r.HandledPerS)
+	fmt.Fprintf(w, "moves      %d sent in %.1fs = %.0f/s (%d late, p99 %.2f ms after schedule), %.0f/s handled\n", r.MovesSent, r.DurationS, r.MovesPerS, r.LateSends, r.SendLateP99ms, r.HandledPerS)
 	fmt.Fprintf(w, "move→others %d sightings (%.0f/s)  p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n",
 		r.Sightings, r.SightingsPerS, r.P50ms, r.P90ms, r.P99ms, r.MaxMs)
 	fmt.Fprintf(w, "delivered  %d/%d = %.5f of the applied moves over %d receivers (%d never applied and %d at ambiguous borders not counted)\n",

@@ -59,7 +59,7 @@ func TestMMOSmoke(t *testing.T) {
 				t.Fatalf("report %q: %v", out.String(), err)
 			}
 			if rep.PlayersReady != 40 || rep.Errors != 0 || rep.Expected == 0 || rep.DeliveredRatio < 0.99 ||
-				rep.MovesSent == 0 || rep.InView <= 0 || rep.Sightings == 0 {
+				rep.MovesSent == 0 || rep.InView <= 0 || rep.Sightings == 0 || !(rep.SendLateP99ms > 0) {
 				t.Fatalf("report %s\nserver log:\n%s", out.String(), logs.String())
 			}
 			t.Logf("in view %.1f, %.0f moves/s, delivered %d/%d, p99 %.1f ms", rep.InView, rep.MovesPerS, rep.Delivered, rep.Expected, rep.P99ms)

@@ -191,3 +191,47 @@ func FuzzMMOParse(f *testing.F) {
 		_, _ = zxPos(b)
 	})
 }
+
+// TestMMOSeenTimesWatchedMoves: a sighting is timed when the receiver was
+// watching the mover (it saw the previous move, or did not change cell
+// itself lately); the first sighting after a gap that the receiver's own
+// step into view explains is counted apart, not timed.
+func TestMMOSeenTimesWatchedMoves(t *testing.T) {
+	const iv = int64(100 * time.Millisecond)
+	tests := []struct {
+		name      string
+		prev      int32 // the receiver's last sighting of the mover
+		cellAt    int64 // when the receiver last changed cell (0: never)
+		seq       int32
+		wantTimed bool
+	}{
+		{"watching: saw the previous move", 4, 5 * iv, 5, true},
+		{"watching: saw the previous move, receiver crossed just now", 4, 5*iv + iv/2, 5, true},
+		{"mover came into view, receiver stood still", 2, 0, 5, true},
+		{"receiver stepped into view after the move was due", 2, 5*iv + iv/2, 5, false},
+		{"receiver stepped into view just before the move was due", 2, 4*iv + iv/2, 5, false},
+		{"receiver changed cell long before", 2, 2 * iv, 5, true},
+		{"first sighting ever, receiver stood still", 0, 0, 5, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run := &mmoRun{o: options{Interval: time.Duration(iv)}, from: 0, to: 100 * iv}
+			mover := &mmoBot{i: 0, pid: 1, last: map[int32]int32{}}
+			recv := &mmoBot{i: 1, pid: 2, last: map[int32]int32{1: tt.prev}}
+			recv.cellAt.Store(tt.cellAt)
+			run.bots = []*mmoBot{mover, recv}
+			tab := []int32{0, 1, 2}
+			run.byPID.Store(&tab)
+			now := int64(tt.seq)*iv + 30*int64(time.Millisecond)
+			run.seen(recv, 1, 10, 10, float32(tt.seq), now)
+			timed := run.hist.Count() == 1 && recv.sighted == 1 && recv.viewSighted == 0
+			untimed := run.hist.Count() == 0 && recv.sighted == 0 && recv.viewSighted == 1
+			if tt.wantTimed && !timed || !tt.wantTimed && !untimed {
+				t.Errorf("timed %d, sighted %d, view sightings %d; want timed %v", run.hist.Count(), recv.sighted, recv.viewSighted, tt.wantTimed)
+			}
+			if recv.last[1] != tt.seq {
+				t.Errorf("last seen %d, want %d", recv.last[1], tt.seq)
+			}
+		})
+	}
+}

@@ -232,6 +232,7 @@ func (n *worldNode) registerMetrics(reg *prometheus.Registry) {
 	gauge("lordgame_world_zinx_connections", "Open Zinx demo protocol connections.", zs(func(s world.ZinxStats) float64 { return float64(s.Conns) }))
 	counter("lordgame_world_zinx_frames_in_total", "Frames received on the Zinx demo listener.", zs(func(s world.ZinxStats) float64 { return float64(s.FramesIn) }))
 	counter("lordgame_world_zinx_writes_total", "Writes on the Zinx demo listener (one per connection and tick at most).", zs(func(s world.ZinxStats) float64 { return float64(s.Writes) }))
+	counter("lordgame_world_zinx_chats_refused_total", "Chat messages from Zinx demo connections refused (empty, too long, over the rate): the demo protocol has no error frame.", zs(func(s world.ZinxStats) float64 { return float64(s.RefusedChats) }))
 	counter("lordgame_world_zinx_chats_dropped_total", "Chat messages not sent to a demo connection whose queue was full.", zs(func(s world.ZinxStats) float64 { return float64(s.DroppedChats) }))
 	for _, r := range world.ZinxCloseReasons() {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "lordgame_world_zinx_closed_total", Help: "Zinx demo connections closed, by reason.",

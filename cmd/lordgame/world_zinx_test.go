@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
@@ -159,6 +161,25 @@ func TestWorldZinx(t *testing.T) {
 		z.mu.Lock()
 		defer z.mu.Unlock()
 		return len(z.chats) == 2 && z.chats[1] == "hi from native"
+	})
+
+	// A chat the rules refuse is dropped (the demo protocol has no error
+	// frame), counted, and the connection stays.
+	z.send(t, 2, &zinxpb.Talk{Content: ""})
+	eventually(t, "the refused demo chat counted in /metrics", func() bool {
+		resp, err := http.Get("http://" + s.MetricsAddr() + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(b), "\nlordgame_world_zinx_chats_refused_total 1\n")
+	})
+	z.send(t, 2, &zinxpb.Talk{Content: "still here"})
+	eventually(t, "native gets the demo chat after the refused one", func() bool {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		return len(a.chats) > 0 && a.chats[len(a.chats)-1] == "still here"
 	})
 
 	_ = z.c.Close()

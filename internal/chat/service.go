@@ -621,11 +621,11 @@ func (s *Service) Read(ctx context.Context, user, convID, seq int64) (*pb.ChatRe
 	if c.Kind == store.ConvWorld {
 		return nil, store.ErrNotMember
 	}
-	read, err := s.db.MarkRead(ctx, convID, user, seq)
+	read, moved, err := s.db.MarkRead(ctx, convID, user, seq)
 	if err != nil {
 		return nil, err
 	}
-	if c.Kind == store.ConvPrivate {
+	if c.Kind == store.ConvPrivate && moved { // the peer hears of a marker that moved, once
 		if ms, err := s.db.Members(ctx, convID); err == nil {
 			var peers []int64
 			for _, m := range ms {

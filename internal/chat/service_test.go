@@ -274,3 +274,55 @@ func TestWorldRetention(t *testing.T) {
 		t.Fatalf("sync over the pruned part: %v, %v", b, err)
 	}
 }
+
+// TestReadReceiptOnlyWhenMoved: in private chat the peer is told of a read
+// marker that moved, once; reading again, backwards or past the end at
+// the end pushes nothing.
+func TestReadReceiptOnlyWhenMoved(t *testing.T) {
+	s, rec, _ := newTestService(t, nil)
+	ctx := t.Context()
+	var conv int64
+	for i, text := range []string{"one", "two"} {
+		m, _, err := s.Send(ctx, 1, SendReq{ToUser: 2, ClientID: fmt.Sprint("r", i), Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv = m.ConversationId
+	}
+	receipts := func() []*pb.ChatReadReceipt {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		var out []*pb.ChatReadReceipt
+		for _, p := range rec.pushes {
+			if p.route == RouteRead {
+				if !slices.Equal(p.users, []int64{1}) {
+					t.Errorf("receipt pushed to %v, want the sender 1", p.users)
+				}
+				out = append(out, p.msg.(*pb.ChatReadReceipt))
+			}
+		}
+		return out
+	}
+	for _, step := range []struct {
+		seq, want int64
+		pushes    int
+	}{
+		{1, 1, 1}, // moved: told
+		{1, 1, 1}, // the same again: nothing
+		{0, 1, 1}, // backwards: nothing
+		{9, 2, 2}, // past the end: clamped to 2, moved
+		{9, 2, 2}, // at the end already: nothing
+		{2, 2, 2}, // the same: nothing
+	} {
+		r, err := s.Read(ctx, 2, conv, step.seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.ReadSeq != step.want {
+			t.Errorf("Read(%d) = %d, want %d", step.seq, r.ReadSeq, step.want)
+		}
+		if rs := receipts(); len(rs) != step.pushes || rs[len(rs)-1].ReadSeq != step.want || rs[len(rs)-1].UserId != 2 {
+			t.Fatalf("after Read(%d): receipts %v, want %d ending at %d", step.seq, rs, step.pushes, step.want)
+		}
+	}
+}

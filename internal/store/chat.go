@@ -38,24 +38,26 @@ const (
 
 // Chat errors. Each names the rule that was broken.
 var (
-	ErrConvNotFound   = status.RuleError(status.NotFound, "conversation_not_found", "no such conversation")
-	ErrNotMember      = status.RuleError(status.Forbidden, "not_member", "you are not a member of this conversation")
-	ErrMuted          = status.RuleError(status.Forbidden, "muted", "you are muted in this conversation")
-	ErrBlocked        = status.RuleError(status.Forbidden, "blocked", "this user does not accept messages or requests from you")
-	ErrDisbanded      = status.RuleError(status.NotFound, "group_disbanded", "the group was disbanded")
-	ErrGroupFull      = status.RuleError(status.Conflict, "group_full", "the group is full")
-	ErrAlreadyMember  = status.RuleError(status.Conflict, "already_member", "already a member")
-	ErrNotAdmin       = status.RuleError(status.Forbidden, "not_admin", "only the owner or an admin may do this")
-	ErrNotOwner       = status.RuleError(status.Forbidden, "not_owner", "only the owner may do this")
-	ErrOwnerLeave     = status.RuleError(status.Conflict, "owner_cannot_leave", "the owner must disband the group or hand it over first")
-	ErrMsgNotFound    = status.RuleError(status.NotFound, "message_not_found", "no such message")
-	ErrRecallForeign  = status.RuleError(status.Forbidden, "recall_not_sender", "only the sender may recall a message")
-	ErrRecallLate     = status.RuleError(status.Conflict, "recall_too_late", "the recall window has passed")
-	ErrTooManyGroups  = status.RuleError(status.Conflict, "max_groups", "you are in too many groups")
-	ErrTooManyFriends = status.RuleError(status.Conflict, "max_friends", "too many friends")
-	ErrAlreadyFriends = status.RuleError(status.Conflict, "already_friends", "already friends")
-	ErrNoRequest      = status.RuleError(status.NotFound, "no_friend_request", "no such friend request")
-	ErrSelf           = status.RuleError(status.BadRequest, "self", "not possible with yourself")
+	ErrConvNotFound = status.RuleError(status.NotFound, "conversation_not_found", "no such conversation")
+	ErrNotMember    = status.RuleError(status.Forbidden, "not_member", "you are not a member of this conversation")
+	// ErrTargetNotMember: the user a moderator acts on is not a member.
+	ErrTargetNotMember = status.RuleError(status.Forbidden, "not_member", "that user is not a member of this group")
+	ErrMuted           = status.RuleError(status.Forbidden, "muted", "you are muted in this conversation")
+	ErrBlocked         = status.RuleError(status.Forbidden, "blocked", "this user does not accept messages or requests from you")
+	ErrDisbanded       = status.RuleError(status.NotFound, "group_disbanded", "the group was disbanded")
+	ErrGroupFull       = status.RuleError(status.Conflict, "group_full", "the group is full")
+	ErrAlreadyMember   = status.RuleError(status.Conflict, "already_member", "already a member")
+	ErrNotAdmin        = status.RuleError(status.Forbidden, "not_admin", "only the owner or an admin may do this")
+	ErrNotOwner        = status.RuleError(status.Forbidden, "not_owner", "only the owner may do this")
+	ErrOwnerLeave      = status.RuleError(status.Conflict, "owner_cannot_leave", "the owner must disband the group or hand it over first")
+	ErrMsgNotFound     = status.RuleError(status.NotFound, "message_not_found", "no such message")
+	ErrRecallForeign   = status.RuleError(status.Forbidden, "recall_not_sender", "only the sender may recall a message")
+	ErrRecallLate      = status.RuleError(status.Conflict, "recall_too_late", "the recall window has passed")
+	ErrTooManyGroups   = status.RuleError(status.Conflict, "max_groups", "you are in too many groups")
+	ErrTooManyFriends  = status.RuleError(status.Conflict, "max_friends", "too many friends")
+	ErrAlreadyFriends  = status.RuleError(status.Conflict, "already_friends", "already friends")
+	ErrNoRequest       = status.RuleError(status.NotFound, "no_friend_request", "no such friend request")
+	ErrSelf            = status.RuleError(status.BadRequest, "self", "not possible with yourself")
 )
 
 // Conversation is one chat conversation.
@@ -166,7 +168,7 @@ type Chat interface {
 	DeleteMessage(ctx context.Context, convID, seq, by int64) (Message, error)
 	MessagesAfter(ctx context.Context, convID, after int64, limit int) ([]Message, error)
 	MessagesBefore(ctx context.Context, convID, before int64, limit int) ([]Message, error)
-	MarkRead(ctx context.Context, convID, userID, seq int64) (int64, error)
+	MarkRead(ctx context.Context, convID, userID, seq int64) (read int64, moved bool, err error)
 	ReadCount(ctx context.Context, convID, seq int64) (int64, error)
 	Inbox(ctx context.Context, userID int64) ([]InboxEntry, error)
 	PruneMessages(ctx context.Context, kind string, keepLast int, olderThan time.Time) (int64, error)
@@ -453,7 +455,9 @@ func moderate(ctx context.Context, q querier, convID, by, target int64) (Member,
 		return mb, Member{}, ErrNotAdmin
 	}
 	mt, err := memberIn(ctx, q, convID, target)
-	if err != nil {
+	if errors.Is(err, ErrNotMember) {
+		return mb, mt, ErrTargetNotMember
+	} else if err != nil {
 		return mb, mt, err
 	}
 	if rank(mt.Role) >= rank(mb.Role) {
@@ -719,19 +723,23 @@ func (db *DB) MessagesBefore(ctx context.Context, convID, before int64, limit in
 }
 
 // MarkRead moves userID's read marker in convID forward to seq (never
-// back, never past the last message) and returns the marker.
-func (db *DB) MarkRead(ctx context.Context, convID, userID, seq int64) (int64, error) {
-	var read int64
+// back, never past the last message) and returns the marker and whether
+// it moved.
+func (db *DB) MarkRead(ctx context.Context, convID, userID, seq int64) (int64, bool, error) {
+	var read, n int64
 	err := db.b.tx(ctx, func(q querier) error {
-		if _, err := q.exec(ctx, `UPDATE chat_members SET read_seq = (SELECT CASE WHEN ? < last_seq THEN ? ELSE last_seq END FROM chat_conversations WHERE id = ?)
-			WHERE conversation_id = ? AND user_id = ? AND read_seq < ?`, seq, seq, convID, convID, userID, seq); err != nil {
+		var err error
+		if n, err = q.exec(ctx, `UPDATE chat_members SET read_seq = (SELECT CASE WHEN ? < last_seq THEN ? ELSE last_seq END FROM chat_conversations WHERE id = ?)
+			WHERE conversation_id = ? AND user_id = ?
+			AND read_seq < (SELECT CASE WHEN ? < last_seq THEN ? ELSE last_seq END FROM chat_conversations WHERE id = ?)`,
+			seq, seq, convID, convID, userID, seq, seq, convID); err != nil {
 			return err
 		}
 		m, err := memberIn(ctx, q, convID, userID)
 		read = m.ReadSeq
 		return err
 	})
-	return read, wrap("mark read", err)
+	return read, n > 0, wrap("mark read", err)
 }
 
 // ReadCount is how many members other than the sender have read message seq.
@@ -742,15 +750,22 @@ func (db *DB) ReadCount(ctx context.Context, convID, seq int64) (int64, error) {
 	return n, wrap("read count", err)
 }
 
+// notHiddenFrom leaves out of an inbox query (message x, member m,
+// conversation c) the group messages of senders m blocked, as sync and
+// history hide them (group events excepted).
+const notHiddenFrom = `
+				AND NOT (c.kind = 'group' AND x.kind <> 'system' AND x.sender_id IN (SELECT b.blocked_id FROM chat_blocks b WHERE b.user_id = m.user_id))`
+
 // Inbox lists userID's private and group conversations, the most recent
 // first, each with its unread count (messages of others after the read
-// marker, recall and delete events not counted) and last message.
+// marker, recall and delete events and the group messages of senders
+// userID blocked not counted) and last message (of the same).
 func (db *DB) Inbox(ctx context.Context, userID int64) ([]InboxEntry, error) {
 	rs, err := db.b.query(ctx, `SELECT c.id, c.kind, c.conv_key, c.name, c.owner_id, c.open, c.max_members, c.last_seq, c.created_at, c.disbanded_at,
 			m.conversation_id, m.user_id, m.role, m.read_seq, m.muted_until, m.joined_at,
 			(SELECT COUNT(*) FROM chat_messages x WHERE x.conversation_id = c.id AND x.seq > m.read_seq AND x.sender_id <> m.user_id
-				AND x.kind NOT IN ('recall', 'delete') AND x.recalled_at = 0),
-			COALESCE((SELECT MAX(x.seq) FROM chat_messages x WHERE x.conversation_id = c.id AND x.kind NOT IN ('recall', 'delete')), 0),
+				AND x.kind NOT IN ('recall', 'delete') AND x.recalled_at = 0`+notHiddenFrom+`),
+			COALESCE((SELECT MAX(x.seq) FROM chat_messages x WHERE x.conversation_id = c.id AND x.kind NOT IN ('recall', 'delete')`+notHiddenFrom+`), 0),
 			COALESCE((SELECT o.user_id FROM chat_members o WHERE o.conversation_id = c.id AND o.user_id <> m.user_id AND c.kind = 'private' LIMIT 1), 0)
 		FROM chat_members m JOIN chat_conversations c ON c.id = m.conversation_id
 		WHERE m.user_id = ? AND c.kind IN ('private', 'group')

@@ -62,11 +62,17 @@ func TestChatPrivate(t *testing.T) {
 		if err != nil || len(in) != 1 || in[0].Unread != 1 || in[0].Last == nil || in[0].Last.Body != "hi" || in[0].Peer != 2 {
 			t.Fatalf("Inbox(1) = %+v, %v", in, err)
 		}
-		if read, err := db.MarkRead(ctx, c.ID, 1, 50); err != nil || read != 2 {
-			t.Fatalf("MarkRead past the end = %d, %v; want clamped to 2", read, err)
+		if read, moved, err := db.MarkRead(ctx, c.ID, 1, 50); err != nil || read != 2 || !moved {
+			t.Fatalf("MarkRead past the end = %d, %v, %v; want clamped to 2, moved", read, moved, err)
 		}
-		if read, err := db.MarkRead(ctx, c.ID, 1, 1); err != nil || read != 2 {
-			t.Fatalf("MarkRead backwards = %d, %v; want 2 (never back)", read, err)
+		if read, moved, err := db.MarkRead(ctx, c.ID, 1, 1); err != nil || read != 2 || moved {
+			t.Fatalf("MarkRead backwards = %d, %v, %v; want 2 (never back), not moved", read, moved, err)
+		}
+		if read, moved, err := db.MarkRead(ctx, c.ID, 1, 2); err != nil || read != 2 || moved {
+			t.Fatalf("MarkRead again = %d, %v, %v; want 2, not moved", read, moved, err)
+		}
+		if read, moved, err := db.MarkRead(ctx, c.ID, 1, 60); err != nil || read != 2 || moved {
+			t.Fatalf("MarkRead past the end at the end = %d, %v, %v; want 2, not moved", read, moved, err)
 		}
 		in, _ = db.Inbox(ctx, 1)
 		if in[0].Unread != 0 {
@@ -291,6 +297,9 @@ func TestChatGroups(t *testing.T) {
 		}
 		if r := send(t, db, g.ID, 3, "gone", ""); !errors.Is(r.Err, store.ErrNotMember) {
 			t.Errorf("kicked member sends: %v", r.Err)
+		}
+		if err := db.KickMember(ctx, g.ID, 2, 3); !errors.Is(err, store.ErrTargetNotMember) {
+			t.Errorf("kick a user who is not a member: %v, want %v", err, store.ErrTargetNotMember)
 		}
 		if err := db.LeaveGroup(ctx, g.ID, 1); !errors.Is(err, store.ErrOwnerLeave) {
 			t.Errorf("owner leaves: %v", err)
@@ -527,6 +536,67 @@ func TestChatSendBatchMixed(t *testing.T) {
 		in, err = db.Inbox(ctx, 1012)
 		if err != nil || len(in) != 1 || in[0].Unread != 1 || in[0].Member.ReadSeq != 1 {
 			t.Errorf("inbox of 1012 = %+v, %v; want 1013's message unread", in, err)
+		}
+	})
+}
+
+// TestChatInboxHidesBlockedSenders: the group messages of a sender the
+// member blocked are neither unread nor the inbox's last message for that
+// member (group events still are); other members see them, and private
+// conversations are not filtered.
+func TestChatInboxHidesBlockedSenders(t *testing.T) {
+	withStore(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		g, err := db.CreateGroup(ctx, 1, "club", true, 10, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []int64{2, 3} {
+			if _, err := db.JoinGroup(ctx, g.ID, u, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, err := db.PrivateConversation(ctx, 1, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		send(t, db, p.ID, 1, "private before the block", "")
+		if err := db.Block(ctx, 3, 1); err != nil {
+			t.Fatal(err)
+		}
+		send(t, db, g.ID, 2, "from 2", "")
+		send(t, db, g.ID, 1, "from 1", "")
+		send(t, db, g.ID, 1, "from 1 again", "")
+		entry := func(user, conv int64) store.InboxEntry {
+			t.Helper()
+			in, err := db.Inbox(ctx, user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range in {
+				if e.Conversation.ID == conv {
+					return e
+				}
+			}
+			t.Fatalf("conversation %d not in %d's inbox", conv, user)
+			return store.InboxEntry{}
+		}
+		if e := entry(3, g.ID); e.Unread != 1 || e.Last == nil || e.Last.Body != "from 2" {
+			t.Errorf("blocker's group entry: unread %d, last %+v; want 1, from 2", e.Unread, e.Last)
+		}
+		if e := entry(2, g.ID); e.Unread != 2 || e.Last == nil || e.Last.Body != "from 1 again" {
+			t.Errorf("other member's group entry: unread %d, last %+v; want 2, from 1 again", e.Unread, e.Last)
+		}
+		if e := entry(3, p.ID); e.Unread != 1 || e.Last == nil || e.Last.Body != "private before the block" {
+			t.Errorf("blocker's private entry: unread %d, last %+v", e.Unread, e.Last)
+		}
+		// A group event by the blocked user is not hidden.
+		r := db.SendMessages(ctx, []store.NewMessage{{ConversationID: g.ID, SenderID: 1, Kind: store.MsgSystem, Body: "renamed"}})
+		if r[0].Err != nil {
+			t.Fatal(r[0].Err)
+		}
+		if e := entry(3, g.ID); e.Unread != 2 || e.Last == nil || e.Last.Body != "renamed" {
+			t.Errorf("blocker's group entry after an event: unread %d, last %+v; want 2, renamed", e.Unread, e.Last)
 		}
 	})
 }

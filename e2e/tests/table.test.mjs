@@ -39,19 +39,30 @@ async function seatAtClassic(page) {
 test('a timer that runs out is announced, bids stay shown, the cards are revealed at the end', { timeout: 240_000 }, async () => {
   await withPage(browser, 'table-timeout', async ({ page, errors }) => {
     await seatAtClassic(page);
-    // Do nothing: the server acts for the seat when its timer runs out.
-    await page.locator('.toast', { hasText: 'Your time ran out' }).waitFor({ state: 'visible', timeout: 60_000 });
-    await page.getByTestId('bid-history').waitFor({ state: 'visible' });
-    assert.ok((await page.getByTestId('bid-item').count()) >= 1, 'the bids are listed');
-    await shotBoth(page, 'table-timeout');
-    // Once the auction is over the bids stay on the table.
-    await page.waitForFunction(() => document.querySelector('[data-testid=table-screen]').dataset.phase !== 'bidding', null, { timeout: 60_000 });
-    const phase = await page.locator('[data-testid=table-screen]').getAttribute('data-phase');
-    if (phase === 'playing') assert.ok((await page.getByTestId('bid-item').count()) >= 1, 'bids still shown while playing');
+    // A hand nobody bids for is dealt again, and after three such deals
+    // it is cancelled: nobody is out and nothing is revealed. The player's
+    // own timer passes and the bots may pass too, so a cancelled hand is
+    // played again (at most three times).
+    for (let attempt = 1; ; attempt++) {
+      // Do nothing: the server acts for the seat when its timer runs out.
+      await page.locator('.toast', { hasText: 'Your time ran out' }).waitFor({ state: 'visible', timeout: 60_000 });
+      await page.getByTestId('bid-history').waitFor({ state: 'visible' });
+      assert.ok((await page.getByTestId('bid-item').count()) >= 1, 'the bids are listed');
+      if (attempt === 1) await shotBoth(page, 'table-timeout');
+      // Once the auction is over the bids stay on the table.
+      await page.waitForFunction(() => document.querySelector('[data-testid=table-screen]').dataset.phase !== 'bidding', null, { timeout: 60_000 });
+      const phase = await page.locator('[data-testid=table-screen]').getAttribute('data-phase');
+      if (phase === 'playing') assert.ok((await page.getByTestId('bid-item').count()) >= 1, 'bids still shown while playing');
 
-    // Auto-play finishes the hand; the result shows what everyone held.
-    if ((await page.locator('[data-testid=table-screen]').getAttribute('data-auto')) !== 'true') await page.getByTestId('btn-auto').click();
-    await page.getByTestId('result-screen').waitFor({ state: 'visible', timeout: 180_000 });
+      // Auto-play finishes the hand; the result shows what everyone held.
+      if (phase !== 'over' && (await page.locator('[data-testid=table-screen]').getAttribute('data-auto')) !== 'true') await page.getByTestId('btn-auto').click();
+      await page.getByTestId('result-screen').waitFor({ state: 'visible', timeout: 180_000 });
+      const title = await page.getByTestId('result-title').textContent();
+      if (!/cancelled/i.test(title)) break;
+      assert.ok(attempt < 3, `three hands in a row cancelled (${title})`);
+      await page.getByTestId('result-again').click();
+      await page.locator('[data-testid=hand-card]').first().waitFor({ state: 'visible', timeout: 60_000 });
+    }
     const counts = [];
     for (let s = 0; s < 3; s++) {
       const el = page.getByTestId(`revealed-${s}`);

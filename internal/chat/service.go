@@ -1005,7 +1005,11 @@ func (s *Service) Friend(ctx context.Context, user int64, act FriendAction, othe
 	case FriendDecline:
 		err, event = s.db.DeclineFriend(ctx, user, other), "declined"
 	case FriendRemove:
-		err, event = s.db.RemoveFriend(ctx, user, other), "removed"
+		var removed bool
+		if removed, err = s.db.RemoveFriend(ctx, user, other); err == nil && !removed {
+			return "", nil // nothing to remove: nobody to tell
+		}
+		event = "removed"
 	case FriendBlock:
 		// The blocked user is not told.
 		return "", s.db.Block(ctx, user, other)

@@ -326,3 +326,33 @@ func TestReadReceiptOnlyWhenMoved(t *testing.T) {
 		}
 	}
 }
+
+// TestFriendRemoveOfNothing: removing a friendship that does not exist
+// succeeds and tells nobody; removing one that does tells the other user.
+func TestFriendRemoveOfNothing(t *testing.T) {
+	s, rec, _ := newTestService(t, nil)
+	ctx := t.Context()
+	events := func() int {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		n := 0
+		for _, p := range rec.pushes {
+			if p.route == RouteFriend && p.msg.(*pb.FriendEvent).Event == "removed" {
+				n++
+			}
+		}
+		return n
+	}
+	if _, err := s.Friend(ctx, 1, FriendRemove, 2); err != nil || events() != 0 {
+		t.Fatalf("remove of nothing: %v, %d removed events", err, events())
+	}
+	if _, err := s.Friend(ctx, 1, FriendRequest, 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Friend(ctx, 2, FriendAccept, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Friend(ctx, 1, FriendRemove, 2); err != nil || events() != 1 {
+		t.Fatalf("remove of a friend: %v, %d removed events", err, events())
+	}
+}

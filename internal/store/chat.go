@@ -175,7 +175,7 @@ type Chat interface {
 	RequestFriend(ctx context.Context, from, to int64, maxFriends int) (string, error)
 	AcceptFriend(ctx context.Context, userID, from int64, maxFriends int) error
 	DeclineFriend(ctx context.Context, userID, from int64) error
-	RemoveFriend(ctx context.Context, userID, other int64) error
+	RemoveFriend(ctx context.Context, userID, other int64) (bool, error)
 	Friends(ctx context.Context, userID int64) ([]Friend, error)
 	Block(ctx context.Context, userID, target int64) error
 	Unblock(ctx context.Context, userID, target int64) error
@@ -935,15 +935,20 @@ func (db *DB) DeclineFriend(ctx context.Context, userID, from int64) error {
 }
 
 // RemoveFriend ends a friendship (both directions) or withdraws userID's
-// own pending request. Removing what does not exist is not an error.
-func (db *DB) RemoveFriend(ctx context.Context, userID, other int64) error {
-	return wrap("remove friend", db.b.tx(ctx, func(q querier) error {
-		if _, err := q.exec(ctx, "DELETE FROM chat_friends WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)", userID, other, other, userID); err != nil {
+// own pending request, and reports whether there was one. Removing what
+// does not exist is not an error.
+func (db *DB) RemoveFriend(ctx context.Context, userID, other int64) (bool, error) {
+	var n int64
+	err := db.b.tx(ctx, func(q querier) error {
+		a, err := q.exec(ctx, "DELETE FROM chat_friends WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)", userID, other, other, userID)
+		if err != nil {
 			return err
 		}
-		_, err := q.exec(ctx, "DELETE FROM chat_friend_requests WHERE from_id = ? AND to_id = ?", userID, other)
+		b, err := q.exec(ctx, "DELETE FROM chat_friend_requests WHERE from_id = ? AND to_id = ?", userID, other)
+		n = a + b
 		return err
-	}))
+	})
+	return n > 0, wrap("remove friend", err)
 }
 
 // Friends lists userID's friends and pending requests both ways.

@@ -367,8 +367,11 @@ func TestChatFriends(t *testing.T) {
 		if err := db.DeclineFriend(ctx, 2, 5); !errors.Is(err, store.ErrNoRequest) {
 			t.Errorf("decline twice: %v", err)
 		}
-		if err := db.RemoveFriend(ctx, 1, 3); err != nil {
-			t.Fatal(err)
+		if removed, err := db.RemoveFriend(ctx, 1, 3); err != nil || !removed {
+			t.Fatalf("RemoveFriend = %v, %v; want removed", removed, err)
+		}
+		if removed, err := db.RemoveFriend(ctx, 1, 3); err != nil || removed {
+			t.Fatalf("RemoveFriend again = %v, %v; want nothing removed, no error", removed, err)
 		}
 		fs, _ = db.Friends(ctx, 3)
 		if len(fs) != 0 {

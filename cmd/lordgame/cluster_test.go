@@ -590,9 +590,18 @@ func TestClusterMatchFailover(t *testing.T) {
 	killed := time.Now()
 	for i := 1; i < 3; i++ {
 		for {
-			err := ps[i].c.Request(t.Context(), "match.join", &pb.MatchJoinReq{Mode: "classic"}, &pb.MatchJoinResp{})
+			// A join sent as the leader died can reach NATS before NATS has
+			// seen the leader's connection close; it is delivered to the
+			// dead node and, not being idempotent, waits for its whole
+			// deadline. Each try here has 2 s, then the next goes.
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+			err := ps[i].c.Request(ctx, "match.join", &pb.MatchJoinReq{Mode: "classic"}, &pb.MatchJoinResp{})
+			cancel()
 			if err == nil {
 				break
+			}
+			if errors.Is(err, context.DeadlineExceeded) && time.Since(killed) <= 5*time.Second {
+				continue
 			}
 			var ce *client.Error
 			// unavailable until the standby leads. The retries stay under

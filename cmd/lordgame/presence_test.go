@@ -130,6 +130,9 @@ func TestPresence(t *testing.T) {
 	// watch, a moment after the login.
 	waitStatus(t, "before the others connect", a, []int64{a.uid, b.uid, c.uid, 1 << 40}, "online", "offline", "offline", "offline")
 	b.dial(tcp)
+	// b's own record reaches presence a moment after the login; were the
+	// two befriended first, a would rightly be told b came online.
+	waitStatus(t, "b connected", a, []int64{b.uid}, "online")
 	a.ok("friend.request", &pb.FriendReq{UserId: b.uid}, &pb.FriendResp{})
 	b.ok("friend.accept", &pb.FriendReq{UserId: a.uid}, &pb.FriendResp{})
 	c.dial(tcp)

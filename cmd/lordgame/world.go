@@ -27,6 +27,9 @@ type WorldConfig struct {
 	// Spawn is "minX,maxX,minZ,maxZ", the area new players start in, or
 	// "map" for the whole map; empty is the demo's (160,209,134,183).
 	Spawn string `yaml:"spawn"`
+	// Zones is "XxZ": the map split into X × Z zones, each ticking on its
+	// own; empty is one zone.
+	Zones string `yaml:"zones"`
 	// Tick is the world's tick interval.
 	Tick time.Duration `yaml:"tick"`
 	// Bots is the number of bots walking the map.
@@ -45,6 +48,7 @@ func defaultWorldConfig() WorldConfig {
 func bindWorldFlags(fs *flag.FlagSet, c *WorldConfig) {
 	fs.StringVar(&c.Map, "world-map", c.Map, "MMO world map as minX,maxX,cellsX,minZ,maxZ,cellsZ (default: the Zinx demo's 85,410,10,75,400,20)")
 	fs.StringVar(&c.Spawn, "world-spawn", c.Spawn, "MMO world spawn area as minX,maxX,minZ,maxZ, or \"map\" for the whole map (default: the demo's 160,209,134,183)")
+	fs.StringVar(&c.Zones, "world-zones", c.Zones, "MMO world zones as XxZ, e.g. 2x2: the map's cells split into X columns and Z rows of zones, each ticking on its own (default: one zone)")
 	fs.DurationVar(&c.Tick, "world-tick", c.Tick, "MMO world tick interval")
 	fs.IntVar(&c.Bots, "world-bots", c.Bots, "bots walking the MMO world map")
 	fs.StringVar(&c.Zinx, "mmo-zinx", c.Zinx, "address of the Zinx MMO demo protocol's TCP listener (empty: off)")
@@ -55,6 +59,7 @@ func worldFlagChecks() []flagCheck {
 	return []flagCheck{
 		{"world-map", func(c *Config) error { _, err := worldConfig(c.World); return err }},
 		{"world-spawn", func(c *Config) error { _, err := worldConfig(c.World); return err }},
+		{"world-zones", func(c *Config) error { _, err := worldConfig(c.World); return err }},
 		positiveDur("world-tick", func(c *Config) time.Duration { return c.World.Tick }),
 		{"world-bots", func(c *Config) error {
 			if c.World.Bots < 0 || c.World.Bots > 10000 {
@@ -101,6 +106,15 @@ func worldConfig(c WorldConfig) (world.Config, error) {
 			return wc, fmt.Errorf("world spawn: %w", err)
 		}
 		wc.SpawnMinX, wc.SpawnMaxX, wc.SpawnMinZ, wc.SpawnMaxZ = f[0], f[1], f[2], f[3]
+	}
+	if c.Zones != "" {
+		x, z, ok := strings.Cut(c.Zones, "x")
+		nx, err1 := strconv.Atoi(x)
+		nz, err2 := strconv.Atoi(z)
+		if !ok || err1 != nil || err2 != nil || nx < 1 || nz < 1 {
+			return wc, fmt.Errorf("world zones: want XxZ with two positive whole numbers, e.g. 2x2, got %q", c.Zones)
+		}
+		wc.ZonesX, wc.ZonesZ = nx, nz
 	}
 	return wc, wc.Validate()
 }
@@ -209,6 +223,19 @@ func (n *worldNode) registerMetrics(reg *prometheus.Registry) {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
 	}
 	gauge("lordgame_world_players", "Players in the MMO world.", st(func(s world.Stats) float64 { return float64(s.Players) }))
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lordgame_world_zones", Help: "Zones of the MMO world on this node."},
+		func() float64 { return float64(n.w.Zones()) }))
+	for i := range n.w.Zones() {
+		zl := prometheus.Labels{"zone": strconv.Itoa(i)}
+		zs := func(f func(world.ZoneStats) float64) func() float64 { return func() float64 { return f(n.w.ZoneStats(i)) } }
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lordgame_world_zone_players", Help: "Players a zone of the MMO world holds.", ConstLabels: zl},
+			zs(func(s world.ZoneStats) float64 { return float64(s.Players) })))
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lordgame_world_zone_ghosts", Help: "Players of neighbouring zones mirrored in a zone's border band.", ConstLabels: zl},
+			zs(func(s world.ZoneStats) float64 { return float64(s.Ghosts) })))
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lordgame_world_zone_tick_seconds", Help: "Duration of a zone's last tick.", ConstLabels: zl},
+			zs(func(s world.ZoneStats) float64 { return float64(s.LastTickNs) / 1e9 })))
+	}
+	counter("lordgame_world_handovers_total", "Players handed over to another zone of the MMO world as they crossed its border.", st(func(s world.Stats) float64 { return float64(s.Handovers) }))
 	gauge("lordgame_world_tick_seconds", "Duration of the MMO world's last tick.", st(func(s world.Stats) float64 { return float64(s.LastTickNs) / 1e9 }))
 	gauge("lordgame_world_tick_max_seconds", "Longest MMO world tick since start.", st(func(s world.Stats) float64 { return float64(s.MaxTickNs) / 1e9 }))
 	counter("lordgame_world_ticks_total", "MMO world ticks.", st(func(s world.Stats) float64 { return float64(s.Ticks) }))

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -186,5 +187,73 @@ func TestWorldZinx(t *testing.T) {
 	eventually(t, "native no longer sees the demo player", func() bool { _, ok := a.sees(me); return !ok })
 	if got := s.world.zinx.Stats().Closed["eof"]; got != 1 {
 		t.Fatalf("closed eof %d, want 1", got)
+	}
+}
+
+// TestWorldZones: on a world of two zones (-world-zones 2x1, the border at
+// X 247.5), a native player walks across the border and back on one
+// connection while a demo-protocol player on the other side watches: each
+// sees the other the whole way (the border bands), the walker is handed
+// over twice, and /metrics counts the handovers and each zone's players.
+func TestWorldZones(t *testing.T) {
+	s, _, _ := startServer(t, "-mmo-zinx", "127.0.0.1:0", "-world-zones", "2x1", "-world-spawn", "244,244,200,200")
+	z := dialZinxPeer(t, s.world.ZinxAddr())
+	a, ea := worldJoin(t, s, "world-zones-device-aaaa")
+	me := ea.Self.Id
+	eventually(t, "the demo client's hello", func() bool { z.mu.Lock(); defer z.mu.Unlock(); return z.pid != 0 })
+	eventually(t, "they see each other", func() bool {
+		_, ok := a.sees(z.pid)
+		p, ok2 := z.sees(me)
+		return ok && ok2 && p == [2]float32{244, 200}
+	})
+	metrics := func() string {
+		resp, err := http.Get("http://" + s.MetricsAddr() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	walk := func(to float32) {
+		x := ea.Self.X
+		for x != to {
+			if to > x {
+				x = min(x+3, to)
+			} else {
+				x = max(x-3, to)
+			}
+			if err := a.c.Request(t.Context(), "world.move", &pb.WorldMoveReq{X: x, Z: 200}, &pb.WorldMoveResp{}); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "the watcher sees the walker's step", func() bool { p, _ := z.sees(me); return p == [2]float32{x, 200} })
+			if _, ok := a.sees(z.pid); !ok {
+				t.Fatalf("at X %v the walker lost the watcher", x)
+			}
+			time.Sleep(110 * time.Millisecond)
+		}
+		ea.Self.X = x
+	}
+	walk(262)
+	eventually(t, "the zones' players after the crossing", func() bool {
+		m := metrics()
+		return strings.Contains(m, "\nlordgame_world_handovers_total 1\n") &&
+			strings.Contains(m, "\nlordgame_world_zone_players{zone=\"0\"} 1\n") && strings.Contains(m, "\nlordgame_world_zone_players{zone=\"1\"} 1\n")
+	})
+	// The walker still talks to the world on the same connection.
+	if err := a.c.Request(t.Context(), "world.chat", &pb.WorldChatReq{Text: "across the border"}, &pb.WorldChatResp{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the demo client gets the chat", func() bool {
+		z.mu.Lock()
+		defer z.mu.Unlock()
+		return len(z.chats) > 0 && z.chats[len(z.chats)-1] == "across the border"
+	})
+	walk(240)
+	eventually(t, "the second handover", func() bool {
+		return strings.Contains(metrics(), "\nlordgame_world_handovers_total 2\n")
+	})
+	if st := s.world.w.Stats(); st.Players != 2 || st.RefusedFast != 0 {
+		t.Fatalf("stats %+v", st)
 	}
 }

@@ -102,3 +102,14 @@ func BenchmarkTickDensity5000(b *testing.B) {
 	c.MinX, c.MaxX, c.MinZ, c.MaxZ, c.CellsX, c.CellsZ = 0, 1040, 0, 1040, 52, 52
 	benchmarkTick(b, c, 5000)
 }
+
+// BenchmarkTickDensity5000Zones2x2: the same map and players in 2×2
+// zones, ticked one after the other: the zones' own cost (ghosts in the
+// border bands, the messages between zones, handovers) on top of the
+// single zone's.
+func BenchmarkTickDensity5000Zones2x2(b *testing.B) {
+	c := DemoConfig()
+	c.MinX, c.MaxX, c.MinZ, c.MaxZ, c.CellsX, c.CellsZ = 0, 1040, 0, 1040, 52, 52
+	c.ZonesX, c.ZonesZ = 2, 2
+	benchmarkTick(b, c, 5000)
+}

@@ -13,6 +13,10 @@ type Config struct {
 	// The map: the X, Z plane and how many cells it is cut into.
 	MinX, MaxX, MinZ, MaxZ float64
 	CellsX, CellsZ         int
+	// ZonesX × ZonesZ zones split the cells into rectangles (as even as
+	// the cell counts allow); each zone ticks on its own goroutine. 0
+	// means 1.
+	ZonesX, ZonesZ int
 	// ViewRadius is how many cells around its own a player sees (1: the
 	// nine cells).
 	ViewRadius int
@@ -48,6 +52,11 @@ func DemoConfig() Config {
 	}
 }
 
+// MaxZones bounds ZonesX × ZonesZ.
+const MaxZones = 64
+
+func (c Config) zones() (int, int) { return max(c.ZonesX, 1), max(c.ZonesZ, 1) }
+
 // MaxChat is the longest chat message, in characters.
 const MaxChat = 200
 
@@ -59,6 +68,9 @@ func (c Config) grid() aoi.Config {
 func (c Config) Validate() error {
 	if err := c.grid().Validate(); err != nil {
 		return fmt.Errorf("world: map: %w", err)
+	}
+	if zx, zz := c.zones(); c.ZonesX < 0 || c.ZonesZ < 0 || zx > c.CellsX || zz > c.CellsZ || zx*zz > MaxZones {
+		return fmt.Errorf("world: %d×%d zones: at most one per cell column and row, and %d in all", zx, zz, MaxZones)
 	}
 	if c.ViewRadius < 1 || c.ViewRadius > 8 {
 		return fmt.Errorf("world: view radius %d not in 1..8", c.ViewRadius)

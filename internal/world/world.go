@@ -2,10 +2,18 @@
 // players entering, moving and leaving, and a fixed-rate tick that sends
 // every player at most one update with what changed in its view.
 //
-// The world's zone runs as a room on the room runtime (one goroutine owns
-// the grid and every player's view). Requests from connections (Enter,
-// Move, Leave, Disconnect, Chat) are validated at once, under a short
-// lock, and queued; the tick applies them. A mover's later move in the
+// The map is split into zones (Config.ZonesX × ZonesZ rectangles of
+// cells). Each zone runs as a room on the room runtime: one goroutine owns
+// its grid and the views of its players, and ticks on its own. Requests
+// from connections (Enter, Move, Leave, Disconnect, Chat) are validated at
+// once, under a short lock, and queued to the zone that holds the player;
+// its tick applies them. A player who crosses into another zone is handed
+// over at that tick, on the same connection: the new zone sends it a reset
+// with its whole view. Zones share their border bands: a player within
+// ViewRadius cells of a neighbouring zone is mirrored there as a ghost
+// (inserted, moved and removed by messages between the zones, applied at
+// the neighbour's next tick), so that players near a border see the
+// players across it, one tick late at most. A mover's later move in the
 // same tick replaces its earlier one. At each tick the moves of each cell
 // are encoded once per wire codec and the same bytes are handed to every
 // viewer of that cell; only a viewer's own entered/left lists are built
@@ -22,13 +30,11 @@ import (
 	"context"
 	"errors"
 	"math"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
-	"github.com/lordgame/lordgame/internal/room"
 	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/internal/world/aoi"
 )
@@ -133,6 +139,7 @@ type Stats struct {
 	Pushes, Coalesced                     uint64
 	Joins, Leaves, Expired                uint64
 	Chats                                 uint64
+	Handovers                             uint64 // players handed to another zone
 }
 
 type opKind uint8
@@ -151,8 +158,8 @@ type op struct {
 	name string // opAttach: the name the player came back with
 }
 
-// player is one player. Fields under "sub" are the request side's,
-// guarded by World.mu; the rest belong to the zone goroutine.
+// player is one player as the request side knows it, guarded by
+// World.mu; the zone that holds it keeps its view in an ent.
 type player struct {
 	id  int32
 	key int64
@@ -170,50 +177,27 @@ type player struct {
 	pend       bool
 	pendPos    [4]float32
 	chatTimes  []time.Time
-
-	// zone goroutine
-	h       aoi.Handle
-	cell    int
-	pos     Entity
-	sink    Sink
-	reset   bool
-	inGrid  bool
-	events  []int32 // ids whose visibility may have changed this tick
-	touched bool
+	zone       *zone // the zone its requests go to
+	spawn      Entity
 }
 
-// World is one world.
+// World is one world: its players and its zones.
 type World struct {
 	cfg   Config
 	chat  ChatChannel
-	rm    *room.Room
-	start chan struct{}
+	grid  *aoi.Grid // the whole map (Contains, CellAt); zones have their own
+	zones []*zone
+	// zoneOf is the zone of each cell; near, for each cell, the zones
+	// (bits) whose rectangle is within ViewRadius cells of it.
+	zoneOf []uint8
+	near   []uint64
 
 	mu       sync.Mutex
 	players  map[int32]*player
 	byKey    map[int64]*player
-	ops      []op
-	moves    []*player
 	nextID   int32
 	spawnSeq uint64
 	stopped  bool
-
-	// zone goroutine
-	grid     *aoi.Grid
-	byHandle []*player
-	byID     map[int32]*player
-	tickN    uint64
-	next     time.Time
-	cellBuf  []int
-	cellBuf2 []int
-	viewBuf  []aoi.Handle
-	cellMove [][]Entity // by cell: this tick's moves (storage kept across ticks)
-	dirty    []int
-	codecs   []Codec
-	blobs    [][]cellBlob // by codec, then cell
-	touched  []*player
-	retry    []*player // coalesced last tick: sent a reset next tick
-	upd      Update
 
 	st struct {
 		players, online                       atomic.Int64
@@ -224,6 +208,7 @@ type World struct {
 		pushes, coalesced                     atomic.Uint64
 		joins, leaves, expired                atomic.Uint64
 		chats                                 atomic.Uint64
+		handovers                             atomic.Uint64
 	}
 }
 
@@ -239,9 +224,30 @@ func New(cfg Config, chat ChatChannel) (*World, error) {
 	if chat == nil {
 		chat = &LocalChat{}
 	}
-	w := &World{cfg: cfg, chat: chat, grid: g, players: map[int32]*player{}, byKey: map[int64]*player{},
-		cellMove: make([][]Entity, g.Cells()), byID: map[int32]*player{}, start: make(chan struct{})}
-	w.rm = room.New(1, nil, zoneGame{w}, nil)
+	w := &World{cfg: cfg, chat: chat, grid: g, players: map[int32]*player{}, byKey: map[int64]*player{}}
+	zx, zz := cfg.zones()
+	for iz := range zz {
+		for ix := range zx {
+			z, err := newZone(w, len(w.zones), cfg.CellsX*ix/zx, cfg.CellsX*(ix+1)/zx, cfg.CellsZ*iz/zz, cfg.CellsZ*(iz+1)/zz)
+			if err != nil {
+				return nil, err
+			}
+			w.zones = append(w.zones, z)
+		}
+	}
+	w.zoneOf, w.near = make([]uint8, g.Cells()), make([]uint64, g.Cells())
+	k := cfg.ViewRadius
+	for c := range g.Cells() {
+		cx, cz := g.CellXY(c)
+		for _, z := range w.zones {
+			if cx >= z.x0 && cx < z.x1 && cz >= z.z0 && cz < z.z1 {
+				w.zoneOf[c] = uint8(z.idx)
+			}
+			if cx >= z.x0-k && cx < z.x1+k && cz >= z.z0-k && cz < z.z1+k {
+				w.near[c] |= z.bit
+			}
+		}
+	}
 	chat.Subscribe(w.deliverChat)
 	return w, nil
 }
@@ -249,46 +255,51 @@ func New(cfg Config, chat ChatChannel) (*World, error) {
 // Config is the world's configuration.
 func (w *World) Config() Config { return w.cfg }
 
-// Run drives the world until ctx ends.
+// Zones is the number of zones.
+func (w *World) Zones() int { return len(w.zones) }
+
+// ZoneStats are one zone's counters.
+type ZoneStats struct {
+	Players, Ghosts int64 // the players it holds, and the ghosts of its neighbours' players
+	Ticks           uint64
+	LastTickNs      int64
+}
+
+// ZoneStats returns zone i's counters.
+func (w *World) ZoneStats(i int) ZoneStats {
+	z := w.zones[i]
+	return ZoneStats{Players: z.st.owned.Load(), Ghosts: z.st.ghosts.Load(), Ticks: z.st.ticks.Load(), LastTickNs: z.st.lastTick.Load()}
+}
+
+// Run drives the world's zones until ctx ends.
 func (w *World) Run(ctx context.Context) error {
-	err := w.rm.Run(ctx)
+	errs := make(chan error, len(w.zones))
+	for _, z := range w.zones {
+		go func() { errs <- z.rm.Run(ctx) }()
+	}
+	var first error
+	for range w.zones {
+		if err := <-errs; err != nil && !errors.Is(err, context.Canceled) && first == nil {
+			first = err
+		}
+	}
 	w.mu.Lock()
 	w.stopped = true
 	w.mu.Unlock()
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
-	return err
+	return first
 }
 
-// zoneGame adapts the zone to the room runtime: the room's timer is the
-// tick.
-type zoneGame struct{ w *World }
-
-func (z zoneGame) Start(r *room.Room) {
-	z.w.next = time.Now().Add(z.w.cfg.Tick)
-	r.SetTimer(z.w.cfg.Tick)
+// tick runs one tick of every zone, in order, on the caller's goroutine
+// (tests and benchmarks drive the world this way instead of Run).
+func (w *World) tick(now time.Time) {
+	for _, z := range w.zones {
+		z.tick(now)
+	}
 }
-func (z zoneGame) Handle(*room.Room, int, any) (any, error) { return nil, nil }
-func (z zoneGame) Presence(*room.Room, int, bool)           {}
-func (z zoneGame) Timeout(r *room.Room) {
-	w := z.w
-	t0 := time.Now()
-	w.tick(t0)
-	d := time.Since(t0)
-	w.st.lastTick.Store(int64(d))
-	if int64(d) > w.st.maxTick.Load() {
-		w.st.maxTick.Store(int64(d))
-	}
-	w.next = w.next.Add(w.cfg.Tick)
-	now := time.Now()
-	if wait := w.next.Sub(now); wait > 0 {
-		r.SetTimer(wait)
-		return
-	}
-	w.st.overruns.Add(1)
-	w.next = now
-	r.SetTimer(time.Microsecond)
+
+// zoneAt is the zone of a position on the map.
+func (w *World) zoneAt(x, z float64) *zone {
+	return w.zones[w.zoneOf[w.grid.CellAt(x, z)]]
 }
 
 // budgetCap is the most a player may move at once: a quarter more than
@@ -309,14 +320,16 @@ func (w *World) spawnPos() (float64, float64) {
 	return c.SpawnMinX + fx*(c.SpawnMaxX-c.SpawnMinX), c.SpawnMinZ + fz*(c.SpawnMaxZ-c.SpawnMinZ)
 }
 
+// queue adds a request for the zone that holds o.p (World.mu held).
 func (w *World) queue(o op) error {
 	if w.stopped {
 		return ErrStopped
 	}
-	if len(w.ops) >= 2*w.cfg.MaxPlayers+64 {
+	z := o.p.zone
+	if len(z.ops) >= 2*w.cfg.MaxPlayers+64 {
 		return ErrBusy
 	}
-	w.ops = append(w.ops, o)
+	z.ops = append(z.ops, o)
 	return nil
 }
 
@@ -357,8 +370,9 @@ func (w *World) Enter(key int64, name string, sink Sink) (Entity, error) {
 		w.nextID = 1
 	}
 	x, z := w.spawnPos()
-	p := &player{id: w.nextID, key: key, name: name, subX: x, subZ: z, subAt: time.Now(), sinkSub: sink, budget: w.budgetCap()}
-	p.pos = Entity{ID: p.id, X: float32(x), Z: float32(z), Name: name}
+	p := &player{id: w.nextID, key: key, name: name, subX: x, subZ: z, subAt: time.Now(), sinkSub: sink, budget: w.budgetCap(),
+		zone: w.zoneAt(x, z)}
+	p.spawn = Entity{ID: p.id, X: float32(x), Z: float32(z), Name: name}
 	if err := w.queue(op{kind: opJoin, p: p, sink: sink}); err != nil {
 		return Entity{}, err
 	}
@@ -369,7 +383,7 @@ func (w *World) Enter(key int64, name string, sink Sink) (Entity, error) {
 	w.st.players.Add(1)
 	w.st.online.Add(1)
 	w.st.joins.Add(1)
-	return p.pos, nil
+	return p.spawn, nil
 }
 
 // Move asks to move player id; it is applied at the next tick, a later
@@ -411,7 +425,7 @@ func (w *World) Move(id int32, x, y, z, v float32) error {
 	p.pendPos = [4]float32{x, y, z, v}
 	if !p.pend {
 		p.pend = true
-		w.moves = append(w.moves, p)
+		p.zone.moves = append(p.zone.moves, p)
 	}
 	return nil
 }
@@ -423,7 +437,7 @@ func (w *World) correct(p *player) {
 	if !p.pend {
 		p.pend = true
 		p.pendPos = [4]float32{float32(math.NaN())}
-		w.moves = append(w.moves, p)
+		p.zone.moves = append(p.zone.moves, p)
 	}
 }
 
@@ -529,246 +543,6 @@ func (w *World) Stats() Stats {
 		LastTickNs: s.lastTick.Load(), MaxTickNs: s.maxTick.Load(), MovesIn: s.movesIn.Load(), MovesApplied: s.movesApplied.Load(),
 		RefusedOffMap: s.refusedOffMap.Load(), RefusedFast: s.refusedFast.Load(), RefusedNo: s.refusedNo.Load(),
 		Pushes: s.pushes.Load(), Coalesced: s.coalesced.Load(), Joins: s.joins.Load(), Leaves: s.leaves.Load(),
-		Expired: s.expired.Load(), Chats: s.chats.Load()}
+		Expired: s.expired.Load(), Chats: s.chats.Load(), Handovers: s.handovers.Load()}
 }
 
-type move struct {
-	p   *player
-	pos [4]float32
-}
-
-// tick applies the queued requests and sends every player its update.
-func (w *World) tick(now time.Time) {
-	w.tickN++
-	w.st.ticks.Add(1)
-	w.mu.Lock()
-	for _, p := range w.players { // expire players past their grace
-		if p.sinkSub == nil && !p.graceUntil.IsZero() && now.After(p.graceUntil) {
-			if w.remove(p) == nil {
-				w.st.expired.Add(1)
-			}
-		}
-	}
-	ops := w.ops
-	w.ops = nil
-	moves := make([]move, 0, len(w.moves))
-	for _, p := range w.moves {
-		if !p.gone {
-			moves = append(moves, move{p, p.pendPos})
-		}
-		p.pend = false
-	}
-	w.moves = w.moves[:0]
-	w.mu.Unlock()
-
-	for _, o := range ops {
-		switch o.kind {
-		case opJoin:
-			w.join(o.p, o.sink)
-		case opLeave:
-			w.leave(o.p)
-		case opAttach:
-			o.p.sink = o.sink
-			o.p.reset = true
-			o.p.pos.Name = o.name
-			w.touch(o.p)
-		case opDetach:
-			if o.p.sink == o.sink {
-				o.p.sink = nil
-			}
-		}
-	}
-	for _, m := range moves {
-		w.apply(m)
-	}
-	w.flush()
-}
-
-func (w *World) touch(p *player) {
-	if !p.touched {
-		p.touched = true
-		w.touched = append(w.touched, p)
-	}
-}
-
-func (w *World) join(p *player, sink Sink) {
-	h, c, err := w.grid.Insert(float64(p.pos.X), float64(p.pos.Z))
-	if err != nil { // the spawn area is inside the map: cannot happen
-		return
-	}
-	p.h, p.cell, p.inGrid, p.sink, p.reset = h, c, true, sink, true
-	for int(h) >= len(w.byHandle) {
-		w.byHandle = append(w.byHandle, nil)
-	}
-	w.byHandle[h] = p
-	w.byID[p.id] = p
-	w.touch(p)
-	w.viewBuf = w.grid.AppendView(w.viewBuf[:0], c, w.cfg.ViewRadius)
-	for _, oh := range w.viewBuf {
-		if q := w.byHandle[oh]; q != p {
-			q.events = append(q.events, p.id)
-			w.touch(q)
-		}
-	}
-}
-
-func (w *World) leave(p *player) {
-	if !p.inGrid {
-		return
-	}
-	c, _ := w.grid.Remove(p.h)
-	w.byHandle[p.h] = nil
-	delete(w.byID, p.id)
-	p.inGrid, p.sink = false, nil
-	w.viewBuf = w.grid.AppendView(w.viewBuf[:0], c, w.cfg.ViewRadius)
-	for _, oh := range w.viewBuf {
-		q := w.byHandle[oh]
-		q.events = append(q.events, p.id)
-		w.touch(q)
-	}
-}
-
-func (w *World) apply(m move) {
-	p := m.p
-	if !p.inGrid {
-		return
-	}
-	if !isBad(m.pos[0]) { // a NaN X marks a correction: keep the position
-		from, to, err := w.grid.Move(p.h, float64(m.pos[0]), float64(m.pos[2]))
-		if err != nil {
-			return
-		}
-		p.pos.X, p.pos.Y, p.pos.Z, p.pos.V = m.pos[0], m.pos[1], m.pos[2], m.pos[3]
-		w.st.movesApplied.Add(1)
-		if from != to {
-			p.cell = to
-			w.cellBuf, w.cellBuf2 = w.grid.Diff(from, to, w.cfg.ViewRadius, w.cellBuf[:0], w.cellBuf2[:0])
-			for _, cells := range [2][]int{w.cellBuf, w.cellBuf2} {
-				for _, c := range cells {
-					for _, oh := range w.grid.Members(c) {
-						q := w.byHandle[oh]
-						if q == p { // a move of more than one cell lands in an entered cell
-							continue
-						}
-						q.events = append(q.events, p.id)
-						p.events = append(p.events, q.id)
-						w.touch(q)
-					}
-				}
-			}
-		}
-	}
-	w.touch(p)
-	if len(w.cellMove[p.cell]) == 0 {
-		w.dirty = append(w.dirty, p.cell)
-	}
-	w.cellMove[p.cell] = append(w.cellMove[p.cell], p.pos)
-}
-
-// cellBlob is one cell's moves encoded by one codec, valid in tick tick
-// (its storage is reused: sinks copy what they are handed).
-type cellBlob struct {
-	b    []byte
-	tick uint64
-}
-
-func (w *World) codecIndex(c Codec) int {
-	for i, x := range w.codecs {
-		if x == c {
-			return i
-		}
-	}
-	w.codecs = append(w.codecs, c)
-	w.blobs = append(w.blobs, make([]cellBlob, len(w.cellMove)))
-	return len(w.codecs) - 1
-}
-
-// flush builds and sends every player's update.
-func (w *World) flush() {
-	k := w.cfg.ViewRadius
-	u := &w.upd
-	for _, p := range w.retry {
-		w.touch(p)
-	}
-	w.retry = w.retry[:0]
-	if len(w.dirty) > 0 { // everyone within k of a dirty cell has news
-		for _, c := range w.dirty {
-			w.viewBuf = w.grid.AppendView(w.viewBuf[:0], c, k)
-			for _, oh := range w.viewBuf {
-				w.touch(w.byHandle[oh])
-			}
-		}
-	}
-	for _, p := range w.touched {
-		p.touched = false
-		if !p.inGrid {
-			p.events = p.events[:0]
-			continue
-		}
-		if p.sink == nil { // disconnected, within the grace: catch up on return
-			p.events = p.events[:0]
-			continue
-		}
-		u.Tick, u.Self, u.Reset = w.tickN, p.pos, p.reset
-		u.Moved, u.Entered, u.Left = u.Moved[:0], u.Entered[:0], u.Left[:0]
-		ci := w.codecIndex(p.sink.Codec())
-		w.cellBuf = w.grid.AppendCells(w.cellBuf[:0], p.cell, k)
-		for _, c := range w.cellBuf {
-			ms := w.cellMove[c]
-			if len(ms) == 0 {
-				continue
-			}
-			cb := &w.blobs[ci][c]
-			if cb.tick != w.tickN { // first viewer of this cell and codec this tick
-				cb.b, cb.tick = p.sink.Codec().AppendMoves(cb.b[:0], ms), w.tickN
-			}
-			b := cb.b
-			u.Moved = append(u.Moved, b)
-		}
-		if p.reset {
-			w.viewBuf = w.grid.AppendView(w.viewBuf[:0], p.cell, k)
-			for _, oh := range w.viewBuf {
-				if q := w.byHandle[oh]; q != p {
-					u.Entered = append(u.Entered, q.pos)
-				}
-			}
-		} else if len(p.events) > 0 {
-			ev := p.events
-			slices.Sort(ev)
-			prev := int32(-1)
-			for _, id := range ev {
-				if id == prev {
-					continue
-				}
-				prev = id
-				if q := w.lookup(id); q != nil && w.grid.InView(p.cell, q.cell, k) {
-					u.Entered = append(u.Entered, q.pos)
-				} else {
-					u.Left = append(u.Left, id)
-				}
-			}
-		}
-		p.events = p.events[:0]
-		if !u.Reset && len(u.Moved) == 0 && len(u.Entered) == 0 && len(u.Left) == 0 {
-			continue
-		}
-		if p.sink.Send(u) {
-			p.reset = false
-			w.st.pushes.Add(1)
-		} else {
-			p.reset = true
-			w.retry = append(w.retry, p)
-			w.st.coalesced.Add(1)
-		}
-	}
-	w.touched = w.touched[:0]
-	for _, c := range w.dirty {
-		w.cellMove[c] = w.cellMove[c][:0]
-	}
-	w.dirty = w.dirty[:0]
-}
-
-// lookup finds an in-grid player by id (zone goroutine).
-func (w *World) lookup(id int32) *player {
-	return w.byID[id]
-}

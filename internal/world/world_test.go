@@ -38,6 +38,7 @@ type testSink struct {
 	behind bool
 	n      int
 	resets int
+	left   []int32
 	chats  []ChatMessage
 }
 
@@ -57,6 +58,7 @@ func (s *testSink) Send(u *Update) bool {
 	}
 	for _, id := range u.Left {
 		delete(s.known, id)
+		s.left = append(s.left, id)
 	}
 	for _, e := range u.Entered {
 		s.known[e.ID] = pos{e.X, e.Z}
@@ -93,13 +95,25 @@ func rule(err error) string {
 	return status.From(err).Rule
 }
 
-// truth is what player p should know: every other player in view, with
-// its position (zone goroutine state).
-func truth(w *World, p *player) map[int32]pos {
+// own finds player id where its zone holds it (zone goroutine state).
+func own(w *World, id int32) *ent {
+	for _, z := range w.zones {
+		if e := z.byID[id]; e != nil && e.p != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// truth is what player e should know: every other player in view, with
+// its position, wherever its zone is (zone goroutine state).
+func truth(w *World, e *ent) map[int32]pos {
 	out := map[int32]pos{}
-	for _, h := range w.grid.AppendView(nil, p.cell, w.cfg.ViewRadius) {
-		if q := w.byHandle[h]; q != p {
-			out[q.id] = pos{q.pos.X, q.pos.Z}
+	for _, z := range w.zones {
+		for id, q := range z.byID {
+			if q.p != nil && q != e && w.grid.InView(e.cell, q.cell, w.cfg.ViewRadius) {
+				out[id] = pos{q.pos.X, q.pos.Z}
+			}
 		}
 	}
 	return out
@@ -108,7 +122,7 @@ func truth(w *World, p *player) map[int32]pos {
 func checkViews(t *testing.T, w *World, sinks map[int32]*testSink) {
 	t.Helper()
 	for id, s := range sinks {
-		p := w.byID[id]
+		p := own(w, id)
 		if p == nil || p.sink != s {
 			continue
 		}
@@ -117,7 +131,7 @@ func checkViews(t *testing.T, w *World, sinks map[int32]*testSink) {
 			extra := map[int32]string{}
 			for k := range s.known {
 				if _, ok := want[k]; !ok {
-					q := w.byID[k]
+					q := own(w, k)
 					if q == nil {
 						extra[k] = "gone"
 					} else {
@@ -125,11 +139,17 @@ func checkViews(t *testing.T, w *World, sinks map[int32]*testSink) {
 					}
 				}
 			}
-			t.Fatalf("tick %d player %d knows %d players, should know %d; extra %v", w.tickN, id, len(s.known), len(want), extra)
+			missing := []int32{}
+			for k := range want {
+				if _, ok := s.known[k]; !ok {
+					missing = append(missing, k)
+				}
+			}
+			t.Fatalf("tick %d player %d (cell %d) knows %d players, should know %d; extra %v, missing %v", w.zones[0].tickN, id, p.cell, len(s.known), len(want), extra, missing)
 		}
 		for k, v := range want {
 			if s.known[k] != v {
-				t.Fatalf("tick %d player %d sees %d at %v, it is at %v", w.tickN, id, k, s.known[k], v)
+				t.Fatalf("tick %d player %d sees %d at %v, it is at %v", w.zones[0].tickN, id, k, s.known[k], v)
 			}
 		}
 	}

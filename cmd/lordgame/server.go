@@ -143,10 +143,11 @@ func (s *server) build(ctx context.Context) error {
 	place := map[string]gateway.Placement{
 		"ddz":   {Role: cluster.RoleGame, Strategy: gameStrategy, Locate: st.Locate, Here: dz.svc.Seated},
 		"match": {Role: cluster.RoleMatch, Strategy: matchStrategy},
+		"world": {Role: cluster.RoleGame, Strategy: cluster.RoundRobin}, // the elected node: the others stand by
 	}
 	var serves []string
 	if s.roles[cluster.RoleGame] {
-		serves = append(serves, "ddz")
+		serves = append(serves, "ddz", "world")
 	}
 	if s.roles[cluster.RoleMatch] {
 		serves = append(serves, "match")
@@ -163,7 +164,7 @@ func (s *server) build(ctx context.Context) error {
 	s.mesh.Attach(gw)
 	gw.SetResumeKey(dz.auth.DeriveKey("resume"))
 	dz.attach(gw, s.mesh)
-	s.world.attach(gw)
+	s.world.attach(gw, s.mesh)
 	s.registerGameMetrics()
 	s.chat.attach(gw)
 	return nil

@@ -5,15 +5,22 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/internal/session"
 	"github.com/lordgame/lordgame/internal/store"
 	"github.com/lordgame/lordgame/internal/world"
 )
@@ -32,6 +39,9 @@ type WorldConfig struct {
 	Zones string `yaml:"zones"`
 	// Tick is the world's tick interval.
 	Tick time.Duration `yaml:"tick"`
+	// Grace is how long a disconnected player stays in the world, so that
+	// a reconnect takes it back.
+	Grace time.Duration `yaml:"grace"`
 	// Bots is the number of bots walking the map.
 	Bots int `yaml:"bots"`
 	// Zinx is the address of the Zinx MMO demo's TCP listener; empty
@@ -42,7 +52,7 @@ type WorldConfig struct {
 }
 
 func defaultWorldConfig() WorldConfig {
-	return WorldConfig{Tick: world.DemoConfig().Tick, ZinxIdle: world.DefaultZinxConfig().IdleTimeout}
+	return WorldConfig{Tick: world.DemoConfig().Tick, Grace: world.DemoConfig().Grace, ZinxIdle: world.DefaultZinxConfig().IdleTimeout}
 }
 
 func bindWorldFlags(fs *flag.FlagSet, c *WorldConfig) {
@@ -50,6 +60,7 @@ func bindWorldFlags(fs *flag.FlagSet, c *WorldConfig) {
 	fs.StringVar(&c.Spawn, "world-spawn", c.Spawn, "MMO world spawn area as minX,maxX,minZ,maxZ, or \"map\" for the whole map (default: the demo's 160,209,134,183)")
 	fs.StringVar(&c.Zones, "world-zones", c.Zones, "MMO world zones as XxZ, e.g. 2x2: the map's cells split into X columns and Z rows of zones, each ticking on its own (default: one zone)")
 	fs.DurationVar(&c.Tick, "world-tick", c.Tick, "MMO world tick interval")
+	fs.DurationVar(&c.Grace, "world-grace", c.Grace, "how long a disconnected MMO world player stays, so that a reconnect takes it back (0: it leaves at once)")
 	fs.IntVar(&c.Bots, "world-bots", c.Bots, "bots walking the MMO world map")
 	fs.StringVar(&c.Zinx, "mmo-zinx", c.Zinx, "address of the Zinx MMO demo protocol's TCP listener (empty: off)")
 	fs.DurationVar(&c.ZinxIdle, "mmo-zinx-idle", c.ZinxIdle, "close a Zinx demo connection that sends nothing for this long")
@@ -61,6 +72,7 @@ func worldFlagChecks() []flagCheck {
 		{"world-spawn", func(c *Config) error { _, err := worldConfig(c.World); return err }},
 		{"world-zones", func(c *Config) error { _, err := worldConfig(c.World); return err }},
 		positiveDur("world-tick", func(c *Config) time.Duration { return c.World.Tick }),
+		nonNegativeDur("world-grace", func(c *Config) time.Duration { return c.World.Grace }),
 		{"world-bots", func(c *Config) error {
 			if c.World.Bots < 0 || c.World.Bots > 10000 {
 				return errors.New("must be between 0 and 10000")
@@ -83,6 +95,7 @@ func worldConfig(c WorldConfig) (world.Config, error) {
 	if c.Tick > 0 {
 		wc.Tick = c.Tick
 	}
+	wc.Grace = c.Grace
 	if c.Map != "" {
 		f, err := floats(c.Map, 6)
 		if err != nil {
@@ -135,51 +148,124 @@ func floats(s string, n int) ([]float64, error) {
 	return out, nil
 }
 
-// worldNode is the MMO world of a node: one world, its native routes
-// (world.*) on the gateway, the Zinx demo listener when configured, and
-// its bots.
+// worldNode is the MMO world of a node: the world's native routes
+// (world.*) on the gateway and, on a node that runs the world, the world,
+// the Zinx demo listener when configured, and its bots.
+//
+// The all-in-one server runs its world. In a cluster the game nodes elect
+// the one that runs it (cluster.Election "world"; the others stand by),
+// every gateway forwards world.* to it, and its pushes reach the players
+// on their gateways. A new leader starts an empty world: players enter
+// again (their calls answer not_in_world).
 type worldNode struct {
-	cfg    WorldConfig
-	w      *world.World
+	cfg   WorldConfig
+	wc    world.Config
+	log   *slog.Logger
+	hosts bool // a game node: it may run the world
+	elect bool // in a cluster: the game nodes elect the one that runs it
+	s     *server
+
+	term   atomic.Pointer[worldTerm]
 	native *world.Native
-	zinx   *world.Zinx
-	zinxLn net.Listener
+	zinxLn net.Listener // all-in-one: bound at start
 }
+
+// worldTerm is one run of the world on this node.
+type worldTerm struct {
+	w    *world.World
+	zinx *world.Zinx
+	ln   net.Listener
+}
+
+const propWorldForwarded = "world.forwarded"
 
 func newWorldNode(s *server, router *gateway.Router) (*worldNode, error) {
 	wc, err := worldConfig(s.cfg.World)
 	if err != nil {
 		return nil, err
 	}
-	w, err := world.New(wc, nil)
-	if err != nil {
-		return nil, err
+	n := &worldNode{cfg: s.cfg.World, wc: wc, log: s.log.With("service", "world"), s: s,
+		hosts: s.roles[cluster.RoleGame], elect: !s.roles.all()}
+	n.native = world.RegisterNative(router, wc, n.cur)
+	// A gateway remembers the sessions whose world.enter it forwarded, to
+	// tell the world when they close.
+	router.Use(func(next gateway.HandlerFunc) gateway.HandlerFunc {
+		return func(ctx context.Context, c *gateway.Call) (proto.Message, error) {
+			resp, err := next(ctx, c)
+			if err == nil && c.Route.Name == "world.enter" && !world.Entered(c.Session) {
+				c.Session.Set(propWorldForwarded, true)
+			}
+			return resp, err
+		}
+	})
+	if s.cfg.World.Zinx != "" && !n.hosts {
+		return nil, errors.New("config: -mmo-zinx needs the game role: the demo protocol's players are served by the node that runs the world")
 	}
-	n := &worldNode{cfg: s.cfg.World, w: w, native: world.RegisterNative(router, w)}
-	if s.cfg.World.Zinx != "" {
-		zc := world.DefaultZinxConfig()
-		zc.IdleTimeout = s.cfg.World.ZinxIdle
-		if n.zinx, err = world.NewZinx(w, zc, s.log.With("listener", "mmo-zinx")); err != nil {
+	if !n.elect {
+		t, err := n.newTerm()
+		if err != nil {
 			return nil, err
 		}
-		if n.zinxLn, err = net.Listen("tcp", s.cfg.World.Zinx); err != nil {
-			return nil, fmt.Errorf("mmo-zinx listen: %w", err)
+		if t.ln != nil {
+			n.zinxLn = t.ln
+			s.closers = append(s.closers, func() { _ = t.ln.Close() })
 		}
-		s.closers = append(s.closers, func() { _ = n.zinxLn.Close() })
+		n.term.Store(t)
 	}
 	n.registerMetrics(s.reg)
 	return n, nil
 }
 
-// ZinxAddr is the address the demo listener listens on ("" when off).
-func (n *worldNode) ZinxAddr() string {
-	if n.zinxLn == nil {
-		return ""
+// newTerm makes a world (and its demo listener) for this node to run.
+func (n *worldNode) newTerm() (*worldTerm, error) {
+	w, err := world.New(n.wc, nil)
+	if err != nil {
+		return nil, err
 	}
-	return n.zinxLn.Addr().String()
+	t := &worldTerm{w: w}
+	if n.cfg.Zinx != "" {
+		zc := world.DefaultZinxConfig()
+		zc.IdleTimeout = n.cfg.ZinxIdle
+		if t.zinx, err = world.NewZinx(w, zc, n.log.With("listener", "mmo-zinx")); err != nil {
+			return nil, err
+		}
+		if t.ln, err = net.Listen("tcp", n.cfg.Zinx); err != nil {
+			return nil, fmt.Errorf("mmo-zinx listen: %w", err)
+		}
+	}
+	return t, nil
 }
 
-func (n *worldNode) attach(gw *gateway.Gateway) { n.native.Attach(gw) }
+// cur is the world this node runs now (nil: none).
+func (n *worldNode) cur() *world.World {
+	if t := n.term.Load(); t != nil {
+		return t.w
+	}
+	return nil
+}
+
+// ZinxAddr is the address the demo listener listens on ("" when off).
+func (n *worldNode) ZinxAddr() string {
+	if t := n.term.Load(); t != nil && t.ln != nil {
+		return t.ln.Addr().String()
+	}
+	return ""
+}
+
+func (n *worldNode) attach(gw *gateway.Gateway, mesh *gateway.Mesh) {
+	n.native.SetRemote(mesh)
+	n.native.Attach(gw)
+	gw.OnDisconnect(func(s *session.Session, _ string) {
+		if v, ok := s.Get(propWorldForwarded); !ok || v != true || world.Entered(s) {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := mesh.Call(ctx, world.RouteGone, s.UserID(), wrapperspb.String(s.ID()), &emptypb.Empty{}); err != nil {
+			n.log.Debug("world gone", "player_id", s.UserID(), "err", err)
+		}
+	})
+}
 
 // nameFrom gives native players their account's display name when they
 // enter, through mask (the chat word filter; nil: none), so others see it
@@ -198,16 +284,55 @@ func (n *worldNode) nameFrom(db *store.DB, mask func(string) string) {
 	})
 }
 
-func (n *worldNode) run(ctx context.Context) error {
+// runTerm runs t until ctx ends.
+func (n *worldNode) runTerm(ctx context.Context, t *worldTerm) error {
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return n.w.Run(ctx) })
-	if n.zinx != nil {
-		g.Go(func() error { return n.zinx.Serve(ctx, n.zinxLn) })
+	g.Go(func() error { return t.w.Run(ctx) })
+	if t.zinx != nil {
+		g.Go(func() error { return t.zinx.Serve(ctx, t.ln) })
 	}
 	if n.cfg.Bots > 0 {
-		g.Go(func() error { return n.w.RunBots(ctx, n.cfg.Bots, 2, n.w.Config().Tick) })
+		g.Go(func() error { return t.w.RunBots(ctx, n.cfg.Bots, 2, t.w.Config().Tick) })
 	}
 	return g.Wait()
+}
+
+func (n *worldNode) run(ctx context.Context) error {
+	if !n.elect {
+		return n.runTerm(ctx, n.term.Load())
+	}
+	if !n.hosts {
+		return nil
+	}
+	members := n.s.members
+	el, err := cluster.NewElection(ctx, n.s.bus, "world", members.Self().ID, members.DropAfter(), n.log)
+	if err != nil {
+		return err
+	}
+	members.SetStandby(ctx, "world", true)
+	err = el.Run(ctx, func(ctx context.Context) {
+		t, err := n.newTerm()
+		if err != nil {
+			n.log.Error("world not started", "err", err)
+			<-ctx.Done()
+			return
+		}
+		n.term.Store(t)
+		members.SetStandby(ctx, "world", false)
+		n.log.Info("running the world")
+		if err := n.runTerm(ctx, t); err != nil && ctx.Err() == nil {
+			n.log.Warn("world stopped", "err", err)
+		}
+		members.SetStandby(context.WithoutCancel(ctx), "world", true)
+		n.term.Store(nil)
+		if t.ln != nil {
+			_ = t.ln.Close()
+		}
+	}, func() {})
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
 }
 
 // registerMetrics exports the world's and the demo listener's counters.
@@ -215,7 +340,14 @@ func (n *worldNode) registerMetrics(reg *prometheus.Registry) {
 	if reg == nil {
 		return
 	}
-	st := func(f func(world.Stats) float64) func() float64 { return func() float64 { return f(n.w.Stats()) } }
+	st := func(f func(world.Stats) float64) func() float64 {
+		return func() float64 {
+			if w := n.cur(); w != nil {
+				return f(w.Stats())
+			}
+			return 0
+		}
+	}
 	gauge := func(name, help string, f func() float64) {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
 	}
@@ -224,10 +356,17 @@ func (n *worldNode) registerMetrics(reg *prometheus.Registry) {
 	}
 	gauge("lordgame_world_players", "Players in the MMO world.", st(func(s world.Stats) float64 { return float64(s.Players) }))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lordgame_world_zones", Help: "Zones of the MMO world on this node."},
-		func() float64 { return float64(n.w.Zones()) }))
-	for i := range n.w.Zones() {
+		st(func(world.Stats) float64 { return float64(n.wc.Zones()) })))
+	for i := range n.wc.Zones() {
 		zl := prometheus.Labels{"zone": strconv.Itoa(i)}
-		zs := func(f func(world.ZoneStats) float64) func() float64 { return func() float64 { return f(n.w.ZoneStats(i)) } }
+		zs := func(f func(world.ZoneStats) float64) func() float64 {
+			return func() float64 {
+				if w := n.cur(); w != nil {
+					return f(w.ZoneStats(i))
+				}
+				return 0
+			}
+		}
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lordgame_world_zone_players", Help: "Players a zone of the MMO world holds.", ConstLabels: zl},
 			zs(func(s world.ZoneStats) float64 { return float64(s.Players) })))
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "lordgame_world_zone_ghosts", Help: "Players of neighbouring zones mirrored in a zone's border band.", ConstLabels: zl},
@@ -250,11 +389,16 @@ func (n *worldNode) registerMetrics(reg *prometheus.Registry) {
 		ConstLabels: prometheus.Labels{"reason": "not_in_world"}}, st(func(s world.Stats) float64 { return float64(s.RefusedNo) })))
 	counter("lordgame_world_pushes_total", "MMO world tick updates sent.", st(func(s world.Stats) float64 { return float64(s.Pushes) }))
 	counter("lordgame_world_coalesced_total", "MMO world tick updates skipped for a connection that was behind (its state coalesced).", st(func(s world.Stats) float64 { return float64(s.Coalesced) }))
-	if n.zinx == nil {
+	if n.cfg.Zinx == "" {
 		return
 	}
 	zs := func(f func(world.ZinxStats) float64) func() float64 {
-		return func() float64 { return f(n.zinx.Stats()) }
+		return func() float64 {
+			if t := n.term.Load(); t != nil && t.zinx != nil {
+				return f(t.zinx.Stats())
+			}
+			return 0
+		}
 	}
 	gauge("lordgame_world_zinx_connections", "Open Zinx demo protocol connections.", zs(func(s world.ZinxStats) float64 { return float64(s.Conns) }))
 	counter("lordgame_world_zinx_frames_in_total", "Frames received on the Zinx demo listener.", zs(func(s world.ZinxStats) float64 { return float64(s.FramesIn) }))

@@ -58,6 +58,11 @@ func worldDial(t *testing.T, s *server, device string) *worldClient {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
+	return attachWorldClient(t, c)
+}
+
+// attachWorldClient follows c's world pushes.
+func attachWorldClient(t *testing.T, c *client.Client) *worldClient {
 	wc := &worldClient{c: c, known: map[int32][2]float32{}, names: map[int32]string{}}
 	c.On("world.tick", func(p client.Push) {
 		var m pb.WorldTick
@@ -163,7 +168,7 @@ func TestWorldNative(t *testing.T) {
 	if !asErr(err, &ce) || ce.Rule != "not_in_world" {
 		t.Fatalf("move after leave: %v", err)
 	}
-	if st := s.world.w.Stats(); st.RefusedFast != 1 || st.RefusedOffMap != 1 {
+	if st := s.world.cur().Stats(); st.RefusedFast != 1 || st.RefusedOffMap != 1 {
 		t.Fatalf("stats %+v", st)
 	}
 }

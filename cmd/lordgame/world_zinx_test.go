@@ -185,7 +185,7 @@ func TestWorldZinx(t *testing.T) {
 
 	_ = z.c.Close()
 	eventually(t, "native no longer sees the demo player", func() bool { _, ok := a.sees(me); return !ok })
-	if got := s.world.zinx.Stats().Closed["eof"]; got != 1 {
+	if got := s.world.term.Load().zinx.Stats().Closed["eof"]; got != 1 {
 		t.Fatalf("closed eof %d, want 1", got)
 	}
 }
@@ -253,7 +253,7 @@ func TestWorldZones(t *testing.T) {
 	eventually(t, "the second handover", func() bool {
 		return strings.Contains(metrics(), "\nlordgame_world_handovers_total 2\n")
 	})
-	if st := s.world.w.Stats(); st.Players != 2 || st.RefusedFast != 0 {
+	if st := s.world.cur().Stats(); st.Players != 2 || st.RefusedFast != 0 {
 		t.Fatalf("stats %+v", st)
 	}
 }

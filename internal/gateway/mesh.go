@@ -403,6 +403,46 @@ func (m *Mesh) PushUser(userID int64, route string, msg proto.Message) error {
 	return m.PushUsers([]int64{userID}, route, msg)
 }
 
+// PushUserRaw is PushUser with the body already encoded; typ (a nil
+// pointer does) names its message type. It costs no encoding and, for a
+// user connected elsewhere, one NATS message.
+func (m *Mesh) PushUserRaw(userID int64, route string, typ proto.Message, body []byte) error {
+	if s := m.gw.reg.user(userID); s != nil {
+		return m.gw.PushRaw(s, route, typ, body)
+	}
+	ctx, cancel := context.WithTimeout(m.gw.baseCtx, m.gw.cfg.RequestTimeout)
+	defer cancel()
+	node, ok, err := m.gatewayOf(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if !ok || node == m.self {
+		return status.New(status.NotFound, "user not connected")
+	}
+	h := pushHeader(route, typ)
+	h.Set(hdrUsers, strconv.FormatInt(userID, 10))
+	if err := m.bus.PublishMsg(ctx, m.subj.Push(node), h, body); err != nil {
+		return status.Errorf(status.Unavailable, "push: %v", err)
+	}
+	return nil
+}
+
+// gatewayOf finds the node a user is connected to: the one its last call
+// came from, else its presence record.
+func (m *Mesh) gatewayOf(ctx context.Context, uid int64) (string, bool, error) {
+	if node, ok := m.seen(uid); ok {
+		return node, true, nil
+	}
+	loc, found, err := m.presence.Lookup(ctx, uid)
+	if err != nil {
+		return "", false, status.Errorf(status.Unavailable, "presence: %v", err)
+	}
+	if found && loc.Node != m.self {
+		m.remember(uid, loc.Node, lookedFor)
+	}
+	return loc.Node, found, nil
+}
+
 // PushUsers sends one push to several users: one NATS message per gateway
 // that holds some of them, encoded once; the gateway fans it out.
 func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error {
@@ -416,17 +456,10 @@ func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error
 			local = append(local, uid)
 			continue
 		}
-		node, ok := m.seen(uid)
-		if !ok {
-			loc, found, err := m.presence.Lookup(ctx, uid)
-			if err != nil {
-				lookupErr = status.Errorf(status.Unavailable, "presence: %v", err)
-				continue
-			}
-			node, ok = loc.Node, found
-			if ok && node != m.self {
-				m.remember(uid, node, lookedFor)
-			}
+		node, ok, err := m.gatewayOf(ctx, uid)
+		if err != nil {
+			lookupErr = err
+			continue
 		}
 		if ok && node != m.self {
 			byNode[node] = append(byNode[node], uid)

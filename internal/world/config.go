@@ -57,6 +57,9 @@ const MaxZones = 64
 
 func (c Config) zones() (int, int) { return max(c.ZonesX, 1), max(c.ZonesZ, 1) }
 
+// Zones is the number of zones.
+func (c Config) Zones() int { x, z := c.zones(); return x * z }
+
 // MaxChat is the longest chat message, in characters.
 const MaxChat = 200
 

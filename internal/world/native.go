@@ -3,11 +3,16 @@ package world
 import (
 	"context"
 	"math"
+	"sync"
 
 	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/lordgame/lordgame/internal/gateway"
 	"github.com/lordgame/lordgame/internal/session"
+	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/proto/gen/pb"
 )
 
@@ -59,21 +64,8 @@ func appendEntity(dst []byte, field protowire.Number, e *Entity) []byte {
 	return protowire.AppendBytes(dst, b)
 }
 
-// nativeSink is a native session in the world.
-type nativeSink struct {
-	gw     *gateway.Gateway
-	s      *session.Session
-	behind int
-	buf    []byte
-}
-
-func (n *nativeSink) Codec() Codec { return NativeCodec }
-
-func (n *nativeSink) Send(u *Update) bool {
-	if n.s.Queued() >= n.behind {
-		return false
-	}
-	b := n.buf[:0]
+// appendTick appends u as a WorldTick body.
+func appendTick(b []byte, u *Update) []byte {
 	b = protowire.AppendTag(b, 1, protowire.VarintType)
 	b = protowire.AppendVarint(b, u.Tick)
 	for _, m := range u.Moved {
@@ -90,116 +82,241 @@ func (n *nativeSink) Send(u *Update) bool {
 		b = protowire.AppendTag(b, 5, protowire.VarintType)
 		b = protowire.AppendVarint(b, 1)
 	}
-	n.buf = b
-	return n.gw.PushRaw(n.s, RouteTick, (*pb.WorldTick)(nil), b) == nil
+	return b
 }
 
-func (n *nativeSink) Chat(m ChatMessage) {
-	_ = n.gw.Push(n.s, RouteChatMsg, &pb.WorldChatMsg{From: m.From, Name: m.Name, Text: m.Text, SentMs: m.SentMs})
+func chatMsg(m ChatMessage) *pb.WorldChatMsg {
+	return &pb.WorldChatMsg{From: m.From, Name: m.Name, Text: m.Text, SentMs: m.SentMs}
 }
+
+// nativeSink is a native session of this node in the world.
+type nativeSink struct {
+	gw     *gateway.Gateway
+	s      *session.Session
+	behind int
+	buf    []byte
+}
+
+func (n *nativeSink) Codec() Codec { return NativeCodec }
+
+func (n *nativeSink) Send(u *Update) bool {
+	if n.s.Queued() >= n.behind {
+		return false
+	}
+	n.buf = appendTick(n.buf[:0], u)
+	return n.gw.PushRaw(n.s, RouteTick, (*pb.WorldTick)(nil), n.buf) == nil
+}
+
+func (n *nativeSink) Chat(m ChatMessage) { _ = n.gw.Push(n.s, RouteChatMsg, chatMsg(m)) }
+
+// Pusher delivers pushes to users connected to other nodes (the cluster
+// mesh).
+type Pusher interface {
+	PushUserRaw(userID int64, route string, typ proto.Message, body []byte) error
+	PushUser(userID int64, route string, msg proto.Message) error
+}
+
+// remoteSink is a native session on another node (a gateway of the
+// cluster): its ticks go there as pushes, one message each, and that
+// gateway's send queue applies its policy (the world cannot see it, so it
+// never coalesces for it).
+type remoteSink struct {
+	push Pusher
+	uid  int64
+	sid  string
+	buf  []byte
+}
+
+func (r *remoteSink) Codec() Codec { return NativeCodec }
+
+func (r *remoteSink) Send(u *Update) bool {
+	r.buf = appendTick(r.buf[:0], u)
+	_ = r.push.PushUserRaw(r.uid, RouteTick, (*pb.WorldTick)(nil), r.buf)
+	return true
+}
+
+func (r *remoteSink) Chat(m ChatMessage) { _ = r.push.PushUser(r.uid, RouteChatMsg, chatMsg(m)) }
 
 func pbEntity(e Entity) *pb.WorldEntity {
 	return &pb.WorldEntity{Id: e.ID, X: e.X, Y: e.Y, Z: e.Z, V: e.V, Name: e.Name}
 }
 
+// ErrElsewhere: this node does not run the world now.
+var ErrElsewhere = status.RuleError(status.Unavailable, "world_unavailable", "the world is starting or moving to another server: try again")
+
 // Native is the world's native protocol: its routes and its sessions.
+// The routes serve the world that cur returns (nil: this node runs none
+// now), for sessions of this node and, forwarded by the cluster, of
+// others.
 type Native struct {
-	w  *World
-	gw *gateway.Gateway
+	cfg    Config
+	cur    func() *World
+	gw     *gateway.Gateway
+	remote Pusher
 	// names gives a user's display name as others see it ("" when
 	// unknown); nil: players enter without one.
 	names func(ctx context.Context, user int64) string
+
+	mu      sync.Mutex
+	remotes map[int64]*remoteSink // by user: its connection on another node
 }
 
 // SetNames sets where a player's display name comes from when it enters
 // (the account's name, word-filtered); call it before serving.
 func (n *Native) SetNames(f func(ctx context.Context, user int64) string) { n.names = f }
 
+// SetRemote sets how sessions of other nodes are reached; call it before
+// serving.
+func (n *Native) SetRemote(p Pusher) { n.remote = p }
+
 const sessKey = "world.player"
 
 type sessState struct {
-	id   int32
 	sink *nativeSink
 }
 
-// RegisterNative adds the world routes to r. Attach the gateway (for
-// pushes and disconnects) with Native.Attach before serving.
-func RegisterNative(r *gateway.Router, w *World) *Native {
-	n := &Native{w: w}
-	cfg := w.Config()
-	gateway.Handle(r, "world.enter", IDEnter, func(ctx context.Context, s *session.Session, _ *pb.WorldEnterReq) (*pb.WorldEnterResp, error) {
-		if n.gw == nil {
-			return nil, ErrStopped
+// Route ids and names of the cluster's internal world route.
+const (
+	IDGone    = 505
+	RouteGone = "world.gone"
+)
+
+// RegisterNative adds the world routes to r, serving the world cur
+// returns. Attach the gateway (for pushes and disconnects) with
+// Native.Attach before serving.
+func RegisterNative(r *gateway.Router, cfg Config, cur func() *World) *Native {
+	n := &Native{cfg: cfg, cur: cur, remotes: map[int64]*remoteSink{}}
+	player := func(s *session.Session) (*World, int32, error) {
+		w := n.cur()
+		if w == nil {
+			return nil, 0, ErrElsewhere
 		}
-		st := &sessState{sink: &nativeSink{gw: n.gw, s: s, behind: cfg.Behind}}
-		if old, ok := s.Get(sessKey); ok && old != nil {
-			st = old.(*sessState)
+		id, ok := w.PlayerOf(s.UserID())
+		if !ok {
+			w.st.refusedNo.Add(1)
+			return w, 0, ErrNotInWorld
+		}
+		return w, id, nil
+	}
+	gateway.Handle(r, "world.enter", IDEnter, func(ctx context.Context, s *session.Session, _ *pb.WorldEnterReq) (*pb.WorldEnterResp, error) {
+		w := n.cur()
+		if w == nil || n.gw == nil {
+			return nil, ErrElsewhere
+		}
+		sink, err := n.sinkOf(s)
+		if err != nil {
+			return nil, err
 		}
 		name := ""
 		if n.names != nil {
 			name = n.names(ctx, s.UserID())
 		}
-		e, err := w.Enter(s.UserID(), name, st.sink)
+		e, err := w.Enter(s.UserID(), name, sink)
 		if err != nil {
 			return nil, err
 		}
-		st.id = e.ID
-		s.Set(sessKey, st)
-		return &pb.WorldEnterResp{Self: pbEntity(e), Map: &pb.WorldMap{MinX: float32(cfg.MinX), MaxX: float32(cfg.MaxX),
-			MinZ: float32(cfg.MinZ), MaxZ: float32(cfg.MaxZ), CellsX: uint32(cfg.CellsX), CellsZ: uint32(cfg.CellsZ),
-			ViewRadius: uint32(cfg.ViewRadius)}, TickMs: uint32(cfg.Tick.Milliseconds()), MaxSpeed: float32(cfg.MaxSpeed)}, nil
+		c := w.Config()
+		return &pb.WorldEnterResp{Self: pbEntity(e), Map: &pb.WorldMap{MinX: float32(c.MinX), MaxX: float32(c.MaxX),
+			MinZ: float32(c.MinZ), MaxZ: float32(c.MaxZ), CellsX: uint32(c.CellsX), CellsZ: uint32(c.CellsZ),
+			ViewRadius: uint32(c.ViewRadius)}, TickMs: uint32(c.Tick.Milliseconds()), MaxSpeed: float32(c.MaxSpeed)}, nil
 	})
 	gateway.Handle(r, "world.move", IDMove, func(_ context.Context, s *session.Session, req *pb.WorldMoveReq) (*pb.WorldMoveResp, error) {
-		st := state(s)
-		if st == nil {
-			w.st.refusedNo.Add(1)
-			return nil, ErrNotInWorld
+		w, id, err := player(s)
+		if err != nil {
+			return nil, err
 		}
-		if err := w.Move(st.id, req.X, req.Y, req.Z, req.V); err != nil {
+		if err := w.Move(id, req.X, req.Y, req.Z, req.V); err != nil {
 			return nil, err
 		}
 		return &pb.WorldMoveResp{}, nil
 	})
 	gateway.Handle(r, "world.leave", IDLeave, func(_ context.Context, s *session.Session, _ *pb.WorldLeaveReq) (*pb.WorldLeaveResp, error) {
-		st := state(s)
-		if st == nil {
-			return nil, ErrNotInWorld
+		w, id, err := player(s)
+		if err != nil {
+			return nil, err
 		}
-		s.Set(sessKey, nil)
-		if err := w.Leave(st.id); err != nil {
+		if err := w.Leave(id); err != nil {
 			return nil, err
 		}
 		return &pb.WorldLeaveResp{}, nil
 	})
 	gateway.Handle(r, "world.chat", IDChat, func(ctx context.Context, s *session.Session, req *pb.WorldChatReq) (*pb.WorldChatResp, error) {
-		st := state(s)
-		if st == nil {
-			return nil, ErrNotInWorld
+		w, id, err := player(s)
+		if err != nil {
+			return nil, err
 		}
-		if err := w.Chat(ctx, st.id, req.Text); err != nil {
+		if err := w.Chat(ctx, id, req.Text); err != nil {
 			return nil, err
 		}
 		return &pb.WorldChatResp{}, nil
 	})
+	// world.gone: the gateway of a session on another node tells the world
+	// that the connection closed (its value: the session id).
+	gateway.Handle(r, RouteGone, IDGone, func(_ context.Context, s *session.Session, req *wrapperspb.StringValue) (*emptypb.Empty, error) {
+		n.mu.Lock()
+		rs := n.remotes[s.UserID()]
+		if rs != nil && rs.sid == req.Value {
+			delete(n.remotes, s.UserID())
+		}
+		n.mu.Unlock()
+		if w := n.cur(); w != nil && rs != nil && rs.sid == req.Value {
+			if id, ok := w.PlayerOf(s.UserID()); ok {
+				w.Disconnect(id, rs)
+			}
+		}
+		return &emptypb.Empty{}, nil
+	}, gateway.Internal(), gateway.Public())
 	r.PushRoute(RouteTick, IDTick)
 	r.PushRoute(RouteChatMsg, IDChatMsg)
 	return n
 }
 
-func state(s *session.Session) *sessState {
-	v, ok := s.Get(sessKey)
-	if !ok || v == nil {
-		return nil
+// sinkOf is the sink of s: its own for a session of this node, else the
+// remote sink of the user's connection on another node (a new one for a
+// new connection).
+func (n *Native) sinkOf(s *session.Session) (Sink, error) {
+	if n.gw.UserSession(s.UserID()) == s {
+		if v, ok := s.Get(sessKey); ok && v != nil {
+			return v.(*sessState).sink, nil
+		}
+		st := &sessState{sink: &nativeSink{gw: n.gw, s: s, behind: n.cfg.Behind}}
+		s.Set(sessKey, st)
+		return st.sink, nil
 	}
-	return v.(*sessState)
+	if n.remote == nil {
+		return nil, ErrElsewhere
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	rs := n.remotes[s.UserID()]
+	if rs == nil || rs.sid != s.ID() {
+		rs = &remoteSink{push: n.remote, uid: s.UserID(), sid: s.ID()}
+		n.remotes[s.UserID()] = rs
+	}
+	return rs, nil
+}
+
+// Entered reports whether s, a session of this node, entered this node's
+// world (its disconnect is handled here).
+func Entered(s *session.Session) bool {
+	v, ok := s.Get(sessKey)
+	return ok && v != nil
 }
 
 // Attach gives the routes their gateway and follows its disconnects.
 func (n *Native) Attach(gw *gateway.Gateway) {
 	n.gw = gw
 	gw.OnDisconnect(func(s *session.Session, _ string) {
-		if st := state(s); st != nil {
-			n.w.Disconnect(st.id, st.sink)
+		v, ok := s.Get(sessKey)
+		if !ok || v == nil {
+			return
+		}
+		w := n.cur()
+		if w == nil {
+			return
+		}
+		if id, ok := w.PlayerOf(s.UserID()); ok {
+			w.Disconnect(id, v.(*sessState).sink)
 		}
 	})
 }

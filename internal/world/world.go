@@ -386,6 +386,16 @@ func (w *World) Enter(key int64, name string, sink Sink) (Entity, error) {
 	return p.spawn, nil
 }
 
+// PlayerOf is the player of key (a user id) in the world.
+func (w *World) PlayerOf(key int64) (int32, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if p := w.byKey[key]; p != nil {
+		return p.id, true
+	}
+	return 0, false
+}
+
 // Move asks to move player id; it is applied at the next tick, a later
 // move in the same tick replacing it. Off the map or faster than
 // MaxSpeed is refused (the player's next update then carries the

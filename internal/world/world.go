@@ -555,4 +555,3 @@ func (w *World) Stats() Stats {
 		Pushes: s.pushes.Load(), Coalesced: s.coalesced.Load(), Joins: s.joins.Load(), Leaves: s.leaves.Load(),
 		Expired: s.expired.Load(), Chats: s.chats.Load(), Handovers: s.handovers.Load()}
 }
-

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -203,8 +204,8 @@ func parseWorldMap(s string) (aoi.Config, error) {
 }
 
 func runMMO(ctx context.Context, o options, live *liveLine) (report, error) {
-	if len(o.Targets) != 1 {
-		return nil, errors.New("mmo: one target (the world is one node)")
+	if len(o.Targets) != 1 && o.Proto == "zinx" {
+		return nil, errors.New("mmo: -proto zinx: one target (the demo listener of the node that runs the world)")
 	}
 	if o.Players < 1 || o.Interval <= 0 || !(o.Step > 0) {
 		return nil, errors.New("mmo: -players must be at least 1, -interval and -step positive")
@@ -213,8 +214,10 @@ func runMMO(ctx context.Context, o options, live *liveLine) (report, error) {
 	if want == "" {
 		return nil, fmt.Errorf("mmo: -proto %q: want native or zinx", o.Proto)
 	}
-	if o.Targets[0].Scheme != want {
-		return nil, fmt.Errorf("mmo: -proto %s needs a %s:// target", o.Proto, want)
+	for _, t := range o.Targets {
+		if t.Scheme != want {
+			return nil, fmt.Errorf("mmo: -proto %s needs %s:// targets", o.Proto, want)
+		}
 	}
 	gcfg, err := parseWorldMap(o.WorldMap)
 	if err != nil {
@@ -222,7 +225,7 @@ func runMMO(ctx context.Context, o options, live *liveLine) (report, error) {
 	}
 	run := &mmoRun{o: o, gcfg: gcfg, radius: 1, tick: o.WorldTick, maxSpeed: 40,
 		hc: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
-	rep := &mmoReport{Scenario: "mmo", Proto: o.Proto, Target: o.Targets[0].String(), Players: o.Players,
+	rep := &mmoReport{Scenario: "mmo", Proto: o.Proto, Target: joinTargets(o.Targets), Players: o.Players,
 		IntervalMs: ms(o.Interval), Step: o.Step, Spread: o.Spread}
 	run.connect(ctx, live)
 	defer run.close()
@@ -406,7 +409,7 @@ func (run *mmoRun) connect(ctx context.Context, live *liveLine) {
 					err = run.enterZinx(ctx, b)
 				} else {
 					var resp *pb.WorldEnterResp
-					resp, err = run.enterNative(ctx, b, fmt.Sprintf("lordbench-mmo-%d-%d", tag, i))
+					resp, err = run.enterNative(ctx, b, int(i), fmt.Sprintf("lordbench-mmo-%d-%d", tag, i))
 					if err == nil {
 						mapOnce.Do(func() { run.serverMap(resp) })
 					}
@@ -450,12 +453,15 @@ func (run *mmoRun) serverMap(r *pb.WorldEnterResp) {
 	}
 }
 
-func (run *mmoRun) enterNative(ctx context.Context, b *mmoBot, device string) (*pb.WorldEnterResp, error) {
-	tok, err := guestToken(ctx, run.hc, "http://"+run.o.Targets[0].Host, device)
+// enterNative connects player n (from 1) to its target (a cluster's
+// gateways take the players round-robin) and enters the world.
+func (run *mmoRun) enterNative(ctx context.Context, b *mmoBot, n int, device string) (*pb.WorldEnterResp, error) {
+	target := run.o.Targets[n%len(run.o.Targets)]
+	tok, err := guestToken(ctx, run.hc, "http://"+target.Host, device)
 	if err != nil {
 		return nil, err
 	}
-	c, err := client.Dial(ctx, run.o.Targets[0].String(), run.o.withSecurity(0, client.Options{Token: tok, Name: "lordbench-mmo"}))
+	c, err := client.Dial(ctx, target.String(), run.o.withSecurity(0, client.Options{Token: tok, Name: "lordbench-mmo"}))
 	if err != nil {
 		return nil, err
 	}
@@ -1126,4 +1132,13 @@ func (r *mmoReport) writeText(w io.Writer) {
 	if r.FirstError != "" {
 		fmt.Fprintf(w, "           first error: %s\n", strings.TrimSpace(r.FirstError))
 	}
+}
+
+// joinTargets names the targets as -target takes them.
+func joinTargets(ts []*url.URL) string {
+	s := make([]string, len(ts))
+	for i, t := range ts {
+		s[i] = t.String()
+	}
+	return strings.Join(s, ",")
 }

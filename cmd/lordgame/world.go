@@ -222,6 +222,7 @@ func (n *worldNode) newTerm() (*worldTerm, error) {
 	if err != nil {
 		return nil, err
 	}
+	w.OnTickEnd(n.native.Flush)
 	t := &worldTerm{w: w}
 	if n.cfg.Zinx != "" {
 		zc := world.DefaultZinxConfig()

@@ -94,6 +94,16 @@ func TestClusterWorld(t *testing.T) {
 		p, _ := a.sees(eb.Self.Id)
 		return p == [2]float32{eb.Self.X + 1, eb.Self.Z}
 	})
+	// A notify (what clients send moves as) is forwarded without waiting
+	// for an answer, and applied.
+	if err := a.c.Notify("world.move", &pb.WorldMoveReq{X: ea.Self.X - 1, Z: ea.Self.Z}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "b sees a's notified move", func() bool {
+		p, _ := b.sees(ea.Self.Id)
+		return p == [2]float32{ea.Self.X - 1, ea.Self.Z}
+	})
+	ea.Self.X--
 	if err := a.c.Request(t.Context(), "world.chat", &pb.WorldChatReq{Text: "hello across nodes"}, &pb.WorldChatResp{}); err != nil {
 		t.Fatal(err)
 	}

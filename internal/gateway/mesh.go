@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
@@ -46,6 +47,7 @@ const (
 	hdrAuth      = "Lg-Auth-Session"
 	hdrFrom      = "Lg-From"
 	opPush       = "push"
+	opPushes     = "pushes" // one body per user: EachPush
 	opKick       = "kick"
 	propPresence = "cluster.presence_rev"
 	propOwner    = "cluster.owner."
@@ -427,6 +429,66 @@ func (m *Mesh) PushUserRaw(userID int64, route string, typ proto.Message, body [
 	return nil
 }
 
+// PushRawBatch sends pushes on route with a body of their own for each
+// user (bodies[i] to userIDs[i], typ naming their type): the users of this
+// gateway at once, the others in one NATS message per gateway that holds
+// some of them. A service that pushes to many users at the end of a step
+// (the world's tick) sends one message per gateway instead of one per
+// user. Users connected nowhere are skipped.
+func (m *Mesh) PushRawBatch(route string, typ proto.Message, userIDs []int64, bodies [][]byte) error {
+	ctx, cancel := context.WithTimeout(m.gw.baseCtx, m.gw.cfg.RequestTimeout)
+	defer cancel()
+	byNode := map[string][]byte{}
+	var lookupErr error
+	for i, uid := range userIDs {
+		if s := m.gw.reg.user(uid); s != nil {
+			_ = m.gw.PushRaw(s, route, typ, bodies[i])
+			continue
+		}
+		node, ok, err := m.gatewayOf(ctx, uid)
+		if err != nil {
+			lookupErr = err
+			continue
+		}
+		if ok && node != m.self {
+			byNode[node] = AppendPush(byNode[node], uid, bodies[i])
+		}
+	}
+	for node, b := range byNode {
+		h := pushHeader(route, typ)
+		h.Set(hdrOp, opPushes)
+		if err := m.bus.PublishMsg(ctx, m.subj.Push(node), h, b); err != nil {
+			return status.Errorf(status.Unavailable, "push: %v", err)
+		}
+	}
+	return lookupErr
+}
+
+// AppendPush appends one user's push to a batch of PushRawBatch: the user
+// id and the body's length as varints, then the body.
+func AppendPush(b []byte, uid int64, body []byte) []byte {
+	b = protowire.AppendVarint(b, uint64(uid))
+	return protowire.AppendBytes(b, body)
+}
+
+// EachPush calls f for every push of a batch AppendPush built; a batch
+// that does not decode is an error after the pushes before the fault.
+func EachPush(b []byte, f func(uid int64, body []byte)) error {
+	for len(b) > 0 {
+		uid, n := protowire.ConsumeVarint(b)
+		if n < 0 {
+			return errors.New("gateway: push batch: bad user id")
+		}
+		body, m := protowire.ConsumeBytes(b[n:])
+		if m < 0 {
+			return errors.New("gateway: push batch: bad body")
+		}
+		f(int64(uid), body)
+		b = b[n+m:]
+	}
+	return nil
+}
+
 // gatewayOf finds the node a user is connected to: the one its last call
 // came from, else its presence record.
 func (m *Mesh) gatewayOf(ctx context.Context, uid int64) (string, bool, error) {
@@ -553,6 +615,24 @@ func (m *Mesh) deliver(_ context.Context, msg *cluster.Msg) {
 			}
 			s.Close(msg.Header.Get(hdrReason), msg.Header.Get(hdrMessage))
 		}
+	case opPushes:
+		p, err := m.gw.newPush(msg.Header.Get(hdrRoute), msg.Header.Get(hdrType), nil)
+		if err != nil {
+			m.log.Warn("push dropped", "err", err)
+			return
+		}
+		err = EachPush(msg.Data, func(uid int64, body []byte) {
+			if s := m.gw.reg.user(uid); s != nil {
+				one := *p
+				one.body = body
+				one.send(s)
+			} else {
+				m.pushDrops.Add(1)
+			}
+		})
+		if err != nil {
+			m.log.Warn("push batch cut short", "err", err)
+		}
 	case opPush:
 		p, err := m.gw.newPush(msg.Header.Get(hdrRoute), msg.Header.Get(hdrType), msg.Data)
 		if err != nil {
@@ -652,7 +732,9 @@ type forwarder struct {
 // caller's identity and deadline, and returns the answer. A node that
 // turns out to be gone (no responders: nothing was delivered) is skipped
 // for the next; a call that timed out is tried elsewhere only for an
-// idempotent route. No node at all is unavailable at once.
+// idempotent route. No node at all is unavailable at once. A notify is
+// published to the node picked and not awaited (its answer would be
+// dropped anyway).
 func (f forwarder) Forward(ctx context.Context, c *Call, body []byte) ([]byte, error) {
 	m := f.m
 	pl := m.place[f.service]
@@ -671,6 +753,23 @@ func (f forwarder) Forward(ctx context.Context, c *Call, body []byte) ([]byte, e
 	h := callHeader(ctx, c)
 	if uid != 0 && m.gw != nil && m.gw.reg.user(uid) != nil {
 		h.Set(hdrFrom, m.self) // the user is connected here: push here
+	}
+	if c.Notify { // nobody waits for a notify's answer: sent, not awaited
+		node := owner
+		if node == "" {
+			nodes := m.members.WithRole(pl.Role)
+			i := m.balancer(f.service).Pick(nodes, strconv.FormatInt(uid, 10), func(n cluster.NodeInfo) bool {
+				return slices.Contains(n.Standby, f.service)
+			})
+			if i < 0 {
+				return nil, status.Errorf(status.Unavailable, "no node serves %s now: try again", f.service)
+			}
+			node = nodes[i].ID
+		}
+		if err := m.bus.PublishMsg(ctx, m.subj.NodeRPC(node, c.Route.Name), h, body); err != nil {
+			return nil, status.Errorf(status.Unavailable, "%s is unreachable: try again", f.service)
+		}
+		return nil, nil
 	}
 	for attempt := 0; ; attempt++ {
 		node := owner

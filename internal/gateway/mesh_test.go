@@ -120,3 +120,49 @@ func TestMeshStopsUnderCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestPushBatch: a batch of pushes decodes into the users and bodies it
+// was built from, an empty body included; a cut batch is an error after
+// the pushes before the cut.
+func TestPushBatch(t *testing.T) {
+	var b []byte
+	want := []struct {
+		uid  int64
+		body string
+	}{{1, "a"}, {1 << 40, ""}, {7, string(make([]byte, 300))}}
+	for _, p := range want {
+		b = gateway.AppendPush(b, p.uid, []byte(p.body))
+	}
+	i := 0
+	if err := gateway.EachPush(b, func(uid int64, body []byte) {
+		if uid != want[i].uid || string(body) != want[i].body {
+			t.Fatalf("push %d: %d %q", i, uid, body)
+		}
+		i++
+	}); err != nil || i != len(want) {
+		t.Fatalf("%d pushes, %v", i, err)
+	}
+	n := 0
+	if err := gateway.EachPush(b[:len(b)-1], func(int64, []byte) { n++ }); err == nil || n != 2 {
+		t.Fatalf("a cut batch: %d pushes, %v", n, err)
+	}
+}
+
+// FuzzEachPush: any bytes decode without a panic, and what decodes
+// re-encodes to the same bytes.
+func FuzzEachPush(f *testing.F) {
+	f.Add(gateway.AppendPush(gateway.AppendPush(nil, 5, []byte("hi")), 1<<50, nil))
+	f.Add([]byte{0x80})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var again []byte
+		if err := gateway.EachPush(b, func(uid int64, body []byte) { again = gateway.AppendPush(again, uid, body) }); err == nil && string(again) != string(b) {
+			// Varints have more than one encoding: compare by decoding again.
+			var n1, n2 int
+			_ = gateway.EachPush(b, func(int64, []byte) { n1++ })
+			_ = gateway.EachPush(again, func(int64, []byte) { n2++ })
+			if n1 != n2 {
+				t.Fatalf("%x decoded to %d pushes, re-encoded to %d", b, n1, n2)
+			}
+		}
+	})
+}

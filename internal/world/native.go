@@ -110,32 +110,84 @@ func (n *nativeSink) Send(u *Update) bool {
 func (n *nativeSink) Chat(m ChatMessage) { _ = n.gw.Push(n.s, RouteChatMsg, chatMsg(m)) }
 
 // Pusher delivers pushes to users connected to other nodes (the cluster
-// mesh).
+// mesh): a batch of bodies, one per user, in one message per gateway.
 type Pusher interface {
-	PushUserRaw(userID int64, route string, typ proto.Message, body []byte) error
-	PushUser(userID int64, route string, msg proto.Message) error
+	PushRawBatch(route string, typ proto.Message, userIDs []int64, bodies [][]byte) error
 }
 
 // remoteSink is a native session on another node (a gateway of the
-// cluster): its ticks go there as pushes, one message each, and that
+// cluster). Its ticks and chat lines are collected and sent at the end of
+// the zone's tick, one message per gateway for all of its players; that
 // gateway's send queue applies its policy (the world cannot see it, so it
 // never coalesces for it).
 type remoteSink struct {
-	push Pusher
-	uid  int64
-	sid  string
-	buf  []byte
+	n   *Native
+	uid int64
+	sid string
 }
 
 func (r *remoteSink) Codec() Codec { return NativeCodec }
 
 func (r *remoteSink) Send(u *Update) bool {
-	r.buf = appendTick(r.buf[:0], u)
-	_ = r.push.PushUserRaw(r.uid, RouteTick, (*pb.WorldTick)(nil), r.buf)
+	r.n.ticks.add(r.uid, func(b []byte) []byte { return appendTick(b, u) })
 	return true
 }
 
-func (r *remoteSink) Chat(m ChatMessage) { _ = r.push.PushUser(r.uid, RouteChatMsg, chatMsg(m)) }
+func (r *remoteSink) Chat(m ChatMessage) {
+	r.n.chats.add(r.uid, func(b []byte) []byte {
+		out, _ := proto.MarshalOptions{}.MarshalAppend(b, chatMsg(m))
+		return out
+	})
+}
+
+// pushBatch collects one route's pushes to remote sessions until the end
+// of a tick.
+type pushBatch struct {
+	mu    sync.Mutex
+	uids  []int64
+	ends  []int // ends[i]: where push i's body ends in buf
+	buf   []byte
+	spare pushBatchBuf
+}
+
+type pushBatchBuf struct {
+	uids   []int64
+	ends   []int
+	buf    []byte
+	bodies [][]byte
+}
+
+func (b *pushBatch) add(uid int64, body func([]byte) []byte) {
+	b.mu.Lock()
+	b.buf = body(b.buf)
+	b.uids = append(b.uids, uid)
+	b.ends = append(b.ends, len(b.buf))
+	b.mu.Unlock()
+}
+
+// flush sends what was collected on route.
+func (b *pushBatch) flush(p Pusher, route string, typ proto.Message) {
+	b.mu.Lock()
+	if len(b.uids) == 0 {
+		b.mu.Unlock()
+		return
+	}
+	out := pushBatchBuf{uids: b.uids, ends: b.ends, buf: b.buf, bodies: b.spare.bodies[:0]}
+	b.uids, b.ends, b.buf = b.spare.uids[:0], b.spare.ends[:0], b.spare.buf[:0]
+	b.spare = pushBatchBuf{}
+	b.mu.Unlock()
+	start := 0
+	for _, end := range out.ends {
+		out.bodies = append(out.bodies, out.buf[start:end])
+		start = end
+	}
+	_ = p.PushRawBatch(route, typ, out.uids, out.bodies)
+	b.mu.Lock()
+	if b.spare.buf == nil { // keep the storage for the next tick
+		b.spare = out
+	}
+	b.mu.Unlock()
+}
 
 func pbEntity(e Entity) *pb.WorldEntity {
 	return &pb.WorldEntity{Id: e.ID, X: e.X, Y: e.Y, Z: e.Z, V: e.V, Name: e.Name}
@@ -159,6 +211,18 @@ type Native struct {
 
 	mu      sync.Mutex
 	remotes map[int64]*remoteSink // by user: its connection on another node
+
+	ticks, chats pushBatch // to remote sinks, sent at the end of each tick
+}
+
+// Flush sends the pushes collected for sessions on other nodes; the
+// world's zones call it at the end of their ticks (World.OnTickEnd).
+func (n *Native) Flush() {
+	if n.remote == nil {
+		return
+	}
+	n.ticks.flush(n.remote, RouteTick, (*pb.WorldTick)(nil))
+	n.chats.flush(n.remote, RouteChatMsg, (*pb.WorldChatMsg)(nil))
 }
 
 // SetNames sets where a player's display name comes from when it enters
@@ -290,7 +354,7 @@ func (n *Native) sinkOf(s *session.Session) (Sink, error) {
 	defer n.mu.Unlock()
 	rs := n.remotes[s.UserID()]
 	if rs == nil || rs.sid != s.ID() {
-		rs = &remoteSink{push: n.remote, uid: s.UserID(), sid: s.ID()}
+		rs = &remoteSink{n: n, uid: s.UserID(), sid: s.ID()}
 		n.remotes[s.UserID()] = rs
 	}
 	return rs, nil

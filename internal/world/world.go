@@ -192,6 +192,9 @@ type World struct {
 	zoneOf []uint8
 	near   []uint64
 
+	// tickEnd runs at the end of every zone's tick (OnTickEnd).
+	tickEnd []func()
+
 	mu       sync.Mutex
 	players  map[int32]*player
 	byKey    map[int64]*player
@@ -257,6 +260,11 @@ func (w *World) Config() Config { return w.cfg }
 
 // Zones is the number of zones.
 func (w *World) Zones() int { return len(w.zones) }
+
+// OnTickEnd adds f to run at the end of every zone's tick, on the zone's
+// goroutine (zones tick concurrently): sinks that collect their sends
+// deliver them there. Call it before Run.
+func (w *World) OnTickEnd(f func()) { w.tickEnd = append(w.tickEnd, f) }
 
 // ZoneStats are one zone's counters.
 type ZoneStats struct {

@@ -233,6 +233,9 @@ func (z *zone) tick(now time.Time) {
 	}
 	z.syncGhosts()
 	z.flush()
+	for _, f := range w.tickEnd {
+		f()
+	}
 	if len(z.out) > 0 {
 		w.mu.Lock()
 		for _, o := range z.out {

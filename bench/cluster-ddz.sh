@@ -16,25 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
 go build -o bin/ ./cmd/lordgame ./cmd/lordbench
-NATS=${NATS:-nats://127.0.0.1:4222}
-PG=${PG:-postgres://postgres@127.0.0.1:5432}
-psql "$PG/postgres" -qc 'DROP DATABASE IF EXISTS lgbench' -qc 'CREATE DATABASE lgbench' >/dev/null
-DB="$PG/lgbench?sslmode=disable"
-PREFIX=lgbench$$
-LOGS=$(mktemp -d)
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; echo "node logs in $LOGS"; }
-trap cleanup EXIT
-cpu() { # pid...: user + system CPU seconds of the processes
-  local t=0 p f
-  for p in "$@"; do
-    f=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-    f=${f##*) }                      # the fields after the command name
-    set -- $f
-    t=$((t + ${12} + ${13}))         # utime, stime (fields 14 and 15)
-  done
-  awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }'
-}
+. bench/cluster-lib.sh lgbench
 pgpids() { psql "$PG/postgres" -Atc "SELECT pid FROM pg_stat_activity WHERE datname = 'lgbench'"; }
 debug=()
 node() { # role http-port
@@ -61,7 +43,7 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 for p in 18083 18084; do
   echo "game node :$p: $(curl -s "http://127.0.0.1:$((p + 1000))/metrics" | grep -E '^process_cpu_seconds_total|^process_resident_memory_bytes' | tr '\n' ' ')"
 done
-actions=$(grep -o '"actions":[0-9]*' "$LOGS/lordbench.out" | tail -1 | cut -d: -f2)
+actions=$(grep -o '"actions":[0-9]*' "$LOGS/lordbench.out" | tail -1 | cut -d: -f2 || true)
 for i in 0 1 2 3 4; do printf 'node %s: %s CPU-s\n' "$i" "$(cpu ${pids[$i]})"; done
 nodes=$(awk -v a="$(cpu "${pids[@]}")" -v b="$nodes0" 'BEGIN { printf "%.1f", a - b }')
 nats=$(awk -v a="$(cpu $natspid)" -v b="$nats0" 'BEGIN { printf "%.1f", a - b }')

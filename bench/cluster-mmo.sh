@@ -16,26 +16,8 @@ cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
 N=${1:-600}; TICK=${TICK:-25ms}; DURATION=${DURATION:-30s}
 go build -o bin/ ./cmd/lordgame ./cmd/lordbench
-NATS=${NATS:-nats://127.0.0.1:4222}
-PG=${PG:-postgres://postgres@127.0.0.1:5432}
-psql "$PG/postgres" -qc 'DROP DATABASE IF EXISTS lgbenchmmo' -qc 'CREATE DATABASE lgbenchmmo' >/dev/null
-DB="$PG/lgbenchmmo?sslmode=disable"
-PREFIX=lgbenchmmo$$
-LOGS=$(mktemp -d)
+. bench/cluster-lib.sh lgbenchmmo
 ulimit -n 20000
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; echo "node logs in $LOGS"; }
-trap cleanup EXIT
-cpu() { # pid...: user + system CPU seconds of the processes
-  local t=0 p f
-  for p in "$@"; do
-    f=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-    f=${f##*) }
-    set -- $f
-    t=$((t + ${12} + ${13}))
-  done
-  awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t / hz }'
-}
 node() { # role http-port
   LORDGAME_AUTH_SIGNUPS_PER_IP=1000000 bin/lordgame -role "$1" -http "127.0.0.1:$2" -metrics-addr "127.0.0.1:$(($2 + 1000))" -tcp off -db "$DB" \
     -nats "$NATS" -nats-prefix "$PREFIX" -data "$LOGS/data-$2" -log-format json -log-level warn \

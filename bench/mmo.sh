@@ -9,7 +9,8 @@
 # ±2 per axis. Environment: TICK (server -world-tick, default 25ms),
 # DURATION (default 30s), SPREAD=1 (lordbench -spread: walk to uniform
 # random positions instead of the server's spawn over the whole map),
-# PROFILE=1 (save a 20 s CPU profile of the server per run in bench/out/).
+# PROFILE=1 (save a 20 s CPU profile of the server per run in bench/out/),
+# ZONES=XxZ (server -world-zones, default one zone).
 # Prints one JSON report per run (also in bench/out/) and, per run, the
 # load average before it.
 set -euo pipefail
@@ -34,6 +35,7 @@ for N in "$@"; do
   SPAWN=(-world-spawn map)
   EXTRA=()
   if [ "${SPREAD:-}" = 1 ]; then SPAWN=(); EXTRA=(-spread); fi
+  if [ -n "${ZONES:-}" ]; then SPAWN+=(-world-zones "$ZONES"); fi
   bin/lordgame -http 127.0.0.1:18780 -metrics-addr 127.0.0.1:18781 -tcp off -data "$DATA" -log-level warn \
     -auth-signups-per-ip 1000000 -mmo-zinx 127.0.0.1:18782 -world-map "$MAP" "${SPAWN[@]}" -world-tick "$TICK" \
     -debug 127.0.0.1:18783 >"$DATA/lordgame.log" 2>&1 &
@@ -41,7 +43,7 @@ for N in "$@"; do
   for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18780/readyz >/dev/null && break; sleep 0.1; done
   if [ "$PROTO" = zinx ]; then TARGET=(-proto zinx -target tcp://127.0.0.1:18782 -world-map "$MAP" -world-tick "$TICK")
   else TARGET=(-target ws://127.0.0.1:18780/ws); fi
-  OUT="bench/out/mmo-$MODE-$PROTO-$N-tick$TICK.json"
+  OUT="bench/out/mmo-$MODE-$PROTO-$N-tick$TICK${ZONES:+-zones$ZONES}.json"
   echo "== $MODE $PROTO $N players, map $MAP, tick $TICK; loadavg $(cut -d' ' -f1-3 /proc/loadavg)" >&2
   if [ "${PROFILE:-}" = 1 ]; then
     (sleep 25; curl -s "http://127.0.0.1:18783/debug/pprof/profile?seconds=20" >"bench/out/mmo-$MODE-$PROTO-$N.pprof") &

@@ -439,21 +439,11 @@ func (m *Mesh) PushRawBatch(route string, typ proto.Message, userIDs []int64, bo
 	ctx, cancel := context.WithTimeout(m.gw.baseCtx, m.gw.cfg.RequestTimeout)
 	defer cancel()
 	byNode := map[string][]byte{}
-	var lookupErr error
-	for i, uid := range userIDs {
-		if s := m.gw.reg.user(uid); s != nil {
-			_ = m.gw.PushRaw(s, route, typ, bodies[i])
-			continue
-		}
-		node, ok, err := m.gatewayOf(ctx, uid)
-		if err != nil {
-			lookupErr = err
-			continue
-		}
-		if ok && node != m.self {
-			byNode[node] = AppendPush(byNode[node], uid, bodies[i])
-		}
-	}
+	lookupErr := m.eachGateway(ctx, userIDs, func(i int, s *session.Session) {
+		_ = m.gw.PushRaw(s, route, typ, bodies[i])
+	}, func(i int, node string) {
+		byNode[node] = AppendPush(byNode[node], userIDs[i], bodies[i])
+	})
 	for node, b := range byNode {
 		h := pushHeader(route, typ)
 		h.Set(hdrOp, opPushes)
@@ -489,6 +479,29 @@ func EachPush(b []byte, f func(uid int64, body []byte)) error {
 	return nil
 }
 
+// eachGateway sorts users by where they are connected: here calls
+// here(i, session) for userIDs[i] connected to this gateway, remote(i,
+// node) for one connected to another node; users connected nowhere are
+// skipped. A presence read that failed is the error, after the others.
+func (m *Mesh) eachGateway(ctx context.Context, userIDs []int64, here func(int, *session.Session), remote func(int, string)) error {
+	var lookupErr error
+	for i, uid := range userIDs {
+		if s := m.gw.reg.user(uid); s != nil {
+			here(i, s)
+			continue
+		}
+		node, ok, err := m.gatewayOf(ctx, uid)
+		if err != nil {
+			lookupErr = err
+			continue
+		}
+		if ok && node != m.self {
+			remote(i, node)
+		}
+	}
+	return lookupErr
+}
+
 // gatewayOf finds the node a user is connected to: the one its last call
 // came from, else its presence record.
 func (m *Mesh) gatewayOf(ctx context.Context, uid int64) (string, bool, error) {
@@ -512,21 +525,11 @@ func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error
 	defer cancel()
 	byNode := map[string][]int64{}
 	var local []int64
-	var lookupErr error // a presence read failed: the others still get it
-	for _, uid := range userIDs {
-		if m.gw.reg.user(uid) != nil {
-			local = append(local, uid)
-			continue
-		}
-		node, ok, err := m.gatewayOf(ctx, uid)
-		if err != nil {
-			lookupErr = err
-			continue
-		}
-		if ok && node != m.self {
-			byNode[node] = append(byNode[node], uid)
-		}
-	}
+	lookupErr := m.eachGateway(ctx, userIDs, func(i int, _ *session.Session) {
+		local = append(local, userIDs[i])
+	}, func(i int, node string) {
+		byNode[node] = append(byNode[node], userIDs[i])
+	})
 	for _, uid := range local {
 		_ = m.gw.PushUser(uid, route, msg)
 	}

@@ -11,9 +11,12 @@
 // over at that tick, on the same connection: the new zone sends it a reset
 // with its whole view. Zones share their border bands: a player within
 // ViewRadius cells of a neighbouring zone is mirrored there as a ghost
-// (inserted, moved and removed by messages between the zones, applied at
-// the neighbour's next tick), so that players near a border see the
-// players across it, one tick late at most. A mover's later move in the
+// (inserted, moved and removed by messages between the zones), so that
+// players near a border see the players across it. The zones tick
+// together in two phases (World.Run): all step (apply their requests and
+// tell their neighbours), then all settle (apply what they were told and
+// send their players' updates), so a move is seen across a border in the
+// tick that applied it. A mover's later move in the
 // same tick replaces its earlier one. At each tick the moves of each cell
 // are encoded once per wire codec and the same bytes are handed to every
 // viewer of that cell; only a viewer's own entered/left lists are built
@@ -279,12 +282,20 @@ func (w *World) ZoneStats(i int) ZoneStats {
 	return ZoneStats{Players: z.st.owned.Load(), Ghosts: z.st.ghosts.Load(), Ticks: z.st.ticks.Load(), LastTickNs: z.st.lastTick.Load()}
 }
 
-// Run drives the world's zones until ctx ends.
+// Run drives the world's zones until ctx ends: each zone is a room with
+// its own goroutine, and at every tick they all step, then all settle
+// (zone.step, zone.settle), so that what crosses a border is seen in the
+// same tick. A tick that takes longer than the interval is an overrun: the
+// next starts at once.
 func (w *World) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	errs := make(chan error, len(w.zones))
 	for _, z := range w.zones {
 		go func() { errs <- z.rm.Run(ctx) }()
 	}
+	w.drive(ctx)
+	cancel()
 	var first error
 	for range w.zones {
 		if err := <-errs; err != nil && !errors.Is(err, context.Canceled) && first == nil {
@@ -297,11 +308,68 @@ func (w *World) Run(ctx context.Context) error {
 	return first
 }
 
-// tick runs one tick of every zone, in order, on the caller's goroutine
-// (tests and benchmarks drive the world this way instead of Run).
+// drive runs the ticks until ctx ends.
+func (w *World) drive(ctx context.Context) {
+	done := make(chan struct{}, len(w.zones))
+	// phase runs f on every zone's goroutine and waits for them all.
+	phase := func(f func(z *zone)) bool {
+		for _, z := range w.zones {
+			if err := z.rm.Post(func() { f(z); done <- struct{}{} }); err != nil {
+				return false // the room stopped: ctx ended
+			}
+		}
+		for range w.zones {
+			select {
+			case <-done:
+			case <-ctx.Done():
+				return false
+			}
+		}
+		return true
+	}
+	timer := time.NewTimer(w.cfg.Tick)
+	defer timer.Stop()
+	next := time.Now().Add(w.cfg.Tick)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		t0 := time.Now()
+		ok := false
+		if len(w.zones) == 1 {
+			ok = phase(func(z *zone) { z.tick(t0) })
+		} else {
+			ok = phase(func(z *zone) { z.step(t0) }) && phase(func(z *zone) { z.settle() })
+		}
+		if !ok {
+			return
+		}
+		d := time.Since(t0)
+		w.st.lastTick.Store(int64(d))
+		if int64(d) > w.st.maxTick.Load() {
+			w.st.maxTick.Store(int64(d))
+		}
+		next = next.Add(w.cfg.Tick)
+		wait := time.Until(next)
+		if wait <= 0 {
+			w.st.overruns.Add(1)
+			next, wait = time.Now(), 0
+		}
+		timer.Reset(wait)
+	}
+}
+
+// tick runs one tick of every zone, step then settle, on the caller's
+// goroutine (tests and benchmarks drive the world this way instead of
+// Run).
 func (w *World) tick(now time.Time) {
 	for _, z := range w.zones {
-		z.tick(now)
+		z.step(now)
+	}
+	for _, z := range w.zones {
+		z.settle()
 	}
 }
 

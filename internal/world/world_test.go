@@ -287,8 +287,24 @@ func TestViewsMatchTruth(t *testing.T) {
 	cfg := testConfig()
 	cfg.MaxSpeed = 1000
 	w, _ := New(cfg, nil)
+	// Players whose sink was behind are coalesced; give them one more tick
+	// (a reset) before comparing.
+	walkRandomly(t, w, 1, 20, 1, nil)
+	if w.Stats().Coalesced == 0 {
+		t.Fatal("no update was coalesced: the slow-receiver path was not exercised")
+	}
+}
+
+// walkRandomly runs 150 ticks of w: 3 players join at each, one in five
+// ticks one leaves, about one sink in 20 is behind, and two players in
+// three move once or twice by up to ±reach per axis. After each tick it
+// runs settle quiet ticks, then checks every view against the truth and
+// calls after (when set).
+func walkRandomly(t *testing.T, w *World, seed uint64, reach float64, settle int, after func()) {
+	t.Helper()
+	cfg := w.cfg
 	codec := &testCodec{}
-	r := rand.New(rand.NewPCG(1, 2))
+	r := rand.New(rand.NewPCG(seed, seed+1))
 	sinks := map[int32]*testSink{}
 	ids := []int32{}
 	now := time.Now()
@@ -320,8 +336,8 @@ func TestViewsMatchTruth(t *testing.T) {
 			x, z := p.subX, p.subZ
 			w.mu.Unlock()
 			for k := 0; k < 1+r.IntN(2); k++ {
-				nx := math.Min(cfg.MaxX, math.Max(cfg.MinX, x+r.Float64()*40-20))
-				nz := math.Min(cfg.MaxZ, math.Max(cfg.MinZ, z+r.Float64()*40-20))
+				nx := math.Min(cfg.MaxX, math.Max(cfg.MinX, x+r.Float64()*2*reach-reach))
+				nz := math.Min(cfg.MaxZ, math.Max(cfg.MinZ, z+r.Float64()*2*reach-reach))
 				_ = w.Move(id, float32(nx), 0, float32(nz), 0)
 			}
 		}
@@ -329,13 +345,13 @@ func TestViewsMatchTruth(t *testing.T) {
 		for _, s := range sinks {
 			s.behind = false
 		}
-		// Players whose sink was behind are coalesced; give them one more
-		// tick (a reset) before comparing.
-		w.tick(now.Add(time.Millisecond))
+		for i := range settle {
+			w.tick(now.Add(time.Duration(i+1) * time.Millisecond))
+		}
 		checkViews(t, w, sinks)
-	}
-	if w.Stats().Coalesced == 0 {
-		t.Fatal("no update was coalesced: the slow-receiver path was not exercised")
+		if after != nil {
+			after()
+		}
 	}
 }
 

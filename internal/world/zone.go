@@ -70,7 +70,7 @@ type zone struct {
 	byHandle []*ent
 	byID     map[int32]*ent
 	tickN    uint64
-	next     time.Time
+	began    time.Time // when this tick's step began
 	spare    map[int32]zmsg
 	out      []outMsg
 	cellBuf  []int
@@ -106,46 +106,33 @@ func newZone(w *World, idx, x0, x1, z0, z1 int) (*zone, error) {
 	return z, nil
 }
 
-// zoneGame adapts a zone to the room runtime: the room's timer is the
-// tick.
+// zoneGame adapts a zone to the room runtime: the room runs the phases
+// World.Run posts to it, on its goroutine.
 type zoneGame struct{ z *zone }
 
-func (g zoneGame) Start(r *room.Room) {
-	g.z.next = time.Now().Add(g.z.w.cfg.Tick)
-	r.SetTimer(g.z.w.cfg.Tick)
-}
+func (g zoneGame) Start(*room.Room)                         {}
 func (g zoneGame) Handle(*room.Room, int, any) (any, error) { return nil, nil }
 func (g zoneGame) Presence(*room.Room, int, bool)           {}
-func (g zoneGame) Timeout(r *room.Room) {
-	z, w := g.z, g.z.w
-	t0 := time.Now()
-	z.tick(t0)
-	d := time.Since(t0)
-	z.st.lastTick.Store(int64(d))
-	w.st.lastTick.Store(int64(d))
-	if int64(d) > w.st.maxTick.Load() {
-		w.st.maxTick.Store(int64(d))
-	}
-	z.next = z.next.Add(w.cfg.Tick)
-	now := time.Now()
-	if wait := z.next.Sub(now); wait > 0 {
-		r.SetTimer(wait)
-		return
-	}
-	w.st.overruns.Add(1)
-	z.next = now
-	r.SetTimer(time.Microsecond)
-}
+func (g zoneGame) Timeout(*room.Room)                       {}
 
 type move struct {
 	p   *player
 	pos [4]float32
 }
 
-// tick applies the messages of other zones, then the queued requests, and
-// sends every player of the zone its update.
+// tick runs a tick's two phases, step then settle, for this zone alone
+// (a world's zones run each phase together: World.Run, World.tick).
 func (z *zone) tick(now time.Time) {
+	z.step(now)
+	z.settle()
+}
+
+// step is a tick's first phase: the messages of other zones, then the
+// queued requests are applied, and the zone tells its neighbours where its
+// movers went (ghosts, handovers).
+func (z *zone) step(now time.Time) {
 	w := z.w
+	z.began = time.Now()
 	z.tickN++
 	z.st.ticks.Add(1)
 	if z.idx == 0 {
@@ -193,19 +180,7 @@ func (z *zone) tick(now time.Time) {
 		z.afterDrain()
 	}
 
-	for id, m := range inbox {
-		switch m.kind {
-		case zGhost:
-			z.ghost(m.e)
-		case zUnghost:
-			if e := z.byID[id]; e != nil && e.p == nil {
-				z.remove(e)
-			}
-		case zAdopt:
-			z.adopt(m)
-		}
-	}
-	clear(inbox)
+	z.receive(inbox)
 	for _, o := range ops {
 		switch o.kind {
 		case opJoin:
@@ -232,10 +207,50 @@ func (z *zone) tick(now time.Time) {
 		}
 	}
 	z.syncGhosts()
+	z.deliver()
+}
+
+// settle is a tick's second phase, once every zone has stepped: the zone
+// applies what its neighbours told it in their step (so that players see
+// moves across a border in the same tick, and a player handed over gets
+// its new zone's view at once), and sends every player of the zone its
+// update.
+func (z *zone) settle() {
+	w := z.w
+	w.mu.Lock()
+	inbox := z.inbox
+	z.inbox, z.spare = z.spare, inbox
+	w.mu.Unlock()
+	z.receive(inbox)
+	z.syncGhosts()
 	z.flush()
 	for _, f := range w.tickEnd {
 		f()
 	}
+	z.deliver()
+	z.st.lastTick.Store(int64(time.Since(z.began)))
+}
+
+// receive applies the messages of other zones.
+func (z *zone) receive(inbox map[int32]zmsg) {
+	for id, m := range inbox {
+		switch m.kind {
+		case zGhost:
+			z.ghost(m.e)
+		case zUnghost:
+			if e := z.byID[id]; e != nil && e.p == nil {
+				z.remove(e)
+			}
+		case zAdopt:
+			z.adopt(m)
+		}
+	}
+	clear(inbox)
+}
+
+// deliver hands the messages of this phase to the zones they are for.
+func (z *zone) deliver() {
+	w := z.w
 	if len(z.out) > 0 {
 		w.mu.Lock()
 		for _, o := range z.out {
@@ -447,7 +462,16 @@ func (z *zone) moved(e *ent) {
 // It stays here as a ghost (it is in this zone's border band), which the
 // new zone keeps up to date from now on.
 func (z *zone) handOver(e *ent, to int) {
-	z.send(to, zmsg{kind: zAdopt, e: e.pos, p: e.p, sink: e.sink, mirror: e.mirror&^(1<<to) | z.bit})
+	// The ghosts in the other zones follow at once (the new zone takes
+	// them over with the player).
+	want := z.w.near[e.cell] &^ z.bit &^ (1 << to)
+	for i := range eachZone(want) {
+		z.send(i, zmsg{kind: zGhost, e: e.pos})
+	}
+	for i := range eachZone(e.mirror &^ want &^ (1 << to)) {
+		z.send(i, zmsg{kind: zUnghost, e: Entity{ID: e.id}})
+	}
+	z.send(to, zmsg{kind: zAdopt, e: e.pos, p: e.p, sink: e.sink, mirror: want | z.bit})
 	e.p, e.sink, e.mirror, e.reset = nil, nil, 0, false
 	e.events = e.events[:0]
 	z.st.owned.Add(-1)

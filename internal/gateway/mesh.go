@@ -405,30 +405,6 @@ func (m *Mesh) PushUser(userID int64, route string, msg proto.Message) error {
 	return m.PushUsers([]int64{userID}, route, msg)
 }
 
-// PushUserRaw is PushUser with the body already encoded; typ (a nil
-// pointer does) names its message type. It costs no encoding and, for a
-// user connected elsewhere, one NATS message.
-func (m *Mesh) PushUserRaw(userID int64, route string, typ proto.Message, body []byte) error {
-	if s := m.gw.reg.user(userID); s != nil {
-		return m.gw.PushRaw(s, route, typ, body)
-	}
-	ctx, cancel := context.WithTimeout(m.gw.baseCtx, m.gw.cfg.RequestTimeout)
-	defer cancel()
-	node, ok, err := m.gatewayOf(ctx, userID)
-	if err != nil {
-		return err
-	}
-	if !ok || node == m.self {
-		return status.New(status.NotFound, "user not connected")
-	}
-	h := pushHeader(route, typ)
-	h.Set(hdrUsers, strconv.FormatInt(userID, 10))
-	if err := m.bus.PublishMsg(ctx, m.subj.Push(node), h, body); err != nil {
-		return status.Errorf(status.Unavailable, "push: %v", err)
-	}
-	return nil
-}
-
 // PushRawBatch sends pushes on route with a body of their own for each
 // user (bodies[i] to userIDs[i], typ naming their type): the users of this
 // gateway at once, the others in one NATS message per gateway that holds

@@ -2,7 +2,8 @@
 // MMO world, walk (arrow keys on a desktop, taps on a phone) until they
 // see each other, see each other move and talk in the world chat; a third
 // player who leaves disappears for both; a dropped connection comes back
-// as the same player. Positions are read from the page's list of players
+// as the same player; the world has zones whose border runs through the
+// spawn area. Positions are read from the page's list of players
 // in view, which holds what the server's pushes said. Run alone with:
 // cd e2e && node --test tests/world.test.mjs
 // The last test is the page in Chinese and English (node --test
@@ -17,6 +18,10 @@ let server;
 let browser;
 
 before(async () => {
+  // The world in four zones of five cell rows each: the border at Z 156.25
+  // cuts the spawn area (Z 134–183) in two, so players start on both sides
+  // of it, see each other across it and are handed over as they walk.
+  process.env.LORDGAME_WORLD_ZONES = '1x4';
   server = await startServer();
   browser = await launchBrowser();
 });

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -109,6 +110,12 @@ type Mesh struct {
 	whereMu sync.Mutex
 	where   map[int64]seenAt
 
+	// calls are the forwarded calls waiting for an answer, by node: when
+	// a node leaves the cluster its calls end at once (errNodeLeft)
+	// instead of waiting for their deadline.
+	callsMu sync.Mutex
+	calls   map[string]map[*context.CancelCauseFunc]struct{}
+
 	pushDrops atomic.Int64
 	serving   chan struct{} // closed once Run has subscribed every subject
 }
@@ -121,7 +128,8 @@ func NewMesh(router *Router, bus *cluster.NATS, members *cluster.Members, presen
 	serves []string, place map[string]Placement, log *slog.Logger) *Mesh {
 	m := &Mesh{bus: bus, subj: cluster.NewSubjects(bus.Prefix()), members: members, presence: presence,
 		log: log, self: members.Self().ID, serves: map[string]bool{}, place: place,
-		balancers: map[string]*cluster.Balancer{}, serving: make(chan struct{})}
+		balancers: map[string]*cluster.Balancer{}, serving: make(chan struct{}), calls: map[string]map[*context.CancelCauseFunc]struct{}{}}
+	members.OnChange(m.endCallsOfGone)
 	for _, s := range serves {
 		m.serves[s] = true
 	}
@@ -776,6 +784,10 @@ func (f forwarder) Forward(ctx context.Context, c *Call, body []byte) ([]byte, e
 			return out.Data, replyErr(out)
 		case errors.Is(err, cluster.ErrNoResponders):
 			continue // never delivered: safe to try another node
+		case errors.Is(err, errNodeLeft) && c.Route.idempotent && ctx.Err() == nil:
+			continue // its node is gone: another may serve it
+		case errors.Is(err, errNodeLeft):
+			return nil, status.Errorf(status.Unavailable, "the node serving %s left: the request may or may not have run, try again", f.service)
 		case errors.Is(err, cluster.ErrTimeout) && c.Route.idempotent && ctx.Err() == nil:
 			if pl.Locate != nil { // the owner froze: its table may have moved
 				if n, err := pl.Locate(ctx, uid); err == nil && n != node && m.members.Alive(n) {
@@ -797,24 +809,77 @@ func (f forwarder) Forward(ctx context.Context, c *Call, body []byte) ([]byte, e
 // most as long as a node takes to drop out of the cluster, so that a call
 // to a node that froze is tried again elsewhere within the deadline; any
 // other call waits for its whole deadline (it cannot be repeated).
+//
+// A call whose node leaves the cluster while it waits ends at once with
+// errNodeLeft: whether it ran is unknown, as after a timeout, but the
+// caller learns it when the node is dropped (DropAfter) instead of at its
+// deadline.
 func (f forwarder) attempt(ctx context.Context, rt *Route, node string, h cluster.Header, body []byte) (*cluster.Msg, error) {
 	if rt.idempotent {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, f.m.members.DropAfter())
 		defer cancel()
 	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	defer f.m.track(node, &cancel)()
+	var out *cluster.Msg
+	var err error
 	if !observe.Tracing() {
-		return f.m.bus.RequestMsg(ctx, f.m.subj.NodeRPC(node, rt.Name), h, body)
-	}
-	ctx, span := forwardSpan(ctx, rt, node, h)
-	defer span.End()
-	out, err := f.m.bus.RequestMsg(ctx, f.m.subj.NodeRPC(node, rt.Name), h, body)
-	if err == nil {
-		observe.SpanError(span, replyErr(out))
+		out, err = f.m.bus.RequestMsg(ctx, f.m.subj.NodeRPC(node, rt.Name), h, body)
 	} else {
-		observe.SpanError(span, err)
+		var span trace.Span
+		ctx, span = forwardSpan(ctx, rt, node, h)
+		out, err = f.m.bus.RequestMsg(ctx, f.m.subj.NodeRPC(node, rt.Name), h, body)
+		if err == nil {
+			observe.SpanError(span, replyErr(out))
+		} else {
+			observe.SpanError(span, err)
+		}
+		span.End()
+	}
+	if err != nil && errors.Is(context.Cause(ctx), errNodeLeft) {
+		return nil, errNodeLeft
 	}
 	return out, err
+}
+
+// errNodeLeft ends a call whose node left the cluster while it waited.
+var errNodeLeft = errors.New("gateway: the node left the cluster")
+
+// track registers a call waiting on node; the returned func unregisters it.
+func (m *Mesh) track(node string, cancel *context.CancelCauseFunc) func() {
+	m.callsMu.Lock()
+	set := m.calls[node]
+	if set == nil {
+		set = map[*context.CancelCauseFunc]struct{}{}
+		m.calls[node] = set
+	}
+	set[cancel] = struct{}{}
+	m.callsMu.Unlock()
+	return func() {
+		m.callsMu.Lock()
+		delete(set, cancel)
+		if len(set) == 0 && m.calls[node] != nil && len(m.calls[node]) == 0 {
+			delete(m.calls, node)
+		}
+		m.callsMu.Unlock()
+	}
+}
+
+// endCallsOfGone ends the calls waiting on nodes no longer in the cluster
+// (a membership change).
+func (m *Mesh) endCallsOfGone() {
+	m.callsMu.Lock()
+	defer m.callsMu.Unlock()
+	for node, set := range m.calls {
+		if m.members.Alive(node) {
+			continue
+		}
+		for c := range set {
+			(*c)(errNodeLeft)
+		}
+	}
 }
 
 // callHeader carries the caller and the time left to the serving node.

@@ -27,6 +27,16 @@ func meshNode(b testing.TB, bus *cluster.NATS, role string, serves []string) *ga
 // membership and waits for both (a second call does nothing).
 func meshNodeStop(b testing.TB, bus *cluster.NATS, role string, serves []string) (*gateway.Mesh, func()) {
 	b.Helper()
+	m, _, stop := meshNodeWith(b, bus, role, serves, nil)
+	return m, stop
+}
+
+// meshNodeWith is meshNodeStop with routes of the test's own (register,
+// when set, adds them to the node's router) and a second stop that ends
+// only the node's membership: to the others it has left the cluster while
+// it still serves what it has.
+func meshNodeWith(b testing.TB, bus *cluster.NATS, role string, serves []string, register func(*gateway.Router)) (*gateway.Mesh, func(), func()) {
+	b.Helper()
 	log := slog.New(slog.DiscardHandler)
 	members, err := cluster.Join(b.Context(), bus, cluster.DefaultMembersConfig(),
 		cluster.NodeInfo{NodeID: -1, Roles: []string{role}, Protocol: gateway.ProtocolVersion}, nil, log)
@@ -39,6 +49,9 @@ func meshNodeStop(b testing.TB, bus *cluster.NATS, role string, serves []string)
 	}
 	r := gateway.NewRouter()
 	gateway.RegisterSys(r)
+	if register != nil {
+		register(r)
+	}
 	place := map[string]gateway.Placement{"sys": {Role: cluster.RoleGame, Strategy: cluster.RoundRobin}}
 	m := gateway.NewMesh(r, bus, members, presence, serves, place, log)
 	gw, err := gateway.New(gateway.DefaultConfig(), r, nil, log, nil)
@@ -47,11 +60,13 @@ func meshNodeStop(b testing.TB, bus *cluster.NATS, role string, serves []string)
 	}
 	m.Attach(gw)
 	ctx, cancel := context.WithCancel(context.Background())
+	mctx, leave := context.WithCancel(ctx)
 	done := make(chan struct{}, 2)
-	go func() { _ = members.Run(ctx); done <- struct{}{} }() // ended by stop
-	go func() { _ = m.Run(ctx); done <- struct{}{} }()       // ended by stop
+	left := make(chan struct{})
+	go func() { _ = members.Run(mctx); close(left); done <- struct{}{} }() // ended by stop or leave
+	go func() { _ = m.Run(ctx); done <- struct{}{} }()                     // ended by stop
 	var once sync.Once
-	return m, func() { once.Do(func() { cancel(); <-done; <-done }) }
+	return m, func() { leave(); <-left }, func() { once.Do(func() { cancel(); <-done; <-done }) }
 }
 
 // BenchmarkRemoteHop measures one sys.echo call (64-byte payload) made by

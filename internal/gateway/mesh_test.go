@@ -10,6 +10,7 @@ import (
 
 	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/internal/session"
 	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/proto/gen/pb"
 )
@@ -165,4 +166,102 @@ func FuzzEachPush(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCallEndsWhenItsNodeLeaves: a call that is not idempotent, waiting on
+// a node that leaves the cluster, ends unavailable as soon as the node is
+// dropped, not at its deadline; an idempotent one goes to another node.
+func TestCallEndsWhenItsNodeLeaves(t *testing.T) {
+	bus, err := cluster.Embedded(t.Context(), cluster.DefaultConfig(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = bus.Close() })
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	var served atomic.Int64
+	routes := func(stuck bool) func(r *gateway.Router) {
+		return func(r *gateway.Router) {
+			block := func(ctx context.Context, _ *session.Session, req *pb.Echo) (*pb.Echo, error) {
+				served.Add(1)
+				if stuck {
+					select { // a node that hangs: it never answers
+					case <-release:
+					case <-ctx.Done():
+					}
+				}
+				return req, nil
+			}
+			gateway.Handle(r, "sys.block", 9901, block, gateway.Concurrent(), gateway.Public())
+			gateway.Handle(r, "sys.block_again", 9902, block, gateway.Concurrent(), gateway.Idempotent(), gateway.Public())
+		}
+	}
+	edge, _, _ := meshNodeWith(t, bus, cluster.RoleGateway, nil, routes(false))
+	stuck, leave, stopStuck := meshNodeWith(t, bus, cluster.RoleGame, []string{"sys"}, routes(true))
+	t.Cleanup(stopStuck)
+	deadline := time.Now().Add(5 * time.Second)
+	for !edge.Members().Alive(stuck.Node()) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	<-stuck.Serving()
+	errc := make(chan error, 6)
+	start := time.Now()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		errc <- edge.Call(ctx, "sys.block", 0, &pb.Echo{Text: "x"}, &pb.Echo{})
+	}()
+	for served.Load() == 0 && time.Since(start) < 5*time.Second {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if served.Load() == 0 {
+		t.Fatalf("the call never reached its node: %v", <-errc)
+	}
+	leave()
+	select {
+	case err := <-errc:
+		if status.CodeOf(err) != status.Unavailable {
+			t.Fatalf("call to a node that left: %v, want unavailable", err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("the call ended after %v", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the call still waits 10 s after its node left")
+	}
+
+	// An idempotent call on a node that leaves is served by another.
+	fresh, _, _ := meshNodeWith(t, bus, cluster.RoleGame, []string{"sys"}, routes(false))
+	stuck2, leave2, stop2 := meshNodeWith(t, bus, cluster.RoleGame, []string{"sys"}, routes(true))
+	t.Cleanup(stop2)
+	deadline = time.Now().Add(5 * time.Second)
+	for (!edge.Members().Alive(fresh.Node()) || !edge.Members().Alive(stuck2.Node()) || edge.Members().Alive(stuck.Node())) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	<-fresh.Serving()
+	<-stuck2.Serving()
+	for i := range 6 { // round-robin: some of these go to the node that hangs
+		n := served.Load()
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			errc <- edge.Call(ctx, "sys.block_again", 0, &pb.Echo{Text: "y"}, &pb.Echo{})
+		}()
+		for served.Load() == n && time.Since(start) < 30*time.Second {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if i == 2 {
+			leave2()
+		}
+	}
+	for range 6 {
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Fatalf("idempotent call: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("an idempotent call still waits")
+		}
+	}
 }

@@ -2,6 +2,7 @@ package ddz_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"testing"
@@ -70,12 +71,22 @@ func TestBotsPlayForTheHouse(t *testing.T) {
 	uid := n.user(t, 1000)
 	p := ddzclient.New(n.dial(t, uid), 0)
 	p.Stake = 1
-	if err := p.Join(ctx, "classic"); err != nil {
-		t.Fatal(err)
-	}
-	r, err := p.Play(ctx)
-	if err != nil {
-		t.Fatal(err)
+	var r *pb.DdzResult
+	for attempt := 1; r == nil; attempt++ { // a hand every seat passed three deals in a row is cancelled: again
+		if err := p.Join(ctx, "classic"); err != nil {
+			t.Fatal(err)
+		}
+		res, err := p.Play(ctx)
+		switch {
+		case errors.Is(err, ddzclient.ErrCancelled) || err == nil && res.Cancelled:
+			if attempt == 5 {
+				t.Fatal("5 hands in a row cancelled")
+			}
+		case err != nil:
+			t.Fatal(err)
+		default:
+			r = res
+		}
 	}
 	for _, v := range p.Violations() {
 		t.Errorf("violation: %s", v)
@@ -91,9 +102,26 @@ func TestBotsPlayForTheHouse(t *testing.T) {
 		}
 	}
 
-	// A player who drops as soon as seated: auto-play ends the hand.
+	// A player who drops as soon as seated: auto-play ends the hand. If
+	// every seat passes three deals in a row the hand is cancelled with
+	// nothing moved (auto-play and bots may all pass): it plays again.
 	uid2 := n.user(t, 1000)
-	c := n.dial(t, uid2)
+	for attempt := 1; ; attempt++ {
+		if dropAndWait(ctx, t, n, uid2, check) {
+			break
+		}
+		if attempt == 5 {
+			t.Fatal("5 hands in a row cancelled")
+		}
+	}
+}
+
+// dropAndWait seats uid in a classic game, drops its connection and waits
+// for the game to end on auto-play: finished (checked with check, true)
+// or cancelled (false).
+func dropAndWait(ctx context.Context, t *testing.T, n *node, uid int64, check func(int64, *pb.DdzResult)) bool {
+	t.Helper()
+	c := n.dial(t, uid)
 	snap := make(chan *pb.DdzSnapshot, 1)
 	c.On("ddz.snapshot", func(p client.Push) {
 		s := &pb.DdzSnapshot{}
@@ -120,12 +148,15 @@ func TestBotsPlayForTheHouse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rec.State == "finished" {
+		switch rec.State {
+		case "cancelled":
+			return false
+		case "finished":
 			var r2 [3]int64
 			for _, sr := range rec.Settlement.Seats {
 				r2[sr.Seat] = sr.Applied
 			}
-			c2 := n.dial(t, uid2)
+			c2 := n.dial(t, uid)
 			g := &pb.DdzGameRecord{}
 			if err := c2.Request(ctx, "ddz.game", &pb.DdzGameReq{GameId: s.GameId}, g); err != nil {
 				t.Fatal(err)
@@ -133,8 +164,8 @@ func TestBotsPlayForTheHouse(t *testing.T) {
 			if g.Result == nil || fmt.Sprint(g.Result.Coins) != fmt.Sprint(r2[:]) {
 				t.Fatalf("record result %v, settlement %v", g.Result, r2)
 			}
-			check(uid2, g.Result)
-			break
+			check(uid, g.Result)
+			return true
 		}
 		select {
 		case <-ctx.Done():

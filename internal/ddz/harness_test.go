@@ -79,6 +79,10 @@ func fastConfig() (ddz.Config, match.Config) {
 	tc := ddz.DefaultConfig()
 	tc.BidTimeout, tc.FollowTimeout, tc.LeadTimeout = 2*time.Second, 2*time.Second, 2*time.Second
 	tc.AutoPlayDelay, tc.BotDelay = 20*time.Millisecond, 5*time.Millisecond
+	// All-pass deals are redealt until someone bids: three in a row (bots
+	// and auto-play may all pass) would cancel a hand that a test means to
+	// see played. The tests of the cancellation set the limit back.
+	tc.MaxRedeals = 0
 	mc := match.DefaultConfig()
 	mc.Tick, mc.StatusEvery = 20*time.Millisecond, 100*time.Millisecond
 	mc.Modes[0].BotWait = 0

@@ -513,6 +513,7 @@ func TestTimeoutsLeadToAutoplay(t *testing.T) {
 	n := startNode(t, t.TempDir(), func(c *ddzConfig, _ *matchConfig) {
 		c.BidTimeout, c.FollowTimeout, c.LeadTimeout = 150*time.Millisecond, 150*time.Millisecond, 150*time.Millisecond
 		c.AutoPlayDelay = 10 * time.Millisecond
+		c.MaxRedeals = 3 // the idle table ends cancelled
 	})
 	cs, _, _ := seated(t, n)
 	res := make(chan *pb.DdzResult, 1)

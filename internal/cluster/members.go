@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -109,10 +110,14 @@ type Members struct {
 	// while they fail): the view is trusted only once others had a whole
 	// DropAfter to be heard again.
 	healthySince time.Time
-	self         NodeInfo
-	view         map[string]NodeInfo
-	hooks        []func()
-	synced       chan struct{} // closed once the first watch snapshot is in
+	// lastLoop is when the heartbeat loop last ran (unix ns): a loop that
+	// has not run lately means this process was paused (SIGSTOP, a frozen
+	// VM), and the view of the others is stale until the watch catches up.
+	lastLoop atomic.Int64
+	self     NodeInfo
+	view     map[string]NodeInfo
+	hooks    []func()
+	synced   chan struct{} // closed once the first watch snapshot is in
 	// rewatch asks the watch to start over (the connection came back).
 	rewatch chan struct{}
 }
@@ -241,10 +246,14 @@ func (m *Members) setHealthy(ok bool) {
 }
 
 // Stable reports whether this node's view of the others can be trusted to
-// say who is gone: its heartbeats have succeeded for at least DropAfter.
-// Right after an outage every other node looks silent; a node must not
-// take over their work on that.
+// say who is gone: its heartbeats have succeeded for at least DropAfter,
+// and its heartbeat loop ran lately. Right after an outage, or after the
+// process was paused, every other node looks silent; a node must not take
+// over their work on that.
 func (m *Members) Stable() bool {
+	if time.Since(time.Unix(0, m.lastLoop.Load())) > 2*m.cfg.Heartbeat {
+		return false // paused, or the loop has not started
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return !m.healthySince.IsZero() && time.Since(m.healthySince) >= m.cfg.DropAfter
@@ -345,6 +354,7 @@ func (m *Members) Run(ctx context.Context) error {
 	tick := time.NewTicker(m.cfg.Heartbeat)
 	defer tick.Stop()
 	failing := false
+	m.lastLoop.Store(time.Now().UnixNano())
 	m.setHealthy(true)
 	if err := m.beat(ctx); err != nil { // at once: addresses are known now
 		failing = true
@@ -358,6 +368,18 @@ func (m *Members) Run(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 		}
+		if gap := time.Since(time.Unix(0, m.lastLoop.Load())); gap > 2*m.cfg.Heartbeat {
+			// This process did not run (paused, or starved of CPU): the
+			// others' last heartbeats here are that old, so they may all
+			// look gone. The view is not trusted again until they had a
+			// whole DropAfter to be heard (as after an outage).
+			if !failing {
+				m.log.Warn("cluster heartbeat loop was paused: the view of the others is not trusted for a while", "gap", gap.Round(time.Millisecond))
+			}
+			failing = true
+			m.setHealthy(false)
+		}
+		m.lastLoop.Store(time.Now().UnixNano())
 		err := m.renew(ctx)
 		if errors.Is(err, ErrLeaseLost) {
 			m.log.Error("cluster node id lease lost: stopping", "node", m.self.ID, "node_id", m.self.NodeID)

@@ -68,10 +68,11 @@ func bindWorldFlags(fs *flag.FlagSet, c *WorldConfig) {
 
 func worldFlagChecks() []flagCheck {
 	return []flagCheck{
-		{"world-map", func(c *Config) error { _, err := worldConfig(c.World); return err }},
-		{"world-spawn", func(c *Config) error { _, err := worldConfig(c.World); return err }},
-		{"world-zones", func(c *Config) error { _, err := worldConfig(c.World); return err }},
+		worldCheck("world-map"),
+		worldCheck("world-spawn"),
+		worldCheck("world-zones"),
 		positiveDur("world-tick", func(c *Config) time.Duration { return c.World.Tick }),
+		worldCheck("world-tick"),
 		nonNegativeDur("world-grace", func(c *Config) time.Duration { return c.World.Grace }),
 		{"world-bots", func(c *Config) error {
 			if c.World.Bots < 0 || c.World.Bots > 10000 {
@@ -89,20 +90,61 @@ func worldFlagChecks() []flagCheck {
 	}
 }
 
-// worldConfig is the world package's config for c.
+// worldFlagError is a world setting's problem, with the flag at fault.
+type worldFlagError struct {
+	flag string
+	err  error
+}
+
+func (e *worldFlagError) Error() string { return e.err.Error() }
+
+// worldCheck reports the problem of the world's config that flag is at
+// fault for, so that each is told once, under its flag.
+func worldCheck(flag string) flagCheck {
+	return flagCheck{flag, func(c *Config) error {
+		_, err := worldConfig(c.World)
+		var fe *worldFlagError
+		if errors.As(err, &fe) && fe.flag == flag {
+			if flag == "world-tick" && c.World.Tick <= 0 {
+				return nil // positiveDur tells it
+			}
+			return fe.err
+		}
+		return nil
+	}}
+}
+
+// worldConfig is the world package's config for c. Its error is a
+// *worldFlagError naming the flag at fault.
 func worldConfig(c WorldConfig) (world.Config, error) {
+	wc, err := worldConfigOf(c)
+	var fe *world.FieldError
+	switch {
+	case err == nil:
+		return wc, nil
+	case errors.As(err, &fe):
+		return wc, &worldFlagError{"world-" + fe.Field, err}
+	case errors.As(err, new(*worldFlagError)):
+		return wc, err
+	}
+	return wc, &worldFlagError{"world-map", err}
+}
+
+func worldConfigOf(c WorldConfig) (world.Config, error) {
 	wc := world.DemoConfig()
 	if c.Tick > 0 {
 		wc.Tick = c.Tick
 	}
-	wc.Grace = c.Grace
+	if c.Grace >= 0 { // a negative one is -world-grace's problem, told once
+		wc.Grace = c.Grace
+	}
 	if c.Map != "" {
 		f, err := floats(c.Map, 6)
 		if err != nil {
-			return wc, fmt.Errorf("world map: %w", err)
+			return wc, &worldFlagError{"world-map", fmt.Errorf("world map: %w", err)}
 		}
 		if f[2] != float64(int(f[2])) || f[5] != float64(int(f[5])) {
-			return wc, errors.New("world map: cell counts must be whole numbers")
+			return wc, &worldFlagError{"world-map", errors.New("world map: cell counts must be whole numbers")}
 		}
 		wc.MinX, wc.MaxX, wc.CellsX, wc.MinZ, wc.MaxZ, wc.CellsZ = f[0], f[1], int(f[2]), f[3], f[4], int(f[5])
 		if c.Spawn == "" { // the demo's spawn may not be on another map
@@ -116,7 +158,7 @@ func worldConfig(c WorldConfig) (world.Config, error) {
 	default:
 		f, err := floats(c.Spawn, 4)
 		if err != nil {
-			return wc, fmt.Errorf("world spawn: %w", err)
+			return wc, &worldFlagError{"world-spawn", fmt.Errorf("world spawn: %w", err)}
 		}
 		wc.SpawnMinX, wc.SpawnMaxX, wc.SpawnMinZ, wc.SpawnMaxZ = f[0], f[1], f[2], f[3]
 	}
@@ -125,7 +167,7 @@ func worldConfig(c WorldConfig) (world.Config, error) {
 		nx, err1 := strconv.Atoi(x)
 		nz, err2 := strconv.Atoi(z)
 		if !ok || err1 != nil || err2 != nil || nx < 1 || nz < 1 {
-			return wc, fmt.Errorf("world zones: want XxZ with two positive whole numbers, e.g. 2x2, got %q", c.Zones)
+			return wc, &worldFlagError{"world-zones", fmt.Errorf("world zones: want XxZ with two positive whole numbers, e.g. 2x2, got %q", c.Zones)}
 		}
 		wc.ZonesX, wc.ZonesZ = nx, nz
 	}
@@ -268,6 +310,24 @@ func (n *worldNode) attach(gw *gateway.Gateway, mesh *gateway.Mesh) {
 	})
 }
 
+// dropGone, every second until ctx ends, disconnects the world's players
+// whose gateway left the cluster, while this node's view is trusted.
+func (n *worldNode) dropGone(ctx context.Context) {
+	members := n.s.members
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if members.Stable() {
+			n.native.DropGone(members.Alive)
+		}
+	}
+}
+
 // nameFrom gives native players their account's display name when they
 // enter, through mask (the chat word filter; nil: none), so others see it
 // above their dot and with their world chat lines.
@@ -312,16 +372,28 @@ func (n *worldNode) run(ctx context.Context) error {
 	}
 	members.SetStandby(ctx, "world", true)
 	err = el.Run(ctx, func(ctx context.Context) {
-		t, err := n.newTerm()
-		if err != nil {
-			n.log.Error("world not started", "err", err)
-			<-ctx.Done()
-			return
+		// A term that cannot start (the demo listener's port is taken) is
+		// tried again while this node leads, backing off to 30 s.
+		var t *worldTerm
+		for wait := time.Second; t == nil; wait = min(2*wait, 30*time.Second) {
+			var err error
+			if t, err = n.newTerm(); err == nil {
+				break
+			}
+			n.log.Error("world not started: trying again", "err", err, "in", wait)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
 		}
 		n.term.Store(t)
 		members.SetStandby(ctx, "world", false)
 		n.log.Info("running the world")
-		if err := n.runTerm(ctx, t); err != nil && ctx.Err() == nil {
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() error { return n.runTerm(gctx, t) })
+		g.Go(func() error { n.dropGone(gctx); return nil })
+		if err := g.Wait(); err != nil && ctx.Err() == nil {
 			n.log.Warn("world stopped", "err", err)
 		}
 		members.SetStandby(context.WithoutCancel(ctx), "world", true)

@@ -68,7 +68,8 @@ func (c *testCluster) worldLeader(procs ...*proc) *proc {
 // the world and the other stands by; players on both gateways are in the
 // same world: each sees the other move and chat, a player who reconnects
 // on the other gateway within the grace gets its player back, and a
-// leaver disappears. When the world's node is killed, the other game
+// leaver disappears, and so does the player of a gateway that dies. When
+// the world's node is killed, the other game
 // node takes the world over and the players enter it again.
 func TestClusterWorld(t *testing.T) {
 	c := newTestCluster(t, "LORDGAME_WORLD_SPAWN=180,182,150,152", "LORDGAME_WORLD_GRACE=2s")
@@ -141,6 +142,16 @@ func TestClusterWorld(t *testing.T) {
 	_ = b2.c.Close()
 	eventually(t, "a no longer sees b, whose connection closed", func() bool { _, ok := a.sees(eb2.Self.Id); return !ok })
 	b2 = worldDialAt(t, gw2, "cluster-world-bbbb")
+
+	// A gateway dies with a player on it: it never tells the world, which
+	// drops the connection when the gateway leaves the cluster (3 s) and
+	// the player after the grace (2 s).
+	gw3 := c.start("gateway")
+	d := worldDialAt(t, gw3, "cluster-world-dddd")
+	ed := d.enterRetry(t)
+	eventually(t, "a sees d, on a third gateway", func() bool { _, ok := a.sees(ed.Self.Id); return ok })
+	gw3.kill()
+	eventuallyFor(t, 15*time.Second, "a no longer sees d, whose gateway died", func() bool { _, ok := a.sees(ed.Self.Id); return !ok })
 
 	// The world's node dies: the other game node runs a new world, and the
 	// players enter it again.

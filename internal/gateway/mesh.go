@@ -486,6 +486,11 @@ func (m *Mesh) eachGateway(ctx context.Context, userIDs []int64, here func(int, 
 	return lookupErr
 }
 
+// CallerGateway is the gateway the user's latest forwarded call came
+// from, if it was lately (a service that keeps state per remote session
+// learns where the session is).
+func (m *Mesh) CallerGateway(userID int64) (string, bool) { return m.seen(userID) }
+
 // gatewayOf finds the node a user is connected to: the one its last call
 // came from, else its presence record.
 func (m *Mesh) gatewayOf(ctx context.Context, uid int64) (string, bool, error) {

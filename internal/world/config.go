@@ -1,6 +1,7 @@
 package world
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -67,23 +68,34 @@ func (c Config) grid() aoi.Config {
 	return aoi.Config{MinX: c.MinX, MaxX: c.MaxX, MinY: c.MinZ, MaxY: c.MaxZ, CellsX: c.CellsX, CellsY: c.CellsZ}
 }
 
+// FieldError is a Validate error about one part of the config: Field is
+// "map", "zones", "spawn" or "tick", so that a caller can name the
+// setting at fault.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
 // Validate checks the config.
 func (c Config) Validate() error {
 	if err := c.grid().Validate(); err != nil {
-		return fmt.Errorf("world: map: %w", err)
+		return &FieldError{"map", fmt.Errorf("world: map: %w", err)}
 	}
 	if zx, zz := c.zones(); c.ZonesX < 0 || c.ZonesZ < 0 || zx > c.CellsX || zz > c.CellsZ || zx*zz > MaxZones {
-		return fmt.Errorf("world: %d×%d zones: at most one per cell column and row, and %d in all", zx, zz, MaxZones)
+		return &FieldError{"zones", fmt.Errorf("world: %d×%d zones: at most one per cell column and row, and %d in all", zx, zz, MaxZones)}
 	}
 	if c.ViewRadius < 1 || c.ViewRadius > 8 {
 		return fmt.Errorf("world: view radius %d not in 1..8", c.ViewRadius)
 	}
 	if !(c.SpawnMaxX >= c.SpawnMinX) || !(c.SpawnMaxZ >= c.SpawnMinZ) ||
 		c.SpawnMinX < c.MinX || c.SpawnMaxX > c.MaxX || c.SpawnMinZ < c.MinZ || c.SpawnMaxZ > c.MaxZ {
-		return fmt.Errorf("world: spawn area not inside the map")
+		return &FieldError{"spawn", errors.New("world: spawn area not inside the map")}
 	}
 	if c.Tick < time.Millisecond || c.Tick > 10*time.Second {
-		return fmt.Errorf("world: tick %v not in 1ms..10s", c.Tick)
+		return &FieldError{"tick", fmt.Errorf("world: tick %v not in 1ms..10s", c.Tick)}
 	}
 	if !(c.MaxSpeed > 0) || math.IsInf(c.MaxSpeed, 0) {
 		return fmt.Errorf("world: max speed must be positive")

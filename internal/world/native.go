@@ -113,6 +113,8 @@ func (n *nativeSink) Chat(m ChatMessage) { _ = n.gw.Push(n.s, RouteChatMsg, chat
 // mesh): a batch of bodies, one per user, in one message per gateway.
 type Pusher interface {
 	PushRawBatch(route string, typ proto.Message, userIDs []int64, bodies [][]byte) error
+	// CallerGateway is the gateway the user's latest call came from.
+	CallerGateway(userID int64) (string, bool)
 }
 
 // remoteSink is a native session on another node (a gateway of the
@@ -121,9 +123,10 @@ type Pusher interface {
 // gateway's send queue applies its policy (the world cannot see it, so it
 // never coalesces for it).
 type remoteSink struct {
-	n   *Native
-	uid int64
-	sid string
+	n    *Native
+	uid  int64
+	sid  string
+	node string // its gateway ("" when not known)
 }
 
 func (r *remoteSink) Codec() Codec { return NativeCodec }
@@ -355,9 +358,35 @@ func (n *Native) sinkOf(s *session.Session) (Sink, error) {
 	rs := n.remotes[s.UserID()]
 	if rs == nil || rs.sid != s.ID() {
 		rs = &remoteSink{n: n, uid: s.UserID(), sid: s.ID()}
+		rs.node, _ = n.remote.CallerGateway(s.UserID())
 		n.remotes[s.UserID()] = rs
 	}
 	return rs, nil
+}
+
+// DropGone disconnects the sessions of other nodes whose gateway is not
+// alive: a gateway that died never says that its connections closed (the
+// players then leave after the grace, as on any disconnect). Call it only
+// while this node's view of the cluster is trusted.
+func (n *Native) DropGone(alive func(node string) bool) {
+	var gone []*remoteSink
+	n.mu.Lock()
+	for uid, rs := range n.remotes {
+		if rs.node != "" && !alive(rs.node) {
+			gone = append(gone, rs)
+			delete(n.remotes, uid)
+		}
+	}
+	n.mu.Unlock()
+	w := n.cur()
+	if w == nil {
+		return
+	}
+	for _, rs := range gone {
+		if id, ok := w.PlayerOf(rs.uid); ok {
+			w.Disconnect(id, rs)
+		}
+	}
 }
 
 // Entered reports whether s, a session of this node, entered this node's

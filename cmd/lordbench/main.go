@@ -64,6 +64,7 @@ type options struct {
 	Targets  []*url.URL // connection i goes to Targets[i%len(Targets)]
 	Conns    int
 	Size     int
+	Route    string  // rpc: the echo route (sys.echo, or game.echo for a remote hop)
 	Rate     float64 // rpc: open-loop requests per second over all connections (0: closed loop)
 	Duration time.Duration
 	Dialers  int
@@ -139,6 +140,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.WorldMap, "world-map", "85,410,10,75,400,20", "mmo -proto zinx: the server's -world-map (minX,maxX,cellsX,minZ,maxZ,cellsZ); native players learn it from the server")
 	fs.DurationVar(&o.WorldTick, "world-tick", 100*time.Millisecond, "mmo -proto zinx: the server's -world-tick; native players learn it from the server")
 	fs.IntVar(&o.Size, "size", 64, "request payload in bytes (rpc)")
+	fs.StringVar(&o.Route, "route", "sys.echo", "rpc: the echo route: sys.echo (served where it arrives) or game.echo (served by a game node: forwarded by a gateway without the game role)")
 	fs.Float64Var(&o.Rate, "rate", 0, "open loop: requests per second over all connections, latency counted from when each was due (rpc; 0: closed loop); messages per second of each sender (chat; 0: 1)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to measure (rpc, ddz, chat, mmo) or hold the connections (idle)")
 	fs.IntVar(&o.Dialers, "dialers", 64, "connections dialed in parallel while ramping up")
@@ -165,6 +167,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.Conns < 1 || o.Size < 0 || o.Duration <= 0 || o.Dialers < 1 {
 		return errors.New("-conns and -dialers must be at least 1, -size at least 0, -duration positive")
+	}
+	if o.Route != "sys.echo" && o.Route != "game.echo" {
+		return fmt.Errorf("-route %q: want sys.echo or game.echo", o.Route)
 	}
 	if o.Rate < 0 || math.IsNaN(o.Rate) || math.IsInf(o.Rate, 0) || o.Rate > 0 && o.Rate < float64(o.Conns)/3600 {
 		return errors.New("-rate must be 0 (closed loop) or a number of requests per second giving each connection at least one an hour")

@@ -34,6 +34,7 @@ type rpcReport struct {
 	ConnsFailed int      `json:"conns_failed"`
 	ConnsLost   int64    `json:"conns_lost"`
 	Size        int      `json:"size"`
+	Route       string   `json:"route"`
 	// Rate is the open-loop target in requests per second (0: closed loop).
 	Rate           float64           `json:"rate"`
 	DurationS      float64           `json:"duration_s"`
@@ -79,7 +80,7 @@ func runRPC(ctx context.Context, o options, live *liveLine) (report, error) {
 	opts := client.Options{Name: "lordbench-rpc"}
 	conns, targetOf, failed := dialAll(ctx, o, func(t int) client.Options { return o.withSecurity(t, opts) }, live)
 	defer closeAll(conns, o.Dialers)
-	rep := &rpcReport{Scenario: "rpc", Targets: o.targetNames(), Conns: o.Conns, Size: o.Size, Rate: o.Rate,
+	rep := &rpcReport{Scenario: "rpc", Targets: o.targetNames(), Conns: o.Conns, Size: o.Size, Route: o.Route, Rate: o.Rate,
 		ConnsFailed: failed.n, FirstDialError: failed.first, ErrorsByCode: map[string]uint64{}}
 	if len(conns) == 0 {
 		return nil, fmt.Errorf("no connection to %s succeeded: %s", strings.Join(rep.Targets, ", "), failed.first)
@@ -111,7 +112,7 @@ func runRPC(ctx context.Context, o options, live *liveLine) (report, error) {
 			p.next = start.Add(every * time.Duration(i) / time.Duration(len(conns)))
 		}
 		n := &answered[targetOf[i]]
-		wg.Go(func() { lost.Add(echoLoop(runCtx, c, payload, p, &h, n, &errs)) })
+		wg.Go(func() { lost.Add(echoLoop(runCtx, c, o.Route, payload, p, &h, n, &errs)) })
 	}
 	var last uint64
 	tick := ticker(runCtx, func(el time.Duration) {
@@ -181,10 +182,10 @@ type pace struct {
 	next  time.Time
 }
 
-// echoLoop sends sys.echo on c until ctx ends or the connection is lost;
+// echoLoop sends route (an echo) on c until ctx ends or the connection is lost;
 // it returns 1 when the connection was lost, else 0.
 // Each answer is also counted in answered.
-func echoLoop(ctx context.Context, c *client.Client, payload []byte, p pace, h *histogram, answered *atomic.Uint64, errs *errorCounts) int64 {
+func echoLoop(ctx context.Context, c *client.Client, route string, payload []byte, p pace, h *histogram, answered *atomic.Uint64, errs *errorCounts) int64 {
 	req := &pb.Echo{Data: payload}
 	var resp pb.Echo
 	var wait *time.Timer
@@ -206,7 +207,7 @@ func echoLoop(ctx context.Context, c *client.Client, payload []byte, p pace, h *
 			t0 = p.next // a late request is charged from when it was due
 			p.next = p.next.Add(p.every)
 		}
-		err := c.Request(ctx, "sys.echo", req, &resp)
+		err := c.Request(ctx, route, req, &resp)
 		if err == nil {
 			h.Record(time.Since(t0))
 			answered.Add(1)

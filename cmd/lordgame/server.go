@@ -116,6 +116,7 @@ func (s *server) build(ctx context.Context) error {
 	}
 	router := gateway.NewRouter()
 	gateway.RegisterSys(router)
+	gateway.RegisterGameEcho(router)
 	dz, err := newDDZ(ctx, s, router, members.Self().NodeID)
 	if err != nil {
 		return err
@@ -144,10 +145,11 @@ func (s *server) build(ctx context.Context) error {
 		"ddz":   {Role: cluster.RoleGame, Strategy: gameStrategy, Locate: st.Locate, Here: dz.svc.Seated},
 		"match": {Role: cluster.RoleMatch, Strategy: matchStrategy},
 		"world": {Role: cluster.RoleGame, Strategy: cluster.RoundRobin}, // the elected node: the others stand by
+		"game":  {Role: cluster.RoleGame, Strategy: gameStrategy},       // game.echo
 	}
 	var serves []string
 	if s.roles[cluster.RoleGame] {
-		serves = append(serves, "ddz", "world")
+		serves = append(serves, "ddz", "world", "game")
 	}
 	if s.roles[cluster.RoleMatch] {
 		serves = append(serves, "match")

@@ -19,7 +19,7 @@ import (
 // SchemaVersion is the version of what nodes exchange over NATS: subjects,
 // headers, bucket layouts. Nodes of different schema versions refuse to
 // form one cluster.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // MaxNodeID is the largest snowflake node id (internal/id uses 10 bits).
 const MaxNodeID = 1023

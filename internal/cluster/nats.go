@@ -40,8 +40,8 @@ type NATS struct {
 
 	hookMu      sync.Mutex
 	onReconnect []func() // guarded by hookMu
-	// inflight holds the cancel function of every request waiting for its
-	// answer (keys *context.CancelCauseFunc).
+	// inflight holds every request waiting for its answer (keys
+	// *pending).
 	inflight sync.Map
 
 	mu      sync.RWMutex
@@ -185,7 +185,7 @@ func connectTimeout(ctx context.Context, d time.Duration) time.Duration {
 // ErrDisconnected (the connection dropped).
 func (n *NATS) failInFlight() {
 	n.inflight.Range(func(k, _ any) bool {
-		(*k.(*context.CancelCauseFunc))(ErrDisconnected)
+		k.(*pending).end(ErrDisconnected)
 		return true
 	})
 }
@@ -241,6 +241,30 @@ func (n *NATS) Request(ctx context.Context, subject string, data []byte) ([]byte
 
 // RequestMsg implements Bus.
 func (n *NATS) RequestMsg(ctx context.Context, subject string, hdr Header, data []byte) (*Msg, error) {
+	return n.RequestMsgTo(ctx, subject, hdr, data, "", 0)
+}
+
+// pending is a request waiting for its answer: EndRequests and a dropped
+// connection end it with a cause (the first one given wins).
+type pending struct {
+	cancel context.CancelFunc
+	tag    string
+	cause  atomic.Pointer[error]
+}
+
+func (p *pending) end(cause error) {
+	if p.cause.CompareAndSwap(nil, &cause) {
+		p.cancel()
+	}
+}
+
+// RequestMsgTo is RequestMsg for a request tagged with what it waits on
+// (the node it was sent to, say: EndRequests ends the requests of a tag
+// with a cause), waiting at most maxWait when that is shorter than ctx's
+// deadline (0: no bound of its own). One context per request carries the
+// deadline and every way it can end early: this is on every forwarded
+// call.
+func (n *NATS) RequestMsgTo(ctx context.Context, subject string, hdr Header, data []byte, tag string, maxWait time.Duration) (*Msg, error) {
 	if !validSubject(subject, false) {
 		return nil, fmt.Errorf("request %q: %w", subject, ErrBadSubject)
 	}
@@ -250,17 +274,21 @@ func (n *NATS) RequestMsg(ctx context.Context, subject string, hdr Header, data 
 	if !n.nc.IsConnected() {
 		return nil, fmt.Errorf("request %s: %w", subject, ErrDisconnected)
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, n.cfg.RequestTimeout)
-		defer cancel()
+	p := &pending{tag: tag}
+	dl, has := ctx.Deadline()
+	if !has && (maxWait <= 0 || maxWait > n.cfg.RequestTimeout) {
+		maxWait = n.cfg.RequestTimeout
 	}
+	if maxWait > 0 && (!has || time.Until(dl) > maxWait) {
+		ctx, p.cancel = context.WithTimeout(ctx, maxWait)
+	} else {
+		ctx, p.cancel = context.WithCancel(ctx)
+	}
+	defer p.cancel()
 	// A request in flight when the connection drops fails at once: its
 	// answer, if any, is lost with the connection.
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	n.inflight.Store(&cancel, struct{}{})
-	defer n.inflight.Delete(&cancel)
+	n.inflight.Store(p, struct{}{})
+	defer n.inflight.Delete(p)
 	var m *nats.Msg
 	var err error
 	if hdr == nil {
@@ -269,8 +297,8 @@ func (n *NATS) RequestMsg(ctx context.Context, subject string, hdr Header, data 
 		m, err = n.nc.RequestMsgWithContext(ctx, &nats.Msg{Subject: subject, Header: hdr, Data: data})
 	}
 	if err != nil {
-		if cause := context.Cause(ctx); errors.Is(cause, ErrDisconnected) {
-			return nil, fmt.Errorf("request %s: %w", subject, ErrDisconnected)
+		if cause := p.cause.Load(); cause != nil {
+			return nil, fmt.Errorf("request %s: %w", subject, *cause)
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
 			if errors.Is(ctxErr, context.DeadlineExceeded) {
@@ -281,6 +309,17 @@ func (n *NATS) RequestMsg(ctx context.Context, subject string, hdr Header, data 
 		return nil, fmt.Errorf("request %s: %w", subject, mapErr(err))
 	}
 	return &Msg{Subject: m.Subject, Data: m.Data, Header: m.Header}, nil
+}
+
+// EndRequests ends at once, with cause, every request in flight whose tag
+// (RequestMsgTo) gone reports: those waiting on a node that left, say.
+func (n *NATS) EndRequests(gone func(tag string) bool, cause error) {
+	n.inflight.Range(func(k, _ any) bool {
+		if p := k.(*pending); p.tag != "" && gone(p.tag) {
+			p.end(cause)
+		}
+		return true
+	})
 }
 
 // Subscribe implements Bus.

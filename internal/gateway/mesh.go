@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -31,11 +32,8 @@ import (
 // deadline; its answer carries the error, if any, and the node that served
 // it.
 const (
-	hdrUser      = "Lg-User"
+	hdrCall      = "Lg-Call" // a forwarded request's caller: callMeta
 	hdrSession   = "Lg-Session"
-	hdrRoles     = "Lg-Roles"
-	hdrTimeout   = "Lg-Timeout-Ms"
-	hdrHops      = "Lg-Hops"
 	hdrCode      = "Lg-Code"
 	hdrMessage   = "Lg-Message"
 	hdrRule      = "Lg-Rule"
@@ -46,7 +44,6 @@ const (
 	hdrType      = "Lg-Type"
 	hdrReason    = "Lg-Reason"
 	hdrAuth      = "Lg-Auth-Session"
-	hdrFrom      = "Lg-From"
 	opPush       = "push"
 	opPushes     = "pushes" // one body per user: EachPush
 	opKick       = "kick"
@@ -110,12 +107,6 @@ type Mesh struct {
 	whereMu sync.Mutex
 	where   map[int64]seenAt
 
-	// calls are the forwarded calls waiting for an answer, by node: when
-	// a node leaves the cluster its calls end at once (errNodeLeft)
-	// instead of waiting for their deadline.
-	callsMu sync.Mutex
-	calls   map[string]map[*context.CancelCauseFunc]struct{}
-
 	pushDrops atomic.Int64
 	serving   chan struct{} // closed once Run has subscribed every subject
 }
@@ -128,7 +119,10 @@ func NewMesh(router *Router, bus *cluster.NATS, members *cluster.Members, presen
 	serves []string, place map[string]Placement, log *slog.Logger) *Mesh {
 	m := &Mesh{bus: bus, subj: cluster.NewSubjects(bus.Prefix()), members: members, presence: presence,
 		log: log, self: members.Self().ID, serves: map[string]bool{}, place: place,
-		balancers: map[string]*cluster.Balancer{}, serving: make(chan struct{}), calls: map[string]map[*context.CancelCauseFunc]struct{}{}}
+		balancers: map[string]*cluster.Balancer{}, serving: make(chan struct{})}
+	// A forwarded call is tagged with its node: when the node leaves the
+	// cluster its calls end at once (errNodeLeft) instead of waiting for
+	// their deadline.
 	members.OnChange(m.endCallsOfGone)
 	for _, s := range serves {
 		m.serves[s] = true
@@ -742,10 +736,11 @@ func (f forwarder) Forward(ctx context.Context, c *Call, body []byte) ([]byte, e
 			owner = n
 		}
 	}
-	h := callHeader(ctx, c)
+	meta := callMetaOf(ctx, c)
 	if uid != 0 && m.gw != nil && m.gw.reg.user(uid) != nil {
-		h.Set(hdrFrom, m.self) // the user is connected here: push here
+		meta.from = m.self // the user is connected here: push here
 	}
+	h := meta.header()
 	if c.Notify { // nobody waits for a notify's answer: sent, not awaited
 		node := owner
 		if node == "" {
@@ -820,22 +815,18 @@ func (f forwarder) Forward(ctx context.Context, c *Call, body []byte) ([]byte, e
 // caller learns it when the node is dropped (DropAfter) instead of at its
 // deadline.
 func (f forwarder) attempt(ctx context.Context, rt *Route, node string, h cluster.Header, body []byte) (*cluster.Msg, error) {
+	var wait time.Duration
 	if rt.idempotent {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, f.m.members.DropAfter())
-		defer cancel()
+		wait = f.m.members.DropAfter()
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	defer f.m.track(node, &cancel)()
 	var out *cluster.Msg
 	var err error
 	if !observe.Tracing() {
-		out, err = f.m.bus.RequestMsg(ctx, f.m.subj.NodeRPC(node, rt.Name), h, body)
+		out, err = f.m.bus.RequestMsgTo(ctx, f.m.subj.NodeRPC(node, rt.Name), h, body, node, wait)
 	} else {
 		var span trace.Span
 		ctx, span = forwardSpan(ctx, rt, node, h)
-		out, err = f.m.bus.RequestMsg(ctx, f.m.subj.NodeRPC(node, rt.Name), h, body)
+		out, err = f.m.bus.RequestMsgTo(ctx, f.m.subj.NodeRPC(node, rt.Name), h, body, node, wait)
 		if err == nil {
 			observe.SpanError(span, replyErr(out))
 		} else {
@@ -843,7 +834,7 @@ func (f forwarder) attempt(ctx context.Context, rt *Route, node string, h cluste
 		}
 		span.End()
 	}
-	if err != nil && errors.Is(context.Cause(ctx), errNodeLeft) {
+	if errors.Is(err, errNodeLeft) {
 		return nil, errNodeLeft
 	}
 	return out, err
@@ -852,53 +843,112 @@ func (f forwarder) attempt(ctx context.Context, rt *Route, node string, h cluste
 // errNodeLeft ends a call whose node left the cluster while it waited.
 var errNodeLeft = errors.New("gateway: the node left the cluster")
 
-// track registers a call waiting on node; the returned func unregisters it.
-func (m *Mesh) track(node string, cancel *context.CancelCauseFunc) func() {
-	m.callsMu.Lock()
-	set := m.calls[node]
-	if set == nil {
-		set = map[*context.CancelCauseFunc]struct{}{}
-		m.calls[node] = set
-	}
-	set[cancel] = struct{}{}
-	m.callsMu.Unlock()
-	return func() {
-		m.callsMu.Lock()
-		delete(set, cancel)
-		if len(set) == 0 && m.calls[node] != nil && len(m.calls[node]) == 0 {
-			delete(m.calls, node)
-		}
-		m.callsMu.Unlock()
-	}
-}
-
 // endCallsOfGone ends the calls waiting on nodes no longer in the cluster
 // (a membership change).
 func (m *Mesh) endCallsOfGone() {
-	m.callsMu.Lock()
-	defer m.callsMu.Unlock()
-	for node, set := range m.calls {
-		if m.members.Alive(node) {
-			continue
-		}
-		for c := range set {
-			(*c)(errNodeLeft)
-		}
-	}
+	m.bus.EndRequests(func(node string) bool { return !m.members.Alive(node) }, errNodeLeft)
 }
 
-// callHeader carries the caller and the time left to the serving node.
-func callHeader(ctx context.Context, c *Call) cluster.Header {
-	h := cluster.Header{}
-	h.Set(hdrUser, strconv.FormatInt(c.Session.UserID(), 10))
-	h.Set(hdrSession, c.Session.ID())
+// callMeta is what a forwarded request carries about its caller, packed
+// into the one header Lg-Call as space-separated fields:
+//
+//	<user id> <timeout ms> <hops> <from node or -> <roles or -> <session id>
+//
+// One header instead of one per field: nats.go allocates a value slice
+// per header key on both ends, and this is on every forwarded call. The
+// session id is last, left out when empty; no field holds a space.
+type callMeta struct {
+	user    int64
+	timeout time.Duration // what is left of the caller's deadline; 0 none
+	hops    int           // times the call was passed on to the owner
+	from    string        // the gateway the user is connected to, if known
+	roles   string        // comma-separated
+	session string
+}
+
+// callMetaOf describes the caller of c with what is left of ctx's deadline.
+func callMetaOf(ctx context.Context, c *Call) callMeta {
+	meta := callMeta{user: c.Session.UserID(), session: c.Session.ID()}
 	if roles := c.Session.Roles(); len(roles) > 0 {
-		h.Set(hdrRoles, strings.Join(roles, ","))
+		meta.roles = strings.Join(roles, ",")
 	}
 	if dl, ok := ctx.Deadline(); ok {
-		h.Set(hdrTimeout, strconv.FormatInt(max(time.Until(dl).Milliseconds(), 1), 10))
+		meta.timeout = max(time.Until(dl), time.Millisecond)
 	}
-	return h
+	return meta
+}
+
+// header is a new header set holding meta.
+func (meta callMeta) header() cluster.Header {
+	b := make([]byte, 0, 48+len(meta.from)+len(meta.roles)+len(meta.session))
+	b = strconv.AppendInt(b, meta.user, 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, meta.timeout.Milliseconds(), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(meta.hops), 10)
+	b = append(b, ' ')
+	b = append(b, cmp.Or(meta.from, "-")...)
+	b = append(b, ' ')
+	b = append(b, cmp.Or(meta.roles, "-")...)
+	if meta.session != "" { // NATS trims a value's trailing space
+		b = append(b, ' ')
+		b = append(b, meta.session...)
+	}
+	return cluster.Header{hdrCall: {string(b)}}
+}
+
+// maxCallTimeoutMs bounds the timeout a forwarded call may carry (about
+// eleven days): beyond it the value is not a deadline but garbage.
+const maxCallTimeoutMs = 1e9
+
+// parseCallMeta reads the Lg-Call header of a forwarded request. A
+// missing or malformed one is an error: the request is refused, never run
+// as an anonymous caller.
+func parseCallMeta(h cluster.Header) (callMeta, error) {
+	v := h.Get(hdrCall)
+	var f [5]string
+	for i := range f {
+		var ok bool
+		if f[i], v, ok = strings.Cut(v, " "); !ok && i < len(f)-1 {
+			return callMeta{}, fmt.Errorf("malformed %s header", hdrCall)
+		}
+	}
+	var meta callMeta
+	var err error
+	if meta.user, err = strconv.ParseInt(f[0], 10, 64); err != nil || meta.user < 0 {
+		return callMeta{}, fmt.Errorf("malformed user id in %s", hdrCall)
+	}
+	ms, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil || ms < 0 || ms > maxCallTimeoutMs {
+		return callMeta{}, fmt.Errorf("malformed timeout in %s", hdrCall)
+	}
+	meta.timeout = time.Duration(ms) * time.Millisecond
+	if meta.hops, err = strconv.Atoi(f[2]); err != nil || meta.hops < 0 {
+		return callMeta{}, fmt.Errorf("malformed hops in %s", hdrCall)
+	}
+	if f[3] != "-" {
+		meta.from = f[3]
+	}
+	if f[4] != "-" {
+		meta.roles = f[4]
+	}
+	if !headerToken(f[3]) || !headerToken(f[4]) || !headerToken(v) {
+		return callMeta{}, fmt.Errorf("malformed %s header", hdrCall)
+	}
+	meta.session = v
+	return meta, nil
+}
+
+// headerToken reports whether s holds only printable ASCII without space:
+// what node ids, roles and session ids are made of, and nothing a header
+// would trim or fold.
+func headerToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // replyErr is the typed error a serving node answered, nil for none.
@@ -943,26 +993,32 @@ func (m *Mesh) serveHandler(ctx context.Context, rt *Route) cluster.Handler {
 }
 
 func (m *Mesh) serve(ctx context.Context, rt *Route, msg *cluster.Msg) {
+	meta, err := parseCallMeta(msg.Header)
+	if err != nil {
+		_ = msg.RespondMsg(errHeader(m.self, status.New(status.BadRequest, err.Error())), nil)
+		return
+	}
 	timeout := rt.timeout
-	if ms, err := strconv.ParseInt(msg.Header.Get(hdrTimeout), 10, 64); err == nil && ms > 0 {
-		timeout = min(timeout, time.Duration(ms)*time.Millisecond)
+	if meta.timeout > 0 {
+		timeout = min(timeout, meta.timeout)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	if observe.Tracing() {
 		ctx = remoteParent(ctx, msg.Header)
 	}
-	uid, _ := strconv.ParseInt(msg.Header.Get(hdrUser), 10, 64)
-	if from := msg.Header.Get(hdrFrom); from != "" && uid != 0 {
-		m.saw(uid, from)
+	uid := meta.user
+	if meta.from != "" && uid != 0 {
+		m.saw(uid, meta.from)
 	}
 	var roles []string
-	if r := msg.Header.Get(hdrRoles); r != "" {
-		roles = strings.Split(r, ",")
+	if meta.roles != "" {
+		roles = strings.Split(meta.roles, ",")
 	}
 	// A located service runs where the caller's state is: a call that
 	// reached another node is passed on once.
-	if pl := m.place[rt.Service()]; pl.Locate != nil && msg.Header.Get(hdrHops) == "" && (pl.Here == nil || !pl.Here(uid)) {
+	pl := m.place[rt.Service()]
+	if pl.Locate != nil && meta.hops == 0 && (pl.Here == nil || !pl.Here(uid)) {
 		owner, err := pl.Locate(ctx, uid)
 		if err == nil && owner != "" && owner != m.self && !m.members.Alive(owner) {
 			// Its node is gone and no node has adopted it yet.
@@ -971,7 +1027,12 @@ func (m *Mesh) serve(ctx context.Context, rt *Route, msg *cluster.Msg) {
 		}
 		if err == nil && owner != "" && owner != m.self {
 			h := msg.Header
-			h.Set(hdrHops, "1")
+			meta.hops++
+			meta.timeout = 0
+			if dl, ok := ctx.Deadline(); ok {
+				meta.timeout = max(time.Until(dl), time.Millisecond)
+			}
+			h[hdrCall] = meta.header()[hdrCall]
 			out, err := m.bus.RequestMsg(ctx, m.subj.NodeRPC(owner, rt.Name), h, msg.Data)
 			if err != nil {
 				_ = msg.RespondMsg(errHeader(m.self, status.Errorf(status.Unavailable, "%s is unreachable: try again", rt.Service())), nil)
@@ -981,7 +1042,7 @@ func (m *Mesh) serve(ctx context.Context, rt *Route, msg *cluster.Msg) {
 			return
 		}
 	}
-	c := Call{Session: session.Detached(msg.Header.Get(hdrSession), uid, roles, session.ModeWS), Route: rt, Req: rt.newReq()}
+	c := Call{Session: session.Detached(meta.session, uid, roles, session.ModeWS), Route: rt, Req: rt.newReq()}
 	if err := proto.Unmarshal(msg.Data, c.Req); err != nil {
 		_ = msg.RespondMsg(errHeader(m.self, status.Errorf(status.BadRequest, "cannot decode %s body: %v", rt.Name, err)), nil)
 		return
@@ -999,8 +1060,13 @@ func (m *Mesh) serve(ctx context.Context, rt *Route, msg *cluster.Msg) {
 		_ = msg.RespondMsg(errHeader(m.self, err), nil)
 		return
 	}
-	h := cluster.Header{}
-	h.Set(hdrNode, m.self)
+	// Only a located service's caller reads who served it (to stick to
+	// the owner); any other answer goes without headers, cheaper to
+	// send and to parse.
+	var h cluster.Header
+	if pl.Locate != nil {
+		h = cluster.Header{hdrNode: {m.self}}
+	}
 	_ = msg.RespondMsg(h, body)
 }
 

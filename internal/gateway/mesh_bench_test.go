@@ -117,6 +117,49 @@ func BenchmarkRemoteHop(b *testing.B) {
 	}
 }
 
+// BenchmarkRemoteHopParallel is BenchmarkRemoteHop with many callers at
+// once (GOMAXPROCS × -cpu-callers goroutines, 64 by default), as a loaded
+// gateway forwards: nats.go and the server then coalesce the messages of
+// concurrent calls into fewer socket writes and wake-ups.
+func BenchmarkRemoteHopParallel(b *testing.B) {
+	bus, err := cluster.Embedded(b.Context(), cluster.DefaultConfig(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = bus.Close() })
+	game := meshNode(b, bus, cluster.RoleGame, []string{"sys"})
+	edge := meshNode(b, bus, cluster.RoleGateway, nil)
+	deadline := time.Now().Add(3 * time.Second)
+	for len(edge.Members().WithRole(cluster.RoleGame)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, tc := range []struct {
+		name string
+		m    *gateway.Mesh
+	}{{"local", game}, {"remote", edge}} {
+		b.Run(tc.name, func(b *testing.B) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+			defer cancel()
+			b.ReportAllocs()
+			b.SetParallelism(32)
+			cpu0 := processCPU()
+			start := time.Now()
+			b.RunParallel(func(pb_ *testing.PB) {
+				req := &pb.Echo{Data: make([]byte, 64)}
+				for pb_.Next() {
+					var resp pb.Echo
+					if err := tc.m.Call(ctx, "sys.echo", 0, req, &resp); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			_ = start
+			b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/1e3/float64(b.N), "cpu-us/op")
+		})
+	}
+}
+
 // processCPU is the user and system CPU time this process has used.
 func processCPU() time.Duration {
 	var ru syscall.Rusage

@@ -38,11 +38,17 @@ mkdir -p bench/out
 run() { # name port node-pids...
   local name=$1 port=$2; shift 2
   sleep 3 # the gateway hears the game node's heartbeat
-  local c0 c1 out="bench/out/hop-$name-$CONNS-rate$RATE.json"
+  local c0 c1 p each=() out="bench/out/hop-$name-$CONNS-rate$RATE.json"
+  for p in "$@" $natspid; do each+=("$(cpu "$p")"); done
   c0=$(cpu "$@" $natspid)
   bin/lordbench -scenario rpc -route game.echo -target "ws://127.0.0.1:$port/ws" -conns "$CONNS" -rate "$RATE" -duration "$DURATION" -json >"$out"
   c1=$(cpu "$@" $natspid)
-  for p in "$@" $natspid; do printf '  pid %s: %s CPU-s in all\n' "$p" "$(cpu "$p")"; done
+  local i=0
+  for p in "$@" $natspid; do
+    printf '  pid %s (%s): %s CPU-s over the run\n' "$p" "$([[ $p == "$natspid" ]] && echo nats-server || ps -o args= -p "$p" | grep -o -- '-role [^ ]*')" \
+      "$(awk -v a="$(cpu "$p")" -v b="${each[$i]}" 'BEGIN { printf "%.1f", a - b }')"
+    i=$((i + 1))
+  done
   python3 - "$out" "$name" "$c0" "$c1" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); name = sys.argv[2]; cpu = float(sys.argv[4]) - float(sys.argv[3])

@@ -42,19 +42,7 @@ func startNode(t *testing.T, httpAddr, tcpAddr string, routes ...func(*gateway.R
 	if err != nil {
 		t.Fatal(err)
 	}
-	var hl, tl net.Listener
-	for i := 0; i < 50; i++ { // the old node's ports may take a moment to free
-		if hl, err = net.Listen("tcp", httpAddr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tl, err = net.Listen("tcp", tcpAddr); err != nil {
-		t.Fatal(err)
-	}
+	hl, tl := listenAgain(t, httpAddr), listenAgain(t, tcpAddr)
 	ctx, cancel := context.WithCancel(context.Background())
 	n := &node{gw: gw, hs: &http.Server{Handler: gw}, stop: cancel,
 		wsURL: "ws://" + hl.Addr().String() + "/ws", tcp: "tcp://" + tl.Addr().String()}
@@ -63,6 +51,26 @@ func startNode(t *testing.T, httpAddr, tcpAddr string, routes ...func(*gateway.R
 	go func() { defer n.wg.Done(); _ = gw.ServeTCP(ctx, tl) }()
 	t.Cleanup(n.shutdown)
 	return n
+}
+
+// listenAgain listens on addr, trying for a few seconds: a restarted
+// node's port may be held a moment longer, by the old listener or by a
+// reconnecting client's dial that the kernel connected to itself (its
+// ephemeral source port was the very port it dialled, free at that
+// instant), which lasts until the client gives that connection up.
+func listenAgain(t *testing.T, addr string) net.Listener {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		l, err := net.Listen("tcp", addr)
+		if err == nil {
+			return l
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func (n *node) shutdown() {

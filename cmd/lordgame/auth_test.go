@@ -43,16 +43,33 @@ func postJSON(t *testing.T, url, bearer string, body any, out any) int {
 	return resp.StatusCode
 }
 
+// registerAdmin registers username on s, gives it the admin role as
+// `lordgame admin grant` does, and logs in again: the tokens carry the role.
+func registerAdmin(t *testing.T, s *server, username string) tokens {
+	t.Helper()
+	base := "http://" + s.HTTPAddr()
+	creds := map[string]string{"username": username, "password": "correct horse battery"}
+	if code := postJSON(t, base+"/v1/auth/register", "", creds, nil); code != 200 && code != 201 {
+		t.Fatalf("register %s: %d", username, code)
+	}
+	if err := grantRole(t.Context(), s.ddz.db, username, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	var tk tokens
+	if code := postJSON(t, base+"/v1/auth/login", "", creds, &tk); code != 200 {
+		t.Fatalf("login %s: %d", username, code)
+	}
+	return tk
+}
+
 // TestAccountsOverBothAPIs logs in over HTTP, connects with the access
 // token, reads the account over the realtime protocol, and checks that a
 // ban closes the open socket with reason banned.
 func TestAccountsOverBothAPIs(t *testing.T) {
-	s, _, _ := startServer(t, "-admins", "boss", "-initial-coins", "777")
+	s, _, _ := startServer(t, "-initial-coins", "777")
 	base := "http://" + s.HTTPAddr()
 	var boss, guest tokens
-	if code := postJSON(t, base+"/v1/auth/register", "", map[string]string{"username": "boss", "password": "correct horse battery"}, &boss); code != 200 && code != 201 {
-		t.Fatalf("register: %d", code)
-	}
+	boss = registerAdmin(t, s, "boss")
 	if code := postJSON(t, base+"/v1/auth/guest", "", map[string]string{"device_id": "device-123456"}, &guest); code != 200 && code != 201 {
 		t.Fatalf("guest: %d", code)
 	}
@@ -133,5 +150,33 @@ func TestMigrateAndAdminCommands(t *testing.T) {
 	}
 	if err := run(t.Context(), []string{"migrate", "sideways"}, env(nil), &out, io.Discard, nil); err == nil {
 		t.Error("bad migrate command accepted")
+	}
+}
+
+// TestAdminNameCannotBeSquatted: a fresh account never has a role, whatever
+// its name, so registering a would-be admin's name (in another case) gives
+// nothing; the role comes from admin grant, and a server given -admins
+// refuses to start and says so.
+func TestAdminNameCannotBeSquatted(t *testing.T) {
+	var stderr strings.Builder
+	if _, _, err := loadConfig([]string{"-admins", "adminuser", "-data", t.TempDir()}, func(string) string { return "" }, &stderr); err == nil ||
+		!strings.Contains(err.Error(), "lordgame admin grant") {
+		t.Fatalf("-admins: %v, want a refusal naming lordgame admin grant", err)
+	}
+	s, _, _ := startServer(t)
+	base := "http://" + s.HTTPAddr()
+	var squatter, victim tokens
+	if code := postJSON(t, base+"/v1/auth/register", "", map[string]string{"username": "ADMINUSER", "password": "correct horse battery"}, &squatter); code != 201 {
+		t.Fatalf("register: %d", code)
+	}
+	if code := postJSON(t, base+"/v1/auth/guest", "", map[string]string{"device_id": "device-victim-1"}, &victim); code != 201 && code != 200 {
+		t.Fatalf("guest: %d", code)
+	}
+	if code := postJSON(t, base+"/v1/admin/ban", squatter.AccessToken, map[string]string{"user_id": victim.UserID, "reason": "x"}, nil); code != http.StatusForbidden {
+		t.Fatalf("ban by a fresh account named ADMINUSER: %d, want 403", code)
+	}
+	admin := registerAdmin(t, s, "realadmin")
+	if code := postJSON(t, base+"/v1/admin/ban", admin.AccessToken, map[string]string{"user_id": victim.UserID, "reason": "x"}, nil); code != 204 && code != 200 {
+		t.Fatalf("ban by a granted admin: %d", code)
 	}
 }

@@ -374,12 +374,8 @@ func flagChecks() []flagCheck {
 		}},
 		atLeast("initial-coins", 0, func(c *Config) int64 { return c.Auth.InitialCoins }),
 		{"admins", func(c *Config) error {
-			for _, u := range c.Auth.Admins {
-				ac := auth.DefaultConfig()
-				ac.Admins = []string{u}
-				if err := ac.Validate(); err != nil {
-					return fmt.Errorf("%q is not a valid username: %s", u, strings.TrimPrefix(err.Error(), "auth: admins: "))
-				}
+			if len(c.Auth.Admins) > 0 {
+				return errors.New(strings.TrimPrefix(auth.ErrAdminsSetting.Error(), "auth: admins: "))
 			}
 			return nil
 		}},

@@ -45,7 +45,7 @@ func TestCheckNamesEveryProblem(t *testing.T) {
 		{"refresh shorter than access", []string{"-access-ttl", "1h", "-refresh-ttl", "1m"}, nil, []string{"-refresh-ttl: must be at least -access-ttl 1h0m0s (got 1m0s)"}},
 		{"access too short", []string{"-access-ttl", "10ms"}, nil, []string{"-access-ttl: must be at least 1s"}},
 		{"negative coins", []string{"-initial-coins", "-5"}, nil, []string{"-initial-coins: must be >= 0 (got -5)"}},
-		{"bad admin", []string{"-admins", "ok_name,no way"}, nil, []string{`-admins: "no way" is not a valid username`}},
+		{"admins by name refused", []string{"-admins", "boss"}, nil, []string{"-admins: admin rights are no longer given by name (anyone who registered the name first got them); grant them to an existing account with `lordgame admin grant USERNAME`"}},
 		{"role needs db and nats", []string{"-role", "gateway"}, nil, []string{`-role: "gateway" runs as one node of a cluster`}},
 		{"role unknown", []string{"-role", "lobby"}, nil, []string{`-role: role "lobby"`}},
 		{"world zones not XxZ", []string{"-world-zones", "4"}, nil, []string{`-world-zones: world zones: want XxZ with two positive whole numbers, e.g. 2x2, got "4"`}},

@@ -195,7 +195,7 @@ func bind(fs *flag.FlagSet, c *Config) *string {
 	fs.DurationVar(&a.AccessTTL, "access-ttl", a.AccessTTL, "lifetime of a JWT access token")
 	fs.DurationVar(&a.RefreshTTL, "refresh-ttl", a.RefreshTTL, "lifetime of a refresh token")
 	fs.Int64Var(&a.InitialCoins, "initial-coins", a.InitialCoins, "coins granted to every new account")
-	fs.Var((*listFlag)(&a.Admins), "admins", "comma-separated usernames that get the admin role")
+	fs.Var((*listFlag)(&a.Admins), "admins", "refused: admin rights come from `lordgame admin grant USERNAME` on an existing account")
 	fs.Var((*listFlag)(&a.BlockedWords), "blocked-words", "comma-separated words refused in display names and chat")
 	fs.IntVar(&a.Limits.SignupsPerIP, "auth-signups-per-ip", a.Limits.SignupsPerIP, "new accounts one address may create per window (load tests raise it)")
 	t := &c.DDZ

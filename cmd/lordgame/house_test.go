@@ -14,12 +14,10 @@ import (
 // balance and entries after a settlement with bot seats; /metrics shows
 // the same balance as lordgame_house_balance_coins.
 func TestHouseAPI(t *testing.T) {
-	s, _, _ := startServer(t, "-admins", "boss")
+	s, _, _ := startServer(t)
 	base := "http://" + s.HTTPAddr()
 	var boss, guest tokens
-	if code := postJSON(t, base+"/v1/auth/register", "", map[string]string{"username": "boss", "password": "correct horse battery"}, &boss); code != 200 && code != 201 {
-		t.Fatalf("register: %d", code)
-	}
+	boss = registerAdmin(t, s, "boss")
 	if code := postJSON(t, base+"/v1/auth/guest", "", map[string]string{"device_id": "device-house-1"}, &guest); code != 200 && code != 201 {
 		t.Fatalf("guest: %d", code)
 	}

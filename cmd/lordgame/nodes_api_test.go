@@ -33,12 +33,10 @@ func getJSON(t *testing.T, url, token string, out any) int {
 // with its roles and load; GET /v1/gateways tells a client where to
 // connect, by load or by the hash of its user.
 func TestClusterAPI(t *testing.T) {
-	s, _, _ := startServer(t, "-admins", "boss")
+	s, _, _ := startServer(t)
 	base := "http://" + s.HTTPAddr()
 	var boss, guest tokens
-	if code := postJSON(t, base+"/v1/auth/register", "", map[string]string{"username": "boss", "password": "correct horse battery"}, &boss); code != 200 && code != 201 {
-		t.Fatalf("register: %d", code)
-	}
+	boss = registerAdmin(t, s, "boss")
 	if code := postJSON(t, base+"/v1/auth/guest", "", map[string]string{"device_id": "device-nodes-1"}, &guest); code != 200 && code != 201 {
 		t.Fatalf("guest: %d", code)
 	}

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 )
@@ -25,8 +24,11 @@ type Config struct {
 	SigningKeyID string `yaml:"signing_key_id"`
 	// InitialCoins is credited to every new account through the ledger.
 	InitialCoins int64 `yaml:"initial_coins"`
-	// Admins are usernames that get the admin role when they register or
-	// when the server starts (the first admin of a fresh install).
+	// Admins is refused when set (ErrAdminsSetting): it used to give the
+	// admin role to these usernames at registration and at start, so
+	// whoever registered such a name first (in any case) was an admin.
+	// The field stays so that a configuration that still has it is told
+	// what to do instead of having it ignored.
 	Admins []string `yaml:"admins"`
 	// BlockedWords may not appear in display names (ignoring case).
 	BlockedWords []string `yaml:"blocked_words"`
@@ -118,10 +120,13 @@ func (c Config) Validate() error {
 	if err := c.Argon2.validate(); err != nil {
 		return err
 	}
-	for _, u := range c.Admins {
-		if err := checkUsername(u); err != nil {
-			return fmt.Errorf("auth: admins: %w", err)
-		}
+	if len(c.Admins) > 0 {
+		return ErrAdminsSetting
 	}
 	return nil
 }
+
+// ErrAdminsSetting refuses auth.admins (-admins): a name set aside for the
+// admin role could be registered by anyone before its owner.
+var ErrAdminsSetting = errors.New("auth: admins: admin rights are no longer given by name (anyone who registered the name first got them); " +
+	"grant them to an existing account with `lordgame admin grant USERNAME` and remove this setting")

@@ -86,7 +86,6 @@ func newFixtureOn(t testing.TB, db *store.DB, edit func(*Config)) *fixture {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.Argon2 = cheapArgon2
-	cfg.Admins = []string{"root"}
 	cfg.BlockedWords = []string{"badword"}
 	if edit != nil {
 		edit(&cfg)
@@ -172,6 +171,21 @@ func (f *fixture) register(t *testing.T, user, pass string) resp {
 	r := f.call(t, "POST", "/v1/auth/register", "", `{"username":"`+user+`","password":"`+pass+`"}`)
 	if r.code != http.StatusCreated {
 		t.Fatalf("register %s: %d %s", user, r.code, r.raw)
+	}
+	return r
+}
+
+// registerAdmin registers user, gives it the admin role as `lordgame admin
+// grant` does, and logs in again: the answer's tokens carry the role.
+func (f *fixture) registerAdmin(t *testing.T, user, pass string) resp {
+	t.Helper()
+	f.register(t, user, pass)
+	if err := GrantAdmin(t.Context(), f.db, user); err != nil {
+		t.Fatal(err)
+	}
+	r := f.login(t, user, pass)
+	if r.code != http.StatusOK {
+		t.Fatalf("login %s: %d %s", user, r.code, r.raw)
 	}
 	return r
 }

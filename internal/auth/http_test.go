@@ -248,7 +248,7 @@ func TestLogout(t *testing.T) {
 
 func TestAdminBan(t *testing.T) {
 	f := newFixture(t, nil)
-	root := f.register(t, "root", "password1").str("access_token") // configured admin
+	root := f.registerAdmin(t, "root", "password1").str("access_token")
 	user := f.register(t, "mallory", "password1")
 	uid := user.str("user_id")
 	wantErr(t, f.call(t, "POST", "/v1/admin/ban", user.str("access_token"), `{"user_id":"`+uid+`","reason":"x"}`), 403, "forbidden", "admin role required")

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/lordgame/lordgame/internal/status"
@@ -38,12 +36,11 @@ func (s *Service) Register(ctx context.Context, username, password, clientIP str
 	if err != nil {
 		return Tokens{}, fmt.Errorf("auth: new user id: %w", err)
 	}
-	var roles []string
-	if slices.ContainsFunc(s.cfg.Admins, func(a string) bool { return strings.EqualFold(a, username) }) {
-		roles = []string{RoleAdmin}
-	}
+	// A new account never has a role: rights come only from `lordgame
+	// admin grant` on an account that exists (a name set aside in the
+	// configuration went to whoever registered it first).
 	a, err := s.st.CreateAccount(ctx, store.NewAccount{ID: uid, Username: username, DisplayName: username,
-		PasswordHash: hash, Roles: roles, InitialCoins: s.cfg.InitialCoins})
+		PasswordHash: hash, InitialCoins: s.cfg.InitialCoins})
 	if errors.Is(err, store.ErrConflict) {
 		return Tokens{}, status.New(status.Conflict, "username: already taken")
 	}

@@ -11,7 +11,7 @@ import (
 // authenticating until they expire.
 func TestRotateKeyAPI(t *testing.T) {
 	f := newFixture(t, nil)
-	root := f.register(t, "root", "password1").str("access_token")
+	root := f.registerAdmin(t, "root", "password1").str("access_token")
 	player := f.register(t, "player", "password1")
 	oldKid := kidOf(t, player.str("access_token"))
 
@@ -52,7 +52,7 @@ func TestRotateConfigKey(t *testing.T) {
 		c.SigningKey = strings.Repeat("k", 32)
 		c.SigningKeyID = "env1"
 	})
-	root := f.register(t, "root", "password1").str("access_token")
+	root := f.registerAdmin(t, "root", "password1").str("access_token")
 	wantErr(t, f.call(t, "POST", "/v1/admin/keys/rotate", root, "{}"), 409, "conflict", "LORDGAME_AUTH_SIGNING_KEY")
 	if kidOf(t, f.login(t, "root", "password1").str("access_token")) != "env1" {
 		t.Error("the config key no longer signs")

@@ -108,12 +108,6 @@ func New(ctx context.Context, cfg Config, st Store, ids IDs, log *slog.Logger, r
 	if err := s.loadKeys(ctx); err != nil {
 		return nil, fmt.Errorf("auth: load signing keys: %w", err)
 	}
-	for _, u := range cfg.Admins {
-		err := GrantAdmin(ctx, st, u)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-	}
 	return s, nil
 }
 

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,7 +23,13 @@ func wantUnauthenticated(t *testing.T, f *fixture, token, why string) {
 
 func TestAuthenticate(t *testing.T) {
 	f := newFixture(t, nil)
-	tk, err := f.svc.Register(t.Context(), "root", "password1", "") // configured admin
+	if _, err := f.svc.Register(t.Context(), "root", "password1", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := GrantAdmin(t.Context(), f.db, "root"); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := f.svc.Login(t.Context(), "root", "password1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,15 +249,48 @@ func TestGrantAdmin(t *testing.T) {
 	if err := f.svc.GrantAdmin(t.Context(), "nobody"); status.CodeOf(err) != status.NotFound {
 		t.Errorf("Service.GrantAdmin(unknown) = %v", err)
 	}
-	// A configured admin who registers later is an admin from the start;
-	// one who already exists is granted when the service starts.
-	g := newFixtureOn(t, f.db, func(c *Config) { c.Admins = []string{"lena", "mike"} })
-	mk, err := g.svc.Register(t.Context(), "Mike", "password1", "")
+}
+
+// TestNoAdminByName: naming an admin in the configuration is refused, so
+// that nobody gets the role by registering the name (in any case) before
+// its owner; a registered account has no role until it is granted one,
+// and names that differ only by case are one account.
+func TestNoAdminByName(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Admins = []string{"adminuser"}
+	if err := cfg.Validate(); !errors.Is(err, ErrAdminsSetting) {
+		t.Fatalf("Validate with admins = %v, want ErrAdminsSetting", err)
+	}
+	f := newFixture(t, nil)
+	if _, err := New(t.Context(), cfg, f.db, nil, slog.New(slog.DiscardHandler), nil); !errors.Is(err, ErrAdminsSetting) {
+		t.Fatalf("New with admins = %v, want ErrAdminsSetting", err)
+	}
+	tk, err := f.svc.Register(t.Context(), "ADMINUSER", "password1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id, _ := g.svc.Authenticate(t.Context(), mk.AccessToken); len(id.Roles) != 1 {
-		t.Errorf("configured admin roles = %v", id.Roles)
+	if id, err := f.svc.Authenticate(t.Context(), tk.AccessToken); err != nil || len(id.Roles) != 0 {
+		t.Fatalf("a new account's roles = %v (%v), want none", id.Roles, err)
+	}
+	for _, name := range []string{"adminuser", "AdminUser", "aDMINUSER"} {
+		if _, err := f.svc.Register(t.Context(), name, "password1", ""); status.CodeOf(err) != status.Conflict {
+			t.Errorf("register %q beside ADMINUSER: %v, want conflict", name, err)
+		}
+	}
+	for _, name := range []string{"admınuser", "admіnuser", "ａdminuser", "adminuser\u200b"} { // dotless i, Cyrillic i, fullwidth a, zero width space
+		if _, err := f.svc.Register(t.Context(), name, "password1", ""); status.CodeOf(err) != status.BadRequest {
+			t.Errorf("register look-alike %q: %v, want bad_request", name, err)
+		}
+	}
+	if err := GrantAdmin(t.Context(), f.db, "adminuser"); err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.svc.Login(t.Context(), "AdminUser", "password1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := f.svc.Authenticate(t.Context(), again.AccessToken); len(id.Roles) != 1 || id.Roles[0] != RoleAdmin {
+		t.Errorf("roles after admin grant = %v, want [admin]", id.Roles)
 	}
 }
 

@@ -59,6 +59,10 @@ type Player struct {
 	house     map[string]bool
 	houseGame string
 	shownAt   uint64
+	// seenGame and seenSeat are the game and seat of the newest snapshot
+	// pushed, noted by the reader goroutine (guarded by mu).
+	seenGame string
+	seenSeat int32
 }
 
 type push struct {
@@ -123,8 +127,12 @@ func (p *Player) observe(ev *pb.DdzEvent) {
 			p.sentAt = time.Time{}
 		}
 	}
-	if len(ev.Hand) > 0 && ev.Kind != "deal" && !(ev.Kind == "landlord" && ev.Seat == p.seat) {
-		p.violation = append(p.violation, fmt.Sprintf("event %s of seat %d carried a hand", ev.Kind, ev.Seat))
+	// The landlord's event brings the landlord its hand with the bottom
+	// cards. The seat is the one of the game's snapshot, noted on this
+	// goroutine in push order (the Play loop may take the snapshot later:
+	// its seat can still be the last game's).
+	if len(ev.Hand) > 0 && ev.Kind != "deal" && !(ev.Kind == "landlord" && (ev.GameId == p.seenGame && ev.Seat == p.seenSeat || ev.GameId == p.gameID && ev.Seat == p.seat)) {
+		p.violation = append(p.violation, fmt.Sprintf("event %s of seat %d carried a hand (this player sits at seat %d of game %s)", ev.Kind, ev.Seat, p.seenSeat, p.seenGame))
 	}
 	// Another seat's cards only under show-hand, after the landlord's show.
 	if ev.Kind == "show" {
@@ -149,6 +157,7 @@ func (p *Player) noteHouse(s *pb.DdzSnapshot) {
 	if s.GameId != p.houseGame {
 		p.houseGame, p.shownAt = s.GameId, 0
 	}
+	p.seenGame, p.seenSeat = s.GameId, int32(s.Seat)
 	p.house = map[string]bool{}
 	for _, h := range s.HouseRules {
 		p.house[h] = true
@@ -492,6 +501,7 @@ func (p *Player) Sync(ctx context.Context) error {
 	if err := p.C.Request(ctx, "ddz.state", &pb.DdzStateReq{}, s); err != nil {
 		return err
 	}
+	p.noteHouse(s)
 	select {
 	case p.pushes <- push{route: "ddz.snapshot", snap: s, conn: p.C.Connections()}:
 	default:

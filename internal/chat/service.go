@@ -220,7 +220,7 @@ func (s *Service) World(ctx context.Context) (store.Conversation, error) {
 }
 
 // allow applies the rate of a conversation kind to user.
-func (s *Service) allow(user int64, kind string) bool {
+func (s *Service) allow(user int64, kind string) (time.Time, bool) {
 	r := s.cfg.Rates[kind]
 	s.limMu.Lock()
 	defer s.limMu.Unlock()
@@ -230,7 +230,19 @@ func (s *Service) allow(user int64, kind string) bool {
 		w = &window{}
 		s.limits[k] = w
 	}
-	return w.allow(s.now(), r.Burst, r.Window)
+	now := s.now()
+	return now, w.allow(now, r.Burst, r.Window)
+}
+
+// giveBack returns the place allow took at at: the send stored nothing.
+func (s *Service) giveBack(user int64, kind string, at time.Time) {
+	s.limMu.Lock()
+	defer s.limMu.Unlock()
+	if w := s.limits[limitKey{user, kind}]; w != nil {
+		if i := slices.IndexFunc(w.sent, func(t time.Time) bool { return t.Equal(at) }); i >= 0 {
+			w.sent = slices.Delete(w.sent, i, i+1)
+		}
+	}
 }
 
 // window is a sliding window of send times.
@@ -301,6 +313,14 @@ func (s *Service) Send(ctx context.Context, user int64, r SendReq) (*pb.ChatMess
 		if err := s.userExists(ctx, r.ToUser); err != nil {
 			return nil, false, err
 		}
+		// Refused before the conversation is made, as chat.open does: a
+		// blocked sender must not leave an empty conversation in the
+		// blocker's inbox.
+		if b, err := s.db.Blocked(ctx, r.ToUser, user); err != nil {
+			return nil, false, err
+		} else if b {
+			return nil, false, store.ErrBlocked
+		}
 		c, err = s.db.PrivateConversation(ctx, user, r.ToUser)
 	default:
 		return nil, false, ErrNoTarget
@@ -308,11 +328,19 @@ func (s *Service) Send(ctx context.Context, user int64, r SendReq) (*pb.ChatMess
 	if err != nil {
 		return nil, false, err
 	}
-	if !s.allow(user, c.Kind) {
+	// The rate counts messages stored: a sender over it may still have a
+	// lost answer repeated (the send is then only looked up), and a send
+	// refused or replayed gives its place back.
+	at, allowed := s.allow(user, c.Kind)
+	nm := store.NewMessage{ConversationID: c.ID, SenderID: user, Kind: kind, Body: body, ClientID: r.ClientID,
+		Authorized: c.Kind == store.ConvWorld, ReplayOnly: !allowed}
+	res := s.batch.Send(ctx, nm)
+	if allowed && (res.Err != nil || res.Replayed) {
+		s.giveBack(user, c.Kind, at)
+	}
+	if errors.Is(res.Err, store.ErrNotReplay) {
 		return nil, false, ErrRateLimited
 	}
-	nm := store.NewMessage{ConversationID: c.ID, SenderID: user, Kind: kind, Body: body, ClientID: r.ClientID, Authorized: c.Kind == store.ConvWorld}
-	res := s.batch.Send(ctx, nm)
 	if res.Err != nil {
 		return nil, false, res.Err
 	}

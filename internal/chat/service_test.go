@@ -356,3 +356,71 @@ func TestFriendRemoveOfNothing(t *testing.T) {
 		t.Fatalf("remove of a friend: %v, %d removed events", err, events())
 	}
 }
+
+// TestSendRateAndBlockEdges: a blocked sender's first private message
+// leaves no conversation in the blocker's inbox; a retry of a stored
+// message is answered even when the sender is over its rate; sends that
+// are refused or replayed do not use up the rate.
+func TestSendRateAndBlockEdges(t *testing.T) {
+	s, _, db := newTestService(t, func(c *Config) {
+		c.Rates[store.ConvWorld] = Rate{Burst: 1, Window: time.Hour}
+		c.Rates[store.ConvGroup] = Rate{Burst: 2, Window: time.Hour}
+	})
+	ctx := t.Context()
+	if err := db.Block(ctx, 2, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Send(ctx, 1, SendReq{ToUser: 2, ClientID: "p1", Text: "hi"}); !errors.Is(err, store.ErrBlocked) {
+		t.Fatalf("blocked sender: %v, want blocked", err)
+	}
+	if in, err := s.Inbox(ctx, 2); err != nil || len(in.Entries) != 0 {
+		t.Fatalf("blocker's inbox after a refused first message: %v %v", in, err)
+	}
+	// World, one message an hour: the retry of the first is its answer,
+	// a new one is refused.
+	w, err := s.Open(ctx, 1, store.ConvWorld, 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, err := s.Send(ctx, 1, SendReq{ConversationID: w.Id, ClientID: "w1", Text: "hello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, replayed, err := s.Send(ctx, 1, SendReq{ConversationID: w.Id, ClientID: "w1", Text: "hello"})
+	if err != nil || !replayed || again.Seq != first.Seq {
+		t.Fatalf("retry over the rate: %v replayed=%v %v, want the original", again, replayed, err)
+	}
+	if _, _, err := s.Send(ctx, 1, SendReq{ConversationID: w.Id, ClientID: "w2", Text: "more"}); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("a new message over the rate: %v", err)
+	}
+	if h, _, err := s.History(ctx, 1, w.Id, 0, 10); err != nil || len(h) != 1 {
+		t.Fatalf("world history: %d messages, %v; want 1", len(h), err)
+	}
+	// A group of 3's that 1 is not in: 1's refused sends leave its two
+	// group messages an hour for a group it joins.
+	other, err := s.CreateGroup(ctx, 3, "other", 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, _, err := s.Send(ctx, 1, SendReq{ConversationID: other.Id, ClientID: fmt.Sprintf("x%d", i), Text: "let me in"}); !errors.Is(err, store.ErrNotMember) {
+			t.Fatalf("non-member send: %v", err)
+		}
+	}
+	g, err := s.CreateGroup(ctx, 1, "mine", 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if _, _, err := s.Send(ctx, 1, SendReq{ConversationID: g.Id, ClientID: fmt.Sprintf("g%d", i), Text: "hi"}); err != nil {
+			t.Fatalf("group message %d after refused sends: %v", i+1, err)
+		}
+	}
+	// A replay does not count either.
+	if _, replayed, err := s.Send(ctx, 1, SendReq{ConversationID: g.Id, ClientID: "g0", Text: "hi"}); err != nil || !replayed {
+		t.Fatalf("group replay: %v %v", replayed, err)
+	}
+	if _, _, err := s.Send(ctx, 1, SendReq{ConversationID: g.Id, ClientID: "g2", Text: "third"}); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("third group message in the window: %v", err)
+	}
+}

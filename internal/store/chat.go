@@ -45,6 +45,8 @@ var (
 	ErrMuted           = status.RuleError(status.Forbidden, "muted", "you are muted in this conversation")
 	ErrBlocked         = status.RuleError(status.Forbidden, "blocked", "this user does not accept messages or requests from you")
 	ErrDisbanded       = status.RuleError(status.NotFound, "group_disbanded", "the group was disbanded")
+	// ErrNotReplay answers a ReplayOnly message whose client id is new.
+	ErrNotReplay = errors.New("store: not a replay of an earlier message")
 	ErrGroupFull       = status.RuleError(status.Conflict, "group_full", "the group is full")
 	ErrAlreadyMember   = status.RuleError(status.Conflict, "already_member", "already a member")
 	ErrNotAdmin        = status.RuleError(status.Forbidden, "not_admin", "only the owner or an admin may do this")
@@ -112,6 +114,11 @@ type NewMessage struct {
 	// Authorized skips the membership check (world and table
 	// conversations, whose membership the caller decides).
 	Authorized bool
+	// ReplayOnly stores nothing: the send succeeds only as a replay of
+	// an earlier one with the same ClientID, and is ErrNotReplay
+	// otherwise (a sender over its rate may still have a lost answer
+	// repeated).
+	ReplayOnly bool
 }
 
 // SendResult is the outcome of one NewMessage of a batch.

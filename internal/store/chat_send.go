@@ -68,7 +68,14 @@ func sendTx(ctx context.Context, q querier, msgs []NewMessage, res []SendResult,
 				res[i] = SendResult{Message: old, Replayed: true}
 				continue
 			}
+			if m.ReplayOnly {
+				res[i].Err = ErrNotReplay
+				continue
+			}
 			seen[k] = i
+		} else if m.ReplayOnly {
+			res[i].Err = ErrNotReplay
+			continue
 		}
 		if !m.Authorized && m.Kind != MsgSystem {
 			if e := lk.mayPost(c, m.SenderID, now); e != nil {

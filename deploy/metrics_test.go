@@ -177,6 +177,22 @@ func checkQuery(expr string, c catalog) (used, problems []string) {
 }
 
 // TestCheckQuery: the query checker finds what it is for.
+// TestNoLabelClashesWithTargets: no metric of the binary has a label that
+// the scrape configs put on every series of a node. Prometheus would
+// rename the metric's own label to exported_<name> (honor_labels is off),
+// and a rule grouping by the name would group by the target's instead:
+// lordgame_cluster_nodes{role} did, and LordGameRoleMissing could never
+// fire.
+func TestNoLabelClashesWithTargets(t *testing.T) {
+	for fam, labels := range metricCatalog(t) {
+		for _, l := range targetLabels {
+			if labels[l] {
+				t.Errorf("%s has the label %q, which every scraped series gets from its target", fam, l)
+			}
+		}
+	}
+}
+
 func TestCheckQuery(t *testing.T) {
 	c := catalog{
 		"up":                                {},

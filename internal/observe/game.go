@@ -128,7 +128,7 @@ func NewGame(r prometheus.Registerer, g GameGauges) *Game {
 	}
 	if g.Nodes != nil {
 		r.MustRegister(&funcCollector{
-			desc: prometheus.NewDesc("lordgame_cluster_nodes", "Live cluster members with a role, as this node sees them.", []string{"role"}, nil),
+			desc: prometheus.NewDesc("lordgame_cluster_nodes", "Live cluster members with a role, as this node sees them.", []string{"member_role"}, nil),
 			collect: func(ch chan<- prometheus.Metric, d *prometheus.Desc) {
 				for role, n := range g.Nodes() {
 					ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, float64(n), role)

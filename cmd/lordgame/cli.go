@@ -641,7 +641,8 @@ func checkWritableDir(dir string) error {
 func portClashes(c *Config) []error {
 	type l struct{ flag, addr string }
 	var ls []l
-	for _, x := range []l{{"http", c.HTTP}, {"tcp", c.TCP}, {"debug", c.Debug}, {"nats-listen", c.Cluster.Listen}} {
+	for _, x := range []l{{"http", c.HTTP}, {"tcp", c.TCP}, {"debug", c.Debug}, {"nats-listen", c.Cluster.Listen},
+		{"metrics-addr", c.Edge.MetricsAddr}, {"mmo-zinx", c.World.Zinx}} {
 		if x.addr != "" && x.addr != "off" && (x.flag != "nats-listen" || c.Cluster.URL == "") {
 			ls = append(ls, x)
 		}

@@ -51,6 +51,12 @@ func (fakeAuth) Authenticate(_ context.Context, tok string) (gateway.Identity, e
 
 func start(t testing.TB, mutate func(*gateway.Config), register func(*gateway.Router)) *testServer {
 	t.Helper()
+	return startLogged(t, mutate, register, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// startLogged is start with the gateway's logger.
+func startLogged(t testing.TB, mutate func(*gateway.Config), register func(*gateway.Router), log *slog.Logger) *testServer {
+	t.Helper()
 	cfg := gateway.DefaultConfig()
 	if mutate != nil {
 		mutate(&cfg)
@@ -90,7 +96,7 @@ func start(t testing.TB, mutate func(*gateway.Config), register func(*gateway.Ro
 		register(r)
 	}
 	ts.reg = prometheus.NewRegistry()
-	gw, err := gateway.New(cfg, r, fakeAuth{}, slog.New(slog.NewTextHandler(io.Discard, nil)), ts.reg)
+	gw, err := gateway.New(cfg, r, fakeAuth{}, log, ts.reg)
 	if err != nil {
 		t.Fatal(err)
 	}

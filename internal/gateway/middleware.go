@@ -19,7 +19,7 @@ func Recover(log *slog.Logger) Middleware {
 		return func(ctx context.Context, c *Call) (resp proto.Message, err error) {
 			defer func() {
 				if p := recover(); p != nil {
-					log.Error("handler panic", "route", c.Route.Name, "session_id", c.Session.ID(),
+					log.ErrorContext(ctx, "handler panic", "route", c.Route.Name, "session_id", c.Session.ID(),
 						"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 					resp, err = nil, status.New(status.Internal, "internal error")
 				}
@@ -37,17 +37,18 @@ func Logging(log *slog.Logger) Middleware {
 			if !log.Enabled(ctx, slog.LevelDebug) {
 				resp, err := next(ctx, c)
 				if err != nil && status.CodeOf(err) == status.Internal {
-					log.Error("request failed", "route", c.Route.Name, "session_id", c.Session.ID(),
+					log.ErrorContext(ctx, "request failed", "route", c.Route.Name, "session_id", c.Session.ID(),
 						"player_id", c.Session.UserID(), "err", err)
 				}
 				return resp, err
 			}
 			start := time.Now()
 			resp, err := next(ctx, c)
-			log.Debug("request", "route", c.Route.Name, "session_id", c.Session.ID(),
+			log.DebugContext(ctx, "request", "route", c.Route.Name, "session_id", c.Session.ID(),
 				"player_id", c.Session.UserID(), "took", time.Since(start), "err", err)
 			if err != nil && status.CodeOf(err) == status.Internal {
-				log.Error("request failed", "route", c.Route.Name, "session_id", c.Session.ID(), "err", err)
+				log.ErrorContext(ctx, "request failed", "route", c.Route.Name, "session_id", c.Session.ID(),
+					"player_id", c.Session.UserID(), "err", err)
 			}
 			return resp, err
 		}

@@ -1,8 +1,14 @@
 package gateway_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,8 +16,11 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/lordgame/lordgame/client"
 	"github.com/lordgame/lordgame/internal/cluster"
+	"github.com/lordgame/lordgame/internal/gateway"
 	"github.com/lordgame/lordgame/internal/observe"
+	"github.com/lordgame/lordgame/internal/session"
 	"github.com/lordgame/lordgame/proto/gen/pb"
 )
 
@@ -78,6 +87,75 @@ func TestTraceAcrossNATS(t *testing.T) {
 	if uid != 42 {
 		t.Errorf("route span user id %d, want 42 (from the forwarded headers)", uid)
 	}
+}
+
+// TestRealtimeLogLinesCarryTraceIDs: the error lines of a realtime request
+// (an internal error, a panic) carry the trace and span ids of its route
+// span, so that a log line leads to its trace.
+func TestRealtimeLogLinesCarryTraceIDs(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	stop := observe.InstallTracer(sdktrace.NewSimpleSpanProcessor(exp), 1, "test", "dev")
+	t.Cleanup(func() { _ = stop(context.Background()) })
+	var buf lockedBuffer
+	log := observe.NewLogger(&buf, observe.LogConfig{Format: "json", Level: "info"})
+	ts := startLogged(t, nil, func(r *gateway.Router) {
+		gateway.Handle(r, "test.fail", 56, func(context.Context, *session.Session, *pb.PingReq) (*pb.PingResp, error) {
+			return nil, errors.New("the disk is on fire")
+		}, gateway.Public())
+	}, log)
+	c := dial(t, ts.tcp, client.Options{})
+	for _, route := range []string{"test.fail", "test.panic"} {
+		if err := c.Request(t.Context(), route, &pb.PingReq{}, &pb.PingResp{}); err == nil {
+			t.Fatalf("%s answered without an error", route)
+		}
+	}
+	spans := map[string]tracetest.SpanStub{}
+	for _, s := range exp.GetSpans() {
+		spans[s.Name] = s
+	}
+	want := map[string]string{"request failed": "route test.fail", "handler panic": "route test.panic"}
+	dec := json.NewDecoder(strings.NewReader(buf.String()))
+	seen := 0
+	for dec.More() {
+		var line map[string]any
+		if err := dec.Decode(&line); err != nil {
+			t.Fatal(err)
+		}
+		span, ok := want[fmt.Sprint(line["msg"])]
+		if !ok {
+			continue
+		}
+		seen++
+		sc := spans[span].SpanContext
+		if !sc.IsValid() {
+			t.Fatalf("no span %q in %v", span, names(exp.GetSpans()))
+		}
+		if line["trace_id"] != sc.TraceID().String() || line["span_id"] != sc.SpanID().String() {
+			t.Errorf("%q line %v: want trace_id %s span_id %s of %q", line["msg"], line, sc.TraceID(), sc.SpanID(), span)
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("%d of the 2 error lines logged:\n%s", seen, buf.String())
+	}
+}
+
+// lockedBuffer is a bytes.Buffer that the server's goroutines write and
+// the test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func names(ss tracetest.SpanStubs) []string {

@@ -5,7 +5,7 @@
 //
 // TestMain builds cmd/lordgame once, with the build flags read from
 // deploy/docker/Dockerfile (CGO_ENABLED=0, -trimpath, its -ldflags), unless
-// LORDGAME_BIN names a binary built that way already (.ci/run does).
+// LORDGAME_BIN names a binary built that way already.
 package deploy_test
 
 import (

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -400,7 +401,7 @@ func (g *Gateway) dispatch(s *session.Session, f *transport.Frame) {
 	req := rt.newReq()
 	if err := decodeBody(s.Mode(), f.Body, req); err != nil {
 		g.m.badFrames.WithLabelValues("bad_body").Inc()
-		fail(rt, status.Errorf(status.BadRequest, "cannot decode %s body: %v", rt.Name, err))
+		fail(rt, decodeError(rt, err))
 		return
 	}
 	if !s.AcquireInFlight() {
@@ -442,6 +443,16 @@ func routeLabel(f *transport.Frame) string {
 		return strconv.Quote(f.RouteName)
 	}
 	return "id " + strconv.Itoa(int(f.Route))
+}
+
+// decodeError is the answer to a request body that did not decode:
+// bad_request, with the rule invalid_utf8 when a string field is not UTF-8
+// (protobuf refuses it while decoding, so no service ever sees the text).
+func decodeError(rt *Route, err error) error {
+	if strings.Contains(err.Error(), "invalid UTF-8") {
+		return status.RuleError(status.BadRequest, "invalid_utf8", fmt.Sprintf("cannot decode %s body: a text field is not valid UTF-8", rt.Name))
+	}
+	return status.Errorf(status.BadRequest, "cannot decode %s body: %v", rt.Name, err)
 }
 
 func decodeBody(m session.Mode, body []byte, msg proto.Message) error {

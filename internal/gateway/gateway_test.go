@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/lordgame/lordgame/client"
 	"github.com/lordgame/lordgame/internal/gateway"
@@ -252,6 +253,13 @@ func TestUnknownRouteAndBadBody(t *testing.T) {
 	f = raw.next()
 	if f.Seq != 8 || raw.errCode(f) != pb.Code_CODE_BAD_REQUEST {
 		t.Fatalf("bad body: got %+v code %v", f, raw.errCode(f))
+	}
+	// sys.echo whose text (field 2) is not UTF-8: refused with a rule
+	raw.send(3, 0, 2, 10, []byte{0x12, 0x02, 0xff, 0xfe})
+	f = raw.next()
+	var e pb.Error
+	if err := proto.Unmarshal(f.Body, &e); err != nil || f.Seq != 10 || e.Code != pb.Code_CODE_BAD_REQUEST || e.Rule != "invalid_utf8" {
+		t.Fatalf("invalid UTF-8: got %+v %v (%v), want bad_request invalid_utf8", f, &e, err)
 	}
 	// still usable
 	raw.send(3, 0, 1, 9, nil)

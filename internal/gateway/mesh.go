@@ -1044,7 +1044,7 @@ func (m *Mesh) serve(ctx context.Context, rt *Route, msg *cluster.Msg) {
 	}
 	c := Call{Session: session.Detached(meta.session, uid, roles, session.ModeWS), Route: rt, Req: rt.newReq()}
 	if err := proto.Unmarshal(msg.Data, c.Req); err != nil {
-		_ = msg.RespondMsg(errHeader(m.self, status.Errorf(status.BadRequest, "cannot decode %s body: %v", rt.Name, err)), nil)
+		_ = msg.RespondMsg(errHeader(m.self, decodeError(rt, err)), nil)
 		return
 	}
 	resp, err := rt.final(ctx, &c)

@@ -2,10 +2,17 @@
 // leaderboard with the server's score, their games are listed newest
 // first with a replay that steps through the record forwards and
 // backwards, and the profile shows the server's stats and the avatar they
-// chose. Run alone with: cd e2e && node --test tests/lobby.test.mjs
+// chose. The board shows the top rows and the player's neighbourhood
+// (two players either side, a gap marker between when they do not touch),
+// row for row what the server's API answers; with the machine's Redis
+// (LORDGAME_E2E_REDIS_URL, default redis://127.0.0.1:6379/0) the server
+// keeps its boards there under a prefix of this run's own, and the test
+// adds players above and below the guest so the neighbourhood is apart
+// from the top. Run alone with: cd e2e && node --test tests/lobby.test.mjs
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { startServer, launchBrowser, withPage, shotBoth } from '../lib/harness.mjs';
 import { loginAsGuest } from '../lib/play.mjs';
 
@@ -13,6 +20,28 @@ import { loginAsGuest } from '../lib/play.mjs';
 process.env.LORDGAME_DDZ_BOT_WAIT = '200ms';
 process.env.LORDGAME_DDZ_BOT_DELAY = '30ms';
 process.env.LORDGAME_DDZ_AUTOPLAY_DELAY = '30ms';
+
+// The boards in Redis when it answers (every flag is also LORDGAME_<NAME>),
+// so that the test can put other players on them; in memory otherwise.
+const REDIS = process.env.LORDGAME_E2E_REDIS_URL || 'redis://127.0.0.1:6379/0';
+const redis = (...args) => spawnSync('redis-cli', ['-u', REDIS, ...args], { encoding: 'utf8' });
+const haveRedis = (() => {
+  try {
+    return redis('ping').stdout?.trim() === 'PONG';
+  } catch {
+    return false;
+  }
+})();
+const PREFIX = `lordgame:e2e:lobby:${process.pid}-${Date.now()}:lb:`;
+if (haveRedis) {
+  process.env.LORDGAME_REDIS = REDIS;
+  process.env.LORDGAME_LEADERBOARD_PREFIX = PREFIX;
+}
+// The players the test adds above and below the guest (ids no account
+// has: the server names them "Player").
+const ABOVE = 15;
+const BELOW = 3;
+const RADIUS = 2; // what the page asks for (lobby.js)
 
 let server;
 let browser;
@@ -25,7 +54,37 @@ before(async () => {
 after(async () => {
   if (browser) await browser.close();
   if (server) await server.stop();
+  if (haveRedis) {
+    const keys = redis('--scan', '--pattern', `${PREFIX}*`).stdout.split('\n').filter(Boolean);
+    if (keys.length) redis('del', ...keys);
+  }
 });
+
+// boardRows reads the board as the page shows it: rows and gap markers.
+async function boardRows(page) {
+  return page.locator('#lb-list > li').evaluateAll((els) =>
+    els.map((e) =>
+      e.classList.contains('lb-gap')
+        ? { gap: true }
+        : { rank: Number(e.dataset.rank), user: e.dataset.user, score: Number(e.dataset.score), mine: e.classList.contains('mine') },
+    ),
+  );
+}
+
+// expectedRows is the server's top 10 and the player's neighbourhood
+// merged by rank, a gap wherever the ranks do not follow on.
+function expectedRows(top, around, uid) {
+  const byRank = new Map();
+  for (const e of [...top, ...around]) if (!byRank.has(e.rank)) byRank.set(e.rank, e);
+  const out = [];
+  let prev = 0;
+  for (const [rank, e] of [...byRank].sort((a, b) => a[0] - b[0])) {
+    if (out.length && rank > prev + 1) out.push({ gap: true });
+    out.push({ rank, user: e.player, score: e.score, mine: e.player === uid });
+    prev = rank;
+  }
+  return out;
+}
 
 // playClassicOnAuto plays one classic hand on auto-play and returns to the
 // lobby; it answers whether the player won and the game's id.
@@ -53,7 +112,7 @@ async function boardReady(page) {
   await page.waitForFunction(() => document.querySelector('[data-testid=leaderboard]').dataset.state === 'ready');
 }
 
-test('a player who beats the bots is on the leaderboard, with history, replay and profile', { timeout: 600_000 }, async () => {
+test('a player who beats the bots is on the leaderboard, with history, replay and profile', { timeout: 600_000 }, async (t) => {
   await withPage(browser, 'lobby', async ({ page, errors }) => {
     await loginAsGuest(page, server.base);
     await page.getByTestId('lobby-coins').filter({ hasText: /\d/ }).waitFor();
@@ -76,6 +135,17 @@ test('a player who beats the bots is on the leaderboard, with history, replay an
     });
     const mine = page.locator('.lb-row.mine');
     const uid = await mine.getAttribute('data-user');
+    if (haveRedis) {
+      // Other players on today's coins board, far above and below the
+      // guest: the guest is ranked ABOVE + 1, apart from the top 10.
+      const key = PREFIX + (await page.getByTestId('leaderboard').getAttribute('data-period-key'));
+      assert.match(key, /coins:day:\d{4}-\d{2}-\d{2}$/);
+      const args = [];
+      for (let i = 1; i <= ABOVE; i++) args.push(String(1_000_000 + i), `9000000000000${String(i).padStart(3, '0')}`);
+      for (let i = 1; i <= BELOW; i++) args.push(String(-1_000_000 - i), `9100000000000${String(i).padStart(3, '0')}`);
+      const r = redis('zadd', key, ...args);
+      assert.equal(r.stdout.trim(), String(ABOVE + BELOW), `ZADD ${key}: ${r.stdout} ${r.stderr}`);
+    }
     // The boards take each settlement from a queue: once the server's
     // score stops changing, the panel (reloaded) shows the same.
     let entry;
@@ -94,6 +164,37 @@ test('a player who beats the bots is on the leaderboard, with history, replay an
     assert.equal(shown, entry.score, 'the panel shows the server score');
     assert.equal(Number(await page.getByTestId('lb-me').getAttribute('data-score')), entry.score);
     assert.equal(Number(await page.getByTestId('lb-me').getAttribute('data-rank')), entry.rank);
+
+    // The top rows and the neighbourhood are the server's, row for row:
+    // the HTTP API's top 10 and its entries around the player.
+    // (A reload is asked for until the page shows what the server says;
+    // clicking a tab leaves the last board up until the answer comes.)
+    const q = `${server.base}/v1/leaderboards/coins?period=day`;
+    let top;
+    let around;
+    let shownRows;
+    for (let i = 0; i < 10; i++) {
+      top = (await (await fetch(`${q}&n=10`)).json()).entries;
+      around = (await (await fetch(`${q}&around=${uid}&radius=${RADIUS}`)).json()).entries;
+      shownRows = await boardRows(page);
+      if (JSON.stringify(shownRows) === JSON.stringify(expectedRows(top, around, uid))) break;
+      await page.getByTestId('lb-period-week').click();
+      await page.getByTestId('lb-period-day').click();
+      await page.waitForTimeout(300);
+    }
+    assert.deepEqual(shownRows, expectedRows(top, around, uid), 'the board shows the server top 10 and the neighbourhood');
+    assert.equal(shownRows.filter((r) => r.mine).length, 1, 'one row is marked as the player');
+    if (haveRedis) {
+      assert.equal(entry.rank, ABOVE + 1, 'the guest is below the players added above');
+      assert.deepEqual(around.map((e) => e.rank), [ABOVE - 1, ABOVE, ABOVE + 1, ABOVE + 2, ABOVE + 3]);
+      assert.equal(shownRows.filter((r) => r.gap).length, 1, 'one gap, between the top and the neighbourhood');
+      assert.ok(shownRows[10].gap && shownRows[11].rank === ABOVE - 1, 'the gap follows rank 10');
+      assert.equal(await page.locator('.lb-row.mine').getAttribute('data-part'), 'around');
+      const gapTitle = await page.getByTestId('lb-gap').getAttribute('title');
+      assert.ok(['More players are ranked between these rows', '这两行之间还有其他玩家'].includes(gapTitle), `gap title ${gapTitle}`);
+    } else {
+      t.diagnostic('Redis not reachable: the neighbourhood was checked on a board with the guest alone');
+    }
 
     // The history: every game, newest first, with the coins it moved; the
     // coins add up to the board's score (all today).

@@ -3,6 +3,7 @@ package ddz
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -56,16 +57,21 @@ func NewLobby(st LobbyStore, boards Boards, clock leaderboard.Clock, setName Set
 	return &Lobby{st: st, boards: boards, setName: setName, now: time.Now, clock: clock}
 }
 
-// Leaderboard page limits.
+// Leaderboard page limits, and the caller's neighbourhood: radius entries
+// above and below the caller's own (DdzLeaderboardReq.radius).
 const (
-	maxBoardOffset = 990
-	maxBoardLimit  = 50
+	maxBoardOffset    = 990
+	maxBoardLimit     = 50
+	defaultRadius     = 3
+	maxBoardRadius    = 10
+	defaultBoardLimit = 10
 )
 
 // ErrBoardsDown is answered when the ranking store cannot be reached.
 var ErrBoardsDown = status.New(status.Unavailable, "the leaderboards are unavailable; try again soon")
 
-// Leaderboard returns one page of a ranking and the caller's own entry.
+// Leaderboard returns one page of a ranking, the caller's own entry and
+// the caller's neighbourhood (radius entries either side).
 func (l *Lobby) Leaderboard(ctx context.Context, userID int64, req *pb.DdzLeaderboardReq) (*pb.DdzLeaderboardResp, error) {
 	period := req.Period
 	if period == "" {
@@ -77,10 +83,17 @@ func (l *Lobby) Leaderboard(ctx context.Context, userID int64, req *pb.DdzLeader
 	}
 	limit := int(req.Limit)
 	if limit == 0 {
-		limit = 10
+		limit = defaultBoardLimit
 	}
 	if limit > maxBoardLimit || req.Offset > maxBoardOffset {
 		return nil, status.Errorf(status.BadRequest, "limit must be 1-%d and offset at most %d", maxBoardLimit, maxBoardOffset)
+	}
+	radius := defaultRadius
+	if req.Radius != nil {
+		if r := req.GetRadius(); r < 0 || r > maxBoardRadius {
+			return nil, status.Errorf(status.BadRequest, "radius must be 0-%d", maxBoardRadius)
+		}
+		radius = int(req.GetRadius())
 	}
 	at := l.now()
 	off := int(req.Offset)
@@ -90,18 +103,18 @@ func (l *Lobby) Leaderboard(ctx context.Context, userID int64, req *pb.DdzLeader
 		return nil, ErrBoardsDown
 	}
 	page := top[min(off, len(top)):]
-	out := &pb.DdzLeaderboardResp{Board: string(b), Period: string(p), Offset: req.Offset, PeriodKey: l.clock.Key(b, p, at)}
+	out := &pb.DdzLeaderboardResp{Board: string(b), Period: string(p), Offset: req.Offset, PeriodKey: l.clock.Key(b, p, at), Radius: uint32(radius)}
 	if len(page) > limit {
 		page = page[:limit]
 		out.NextOffset = uint32(off + limit)
 	}
 	me := formatID(userID)
-	around, err := l.boards.Around(ctx, b, p, at, me, 0)
+	around, err := l.boards.Around(ctx, b, p, at, me, radius)
 	if err != nil {
 		return nil, ErrBoardsDown
 	}
-	ids := make([]int64, 0, len(page)+1)
-	for _, e := range page {
+	ids := make([]int64, 0, len(page)+len(around)+1)
+	for _, e := range slices.Concat(page, around) {
 		if id, err := strconv.ParseInt(e.Player, 10, 64); err == nil {
 			ids = append(ids, id)
 		}
@@ -122,6 +135,12 @@ func (l *Lobby) Leaderboard(ctx context.Context, userID int64, req *pb.DdzLeader
 	for _, e := range around {
 		if e.Player == me {
 			out.Me = entry(e)
+		}
+	}
+	// Without the caller on the board there is no neighbourhood.
+	if out.Me != nil {
+		for _, e := range around {
+			out.Around = append(out.Around, entry(e))
 		}
 	}
 	return out, nil

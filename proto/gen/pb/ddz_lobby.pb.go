@@ -27,9 +27,10 @@ const (
 )
 
 // ddz.leaderboard (620): DdzLeaderboardReq → DdzLeaderboardResp. One page
-// of a ranking and the caller's own place in it. Errors:
-// bad_request (unknown board or period, offset or limit out of range);
-// unavailable (the ranking store cannot be reached).
+// of a ranking, the caller's own place in it and the players either side
+// of the caller. Errors: bad_request (unknown board or period, offset,
+// limit or radius out of range); unavailable (the ranking store cannot be
+// reached).
 type DdzLeaderboardReq struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "rating" (the rating after the player's latest game in the period) or
@@ -41,7 +42,11 @@ type DdzLeaderboardReq struct {
 	// Entries to skip: 0 for the first page, then next_offset. At most 990.
 	Offset uint32 `protobuf:"varint,3,opt,name=offset,proto3" json:"offset,omitempty"`
 	// Entries per page, 1–50; 0 means 10.
-	Limit         uint32 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	Limit uint32 `protobuf:"varint,4,opt,name=limit,proto3" json:"limit,omitempty"`
+	// How many entries above and below the caller's own to answer in
+	// DdzLeaderboardResp.around, 0–10; absent means 3 (0 answers the
+	// caller's entry alone). Negative or above 10 is bad_request.
+	Radius        *int32 `protobuf:"varint,5,opt,name=radius,proto3,oneof" json:"radius,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -100,6 +105,13 @@ func (x *DdzLeaderboardReq) GetOffset() uint32 {
 func (x *DdzLeaderboardReq) GetLimit() uint32 {
 	if x != nil {
 		return x.Limit
+	}
+	return 0
+}
+
+func (x *DdzLeaderboardReq) GetRadius() int32 {
+	if x != nil && x.Radius != nil {
+		return *x.Radius
 	}
 	return 0
 }
@@ -197,7 +209,13 @@ type DdzLeaderboardResp struct {
 	NextOffset uint32 `protobuf:"varint,6,opt,name=next_offset,json=nextOffset,proto3" json:"next_offset,omitempty"`
 	// The period's key, e.g. "coins:day:2026-12-03" (it changes when the
 	// period resets).
-	PeriodKey     string `protobuf:"bytes,7,opt,name=period_key,json=periodKey,proto3" json:"period_key,omitempty"`
+	PeriodKey string `protobuf:"bytes,7,opt,name=period_key,json=periodKey,proto3" json:"period_key,omitempty"`
+	// The caller's neighbourhood: up to radius entries above me, me, and up
+	// to radius below, best first (fewer at either end of the board); empty
+	// when me is absent. It may overlap entries: a client shows a rank once.
+	Around []*DdzLeaderboardEntry `protobuf:"bytes,8,rep,name=around,proto3" json:"around,omitempty"`
+	// The radius the server used for around (3 when the request had none).
+	Radius        uint32 `protobuf:"varint,9,opt,name=radius,proto3" json:"radius,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -279,6 +297,20 @@ func (x *DdzLeaderboardResp) GetPeriodKey() string {
 		return x.PeriodKey
 	}
 	return ""
+}
+
+func (x *DdzLeaderboardResp) GetAround() []*DdzLeaderboardEntry {
+	if x != nil {
+		return x.Around
+	}
+	return nil
+}
+
+func (x *DdzLeaderboardResp) GetRadius() uint32 {
+	if x != nil {
+		return x.Radius
+	}
+	return 0
 }
 
 // ddz.history (621): DdzHistoryReq → DdzHistoryResp. The caller's
@@ -922,18 +954,20 @@ var File_lordgame_v1_ddz_lobby_proto protoreflect.FileDescriptor
 
 const file_lordgame_v1_ddz_lobby_proto_rawDesc = "" +
 	"\n" +
-	"\x1blordgame/v1/ddz_lobby.proto\x12\vlordgame.v1\"o\n" +
+	"\x1blordgame/v1/ddz_lobby.proto\x12\vlordgame.v1\"\x97\x01\n" +
 	"\x11DdzLeaderboardReq\x12\x14\n" +
 	"\x05board\x18\x01 \x01(\tR\x05board\x12\x16\n" +
 	"\x06period\x18\x02 \x01(\tR\x06period\x12\x16\n" +
 	"\x06offset\x18\x03 \x01(\rR\x06offset\x12\x14\n" +
-	"\x05limit\x18\x04 \x01(\rR\x05limit\"\x84\x01\n" +
+	"\x05limit\x18\x04 \x01(\rR\x05limit\x12\x1b\n" +
+	"\x06radius\x18\x05 \x01(\x05H\x00R\x06radius\x88\x01\x01B\t\n" +
+	"\a_radius\"\x84\x01\n" +
 	"\x13DdzLeaderboardEntry\x12\x12\n" +
 	"\x04rank\x18\x01 \x01(\rR\x04rank\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x16\n" +
 	"\x06avatar\x18\x04 \x01(\tR\x06avatar\x12\x14\n" +
-	"\x05score\x18\x05 \x01(\x03R\x05score\"\x88\x02\n" +
+	"\x05score\x18\x05 \x01(\x03R\x05score\"\xda\x02\n" +
 	"\x12DdzLeaderboardResp\x12\x14\n" +
 	"\x05board\x18\x01 \x01(\tR\x05board\x12\x16\n" +
 	"\x06period\x18\x02 \x01(\tR\x06period\x12\x16\n" +
@@ -943,7 +977,9 @@ const file_lordgame_v1_ddz_lobby_proto_rawDesc = "" +
 	"\vnext_offset\x18\x06 \x01(\rR\n" +
 	"nextOffset\x12\x1d\n" +
 	"\n" +
-	"period_key\x18\a \x01(\tR\tperiodKey\"=\n" +
+	"period_key\x18\a \x01(\tR\tperiodKey\x128\n" +
+	"\x06around\x18\b \x03(\v2 .lordgame.v1.DdzLeaderboardEntryR\x06around\x12\x16\n" +
+	"\x06radius\x18\t \x01(\rR\x06radius\"=\n" +
 	"\rDdzHistoryReq\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\rR\x05limit\"\xf8\x02\n" +
@@ -1031,13 +1067,14 @@ var file_lordgame_v1_ddz_lobby_proto_goTypes = []any{
 var file_lordgame_v1_ddz_lobby_proto_depIdxs = []int32{
 	1, // 0: lordgame.v1.DdzLeaderboardResp.entries:type_name -> lordgame.v1.DdzLeaderboardEntry
 	1, // 1: lordgame.v1.DdzLeaderboardResp.me:type_name -> lordgame.v1.DdzLeaderboardEntry
-	4, // 2: lordgame.v1.DdzHistoryResp.games:type_name -> lordgame.v1.DdzGameSummary
-	8, // 3: lordgame.v1.DdzProfile.rating_history:type_name -> lordgame.v1.DdzRatingPoint
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	1, // 2: lordgame.v1.DdzLeaderboardResp.around:type_name -> lordgame.v1.DdzLeaderboardEntry
+	4, // 3: lordgame.v1.DdzHistoryResp.games:type_name -> lordgame.v1.DdzGameSummary
+	8, // 4: lordgame.v1.DdzProfile.rating_history:type_name -> lordgame.v1.DdzRatingPoint
+	5, // [5:5] is the sub-list for method output_type
+	5, // [5:5] is the sub-list for method input_type
+	5, // [5:5] is the sub-list for extension type_name
+	5, // [5:5] is the sub-list for extension extendee
+	0, // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_lordgame_v1_ddz_lobby_proto_init() }
@@ -1045,6 +1082,7 @@ func file_lordgame_v1_ddz_lobby_proto_init() {
 	if File_lordgame_v1_ddz_lobby_proto != nil {
 		return
 	}
+	file_lordgame_v1_ddz_lobby_proto_msgTypes[0].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

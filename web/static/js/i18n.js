@@ -41,6 +41,7 @@ const CATALOGUE = {
   'lb.empty': ['No one on this board yet.', '榜上暂无玩家。'],
   'lb.unavailable': ['The leaderboard is unavailable right now.', '排行榜暂时无法访问。'],
   'lb.coins': ['{n} coins', '{n} 金币'],
+  'lb.gap': ['More players are ranked between these rows', '这两行之间还有其他玩家'],
   'lb.prev': ['Previous', '上一页'],
   'lb.next': ['Next', '下一页'],
 

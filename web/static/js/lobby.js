@@ -45,6 +45,9 @@ export function setAvatar(el, avatar, name) {
 }
 
 const PAGE = 10;
+// RADIUS is how many players above and below the player's own row the
+// board shows (DdzLeaderboardReq.radius, 0-10 on the server).
+const RADIUS = 2;
 
 export class LobbyPanels {
   // app gives conn (requests), replay(gameId) and toast(text, kind).
@@ -118,7 +121,7 @@ export class LobbyPanels {
   }
 
   async loadBoard() {
-    const want = { board: this.board, period: this.period, offset: this.offset, limit: PAGE };
+    const want = { board: this.board, period: this.period, offset: this.offset, limit: PAGE, radius: RADIUS };
     this.markTabs();
     try {
       const r = await this.conn.request('ddz.leaderboard', want);
@@ -137,9 +140,22 @@ export class LobbyPanels {
     for (const b of document.querySelectorAll('[data-lb-period]')) b.setAttribute('aria-selected', String(b.dataset.lbPeriod === this.period));
   }
 
+  // renderBoard shows the page (r.entries) and the player's neighbourhood
+  // (r.around) in the server's rank order, each rank once, with a gap
+  // marker where the server's ranks do not follow on. Every rank and score
+  // is the server's.
   renderBoard(r) {
     const me = this.app.userId();
-    const rows = (r.entries || []).map((e) => this.rowHTML(e, e.user_id === me));
+    const byRank = new Map();
+    for (const e of r.entries || []) byRank.set(Number(e.rank), { e, part: 'top' });
+    for (const e of r.around || []) if (!byRank.has(Number(e.rank))) byRank.set(Number(e.rank), { e, part: 'around' });
+    const rows = [];
+    let prev = 0;
+    for (const [rank, { e, part }] of [...byRank].sort((a, b) => a[0] - b[0])) {
+      if (rows.length && rank > prev + 1) rows.push(`<li class="lb-gap" data-testid="lb-gap" title="${esc(t('lb.gap'))}" aria-label="${esc(t('lb.gap'))}">⋯</li>`);
+      rows.push(this.rowHTML(e, e.user_id === me, part));
+      prev = rank;
+    }
     $('lb-list').innerHTML = rows.length ? rows.join('') : `<li class="empty" data-testid="lb-empty">${esc(t('lb.empty'))}</li>`;
     const mine = r.me;
     $('lb-me').innerHTML = mine
@@ -153,6 +169,7 @@ export class LobbyPanels {
     $('leaderboard').dataset.state = 'ready';
     $('leaderboard').dataset.board = r.board;
     $('leaderboard').dataset.period = r.period;
+    $('leaderboard').dataset.periodKey = r.period_key || '';
   }
 
   score(v) {
@@ -160,9 +177,9 @@ export class LobbyPanels {
     return this.board === 'coins' ? t('lb.coins', { n: (n > 0 ? '+' : '') + fmtNum(n) }) : fmtNum(n);
   }
 
-  rowHTML(e, mine) {
+  rowHTML(e, mine, part) {
     return (
-      `<li class="lb-row${mine ? ' mine' : ''}" data-testid="lb-row" data-user="${esc(e.user_id)}" data-rank="${esc(e.rank)}" data-score="${esc(e.score ?? 0)}">` +
+      `<li class="lb-row${mine ? ' mine' : ''}" data-testid="lb-row" data-part="${part}"${mine ? ' aria-current="true"' : ''} data-user="${esc(e.user_id)}" data-rank="${esc(e.rank)}" data-score="${esc(e.score ?? 0)}">` +
       `<span class="lb-rank">${esc(e.rank)}</span>${avatarHTML(e.avatar, e.name, 'avatar-sm')}` +
       `<span class="lb-name">${esc(e.name)}</span><span class="lb-score">${esc(this.score(e.score))}</span></li>`
     );

@@ -85,6 +85,27 @@ func (p *lazyPusher) PushUsers(uids []int64, route string, msg proto.Message) er
 	return m.PushUsers(uids, route, msg)
 }
 
+// PushUserContext and PushUsersContext push as part of ctx's trace
+// (room.ContextPusher): a table's pushes to players on other gateways
+// carry the trace of the request that caused them.
+var _ room.ContextPusher = (*lazyPusher)(nil)
+
+func (p *lazyPusher) PushUserContext(ctx context.Context, uid int64, route string, msg proto.Message) error {
+	m := p.mesh.Load()
+	if m == nil {
+		return fmt.Errorf("gateway not attached")
+	}
+	return m.PushUserContext(ctx, uid, route, msg)
+}
+
+func (p *lazyPusher) PushUsersContext(ctx context.Context, uids []int64, route string, msg proto.Message) error {
+	m := p.mesh.Load()
+	if m == nil {
+		return fmt.Errorf("gateway not attached")
+	}
+	return m.PushUsersContext(ctx, uids, route, msg)
+}
+
 // newDDZ opens the store, builds accounts, matchmaking and the table
 // service and registers their routes on router.
 func newDDZ(ctx context.Context, s *server, router *gateway.Router, nodeID int) (*ddzNode, error) {

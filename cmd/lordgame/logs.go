@@ -42,11 +42,13 @@ func logFlagChecks() []flagCheck {
 var quietPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 // httpHandler is the HTTP server's handler: the routes, behind the access
-// log when it is on.
+// log when it is on, behind the request spans (observe.TraceHTTP, on
+// whenever traces are recorded, whether the access log is or not; outside
+// it, so that the access log line carries the span's ids).
 func (s *server) httpHandler() http.Handler {
 	h := s.edgeHandler(s.mux())
 	if s.cfg.Log.Access {
 		h = observe.AccessLog(s.log, s.gw.ClientAddr, quietPaths, h)
 	}
-	return h
+	return observe.TraceHTTP(h)
 }

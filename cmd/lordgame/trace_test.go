@@ -52,12 +52,19 @@ func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // TestTracesExported: with -otlp-endpoint, an HTTP request that arrives
 // with a W3C traceparent continues that trace through the handler into
 // the store, and the spans reach the collector over OTLP/HTTP by the time
-// the server has stopped.
+// the server has stopped; with the access log off as well as on (the
+// request span is not the access log's).
 func TestTracesExported(t *testing.T) {
+	for _, access := range []string{"true", "false"} {
+		t.Run("log-access="+access, func(t *testing.T) { testTracesExported(t, "-log-access="+access) })
+	}
+}
+
+func testTracesExported(t *testing.T, extra ...string) {
 	col := &collector{attrs: map[string]string{}}
 	hs := httptest.NewServer(col)
 	defer hs.Close()
-	s, cancel, done := startServer(t, "-otlp-endpoint", strings.TrimPrefix(hs.URL, "http://"))
+	s, cancel, done := startServer(t, append([]string{"-otlp-endpoint", strings.TrimPrefix(hs.URL, "http://")}, extra...)...)
 
 	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
 	req, _ := http.NewRequest(http.MethodPost, "http://"+s.HTTPAddr()+"/v1/auth/guest", bytes.NewBufferString(`{"device_id":"trace-device-1"}`))

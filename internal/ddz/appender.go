@@ -5,6 +5,10 @@ import (
 	"errors"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/store"
 )
 
@@ -30,11 +34,13 @@ type appender struct {
 type job struct {
 	f    func(ctx context.Context) error
 	done chan error
+	sc   trace.SpanContext // the caller's span, while tracing
 }
 
 type appendReq struct {
 	evs  []store.Event
 	done chan error
+	sc   trace.SpanContext // the caller's span, while tracing
 }
 
 func newAppender(st Store) *appender {
@@ -60,7 +66,7 @@ func (a *appender) run(ctx context.Context) {
 				return
 			case r = <-a.reqs:
 			case j := <-a.jobs:
-				j.done <- j.f(wctx)
+				j.done <- j.f(withSpanContext(wctx, j.sc))
 				continue
 			}
 		}
@@ -85,6 +91,14 @@ func (a *appender) run(ctx context.Context) {
 func (a *appender) flush(ctx context.Context, batch []appendReq, n int) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	if observe.Tracing() {
+		if parent, links, ok := commitLinks(batch); ok {
+			var span trace.Span
+			ctx, span = ddzTracer().Start(withSpanContext(ctx, parent), "ddz log commit", trace.WithLinks(links...),
+				trace.WithAttributes(attribute.Int("lordgame.tables", len(batch)), attribute.Int("lordgame.events", n)))
+			defer span.End()
+		}
+	}
 	evs := make([]store.Event, 0, n)
 	for _, r := range batch {
 		evs = append(evs, r.evs...)
@@ -104,6 +118,9 @@ func (a *appender) flush(ctx context.Context, batch []appendReq, n int) {
 // append writes evs and returns once they are committed.
 func (a *appender) append(ctx context.Context, evs []store.Event) error {
 	r := appendReq{evs: evs, done: make(chan error, 1)}
+	if observe.Tracing() {
+		r.sc = trace.SpanContextFromContext(ctx)
+	}
 	select {
 	case a.reqs <- r:
 	case <-a.stopped:
@@ -130,6 +147,9 @@ func (a *appender) append(ctx context.Context, evs []store.Event) error {
 // returns its error.
 func (a *appender) do(ctx context.Context, f func(ctx context.Context) error) error {
 	j := job{f: f, done: make(chan error, 1)}
+	if observe.Tracing() {
+		j.sc = trace.SpanContextFromContext(ctx)
+	}
 	select {
 	case a.jobs <- j:
 	case <-a.stopped:

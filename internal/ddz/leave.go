@@ -65,7 +65,7 @@ func (t *table) leaveQuote(seat int) *pb.DdzLeaveResp {
 		return resp
 	}
 	risk := int64(points) * t.mode.Stake
-	ctx, cancel := t.svc.storeCtx()
+	ctx, cancel := t.storeCtx()
 	defer cancel()
 	if bal, err := t.svc.st.Balance(ctx, t.users[seat]); err == nil {
 		risk = min(risk, max(bal, 0))

@@ -11,6 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	ddz "github.com/lordgame/lordgame/internal/games/doudizhu"
 	"github.com/lordgame/lordgame/internal/games/doudizhu/bot"
 	"github.com/lordgame/lordgame/internal/match"
@@ -170,7 +173,16 @@ func (s *Service) Tables() int {
 
 // Join queues userID in mode after the checks only this service can make:
 // not at a table, balance at least the mode's minimum.
-func (s *Service) Join(ctx context.Context, userID int64, mode string) (match.Status, error) {
+func (s *Service) Join(ctx context.Context, userID int64, mode string) (st match.Status, err error) {
+	if observe.Tracing() {
+		var span trace.Span
+		ctx, span = ddzTracer().Start(ctx, "ddz join", trace.WithAttributes(attribute.Int64("lordgame.user_id", userID), attribute.String("lordgame.mode", mode)))
+		defer func() { observe.SpanError(span, err); span.End() }()
+	}
+	return s.join(ctx, userID, mode)
+}
+
+func (s *Service) join(ctx context.Context, userID int64, mode string) (match.Status, error) {
 	if s.tableOf(userID) != nil {
 		return match.Status{}, ErrAlreadySeated
 	}
@@ -233,6 +245,9 @@ func (s *Service) Formed(ctx context.Context, m match.Match) bool {
 	_, _ = rand.Read(b[:])
 	seed := int64(binary.LittleEndian.Uint64(b[:]) >> 1)
 	t := s.newTable(id, seed, m.Mode)
+	if observe.Tracing() {
+		t.tctx = ctx // the parent of the table's first spans (table.Start)
+	}
 	if s.dir != nil {
 		if err := s.dir.Own(ctx, id); err != nil {
 			s.log.Error("table owner", "room_id", id, "err", err)
@@ -259,7 +274,7 @@ func (s *Service) Formed(ctx context.Context, m match.Match) bool {
 	}
 	now := time.Now()
 	for _, tk := range m.Tickets {
-		_ = s.push.PushUser(tk.UserID, RouteMatchStatus, wireStatus(match.Status{
+		_ = s.pushUser(ctx, tk.UserID, RouteMatchStatus, wireStatus(match.Status{
 			State: "matched", Mode: m.Mode.Name, TicketID: tk.ID, Waited: now.Sub(tk.Joined)}, t.gid))
 	}
 	s.start(ctx, t)
@@ -372,6 +387,14 @@ func (s *Service) createGame(ctx context.Context, t *table) error {
 	for st, u := range t.users {
 		ng.Players = append(ng.Players, store.Player{Seat: st, UserID: max(u, 0)})
 	}
+	if observe.Tracing() {
+		var span trace.Span
+		ctx, span = t.span(ctx, "ddz create game", attribute.String("lordgame.mode", t.mode.Name))
+		defer span.End()
+		err := s.appender.do(ctx, func(ctx context.Context) error { return s.st.CreateGame(ctx, ng) })
+		observe.SpanError(span, err)
+		return err
+	}
 	return s.appender.do(ctx, func(ctx context.Context) error { return s.st.CreateGame(ctx, ng) })
 }
 
@@ -441,7 +464,17 @@ func (s *Service) roomOf(t *table) *room.Room {
 }
 
 // Do hands a table request of userID to their table.
-func (s *Service) Do(ctx context.Context, userID int64, msg any) (any, error) {
+func (s *Service) Do(ctx context.Context, userID int64, msg any) (v any, err error) {
+	if observe.Tracing() {
+		var span trace.Span
+		ctx, span = ddzTracer().Start(ctx, actionName(msg), trace.WithAttributes(attribute.Int64("lordgame.user_id", userID)))
+		defer func() { observe.SpanError(span, err); span.End() }()
+		msg = tracedMsg{ctx, msg}
+	}
+	return s.do(ctx, userID, msg)
+}
+
+func (s *Service) do(ctx context.Context, userID int64, msg any) (any, error) {
 	t := s.tableOf(userID)
 	if t == nil {
 		return nil, ErrNotAtTable
@@ -516,7 +549,17 @@ type settled struct {
 
 // settle applies the stake rule and the rating rule to a finished hand and
 // records it in one store transaction (idempotent per game and seat).
-func (s *Service) settle(ctx context.Context, gameID, epoch int64, mode match.Mode, users [3]int64, res ddz.Result) (settled, error) {
+func (s *Service) settle(ctx context.Context, gameID, epoch int64, mode match.Mode, users [3]int64, res ddz.Result) (out settled, err error) {
+	if observe.Tracing() {
+		var span trace.Span
+		ctx, span = ddzTracer().Start(ctx, "ddz settle", trace.WithAttributes(attribute.Int64("lordgame.room_id", gameID),
+			attribute.String("lordgame.mode", mode.Name), attribute.Bool("lordgame.cancelled", res.Cancelled)))
+		defer func() { observe.SpanError(span, err); span.End() }()
+	}
+	return s.settleHand(ctx, gameID, epoch, mode, users, res)
+}
+
+func (s *Service) settleHand(ctx context.Context, gameID, epoch int64, mode match.Mode, users [3]int64, res ddz.Result) (settled, error) {
 	var coins, rating [3]int64
 	gid := formatID(gameID)
 	if res.Cancelled {

@@ -8,11 +8,14 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 
 	ddz "github.com/lordgame/lordgame/internal/games/doudizhu"
 	"github.com/lordgame/lordgame/internal/games/doudizhu/bot"
 	"github.com/lordgame/lordgame/internal/match"
+	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/room"
 	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/internal/store"
@@ -81,6 +84,10 @@ type table struct {
 	stalledAt  time.Time
 	stallTries int
 	finished   bool
+	// tctx is the context of the request or timer the table serves now,
+	// set on the room goroutine while traces are recorded (nil otherwise):
+	// its span is the parent of the table's spans (trace.go).
+	tctx context.Context
 }
 
 var _ room.Game = (*table)(nil)
@@ -101,7 +108,11 @@ func (t *table) humans() []int64 {
 // Start creates the game record and deals, or, for a restored table,
 // pauses until the players are back.
 func (t *table) Start(r *room.Room) {
-	ctx, cancel := t.svc.storeCtx()
+	if t.tctx != nil { // the match's context, set by Formed while tracing
+		t.enter(r, t.tctx)
+		defer t.exit(r)
+	}
+	ctx, cancel := t.storeCtx()
 	defer cancel()
 	for s, u := range t.users {
 		if u <= 0 {
@@ -157,6 +168,11 @@ func (t *table) Start(r *room.Room) {
 
 // Handle serves one request of the player in seat.
 func (t *table) Handle(r *room.Room, seat int, msg any) (any, error) {
+	if tm, ok := msg.(tracedMsg); ok {
+		msg = tm.msg
+		t.enter(r, tm.ctx)
+		defer t.exit(r)
+	}
 	if t.finished {
 		return nil, status.RuleError(status.Conflict, string(ddz.GameOver), "the hand has ended")
 	}
@@ -299,9 +315,17 @@ func (t *table) append(r *room.Room, recs []record) error {
 		t.pending = append(t.pending, recs...)
 		return errStalled
 	}
-	ctx, cancel := t.svc.storeCtx()
+	ctx, cancel := t.storeCtx()
 	defer cancel()
+	var span trace.Span
+	if observe.Tracing() {
+		ctx, span = t.span(ctx, "ddz log append", attribute.Int("lordgame.records", len(recs)))
+		defer span.End()
+	}
 	err := t.write(ctx, recs)
+	if span != nil {
+		observe.SpanError(span, err)
+	}
 	switch {
 	case err == nil:
 		return nil
@@ -619,6 +643,11 @@ func (t *table) Timeout(r *room.Room) {
 	if t.finished {
 		return
 	}
+	if observe.Tracing() {
+		ctx, span := ddzTracer().Start(context.Background(), "ddz timeout", trace.WithAttributes(attribute.Int64("lordgame.room_id", t.id)))
+		t.enter(r, ctx)
+		defer func() { t.exit(r); span.End() }()
+	}
 	if t.stalled() {
 		t.retry(r)
 		return
@@ -803,7 +832,7 @@ func (t *table) cancel(r *room.Room, reason string, now bool) {
 	}
 	queue := !now
 	if now {
-		ctx, cancel := t.svc.storeCtx()
+		ctx, cancel := t.storeCtx()
 		err := t.svc.st.CancelGameFenced(ctx, t.id, t.epoch)
 		cancel()
 		switch {
@@ -864,7 +893,7 @@ func (t *table) lost(r *room.Room) {
 // it lands (SettleGame is idempotent, so a retry never pays twice).
 func (t *table) settle(r *room.Room) {
 	res, _ := t.g.Result()
-	ctx, cancel := t.svc.storeCtx()
+	ctx, cancel := t.storeCtx()
 	defer cancel()
 	out, err := t.svc.settle(ctx, t.id, t.epoch, t.mode, t.users, res)
 	if errors.Is(err, store.ErrFenced) {

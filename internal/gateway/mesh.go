@@ -401,10 +401,17 @@ func (m *Mesh) Elsewhere(ctx context.Context, userID int64, s *session.Session) 
 // PushUser sends a push to userID on whichever gateway holds the user. A
 // user who is not connected anywhere is status not_found.
 func (m *Mesh) PushUser(userID int64, route string, msg proto.Message) error {
+	return m.PushUserContext(context.Background(), userID, route, msg)
+}
+
+// PushUserContext is PushUser as part of ctx's trace: a push that goes to
+// another gateway carries the trace context in its message headers
+// (pushSpan).
+func (m *Mesh) PushUserContext(ctx context.Context, userID int64, route string, msg proto.Message) error {
 	if m.gw.reg.user(userID) != nil {
 		return m.gw.PushUser(userID, route, msg)
 	}
-	return m.PushUsers([]int64{userID}, route, msg)
+	return m.PushUsersContext(ctx, []int64{userID}, route, msg)
 }
 
 // PushRawBatch sends pushes on route with a body of their own for each
@@ -414,6 +421,11 @@ func (m *Mesh) PushUser(userID int64, route string, msg proto.Message) error {
 // (the world's tick) sends one message per gateway instead of one per
 // user. Users connected nowhere are skipped.
 func (m *Mesh) PushRawBatch(route string, typ proto.Message, userIDs []int64, bodies [][]byte) error {
+	return m.PushRawBatchContext(context.Background(), route, typ, userIDs, bodies)
+}
+
+// PushRawBatchContext is PushRawBatch as part of parent's trace (a context without a span: none).
+func (m *Mesh) PushRawBatchContext(parent context.Context, route string, typ proto.Message, userIDs []int64, bodies [][]byte) error {
 	ctx, cancel := context.WithTimeout(m.gw.baseCtx, m.gw.cfg.RequestTimeout)
 	defer cancel()
 	byNode := map[string][]byte{}
@@ -422,9 +434,17 @@ func (m *Mesh) PushRawBatch(route string, typ proto.Message, userIDs []int64, bo
 	}, func(i int, node string) {
 		byNode[node] = AppendPush(byNode[node], userIDs[i], bodies[i])
 	})
+	var span trace.Span
+	if len(byNode) > 0 && observe.Tracing() && hasSpan(parent) {
+		parent, span = pushSpan(parent, route, len(byNode), len(userIDs))
+		defer span.End()
+	}
 	for node, b := range byNode {
 		h := pushHeader(route, typ)
 		h.Set(hdrOp, opPushes)
+		if span != nil {
+			injectTrace(parent, h)
+		}
 		if err := m.bus.PublishMsg(ctx, m.subj.Push(node), h, b); err != nil {
 			return status.Errorf(status.Unavailable, "push: %v", err)
 		}
@@ -504,6 +524,11 @@ func (m *Mesh) gatewayOf(ctx context.Context, uid int64) (string, bool, error) {
 // PushUsers sends one push to several users: one NATS message per gateway
 // that holds some of them, encoded once; the gateway fans it out.
 func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error {
+	return m.PushUsersContext(context.Background(), userIDs, route, msg)
+}
+
+// PushUsersContext is PushUsers as part of parent's trace (a context without a span: none).
+func (m *Mesh) PushUsersContext(parent context.Context, userIDs []int64, route string, msg proto.Message) error {
 	ctx, cancel := context.WithTimeout(m.gw.baseCtx, m.gw.cfg.RequestTimeout)
 	defer cancel()
 	byNode := map[string][]int64{}
@@ -529,9 +554,17 @@ func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error
 	if err != nil {
 		return fmt.Errorf("gateway: push %s: %w", route, err)
 	}
+	var span trace.Span
+	if observe.Tracing() && hasSpan(parent) {
+		parent, span = pushSpan(parent, route, len(byNode), len(userIDs))
+		defer span.End()
+	}
 	for node, uids := range byNode {
 		h := pushHeader(route, msg)
 		h.Set(hdrUsers, cluster.JoinIDs(uids))
+		if span != nil {
+			injectTrace(parent, h)
+		}
 		if err := m.bus.PublishMsg(ctx, m.subj.Push(node), h, body); err != nil {
 			return status.Errorf(status.Unavailable, "push: %v", err)
 		}
@@ -542,11 +575,23 @@ func (m *Mesh) PushUsers(userIDs []int64, route string, msg proto.Message) error
 // Broadcast pushes msg to every connected user of the cluster: one NATS
 // message, fanned out by each gateway.
 func (m *Mesh) Broadcast(route string, msg proto.Message) error {
+	return m.BroadcastContext(context.Background(), route, msg)
+}
+
+// BroadcastContext is Broadcast as part of parent's trace (a context without a span: none).
+func (m *Mesh) BroadcastContext(parent context.Context, route string, msg proto.Message) error {
 	body, err := proto.Marshal(msg)
 	if err != nil {
 		return fmt.Errorf("gateway: broadcast %s: %w", route, err)
 	}
-	return m.bus.PublishMsg(m.gw.baseCtx, m.subj.Broadcast("all"), pushHeader(route, msg), body)
+	h := pushHeader(route, msg)
+	if observe.Tracing() && hasSpan(parent) {
+		var span trace.Span
+		parent, span = pushSpan(parent, route, 0, 0)
+		defer span.End()
+		injectTrace(parent, h)
+	}
+	return m.bus.PublishMsg(m.gw.baseCtx, m.subj.Broadcast("all"), h, body)
 }
 
 // KickUser closes userID's session wherever it is connected; false when
@@ -587,7 +632,12 @@ func pushHeader(route string, msg proto.Message) cluster.Header {
 
 // deliver handles a push or kick for this gateway's sessions (its own
 // subject) or for everyone (the broadcast subject).
-func (m *Mesh) deliver(_ context.Context, msg *cluster.Msg) {
+func (m *Mesh) deliver(ctx context.Context, msg *cluster.Msg) {
+	if observe.Tracing() {
+		if span, ok := deliverSpan(ctx, msg); ok {
+			defer span.End()
+		}
+	}
 	switch msg.Header.Get(hdrOp) {
 	case opKick:
 		want, auth := msg.Header.Get(hdrSession), msg.Header.Get(hdrAuth)

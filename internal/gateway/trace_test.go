@@ -165,3 +165,69 @@ func names(ss tracetest.SpanStubs) []string {
 	}
 	return out
 }
+
+// TestBroadcastTrace: a broadcast made with a traced context is a producer
+// span whose context travels in the message headers: every gateway that
+// delivers it opens a consumer span under it. One made without opens
+// none.
+func TestBroadcastTrace(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	stop := observe.InstallTracer(sdktrace.NewSimpleSpanProcessor(exp), 1, "test", "dev")
+	t.Cleanup(func() { _ = stop(context.Background()) })
+	bus, err := cluster.Embedded(t.Context(), cluster.DefaultConfig(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = bus.Close() })
+	news := func(r *gateway.Router) { r.PushRoute("test.news", 9950) }
+	game, _, _ := meshNodeWith(t, bus, cluster.RoleGame, []string{"sys"}, news)
+	edge, _, _ := meshNodeWith(t, bus, cluster.RoleGateway, nil, news)
+	for _, m := range []*gateway.Mesh{game, edge} {
+		select {
+		case <-m.Serving():
+		case <-time.After(5 * time.Second):
+			t.Fatal("mesh not serving")
+		}
+	}
+
+	if err := game.Broadcast("test.news", &pb.Echo{Data: []byte("untraced")}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, parent := observe.Tracer("test").Start(context.Background(), "announce")
+	if err := game.BroadcastContext(ctx, "test.news", &pb.Echo{Data: []byte("traced")}); err != nil {
+		t.Fatal(err)
+	}
+	parent.End()
+	var push tracetest.SpanStub
+	var delivers []tracetest.SpanStub
+	deadline := time.Now().Add(3 * time.Second)
+	for len(delivers) < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		delivers = delivers[:0]
+		for _, s := range exp.GetSpans() {
+			switch s.Name {
+			case "push test.news":
+				push = s
+			case "deliver test.news":
+				delivers = append(delivers, s)
+			}
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // an untraced delivery would show by now
+	if push.Parent.SpanID() != parent.SpanContext().SpanID() || push.SpanKind != trace.SpanKindProducer {
+		t.Fatalf("push span %q parent %s kind %v; spans %v", push.Name, push.Parent.SpanID(), push.SpanKind, names(exp.GetSpans()))
+	}
+	n := 0
+	for _, s := range exp.GetSpans() {
+		if s.Name != "deliver test.news" {
+			continue
+		}
+		n++
+		if s.Parent.SpanID() != push.SpanContext.SpanID() || !s.Parent.IsRemote() || s.SpanKind != trace.SpanKindConsumer {
+			t.Errorf("deliver span parent %s (remote %v) kind %v, want a consumer under the push %s", s.Parent.SpanID(), s.Parent.IsRemote(), s.SpanKind, push.SpanContext.SpanID())
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d deliver spans, want 2 (one per node, none for the untraced broadcast): %v", n, names(exp.GetSpans()))
+	}
+}

@@ -9,6 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/status"
 )
 
@@ -82,6 +86,7 @@ type entry struct {
 	placing bool // in a formed match whose Formed call has not returned
 	lastPos int
 	lastEst time.Duration
+	sc      trace.SpanContext // the span of the join, while tracing
 }
 
 // New builds a matcher. formed receives every table, on the Run goroutine;
@@ -112,7 +117,23 @@ func (m *Matcher) OnWaited(f func(mode string, d time.Duration)) { m.waited = f 
 
 // Join queues a player. A user already holding a ticket gets
 // ErrAlreadyQueued.
-func (m *Matcher) Join(_ context.Context, userID int64, mode string, rating int64) (Status, error) {
+func (m *Matcher) Join(ctx context.Context, userID int64, mode string, rating int64) (st Status, err error) {
+	var sc trace.SpanContext
+	if observe.Tracing() {
+		var span trace.Span
+		_, span = observe.Tracer("match").Start(ctx, "match join", trace.WithAttributes(
+			attribute.Int64("lordgame.user_id", userID), attribute.String("lordgame.mode", mode)))
+		defer func() {
+			span.SetAttributes(attribute.String("lordgame.ticket_id", st.TicketID), attribute.Int("lordgame.position", st.Position))
+			observe.SpanError(span, err)
+			span.End()
+		}()
+		sc = span.SpanContext()
+	}
+	return m.join(userID, mode, rating, sc)
+}
+
+func (m *Matcher) join(userID int64, mode string, rating int64, sc trace.SpanContext) (Status, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	q, ok := m.queues[mode]
@@ -125,7 +146,7 @@ func (m *Matcher) Join(_ context.Context, userID int64, mode string, rating int6
 	e := &entry{t: Ticket{
 		ID:     strconv.FormatUint(m.seq.Add(1), 10),
 		UserID: userID, Mode: mode, Rating: rating, Joined: m.now(),
-	}}
+	}, sc: sc}
 	m.users[userID] = e
 	q.waiting = append(q.waiting, e)
 	st := q.status(e, len(q.waiting), m.now())
@@ -242,13 +263,34 @@ func (m *Matcher) Step(ctx context.Context) {
 	}
 	m.mu.Unlock()
 	for _, mt := range out {
-		m.formed(ctx, mt)
+		m.form(ctx, mt)
 		m.mu.Lock()
 		for _, t := range mt.Tickets {
 			delete(m.users, t.UserID)
 		}
 		m.mu.Unlock()
 	}
+}
+
+// form hands mt to formed, under a span of its own while tracing ("match
+// formed", the root of the table's trace, linked to the tickets' joins).
+func (m *Matcher) form(ctx context.Context, mt Match) {
+	if !observe.Tracing() {
+		m.formed(ctx, mt)
+		return
+	}
+	var links []trace.Link
+	m.mu.Lock()
+	for _, t := range mt.Tickets {
+		if e := m.users[t.UserID]; e != nil && e.sc.IsValid() {
+			links = append(links, trace.Link{SpanContext: e.sc})
+		}
+	}
+	m.mu.Unlock()
+	ctx, span := observe.Tracer("match").Start(ctx, "match formed", trace.WithNewRoot(), trace.WithLinks(links...),
+		trace.WithAttributes(attribute.String("lordgame.mode", mt.Mode.Name), attribute.Int("lordgame.players", len(mt.Tickets))))
+	defer span.End()
+	m.formed(ctx, mt)
 }
 
 func (m *Matcher) sendStatus() {

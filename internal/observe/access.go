@@ -17,6 +17,38 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
+// TraceHTTP opens a server span per HTTP request while traces are
+// recorded (Tracing), continuing the trace of a W3C traceparent header:
+// "HTTP METHOD", renamed "HTTP PATTERN" once the mux has matched the
+// route, with the method, path and status. It is separate from AccessLog
+// so that traces do not depend on the access log; put it outside AccessLog
+// so that the access log line carries the span's trace and span ids. With
+// traces off it costs one atomic load per request.
+func TraceHTTP(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !Tracing() {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := &recorder{ResponseWriter: w}
+		ctx := Propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span := Tracer("http").Start(ctx, "HTTP "+r.Method, trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path)))
+		r = r.WithContext(ctx)
+		defer func() {
+			if r.Pattern != "" {
+				span.SetName("HTTP " + r.Pattern)
+			}
+			span.SetAttributes(attribute.Int("http.response.status_code", max(rec.status, 200)))
+			if rec.status >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(rec.status))
+			}
+			span.End()
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
 // AccessLog logs one line per HTTP request through log, after the handler
 // returns: method, path (never the query, which may carry a token),
 // status, duration, bytes written, and the client address client gives
@@ -28,22 +60,6 @@ func AccessLog(log *slog.Logger, client func(*http.Request) string, quiet map[st
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w}
-		if Tracing() {
-			ctx := Propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-			ctx, span := Tracer("http").Start(ctx, "HTTP "+r.Method, trace.WithSpanKind(trace.SpanKindServer),
-				trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path)))
-			r = r.WithContext(ctx)
-			defer func() {
-				if r.Pattern != "" {
-					span.SetName("HTTP " + r.Pattern)
-				}
-				span.SetAttributes(attribute.Int("http.response.status_code", max(rec.status, 200)))
-				if rec.status >= 500 {
-					span.SetStatus(codes.Error, http.StatusText(rec.status))
-				}
-				span.End()
-			}()
-		}
 		defer func() {
 			status := rec.status
 			if status == 0 {

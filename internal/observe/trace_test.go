@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -55,5 +57,62 @@ func TestTraceConfigValidate(t *testing.T) {
 		if err := tc.c.Validate(); (err == nil) != tc.ok {
 			t.Errorf("%+v: err %v, want ok %v", tc.c, err, tc.ok)
 		}
+	}
+}
+
+// TestTraceHTTP: the request span is TraceHTTP's, not the access log's:
+// alone it continues the caller's trace and is named by the route's
+// pattern; with the access log inside it, the log line carries its ids;
+// with traces off it records nothing.
+func TestTraceHTTP(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	stop := InstallTracer(sdktrace.NewSimpleSpanProcessor(exp), 1, "n1", "dev")
+	defer func() { _ = stop(context.Background()) }()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/things/{id}", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+	do := func(h http.Handler) {
+		req := httptest.NewRequest(http.MethodGet, "/v1/things/7", nil)
+		req.Header.Set("Traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+
+	do(TraceHTTP(mux)) // no access log
+	spans := exp.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans without the access log, want 1", len(spans))
+	}
+	sp := spans[0]
+	if sp.Name != "HTTP GET /v1/things/{id}" || sp.SpanContext.TraceID().String() != traceID || sp.Parent.SpanID().String() != "00f067aa0ba902b7" {
+		t.Errorf("span %q trace %s parent %s", sp.Name, sp.SpanContext.TraceID(), sp.Parent.SpanID())
+	}
+	var status int64
+	for _, a := range sp.Attributes {
+		if a.Key == "http.response.status_code" {
+			status = a.Value.AsInt64()
+		}
+	}
+	if status != http.StatusTeapot {
+		t.Errorf("status attribute %d, want 418", status)
+	}
+
+	exp.Reset()
+	var buf bytes.Buffer
+	log := NewLogger(&buf, LogConfig{Format: "json", Level: "info"})
+	do(TraceHTTP(AccessLog(log, func(*http.Request) string { return "peer" }, nil, mux)))
+	spans = exp.GetSpans()
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatalf("access log %q: %v", buf.String(), err)
+	}
+	if len(spans) != 1 || line["trace_id"] != traceID || line["span_id"] != spans[0].SpanContext.SpanID().String() {
+		t.Errorf("with the access log: %d spans, line %v", len(spans), line)
+	}
+
+	exp.Reset()
+	_ = stop(context.Background())
+	do(TraceHTTP(mux))
+	if n := len(exp.GetSpans()); n != 0 {
+		t.Errorf("traces off: %d spans", n)
 	}
 }

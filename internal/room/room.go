@@ -38,6 +38,14 @@ type MultiPusher interface {
 	PushUsers(userIDs []int64, route string, msg proto.Message) error
 }
 
+// ContextPusher is a Pusher that takes the context a push belongs to (a
+// request's, so that the push is part of its trace). The gateway's mesh
+// satisfies it; a Room uses it while SetContext holds a context.
+type ContextPusher interface {
+	PushUserContext(ctx context.Context, userID int64, route string, msg proto.Message) error
+	PushUsersContext(ctx context.Context, userIDs []int64, route string, msg proto.Message) error
+}
+
 // Errors returned by Do.
 var (
 	ErrClosed  = errors.New("room: closed")
@@ -63,6 +71,7 @@ type Room struct {
 	timer    *time.Timer
 	deadline time.Time
 	pushErrs int
+	ctx      context.Context // of the pushes, set by SetContext (nil: none)
 }
 
 // New returns a room for game with one user id per seat (0 or negative
@@ -211,15 +220,38 @@ func (r *Room) StopTimer() {
 // Deadline is when the armed timer fires; zero when none is armed.
 func (r *Room) Deadline() time.Time { return r.deadline }
 
+// SetContext makes ctx the context of the game's pushes from now on, for
+// a ContextPusher (nil: none). Call it on the room goroutine: a game sets
+// the context of the request it serves (its trace) and clears it after.
+func (r *Room) SetContext(ctx context.Context) { r.ctx = ctx }
+
 // Push sends msg on route to the player in seat. Seats without a user
 // (bots) are skipped.
 func (r *Room) Push(seat int, route string, msg proto.Message) {
 	if seat < 0 || seat >= len(r.seats) || r.seats[seat] <= 0 || r.push == nil {
 		return
 	}
-	if err := r.push.PushUser(r.seats[seat], route, msg); err != nil {
+	if err := r.pushUser(r.push, r.seats[seat], route, msg); err != nil {
 		r.pushErrs++
 	}
+}
+
+func (r *Room) pushUser(p Pusher, uid int64, route string, msg proto.Message) error {
+	if r.ctx != nil {
+		if cp, ok := p.(ContextPusher); ok {
+			return cp.PushUserContext(r.ctx, uid, route, msg)
+		}
+	}
+	return p.PushUser(uid, route, msg)
+}
+
+func (r *Room) pushUsers(p MultiPusher, uids []int64, route string, msg proto.Message) error {
+	if r.ctx != nil {
+		if cp, ok := p.(ContextPusher); ok {
+			return cp.PushUsersContext(r.ctx, uids, route, msg)
+		}
+	}
+	return p.PushUsers(uids, route, msg)
 }
 
 // Broadcast sends to every seat the message that msg builds for it, so a
@@ -266,9 +298,9 @@ func (r *Room) Broadcast(route string, msg func(seat int) proto.Message) {
 		}
 		var err error
 		if len(group) == 1 {
-			err = mp.PushUser(group[0], route, m)
+			err = r.pushUser(mp, group[0], route, m)
 		} else {
-			err = mp.PushUsers(group, route, m)
+			err = r.pushUsers(mp, group, route, m)
 		}
 		if err != nil {
 			r.pushErrs++

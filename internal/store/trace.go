@@ -101,7 +101,7 @@ func (t tracedBackend) tx(ctx context.Context, fn func(q querier) error) error {
 	ctx, span := storeTracer().Start(ctx, "transaction", trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(attribute.String("db.system.name", dbSystem(t.dialect()))))
 	defer span.End()
-	err := t.backend.tx(ctx, func(q querier) error { return fn(tracedQuerier{q, t.dialect()}) })
+	err := t.backend.tx(ctx, func(q querier) error { return fn(tracedQuerier{q, t.dialect(), span}) })
 	observe.SpanError(span, err)
 	return classify(err)
 }
@@ -116,22 +116,25 @@ type classifiedRows struct{ rows }
 func (r classifiedRows) Scan(dest ...any) error { return classify(r.rows.Scan(dest...)) }
 func (r classifiedRows) Err() error             { return classify(r.rows.Err()) }
 
-// tracedQuerier traces the statements of a transaction.
+// tracedQuerier traces the statements of a transaction, as children of
+// its span (the statements get the caller's context, not the
+// transaction's).
 type tracedQuerier struct {
 	q       querier
 	dialect string
+	tx      trace.Span
 }
 
 func (t tracedQuerier) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	return tracedExec(ctx, t.q, t.dialect, q, args)
+	return tracedExec(trace.ContextWithSpan(ctx, t.tx), t.q, t.dialect, q, args)
 }
 
 func (t tracedQuerier) queryRow(ctx context.Context, q string, args ...any) row {
-	return tracedQueryRow(ctx, t.q, t.dialect, q, args)
+	return tracedQueryRow(trace.ContextWithSpan(ctx, t.tx), t.q, t.dialect, q, args)
 }
 
 func (t tracedQuerier) query(ctx context.Context, q string, args ...any) (rows, error) {
-	return tracedQuery(ctx, t.q, t.dialect, q, args)
+	return tracedQuery(trace.ContextWithSpan(ctx, t.tx), t.q, t.dialect, q, args)
 }
 
 func tracedExec(ctx context.Context, on querier, dialect, q string, args []any) (int64, error) {

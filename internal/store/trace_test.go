@@ -7,6 +7,7 @@ import (
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/store"
@@ -32,7 +33,17 @@ func TestStoreSpans(t *testing.T) {
 		parent.End()
 
 		var sawSelect, sawTx bool
+		var tx trace.SpanID
 		for _, s := range exp.GetSpans() {
+			if s.Name == "transaction" {
+				tx = s.SpanContext.SpanID()
+			}
+		}
+		inTx := 0
+		for _, s := range exp.GetSpans() {
+			if s.Parent.SpanID() == tx {
+				inTx++
+			}
 			if s.Name == "service call" {
 				continue
 			}
@@ -56,6 +67,9 @@ func TestStoreSpans(t *testing.T) {
 			}
 			sawTx = sawTx || s.Name == "transaction"
 			sawSelect = sawSelect || s.Name == "SELECT accounts"
+		}
+		if inTx == 0 {
+			t.Errorf("no statement span under the transaction's: %v", spanNames(exp.GetSpans()))
 		}
 		if !sawSelect || !sawTx {
 			t.Errorf("spans %v: want a transaction and SELECT accounts", spanNames(exp.GetSpans()))

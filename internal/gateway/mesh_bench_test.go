@@ -69,22 +69,30 @@ func meshNodeWith(b testing.TB, bus *cluster.NATS, role string, serves []string,
 	return m, func() { leave(); <-left }, func() { once.Do(func() { cancel(); <-done; <-done }) }
 }
 
+// meshPair is a game node serving sys and a gateway node that has seen it
+// join, on an embedded NATS of their own.
+func meshPair(tb testing.TB) (game, edge *gateway.Mesh) {
+	tb.Helper()
+	bus, err := cluster.Embedded(tb.Context(), cluster.DefaultConfig(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = bus.Close() })
+	game = meshNode(tb, bus, cluster.RoleGame, []string{"sys"})
+	edge = meshNode(tb, bus, cluster.RoleGateway, nil)
+	deadline := time.Now().Add(3 * time.Second)
+	for len(edge.Members().WithRole(cluster.RoleGame)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return game, edge
+}
+
 // BenchmarkRemoteHop measures one sys.echo call (64-byte payload) made by
 // server code through Mesh.Call: "local" runs on the node that serves sys;
 // "remote" is forwarded over the embedded NATS to the other node, which
 // decodes, runs the handler and answers with headers.
 func BenchmarkRemoteHop(b *testing.B) {
-	bus, err := cluster.Embedded(b.Context(), cluster.DefaultConfig(), slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = bus.Close() })
-	game := meshNode(b, bus, cluster.RoleGame, []string{"sys"})
-	edge := meshNode(b, bus, cluster.RoleGateway, nil)
-	deadline := time.Now().Add(3 * time.Second)
-	for len(edge.Members().WithRole(cluster.RoleGame)) == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	game, edge := meshPair(b)
 	req := &pb.Echo{Data: make([]byte, 64)}
 	for _, tc := range []struct {
 		name string
@@ -122,17 +130,7 @@ func BenchmarkRemoteHop(b *testing.B) {
 // gateway forwards: nats.go and the server then coalesce the messages of
 // concurrent calls into fewer socket writes and wake-ups.
 func BenchmarkRemoteHopParallel(b *testing.B) {
-	bus, err := cluster.Embedded(b.Context(), cluster.DefaultConfig(), slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = bus.Close() })
-	game := meshNode(b, bus, cluster.RoleGame, []string{"sys"})
-	edge := meshNode(b, bus, cluster.RoleGateway, nil)
-	deadline := time.Now().Add(3 * time.Second)
-	for len(edge.Members().WithRole(cluster.RoleGame)) == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	game, edge := meshPair(b)
 	for _, tc := range []struct {
 		name string
 		m    *gateway.Mesh

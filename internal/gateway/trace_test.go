@@ -28,21 +28,8 @@ import (
 // caller's span, the forwarding client span, and the serving node's route
 // span, linked through the NATS message headers.
 func TestTraceAcrossNATS(t *testing.T) {
-	exp := tracetest.NewInMemoryExporter()
-	stop := observe.InstallTracer(sdktrace.NewSimpleSpanProcessor(exp), 1, "test", "dev")
-	t.Cleanup(func() { _ = stop(context.Background()) })
-
-	bus, err := cluster.Embedded(t.Context(), cluster.DefaultConfig(), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bus.Close() })
-	meshNode(t, bus, cluster.RoleGame, []string{"sys"})
-	edge := meshNode(t, bus, cluster.RoleGateway, nil)
-	deadline := time.Now().Add(3 * time.Second)
-	for len(edge.Members().WithRole(cluster.RoleGame)) == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	exp := memTracer(t)
+	_, edge := meshPair(t)
 
 	ctx, parent := observe.Tracer("test").Start(context.Background(), "client action")
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -93,9 +80,7 @@ func TestTraceAcrossNATS(t *testing.T) {
 // (an internal error, a panic) carry the trace and span ids of its route
 // span, so that a log line leads to its trace.
 func TestRealtimeLogLinesCarryTraceIDs(t *testing.T) {
-	exp := tracetest.NewInMemoryExporter()
-	stop := observe.InstallTracer(sdktrace.NewSimpleSpanProcessor(exp), 1, "test", "dev")
-	t.Cleanup(func() { _ = stop(context.Background()) })
+	exp := memTracer(t)
 	var buf lockedBuffer
 	log := observe.NewLogger(&buf, observe.LogConfig{Format: "json", Level: "info"})
 	ts := startLogged(t, nil, func(r *gateway.Router) {
@@ -158,6 +143,15 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// memTracer records the spans of the test in memory.
+func memTracer(t *testing.T) *tracetest.InMemoryExporter {
+	t.Helper()
+	exp := tracetest.NewInMemoryExporter()
+	stop := observe.InstallTracer(sdktrace.NewSimpleSpanProcessor(exp), 1, "test", "dev")
+	t.Cleanup(func() { _ = stop(context.Background()) })
+	return exp
+}
+
 func names(ss tracetest.SpanStubs) []string {
 	var out []string
 	for _, s := range ss {
@@ -171,9 +165,7 @@ func names(ss tracetest.SpanStubs) []string {
 // delivers it opens a consumer span under it. One made without opens
 // none.
 func TestBroadcastTrace(t *testing.T) {
-	exp := tracetest.NewInMemoryExporter()
-	stop := observe.InstallTracer(sdktrace.NewSimpleSpanProcessor(exp), 1, "test", "dev")
-	t.Cleanup(func() { _ = stop(context.Background()) })
+	exp := memTracer(t)
 	bus, err := cluster.Embedded(t.Context(), cluster.DefaultConfig(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

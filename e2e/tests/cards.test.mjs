@@ -1,6 +1,7 @@
 // The physical cards in the browser: three players at one classic table
 // see the same 54 distinct cards, each in one place, with the suits the
-// server dealt, also after a reload. Run with e2e/run.sh.
+// server dealt, also after a reload, and the game record holds exactly
+// those cards. Run with e2e/run.sh.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -124,6 +125,28 @@ test('three players at one table see the same physical cards, each card in one p
         }
         assert.equal(places.size, 54);
         for (const [f, n] of places) assert.equal(n, 1, `${f} in ${n} places`);
+
+        // The game record (GET /v1/games/{id}, as each player may read it)
+        // holds the same physical cards: the deal the players were shown,
+        // the bottom, and every seat's plays.
+        for (const [i, p] of pages.entries()) {
+          const rec = await p.evaluate(async (id) => {
+            const tok = JSON.parse(localStorage.getItem('lordgame.session')).access_token;
+            const r = await fetch(`/v1/games/${id}`, { headers: { Authorization: `Bearer ${tok}` } });
+            return { status: r.status, body: await r.json() };
+          }, gid);
+          assert.equal(rec.status, 200, `player ${i} reads the record`);
+          const deal = rec.body.deals.find((d) => [...(d.hands[Number(seats[0])].faces || [])].sort().join() === [...dealt[0]].sort().join());
+          assert.ok(deal, `player ${i}: a deal of the record is the hand player 0 was shown`);
+          for (let j = 0; j < 3; j++) {
+            assert.deepEqual([...deal.hands[Number(seats[j])].faces].sort(), [...dealt[j]].sort(), `record: seat ${seats[j]} dealt what its player saw`);
+          }
+          assert.deepEqual([...deal.bottom.faces].sort(), [...seen[0].bottom].sort(), 'record: the bottom the players saw');
+          for (const s of ['0', '1', '2']) {
+            const plays = rec.body.events.filter((e) => e.kind === 'play' && String(e.seat ?? 0) === s).flatMap((e) => e.faces || []);
+            assert.deepEqual([...plays].sort(), [...seen[0].played[s]].sort(), `record: seat ${s} played the cards the players saw`);
+          }
+        }
 
         for (const x of [a, b, c]) assert.deepEqual(x.errors, [], 'no console errors');
       });

@@ -195,6 +195,12 @@ func (f *WordFile) Watch(ctx context.Context) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	f.watch(ctx, hup)
+}
+
+// watch is Watch with the SIGHUPs coming from hup: each one reloads the
+// file whether or not its size and time changed.
+func (f *WordFile) watch(ctx context.Context, hup <-chan os.Signal) {
 	t := time.NewTicker(f.PollEvery)
 	defer t.Stop()
 	for {

@@ -1,10 +1,13 @@
 package chat
 
 import (
+	"context"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -106,6 +109,115 @@ func TestWordFileReload(t *testing.T) {
 		t.Fatal("a broken file replaced the list")
 	}
 	_ = done
+}
+
+// A SIGHUP reloads the file even when its size and time say it did not
+// change (the poll would not see it), and a broken file on SIGHUP keeps
+// the list in force. The signal comes through watch's channel: the test
+// process gets no real signal.
+func TestWordFileSIGHUP(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "words.txt")
+	if err := os.WriteFile(path, []byte("bad\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := LoadWordFile(path, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.PollEvery = time.Hour // the poll never runs: only the signal reloads
+	loads := make(chan int, 10)
+	f.reloaded = func(n int) { loads <- n }
+	// Same size, same time: only a forced load sees the new word.
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("ugh\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, st.ModTime(), st.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	hup := make(chan os.Signal)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { f.watch(ctx, hup); close(done) }()
+	defer func() { cancel(); <-done }()
+	send := func() {
+		t.Helper()
+		select {
+		case hup <- syscall.SIGHUP:
+		case <-time.After(10 * time.Second):
+			t.Fatal("watch does not take the signal")
+		}
+	}
+	send()
+	select {
+	case n := <-loads:
+		if n != 1 {
+			t.Fatalf("reloaded %d words, want 1", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGHUP did not reload the file")
+	}
+	if got := f.Mask("bad ugh"); got != "bad ***" {
+		t.Fatalf("after SIGHUP: Mask = %q, want the new list only", got)
+	}
+	// A broken file: the list in force stays.
+	if err := os.WriteFile(path, []byte("\xff\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	send()
+	send() // the second is taken once the first has been handled
+	select {
+	case n := <-loads:
+		t.Fatalf("a broken file was loaded (%d words)", n)
+	default:
+	}
+	if got := f.Mask("bad ugh"); got != "bad ***" {
+		t.Fatalf("a broken file on SIGHUP changed the list: %q", got)
+	}
+}
+
+// Watch itself listens for SIGHUP while it runs (signal.Notify): the
+// real signal reaches it, and the test process, which has the handler
+// installed for exactly that long, does not die of it.
+func TestWordFileWatchSIGHUP(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "words.txt")
+	if err := os.WriteFile(path, []byte("bad\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := LoadWordFile(path, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.PollEvery = time.Hour
+	loads := make(chan int, 10)
+	f.reloaded = func(n int) { loads <- n }
+	// A handler of the test's own stays installed across Watch's start
+	// and stop, so that no SIGHUP can ever take the default action
+	// (ending the process), whatever the timing.
+	guard := make(chan os.Signal, 10)
+	signal.Notify(guard, syscall.SIGHUP)
+	defer signal.Stop(guard)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { f.Watch(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	// Watch's own Notify may not have run yet: signal until it reloads.
+	deadline := time.After(10 * time.Second)
+	for {
+		if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-loads:
+			return
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("Watch did not reload on SIGHUP")
+		}
+	}
 }
 
 func FuzzWords(f *testing.F) {

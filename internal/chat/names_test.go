@@ -1,9 +1,13 @@
 package chat
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/lordgame/lordgame/internal/store"
 	"github.com/lordgame/lordgame/proto/gen/pb"
@@ -198,5 +202,111 @@ func TestSenderNameCache(t *testing.T) {
 	}
 	if _, ok := c.get(1, now); ok {
 		t.Fatal("an entry from before the overflow survived")
+	}
+}
+
+// A group's name goes through the word filter on every answer, not only
+// when the group is made: a word added to the list later masks the names
+// of groups that exist already, wherever a group's name is sent.
+func TestGroupNameMaskedOnRead(t *testing.T) {
+	s, rec, _ := newTestService(t, nil)
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "words.txt")
+	if err := os.WriteFile(path, []byte("bad\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	words, err := LoadWordFile(path, discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetMasker(words)
+	g, err := s.CreateGroup(ctx, 1, "Friday table", 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Name != "Friday table" {
+		t.Fatalf("created as %q", g.Name)
+	}
+	if err := s.Group(ctx, 2, GroupJoin, g.Id, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Send(ctx, 2, SendReq{ConversationID: g.Id, ClientID: "x", Text: "see you"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The list changes (as on a file change or SIGHUP): friday is listed.
+	if err := os.WriteFile(path, []byte("bad\nfriday\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := words.load(); err != nil {
+		t.Fatal(err)
+	}
+	const want = "****** table"
+	n := len(rec.pushes)
+	for _, u := range []int64{1, 2} {
+		in, err := s.Inbox(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found bool
+		for _, e := range in.Entries {
+			if e.Conversation.Id == g.Id {
+				found = true
+				if e.Conversation.Name != want {
+					t.Errorf("user %d inbox: group name %q, want %q", u, e.Conversation.Name, want)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("user %d inbox has no group: %v", u, in)
+		}
+		if in.World.Name != "world" {
+			t.Errorf("the world's name %q", in.World.Name)
+		}
+		mem, err := s.Members(ctx, u, g.Id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mem.Group.Name != want {
+			t.Errorf("user %d group.members: group name %q, want %q", u, mem.Group.Name, want)
+		}
+	}
+	// Group events after the change: their pushes (and the events in
+	// sync) carry no unmasked name.
+	if err := s.Mute(ctx, 1, g.Id, 2, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Group(ctx, 3, GroupJoin, g.Id, 0); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.pushes) == n {
+		t.Fatal("no group event was pushed")
+	}
+	for _, p := range rec.pushes[n:] {
+		if b, _ := protojson.Marshal(p.msg); strings.Contains(strings.ToLower(string(b)), "friday") {
+			t.Errorf("push %s carries the unmasked name: %s", p.route, b)
+		}
+	}
+	b, err := s.Sync(ctx, 2, []*pb.ChatSyncCursor{{ConversationId: g.Id}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw, _ := protojson.Marshal(b[0]); strings.Contains(strings.ToLower(string(raw)), "friday") {
+		t.Errorf("sync carries the unmasked name: %s", raw)
+	}
+	// A group made now is masked when it is made, as before.
+	g2, err := s.CreateGroup(ctx, 3, "friday too", 0, true)
+	if err != nil || g2.Name != "****** too" {
+		t.Fatalf("group made after the change: %v, %v", g2, err)
+	}
+	// The list changes back: the stored name shows again.
+	if err := os.WriteFile(path, []byte("bad\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := words.load(); err != nil {
+		t.Fatal(err)
+	}
+	if mem, err := s.Members(ctx, 1, g.Id); err != nil || mem.Group.Name != "Friday table" {
+		t.Fatalf("after the word is taken off the list: %v, %v", mem, err)
 	}
 }

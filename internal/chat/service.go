@@ -123,7 +123,8 @@ func New(cfg Config, db *store.DB, out Fanout, log *slog.Logger) (*Service, erro
 // Config is the service's configuration.
 func (s *Service) Config() Config { return s.cfg }
 
-// SetMasker sets the word filter applied to messages and group names.
+// SetMasker sets the word filter applied to messages, group names and
+// display names (names also when they are read: convPB, names).
 func (s *Service) SetMasker(m Masker) { s.words.Store(&maskerBox{m}) }
 
 // Mask applies the word filter.
@@ -442,8 +443,15 @@ func (s *Service) toPB(m store.Message, convKind string) *pb.ChatMessage {
 	return out
 }
 
+// convPB is c as member m sees it. A group's name goes through the word
+// filter again on every answer, as display names do: a word added to the
+// list after the group was made is masked from then on.
 func (s *Service) convPB(c store.Conversation, m store.Member, peer int64) *pb.ChatConversation {
-	return &pb.ChatConversation{Id: c.ID, Kind: c.Kind, Name: c.Name, LastSeq: c.LastSeq, PeerId: peer, OwnerId: c.OwnerID,
+	name := c.Name
+	if c.Kind == store.ConvGroup {
+		name = s.mask(name)
+	}
+	return &pb.ChatConversation{Id: c.ID, Kind: c.Kind, Name: name, LastSeq: c.LastSeq, PeerId: peer, OwnerId: c.OwnerID,
 		Open: c.Open, MaxMembers: uint32(c.MaxMembers), Disbanded: !c.DisbandedAt.IsZero(), Role: m.Role, ReadSeq: m.ReadSeq,
 		MutedUntilMs: msOf(m.MutedUntil)}
 }

@@ -424,3 +424,107 @@ func TestSendRateAndBlockEdges(t *testing.T) {
 		t.Fatalf("third group message in the window: %v", err)
 	}
 }
+
+// A group admin (not the owner) deletes another member's message; a plain
+// member cannot delete someone else's. The message is a tombstone in
+// history and sync for every member, and the delete event is pushed to
+// all of them.
+func TestGroupAdminDelete(t *testing.T) {
+	s, rec, _ := newTestService(t, nil)
+	ctx := t.Context()
+	g, err := s.CreateGroup(ctx, 1, "g", 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []int64{2, 3, 4} {
+		if err := s.Group(ctx, u, GroupJoin, g.Id, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.SetRole(ctx, 1, g.Id, 2, store.RoleAdmin); err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := s.Send(ctx, 3, SendReq{ConversationID: g.Id, ClientID: "m", Text: "delete me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A plain member, and a stranger, may not delete another's message.
+	for _, u := range []int64{4, 5} {
+		if _, err := s.Delete(ctx, u, false, g.Id, m.Seq); !errors.Is(err, store.ErrNotAdmin) {
+			t.Fatalf("user %d deletes another's message: %v, want not_admin", u, err)
+		}
+	}
+	h, _, err := s.History(ctx, 4, g.Id, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(h, func(x *pb.ChatMessage) bool { return x.Seq == m.Seq }); i < 0 || h[i].Text != "delete me" || h[i].RecalledMs != 0 {
+		t.Fatalf("a refused delete changed the message: %v", h)
+	}
+	// The admin (not the owner) may.
+	n := len(rec.pushes)
+	ev, err := s.Delete(ctx, 2, false, g.Id, m.Seq)
+	if err != nil {
+		t.Fatalf("admin delete: %v", err)
+	}
+	if ev.Kind != store.MsgDelete || ev.RefSeq != m.Seq || ev.SenderId != 2 || ev.Seq != m.Seq+1 || ev.ConversationKind != store.ConvGroup {
+		t.Fatalf("delete event: %v", ev)
+	}
+	if len(rec.pushes) != n+1 {
+		t.Fatalf("%d pushes for the delete, want 1", len(rec.pushes)-n)
+	}
+	p := rec.last()
+	if pm, ok := p.msg.(*pb.ChatMessage); !ok || p.route != RouteMsg || pm.Kind != store.MsgDelete || pm.RefSeq != m.Seq {
+		t.Fatalf("delete push: %+v", p)
+	}
+	for _, u := range []int64{1, 3, 4} {
+		if !slices.Contains(p.users, u) || slices.Contains(p.except, u) {
+			t.Fatalf("delete push does not reach user %d: %+v", u, p)
+		}
+	}
+	// A tombstone for everyone, the sender and the owner included, in
+	// history and in sync; the event follows it.
+	for _, u := range []int64{1, 2, 3, 4} {
+		h, _, err := s.History(ctx, u, g.Id, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.Sync(ctx, u, []*pb.ChatSyncCursor{{ConversationId: g.Id, AfterSeq: m.Seq - 1}}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for what, ms := range map[string][]*pb.ChatMessage{"history": h, "sync": b[0].Messages} {
+			i := slices.IndexFunc(ms, func(x *pb.ChatMessage) bool { return x.Seq == m.Seq })
+			if i < 0 {
+				t.Fatalf("user %d %s: no message %d in %v", u, what, m.Seq, ms)
+			}
+			if x := ms[i]; x.Text != "" || x.RecalledMs == 0 || x.RecalledBy != 2 || x.SenderId != 3 || x.Kind != store.MsgText {
+				t.Fatalf("user %d %s: %v is not a tombstone deleted by 2", u, what, x)
+			}
+			if j := slices.IndexFunc(ms, func(x *pb.ChatMessage) bool { return x.Seq == ev.Seq }); j < 0 || ms[j].Kind != store.MsgDelete || ms[j].RefSeq != m.Seq {
+				t.Fatalf("user %d %s: no delete event: %v", u, what, ms)
+			}
+		}
+	}
+	// Deleting it again answers the same event and adds nothing.
+	again, err := s.Delete(ctx, 2, false, g.Id, m.Seq)
+	if err != nil || again.Seq != ev.Seq {
+		t.Fatalf("second delete: %v, %v; want event %d", again, err, ev.Seq)
+	}
+	// The admin may delete the owner's message too; a plain member still
+	// may not, not even its own (it recalls it instead).
+	om, _, err := s.Send(ctx, 1, SendReq{ConversationID: g.Id, ClientID: "o", Text: "owner's"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Delete(ctx, 2, false, g.Id, om.Seq); err != nil {
+		t.Fatalf("admin deletes the owner's message: %v", err)
+	}
+	own, _, err := s.Send(ctx, 4, SendReq{ConversationID: g.Id, ClientID: "4", Text: "mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Delete(ctx, 4, false, g.Id, own.Seq); !errors.Is(err, store.ErrNotAdmin) {
+		t.Fatalf("plain member deletes its own message: %v, want not_admin", err)
+	}
+}

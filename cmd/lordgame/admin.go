@@ -90,8 +90,33 @@ func (a *adminNode) run(ctx context.Context) error {
 	return sub.Unsubscribe()
 }
 
-// routes mounts the admin API and the console on mux.
-func (a *adminNode) routes(mux *http.ServeMux) {
+// httpMux is what route-mounting code needs of a mux: *http.ServeMux, or
+// the server's routeMux that remembers its patterns.
+type httpMux interface {
+	Handle(pattern string, h http.Handler)
+	HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request))
+}
+
+// routeMux is an http.ServeMux that remembers the patterns it was given.
+type routeMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *routeMux) Handle(pattern string, h http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, h)
+}
+
+func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.HandleFunc(pattern, h)
+}
+
+// routes mounts the admin API and the console on mux. Each route is
+// checked with admin.Allowed for its action (api); a route added here
+// without a line in TestAdminRoles fails that test.
+func (a *adminNode) routes(mux httpMux) {
 	h := func(pattern string, act admin.Action, f adminHandler) { mux.Handle(pattern, a.api(act, f)) }
 	h("GET /v1/admin/me", admin.View, a.handleMe)
 	h("GET /v1/admin/dashboard", admin.View, a.handleDashboard)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -70,7 +71,9 @@ func consoleUsers(t *testing.T, s *server) (tok map[string]string, ids map[strin
 
 // TestAdminRoles calls every admin API endpoint as nobody, a player, a
 // viewer, an operator and an admin, and checks that exactly the roles the
-// model allows get through.
+// model allows get through. Its table must list every route the server
+// registers under /v1/admin/ and /v1/cluster/ (the console's, the account
+// API's and the others), so that an endpoint cannot skip the role check.
 func TestAdminRoles(t *testing.T) {
 	s, _, _ := startServer(t)
 	base := "http://" + s.HTTPAddr()
@@ -79,47 +82,128 @@ func TestAdminRoles(t *testing.T) {
 	self := s.members.Self().ID
 	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	later := time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)
-	// least is the least role allowed; ok the status it gets.
+	// route is the pattern the server registers; least is the least role
+	// allowed; ok the status it gets.
 	endpoints := []struct {
-		method, path string
-		body         any
-		least        string
-		ok           int
+		route, path string
+		body        any
+		least       string
+		ok          int
 	}{
-		{"GET", "/v1/admin/me", nil, "viewer", 200},
-		{"GET", "/v1/admin/dashboard", nil, "viewer", 200},
-		{"GET", "/v1/admin/players?q=u", nil, "viewer", 200},
-		{"GET", "/v1/admin/players/" + target, nil, "viewer", 200},
-		{"POST", "/v1/admin/players/" + target + "/kick", map[string]string{"reason": "test"}, "operator", 200},
-		{"POST", "/v1/admin/players/" + target + "/ban", map[string]string{"reason": "test", "duration": "1h"}, "operator", 200},
-		{"POST", "/v1/admin/players/" + target + "/unban", map[string]string{"reason": "test"}, "operator", 200},
-		{"POST", "/v1/admin/players/" + target + "/coins", map[string]any{"delta": 5, "reason": "test"}, "admin", 200},
-		{"GET", "/v1/admin/tables", nil, "viewer", 200},
-		{"POST", "/v1/admin/tables/123/cancel", map[string]string{"reason": "test"}, "operator", 404},
-		{"POST", "/v1/admin/announce", map[string]string{"text": "hello"}, "operator", 200},
-		{"GET", "/v1/admin/maintenance", nil, "viewer", 200},
-		{"PUT", "/v1/admin/maintenance", map[string]string{"text": "down soon", "starts_at": future, "ends_at": later}, "operator", 200},
-		{"DELETE", "/v1/admin/maintenance", nil, "operator", 200},
-		{"GET", "/v1/admin/nodes", nil, "viewer", 200},
-		{"GET", "/v1/admin/audit", nil, "viewer", 200},
-		{"POST", "/v1/admin/nodes/" + self + "/drain", map[string]string{"reason": "test"}, "admin", 200}, // last: the node drains
+		{"GET /v1/admin/me", "/v1/admin/me", nil, "viewer", 200},
+		{"GET /v1/admin/dashboard", "/v1/admin/dashboard", nil, "viewer", 200},
+		{"GET /v1/admin/players", "/v1/admin/players?q=u", nil, "viewer", 200},
+		{"GET /v1/admin/players/{id}", "/v1/admin/players/" + target, nil, "viewer", 200},
+		{"POST /v1/admin/players/{id}/kick", "/v1/admin/players/" + target + "/kick", map[string]string{"reason": "test"}, "operator", 200},
+		{"POST /v1/admin/players/{id}/ban", "/v1/admin/players/" + target + "/ban", map[string]string{"reason": "test", "duration": "1h"}, "operator", 200},
+		{"POST /v1/admin/players/{id}/unban", "/v1/admin/players/" + target + "/unban", map[string]string{"reason": "test"}, "operator", 200},
+		{"POST /v1/admin/players/{id}/coins", "/v1/admin/players/" + target + "/coins", map[string]any{"delta": 5, "reason": "test"}, "admin", 200},
+		{"GET /v1/admin/tables", "/v1/admin/tables", nil, "viewer", 200},
+		{"POST /v1/admin/tables/{id}/cancel", "/v1/admin/tables/123/cancel", map[string]string{"reason": "test"}, "operator", 404},
+		{"POST /v1/admin/announce", "/v1/admin/announce", map[string]string{"text": "hello"}, "operator", 200},
+		{"GET /v1/admin/maintenance", "/v1/admin/maintenance", nil, "viewer", 200},
+		{"PUT /v1/admin/maintenance", "/v1/admin/maintenance", map[string]string{"text": "down soon", "starts_at": future, "ends_at": later}, "operator", 200},
+		{"DELETE /v1/admin/maintenance", "/v1/admin/maintenance", nil, "operator", 200},
+		{"GET /v1/admin/nodes", "/v1/admin/nodes", nil, "viewer", 200},
+		{"GET /v1/admin/audit", "/v1/admin/audit", nil, "viewer", 200},
+		{"GET /v1/admin/house", "/v1/admin/house", nil, "viewer", 200},
+		{"GET /v1/cluster/nodes", "/v1/cluster/nodes", nil, "viewer", 200},
+		// The account API's admin endpoints (internal/auth).
+		{"POST /v1/admin/ban", "/v1/admin/ban", map[string]string{"user_id": target, "reason": "test"}, "operator", 204},
+		{"POST /v1/admin/unban", "/v1/admin/unban", map[string]string{"user_id": target}, "operator", 204},
+		{"POST /v1/admin/keys/rotate", "/v1/admin/keys/rotate", nil, "admin", 200},
+		{"POST /v1/admin/nodes/{id}/drain", "/v1/admin/nodes/" + self + "/drain", map[string]string{"reason": "test"}, "admin", 200}, // last: the node drains
 	}
+
+	t.Run("every admin route is in the table", func(t *testing.T) {
+		listed := map[string]bool{}
+		for _, ep := range endpoints {
+			listed[ep.route] = true
+		}
+		registered := map[string]bool{}
+		for _, p := range append(slices.Clone(s.httpRoutes), s.ddz.auth.Routes()...) {
+			path := p
+			if _, rest, ok := strings.Cut(p, " "); ok {
+				path = rest
+			}
+			path = "/" + strings.SplitN(path, "/", 2)[1] // drop a host
+			if !strings.HasPrefix(path, "/v1/admin/") && !strings.HasPrefix(path, "/v1/cluster/") {
+				continue
+			}
+			registered[p] = true
+			if !listed[p] {
+				t.Errorf("route %q is registered but not in TestAdminRoles: add it with the least role its admin.Action allows", p)
+			}
+		}
+		for r := range listed {
+			if !registered[r] {
+				t.Errorf("TestAdminRoles lists %q, which the server does not register", r)
+			}
+		}
+		if len(registered) < len(endpoints) {
+			t.Errorf("found %d admin routes, want at least %d: is the route list (server.httpRoutes, auth Routes) complete?", len(registered), len(endpoints))
+		}
+	})
+
 	rank := map[string]int{"viewer": 0, "operator": 1, "admin": 2}
 	for _, ep := range endpoints {
+		method, _, _ := strings.Cut(ep.route, " ")
 		for _, who := range []string{"", "player", "viewer", "operator", "admin"} {
-			t.Run(ep.method+" "+ep.path+" as "+who, func(t *testing.T) {
+			t.Run(method+" "+ep.path+" as "+who, func(t *testing.T) {
 				want := ep.ok
+				var wantBody string
 				switch {
 				case who == "":
 					want = http.StatusUnauthorized
 				case who == "player" || rank[who] < rank[ep.least]:
 					want = http.StatusForbidden
+					wantBody = `{"code":"forbidden","message":"` + ep.least + ` role required"}`
 				}
-				code, body := adminCall(t, ep.method, base+ep.path, tok[who], ep.body)
+				code, body := adminCall(t, method, base+ep.path, tok[who], ep.body)
 				if code != want {
-					t.Errorf("%s %s as %q = %d %s, want %d", ep.method, ep.path, who, code, body, want)
+					t.Errorf("%s %s as %q = %d %s, want %d", method, ep.path, who, code, body, want)
+				}
+				if wantBody != "" && strings.TrimSpace(string(body)) != wantBody {
+					t.Errorf("%s %s as %q: body %s, want %s", method, ep.path, who, body, wantBody)
 				}
 			})
+		}
+	}
+}
+
+// TestAdminRolesReadPerRequest: every admin API reads the caller's roles
+// from the database on each request, so a role given with `lordgame admin
+// grant` works on the token the user already has, without a new login.
+func TestAdminRolesReadPerRequest(t *testing.T) {
+	s, _, _ := startServer(t)
+	base := "http://" + s.HTTPAddr()
+	var tk tokens
+	if code := postJSON(t, base+"/v1/auth/register", "", map[string]string{"username": "ustaff", "password": "correct horse battery"}, &tk); code != http.StatusCreated {
+		t.Fatalf("register: %d", code)
+	}
+	if code, body := adminCall(t, "GET", base+"/v1/admin/me", tk.AccessToken, nil); code != http.StatusForbidden {
+		t.Fatalf("me before the grant = %d %s", code, body)
+	}
+	if err := grantRole(t.Context(), s.ddz.db, "ustaff", "operator"); err != nil {
+		t.Fatal(err)
+	}
+	code, body := adminCall(t, "GET", base+"/v1/admin/me", tk.AccessToken, nil)
+	if code != 200 || !strings.Contains(string(body), `"role":"operator"`) {
+		t.Errorf("me after the grant, same token = %d %s", code, body)
+	}
+	if code := postJSON(t, base+"/v1/admin/unban", tk.AccessToken, map[string]string{"user_id": tk.UserID}, nil); code != http.StatusNoContent {
+		t.Errorf("legacy unban after the grant, same token = %d", code)
+	}
+	if err := grantRole(t.Context(), s.ddz.db, "ustaff", "viewer"); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/v1/admin/players/" + tk.UserID + "/unban", "/v1/admin/unban"} {
+		body := map[string]string{"reason": "x"}
+		if p == "/v1/admin/unban" {
+			body = map[string]string{"user_id": tk.UserID}
+		}
+		if code, raw := adminCall(t, "POST", base+p, tk.AccessToken, body); code != http.StatusForbidden {
+			t.Errorf("POST %s after the downgrade to viewer = %d %s, want 403", p, code, raw)
 		}
 	}
 }
@@ -384,8 +468,10 @@ func TestAdminCancelTable(t *testing.T) {
 	joinRetry(t, c) // free to play again
 }
 
-// TestAdminLegacyEndpointsAudited checks that POST /v1/admin/ban and
-// /unban of the account API write the console's audit log.
+// TestAdminLegacyEndpointsAudited checks that POST /v1/admin/ban, /unban
+// and /keys/rotate of the account API write the console's audit log, and
+// that ban and unban take the console's role: an operator may, a viewer
+// may not (and nothing is recorded for a refusal).
 func TestAdminLegacyEndpointsAudited(t *testing.T) {
 	s, _, _ := startServer(t)
 	base := "http://" + s.HTTPAddr()
@@ -407,5 +493,37 @@ func TestAdminLegacyEndpointsAudited(t *testing.T) {
 	}
 	if e := entries[0]; e.Action != "player.unban" || e.After != `{"banned":false}` {
 		t.Errorf("unban entry = %+v", e)
+	}
+
+	code, body := adminCall(t, "POST", base+"/v1/admin/ban", tok["viewer"], map[string]string{"user_id": target, "reason": "viewer"})
+	if code != http.StatusForbidden || strings.TrimSpace(string(body)) != `{"code":"forbidden","message":"operator role required"}` {
+		t.Errorf("ban by a viewer = %d %s", code, body)
+	}
+	if code := postJSON(t, base+"/v1/admin/ban", tok["operator"], map[string]string{"user_id": target, "reason": "by operator"}, nil); code != http.StatusNoContent {
+		t.Fatalf("ban by an operator = %d", code)
+	}
+	if code := postJSON(t, base+"/v1/admin/unban", tok["operator"], map[string]string{"user_id": target}, nil); code != http.StatusNoContent {
+		t.Fatalf("unban by an operator = %d", code)
+	}
+	code, body = adminCall(t, "POST", base+"/v1/admin/keys/rotate", tok["operator"], nil)
+	if code != http.StatusForbidden || strings.TrimSpace(string(body)) != `{"code":"forbidden","message":"admin role required"}` {
+		t.Errorf("rotate by an operator = %d %s", code, body)
+	}
+	if code, body := adminCall(t, "POST", base+"/v1/admin/keys/rotate", tok["admin"], nil); code != http.StatusOK {
+		t.Fatalf("rotate by an admin = %d %s", code, body)
+	}
+	entries, err = s.ddz.db.AuditLog(t.Context(), store.AuditQuery{Target: "player:" + target})
+	if err != nil || len(entries) != 4 {
+		t.Fatalf("audit = %+v, %v; want 4 entries", entries, err)
+	}
+	if e := entries[1]; e.Action != "player.ban" || e.ActorName != "uoperator" || e.Reason != "by operator" {
+		t.Errorf("operator's ban entry = %+v", e)
+	}
+	if e := entries[0]; e.Action != "player.unban" || e.ActorName != "uoperator" {
+		t.Errorf("operator's unban entry = %+v", e)
+	}
+	keys, err := s.ddz.db.AuditLog(t.Context(), store.AuditQuery{Target: "signing_key"})
+	if err != nil || len(keys) != 1 || keys[0].Action != "keys.rotate" || keys[0].ActorName != "uadmin" || !strings.Contains(keys[0].After, `"kid"`) {
+		t.Errorf("rotation audit = %+v, %v", keys, err)
 	}
 }

@@ -364,7 +364,8 @@ func nodesJSON(nodes []cluster.NodeInfo) []nodeJSON {
 	return out
 }
 
-// handleNodes serves GET /v1/cluster/nodes: the live nodes (admin only).
+// handleNodes serves GET /v1/cluster/nodes: the live nodes (viewer role,
+// admin.View, as GET /v1/admin/nodes).
 func (s *server) handleNodes(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"self": s.members.Self().ID, "nodes": nodesJSON(s.members.Live())})

@@ -284,7 +284,7 @@ func (n *ddzNode) campaign(ctx context.Context) error {
 
 // routes mounts the HTTP API parts this node serves. clientAddr names a
 // request's client (the gateway's, so both edges trust the same proxies).
-func (n *ddzNode) routes(mux *http.ServeMux, clientAddr func(*http.Request) string) {
+func (n *ddzNode) routes(mux httpMux, clientAddr func(*http.Request) string) {
 	api := n.auth.Handler(clientAddr)
 	mux.Handle("GET /v1/", api)
 	mux.Handle("POST /v1/", api)

@@ -19,7 +19,7 @@ type houseEntryJSON struct {
 	At           string `json:"at"`
 }
 
-// handleHouse serves GET /v1/admin/house (admin only): the house
+// handleHouse serves GET /v1/admin/house (viewer role, admin.View): the house
 // balance, the coins the bot seats have won (positive) or lost, and its
 // newest entries (?limit=1..500, default 20).
 func (s *server) handleHouse(w http.ResponseWriter, r *http.Request) {

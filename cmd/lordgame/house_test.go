@@ -10,7 +10,8 @@ import (
 	"github.com/lordgame/lordgame/internal/store"
 )
 
-// TestHouseAPI: GET /v1/admin/house is for admins and tells the house
+// TestHouseAPI: GET /v1/admin/house is for console roles (viewer and up;
+// TestAdminRoles checks each role) and tells the house
 // balance and entries after a settlement with bot seats; /metrics shows
 // the same balance as lordgame_house_balance_coins.
 func TestHouseAPI(t *testing.T) {

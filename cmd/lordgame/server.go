@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/lordgame/lordgame/internal/admin"
 	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/internal/gateway"
 	"github.com/lordgame/lordgame/internal/observe"
@@ -58,6 +59,9 @@ type server struct {
 	httpDone, metricsDone   <-chan error
 	running                 bool
 	closers                 []func()
+
+	// httpRoutes are the patterns of the public mux (mux), for tests.
+	httpRoutes []string
 }
 
 func newServer(ctx context.Context, cfg Config, logOut io.Writer) (*server, error) {
@@ -247,18 +251,23 @@ func debugMux() *http.ServeMux {
 	return mux
 }
 
+// mux is the public HTTP routes. Every route under /v1/admin/ and
+// /v1/cluster/ is checked with the admin console's role model
+// (internal/admin); s.httpRoutes keeps the patterns so that TestAdminRoles
+// can check that its role table covers every one.
 func (s *server) mux() *http.ServeMux {
-	mux := http.NewServeMux()
+	mux := &routeMux{ServeMux: http.NewServeMux()}
 	mux.Handle("GET /ws", s.gw)
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	mux.Handle("GET /v1/cluster/nodes", s.ddz.auth.Admin(s.handleNodes))
-	mux.Handle("GET /v1/admin/house", s.ddz.auth.Admin(s.handleHouse))
+	mux.Handle("GET /v1/cluster/nodes", s.ddz.auth.Allow(admin.View, s.handleNodes))
+	mux.Handle("GET /v1/admin/house", s.ddz.auth.Allow(admin.View, s.handleHouse))
 	mux.HandleFunc("GET /v1/gateways", s.handleGateways)
 	s.ddz.routes(mux, s.gw.ClientAddr)
 	s.admin.routes(mux)
 	mux.Handle("GET /", staticHandler())
-	return mux
+	s.httpRoutes = mux.patterns
+	return mux.ServeMux
 }
 
 // Run serves until ctx ends, then shuts down in order: stop accepting, let

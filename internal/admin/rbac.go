@@ -18,7 +18,8 @@ type Action string
 
 // Actions of the admin API.
 const (
-	// View reads: the dashboard, players, tables, nodes, the audit log.
+	// View reads: the dashboard, players, tables, nodes, the house, the
+	// audit log.
 	View Action = "view"
 	// Kick closes a player's connections.
 	Kick Action = "player.kick"
@@ -34,6 +35,8 @@ const (
 	AdjustCoins Action = "player.coins"
 	// Drain marks a node draining.
 	Drain Action = "node.drain"
+	// RotateKeys makes a new access token signing key active.
+	RotateKeys Action = "keys.rotate"
 	// GrantRole gives or takes console roles.
 	GrantRole Action = "player.role"
 )
@@ -48,6 +51,7 @@ var least = map[Action]string{
 	CancelTable: RoleOperator,
 	AdjustCoins: RoleAdmin,
 	Drain:       RoleAdmin,
+	RotateKeys:  RoleAdmin,
 	GrantRole:   RoleAdmin,
 }
 

@@ -17,6 +17,7 @@ func TestAllowed(t *testing.T) {
 		admin.CancelTable: {false, true, true},
 		admin.AdjustCoins: {false, false, true},
 		admin.Drain:       {false, false, true},
+		admin.RotateKeys:  {false, false, true},
 		admin.GrantRole:   {false, false, true},
 	}
 	if len(want) != len(admin.Actions()) {

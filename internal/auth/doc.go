@@ -17,9 +17,13 @@
 // stored as SHA-256 hashes; every refresh spends the token and issues the
 // next, and presenting a spent token revokes the whole family.
 // Authenticate, which the gateway calls on the handshake, refuses tokens
-// of revoked sessions and banned users.
+// of revoked sessions and banned users, and returns the roles the account
+// has in the store now (not the token's roles claim), so a role change
+// takes effect at the next request. The admin endpoints of Handler check
+// them with the admin console's role model (internal/admin).
 //
-// The package imports store and status and nothing above them; the server
+// The package imports store, status and admin (the role model) and
+// nothing above them; the server
 // wires it into the gateway (Authenticate, OnKick) and the HTTP mux
 // (Handler). Service is safe for concurrent use and owns no goroutines:
 // the key ring, each limiter and the kick hook list have a mutex of their

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/lordgame/lordgame/internal/admin"
 	"github.com/lordgame/lordgame/internal/clientaddr"
 	"github.com/lordgame/lordgame/internal/status"
 )
@@ -21,27 +23,8 @@ import (
 // failed logins are counted against; the server passes the gateway's
 // ClientAddr, which believes trusted proxies. nil takes the socket peer.
 func (s *Service) Handler(clientAddr func(*http.Request) string) http.Handler {
-	if clientAddr == nil {
-		clientAddr = clientaddr.Proxies{}.Client
-	}
-	from := func(h func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) { h(w, r, clientAddr(r)) }
-	}
 	mux := http.NewServeMux()
-	routes := map[string]http.HandlerFunc{
-		"POST /v1/auth/register":        from(s.handleRegister),
-		"POST /v1/auth/login":           from(s.handleLogin),
-		"POST /v1/auth/guest":           from(s.handleGuest),
-		"POST /v1/auth/refresh":         s.handleRefresh,
-		"POST /v1/auth/logout":          s.handleLogout,
-		"GET /v1/account":               s.authed(s.handleAccount),
-		"POST /v1/account/password":     s.authed(s.handlePassword),
-		"POST /v1/account/display-name": s.authed(s.handleDisplayName),
-		"POST /v1/account/upgrade":      s.authed(s.handleUpgrade),
-		"POST /v1/admin/ban":            s.admin(s.handleBan),
-		"POST /v1/admin/unban":          s.admin(s.handleUnban),
-		"POST /v1/admin/keys/rotate":    s.admin(s.handleRotateKey),
-	}
+	routes := s.routes(clientAddr)
 	methods := map[string]string{}
 	for pattern, h := range routes {
 		mux.HandleFunc(pattern, h)
@@ -59,6 +42,41 @@ func (s *Service) Handler(clientAddr func(*http.Request) string) http.Handler {
 		s.writeErr(w, r, status.Errorf(status.NotFound, "no endpoint %s", r.URL.Path))
 	})
 	return mux
+}
+
+// routes are the account API's endpoints. The admin ones are checked with
+// the admin console's role model (internal/admin): each needs the action
+// its console equivalent needs.
+func (s *Service) routes(clientAddr func(*http.Request) string) map[string]http.HandlerFunc {
+	if clientAddr == nil {
+		clientAddr = clientaddr.Proxies{}.Client
+	}
+	from := func(h func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { h(w, r, clientAddr(r)) }
+	}
+	return map[string]http.HandlerFunc{
+		"POST /v1/auth/register":        from(s.handleRegister),
+		"POST /v1/auth/login":           from(s.handleLogin),
+		"POST /v1/auth/guest":           from(s.handleGuest),
+		"POST /v1/auth/refresh":         s.handleRefresh,
+		"POST /v1/auth/logout":          s.handleLogout,
+		"GET /v1/account":               s.authed(s.handleAccount),
+		"POST /v1/account/password":     s.authed(s.handlePassword),
+		"POST /v1/account/display-name": s.authed(s.handleDisplayName),
+		"POST /v1/account/upgrade":      s.authed(s.handleUpgrade),
+		"POST /v1/admin/ban":            s.allow(admin.Ban, s.handleBan),
+		"POST /v1/admin/unban":          s.allow(admin.Ban, s.handleUnban),
+		"POST /v1/admin/keys/rotate":    s.allow(admin.RotateKeys, s.handleRotateKey),
+	}
+}
+
+// Routes lists the patterns Handler serves ("POST /v1/admin/ban", …),
+// sorted: tests check that every admin route among them is in their role
+// table.
+func (s *Service) Routes() []string {
+	out := slices.Collect(maps.Keys(s.routes(nil)))
+	slices.Sort(out)
+	return out
 }
 
 // tokenJSON is the answer of every call that issues tokens. user_id is a
@@ -210,11 +228,14 @@ func (s *Service) authed(h authedHandler) http.HandlerFunc {
 	}
 }
 
-// admin requires a valid bearer access token of an admin.
-func (s *Service) admin(h authedHandler) http.HandlerFunc {
+// allow requires a valid bearer access token of an account whose console
+// roles allow act (admin.Allowed; the roles are the account's in the
+// database, read by Authenticate on every request), as the admin console's
+// API does: otherwise 403 forbidden "<least role> role required".
+func (s *Service) allow(act admin.Action, h authedHandler) http.HandlerFunc {
 	return s.authed(func(w http.ResponseWriter, r *http.Request, id Identity) {
-		if !slices.Contains(id.Roles, RoleAdmin) {
-			s.writeErr(w, r, status.New(status.Forbidden, "admin role required"))
+		if !admin.Allowed(id.Roles, act) {
+			s.writeErr(w, r, status.Errorf(status.Forbidden, "%s role required", admin.Least(act)))
 			return
 		}
 		h(w, r, id)
@@ -379,7 +400,7 @@ func (u *userID) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (s *Service) handleBan(w http.ResponseWriter, r *http.Request, admin Identity) {
+func (s *Service) handleBan(w http.ResponseWriter, r *http.Request, by Identity) {
 	var req struct {
 		UserID userID `json:"user_id"`
 		Reason string `json:"reason"`
@@ -407,16 +428,16 @@ func (s *Service) handleBan(w http.ResponseWriter, r *http.Request, admin Identi
 		s.writeErr(w, r, err)
 		return
 	}
-	s.log.Info("admin action", "action", "ban", "admin_id", admin.UserID, "player_id", int64(req.UserID))
+	s.log.Info("admin action", "action", "ban", "admin_id", by.UserID, "player_id", int64(req.UserID))
 	target := "player:" + strconv.FormatInt(int64(req.UserID), 10)
-	if err := s.record(r.Context(), admin, "player.ban", target, req.Reason, before, s.banState(r.Context(), int64(req.UserID))); err != nil {
+	if err := s.record(r.Context(), by, "player.ban", target, req.Reason, before, s.banState(r.Context(), int64(req.UserID))); err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Service) handleUnban(w http.ResponseWriter, r *http.Request, admin Identity) {
+func (s *Service) handleUnban(w http.ResponseWriter, r *http.Request, by Identity) {
 	var req struct {
 		UserID userID `json:"user_id"`
 	}
@@ -433,9 +454,9 @@ func (s *Service) handleUnban(w http.ResponseWriter, r *http.Request, admin Iden
 		s.writeErr(w, r, err)
 		return
 	}
-	s.log.Info("admin action", "action", "unban", "admin_id", admin.UserID, "player_id", int64(req.UserID))
+	s.log.Info("admin action", "action", "unban", "admin_id", by.UserID, "player_id", int64(req.UserID))
 	target := "player:" + strconv.FormatInt(int64(req.UserID), 10)
-	if err := s.record(r.Context(), admin, "player.unban", target, "", before, s.banState(r.Context(), int64(req.UserID))); err != nil {
+	if err := s.record(r.Context(), by, "player.unban", target, "", before, s.banState(r.Context(), int64(req.UserID))); err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
@@ -444,7 +465,7 @@ func (s *Service) handleUnban(w http.ResponseWriter, r *http.Request, admin Iden
 
 // handleRotateKey makes a new signing key active; tokens of the old one
 // stay valid until they expire. The body is empty (or {}).
-func (s *Service) handleRotateKey(w http.ResponseWriter, r *http.Request, admin Identity) {
+func (s *Service) handleRotateKey(w http.ResponseWriter, r *http.Request, by Identity) {
 	if r.ContentLength != 0 {
 		var req struct{}
 		if err := s.decode(w, r, &req); err != nil {
@@ -457,16 +478,17 @@ func (s *Service) handleRotateKey(w http.ResponseWriter, r *http.Request, admin 
 		s.writeErr(w, r, err)
 		return
 	}
-	s.log.Info("admin action", "action", "rotate_signing_key", "admin_id", admin.UserID, "kid", kid)
-	if err := s.record(r.Context(), admin, "keys.rotate", "signing_key", "", nil, map[string]string{"kid": kid}); err != nil {
+	s.log.Info("admin action", "action", "rotate_signing_key", "admin_id", by.UserID, "kid", kid)
+	if err := s.record(r.Context(), by, "keys.rotate", "signing_key", "", nil, map[string]string{"kid": kid}); err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
 	s.writeJSON(w, http.StatusOK, map[string]string{"kid": kid})
 }
 
-// Admin wraps an HTTP handler of another package so that only an admin's
-// bearer token reaches it; others get the API's JSON error.
-func (s *Service) Admin(h http.HandlerFunc) http.Handler {
-	return s.admin(func(w http.ResponseWriter, r *http.Request, _ Identity) { h(w, r) })
+// Allow wraps an HTTP handler of another package so that only a bearer
+// token whose account's console roles allow act (internal/admin) reaches
+// it; others get the API's JSON error (401, or 403 "<role> role required").
+func (s *Service) Allow(act admin.Action, h http.HandlerFunc) http.Handler {
+	return s.allow(act, func(w http.ResponseWriter, r *http.Request, _ Identity) { h(w, r) })
 }

@@ -251,7 +251,7 @@ func TestAdminBan(t *testing.T) {
 	root := f.registerAdmin(t, "root", "password1").str("access_token")
 	user := f.register(t, "mallory", "password1")
 	uid := user.str("user_id")
-	wantErr(t, f.call(t, "POST", "/v1/admin/ban", user.str("access_token"), `{"user_id":"`+uid+`","reason":"x"}`), 403, "forbidden", "admin role required")
+	wantErr(t, f.call(t, "POST", "/v1/admin/ban", user.str("access_token"), `{"user_id":"`+uid+`","reason":"x"}`), 403, "forbidden", "operator role required")
 	bad := []struct{ body, msg string }{
 		{`{"reason":"cheating"}`, "user_id: required"},
 		{`{"user_id":"abc","reason":"cheating"}`, "user_id: must be a positive decimal id"},

@@ -67,15 +67,23 @@ func TestParseWords(t *testing.T) {
 	}
 }
 
-func TestWordFileReload(t *testing.T) {
+// wordFile writes content as a word list in a folder of the test's own
+// and loads it.
+func wordFile(t *testing.T, content string) (*WordFile, string) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "words.txt")
-	if err := os.WriteFile(path, []byte("bad\n"), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	f, err := LoadWordFile(path, discard())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f, path
+}
+
+func TestWordFileReload(t *testing.T) {
+	f, path := wordFile(t, "bad\n")
 	f.PollEvery = 20 * time.Millisecond
 	loads := make(chan int, 10)
 	f.reloaded = func(n int) { loads <- n }
@@ -116,14 +124,7 @@ func TestWordFileReload(t *testing.T) {
 // the list in force. The signal comes through watch's channel: the test
 // process gets no real signal.
 func TestWordFileSIGHUP(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "words.txt")
-	if err := os.WriteFile(path, []byte("bad\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := LoadWordFile(path, discard())
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, path := wordFile(t, "bad\n")
 	f.PollEvery = time.Hour // the poll never runs: only the signal reloads
 	loads := make(chan int, 10)
 	f.reloaded = func(n int) { loads <- n }
@@ -183,14 +184,7 @@ func TestWordFileSIGHUP(t *testing.T) {
 // real signal reaches it, and the test process, which has the handler
 // installed for exactly that long, does not die of it.
 func TestWordFileWatchSIGHUP(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "words.txt")
-	if err := os.WriteFile(path, []byte("bad\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := LoadWordFile(path, discard())
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, _ := wordFile(t, "bad\n")
 	f.PollEvery = time.Hour
 	loads := make(chan int, 10)
 	f.reloaded = func(n int) { loads <- n }

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -211,14 +210,7 @@ func TestSenderNameCache(t *testing.T) {
 func TestGroupNameMaskedOnRead(t *testing.T) {
 	s, rec, _ := newTestService(t, nil)
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "words.txt")
-	if err := os.WriteFile(path, []byte("bad\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	words, err := LoadWordFile(path, discard())
-	if err != nil {
-		t.Fatal(err)
-	}
+	words, path := wordFile(t, "bad\n")
 	s.SetMasker(words)
 	g, err := s.CreateGroup(ctx, 1, "Friday table", 0, true)
 	if err != nil {

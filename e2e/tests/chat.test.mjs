@@ -252,6 +252,13 @@ test('world, private, groups, recall, block, reload and reconnect in the chat pa
     await a.page.getByTestId('chat-tab-people').click();
     const friendB = a.page.locator(`[data-testid=chat-friend][data-user-id="${b.id}"][data-state=accepted]`);
     await friendB.locator('[data-testid=chat-online][data-online=true]').waitFor();
+    // b sits down at a practice table: a sees b "in a game" (the server's
+    // in_game status, pushed), not merely online.
+    await b.page.getByTestId('lobby-screen').waitFor({ state: 'visible' });
+    await b.page.getByTestId('mode-practice').click();
+    await b.page.getByTestId('table-screen').waitFor({ state: 'visible', timeout: 30_000 });
+    await friendB.locator('[data-testid=chat-online][data-status=in_game]').waitFor({ timeout: 15_000 });
+    await friendB.getByTestId('chat-in-game').waitFor();
     await b.context.close();
     await friendB.locator('[data-testid=chat-online][data-online=false]').waitFor({ timeout: 15_000 });
   } catch (err) {

@@ -8,6 +8,14 @@ import { ChatState, n, id } from './chatsync.js';
 import { esc } from './table.js';
 import { byEnglish as L, applyDom } from './i18n.js';
 
+// statusDot draws a presence status the server gave (online, in_game or
+// offline): green when online, amber when at a table, grey when away.
+function statusDot(status) {
+  const on = status !== 'offline';
+  const title = { online: 'online', in_game: 'in a game' }[status] || 'offline';
+  return `<span class="chat-dot${on ? ' on' : ''}${status === 'in_game' ? ' in-game' : ''}" data-testid="chat-online" data-online="${on}" data-status="${esc(status)}" title="${L(title)}"></span>`;
+}
+
 const $ = (x) => document.getElementById(x);
 const RECALL_MS = 2 * 60_000; // the server's default window (-chat-recall-window)
 
@@ -504,9 +512,17 @@ export class ChatPanel {
     return this.state.names.get(uid) || this.names(uid) || L('Player ·{id}', { id: uid.slice(-6) });
   }
 
-  online(uid) {
+  // status is a friend's presence as the server last told it: online,
+  // in_game or offline; null for someone who is not a friend.
+  status(uid) {
     const f = this.friends.friends.find((x) => id(x.user_id) === uid);
-    return f ? !!f.online : null;
+    if (!f) return null;
+    return f.status || (f.online ? 'online' : 'offline');
+  }
+
+  online(uid) {
+    const s = this.status(uid);
+    return s === null ? null : s !== 'offline';
   }
 
   render() {
@@ -573,9 +589,8 @@ export class ChatPanel {
   }
 
   dot(uid) {
-    const on = this.online(id(uid));
-    if (on === null) return '';
-    return `<span class="chat-dot${on ? ' on' : ''}" data-testid="chat-online" data-online="${on}" title="${L(on ? 'online' : 'offline')}"></span>`;
+    const s = this.status(id(uid));
+    return s === null ? '' : statusDot(s);
   }
 
   preview(m) {
@@ -1042,13 +1057,15 @@ ${friendBtn}
     const fs = this.friends.friends;
     const row = (f) => {
       const uid = id(f.user_id);
-      const on = !!f.online;
+      const st = f.status || (f.online ? 'online' : 'offline');
       let acts = '';
       if (f.state === 'accepted') acts = `<button type="button" class="btn btn-ghost btn-small" data-act="message" data-uid="${uid}">${L('Message')}</button><button type="button" class="link-btn" data-act="friend.remove" data-uid="${uid}">${L('Remove')}</button>`;
       else if (f.state === 'pending_in') acts = `<button type="button" class="btn btn-green btn-small" data-act="friend.accept" data-uid="${uid}" data-testid="chat-friend-accept">${L('Accept')}</button><button type="button" class="link-btn" data-act="friend.decline" data-uid="${uid}">${L('Decline')}</button>`;
       else acts = `<span class="tag">${L('request sent')}</span><button type="button" class="link-btn" data-act="friend.remove" data-uid="${uid}">${L('Withdraw')}</button>`;
-      const dot = f.state === 'accepted' ? `<span class="chat-dot${on ? ' on' : ''}" data-testid="chat-online" data-online="${on}"></span>` : '';
-      return `<div class="chat-friend" data-testid="chat-friend" data-user-id="${uid}" data-state="${esc(f.state)}">${dot}<b>${esc(this.nameOf(uid))}</b><span class="chat-friend-acts">${acts}</span></div>`;
+      const accepted = f.state === 'accepted';
+      const dot = accepted ? statusDot(st) : '';
+      const playing = accepted && st === 'in_game' ? `<span class="tag" data-testid="chat-in-game">${L('in a game')}</span>` : '';
+      return `<div class="chat-friend" data-testid="chat-friend" data-user-id="${uid}" data-state="${esc(f.state)}">${dot}<b>${esc(this.nameOf(uid))}</b>${playing}<span class="chat-friend-acts">${acts}</span></div>`;
     };
     const blocked = this.friends.blocked
       .map((uid) => `<div class="chat-friend" data-testid="chat-blocked" data-user-id="${uid}"><b>${esc(this.nameOf(uid))}</b><span class="chat-friend-acts"><button type="button" class="link-btn" data-act="friend.unblock" data-uid="${uid}" data-testid="chat-unblock">${L('Unblock')}</button></span></div>`)

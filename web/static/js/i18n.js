@@ -268,6 +268,7 @@ const CATALOGUE = {
   'chat.en.111': ['Remove from group', '移出群'],
   'chat.en.112': ['You are muted in this group', '你在该群中被禁言'],
   'chat.en.113': ['{n} member', '{n} 名成员'],
+  'chat.en.114': ['in a game', '游戏中'],
 
   // The rest of the page: auth, lobby, queue, table, result, errors
   'rule.not_your_turn': ['It is not your turn.', '还没轮到你。'],

@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lordgame/lordgame/internal/cluster"
+	"github.com/lordgame/lordgame/internal/session"
 )
 
 func TestCallMetaRoundTrip(t *testing.T) {
@@ -33,6 +35,14 @@ func TestCallMetaRefusesMalformed(t *testing.T) {
 		if meta, err := parseCallMeta(cluster.Header{hdrCall: {v}}); err == nil {
 			t.Errorf("%q: parsed as %+v, want an error", v, meta)
 		}
+	}
+	// A far deadline of server-side code is carried as the longest
+	// timeout a node accepts, not as a header it refuses.
+	ctx, cancel := context.WithTimeout(context.Background(), 400*24*time.Hour)
+	defer cancel()
+	meta := callMetaOf(ctx, &Call{Session: session.Detached("s", 7, nil, session.ModeWS)})
+	if got, err := parseCallMeta(meta.header()); err != nil || got.timeout != maxCallTimeoutMs*time.Millisecond {
+		t.Errorf("a 400-day deadline: %+v, %v; want the longest timeout", got, err)
 	}
 	if _, err := parseCallMeta(cluster.Header{}); err == nil {
 		t.Error("no Lg-Call header: parsed, want an error")

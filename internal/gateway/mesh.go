@@ -923,9 +923,16 @@ func callMetaOf(ctx context.Context, c *Call) callMeta {
 		meta.roles = strings.Join(roles, ",")
 	}
 	if dl, ok := ctx.Deadline(); ok {
-		meta.timeout = max(time.Until(dl), time.Millisecond)
+		meta.timeout = clampTimeout(time.Until(dl))
 	}
 	return meta
+}
+
+// clampTimeout is what a forwarded call carries of the time left: at least
+// a millisecond, and no more than a serving node accepts (a server-side
+// caller's far deadline must not make its call unparsable).
+func clampTimeout(d time.Duration) time.Duration {
+	return min(max(d, time.Millisecond), maxCallTimeoutMs*time.Millisecond)
 }
 
 // header is a new header set holding meta.
@@ -1080,7 +1087,7 @@ func (m *Mesh) serve(ctx context.Context, rt *Route, msg *cluster.Msg) {
 			meta.hops++
 			meta.timeout = 0
 			if dl, ok := ctx.Deadline(); ok {
-				meta.timeout = max(time.Until(dl), time.Millisecond)
+				meta.timeout = clampTimeout(time.Until(dl))
 			}
 			h[hdrCall] = meta.header()[hdrCall]
 			out, err := m.bus.RequestMsg(ctx, m.subj.NodeRPC(owner, rt.Name), h, msg.Data)

@@ -37,8 +37,14 @@ func meshNodeStop(b testing.TB, bus *cluster.NATS, role string, serves []string)
 // it still serves what it has.
 func meshNodeWith(b testing.TB, bus *cluster.NATS, role string, serves []string, register func(*gateway.Router)) (*gateway.Mesh, func(), func()) {
 	b.Helper()
+	return meshNodeTimed(b, bus, cluster.DefaultMembersConfig(), role, serves, register)
+}
+
+// meshNodeTimed is meshNodeWith with the membership timings of mc.
+func meshNodeTimed(b testing.TB, bus *cluster.NATS, mc cluster.MembersConfig, role string, serves []string, register func(*gateway.Router)) (*gateway.Mesh, func(), func()) {
+	b.Helper()
 	log := slog.New(slog.DiscardHandler)
-	members, err := cluster.Join(b.Context(), bus, cluster.DefaultMembersConfig(),
+	members, err := cluster.Join(b.Context(), bus, mc,
 		cluster.NodeInfo{NodeID: -1, Roles: []string{role}, Protocol: gateway.ProtocolVersion}, nil, log)
 	if err != nil {
 		b.Fatal(err)

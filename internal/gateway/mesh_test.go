@@ -196,8 +196,17 @@ func TestCallEndsWhenItsNodeLeaves(t *testing.T) {
 			gateway.Handle(r, "sys.block_again", 9902, block, gateway.Concurrent(), gateway.Idempotent(), gateway.Public())
 		}
 	}
-	edge, _, _ := meshNodeWith(t, bus, cluster.RoleGateway, nil, routes(false))
-	stuck, leave, stopStuck := meshNodeWith(t, bus, cluster.RoleGame, []string{"sys"}, routes(true))
+	// A node that leaves withdraws and is dropped at once; a long
+	// DropAfter keeps a heartbeat starved by a loaded machine from
+	// dropping a healthy node in the middle of the test (its calls would
+	// end too, and a retry find no node).
+	mc := cluster.DefaultMembersConfig()
+	mc.DropAfter, mc.LeaseTTL = 20*time.Second, 20*time.Second
+	node := func(role string, serves []string, stuck bool) (*gateway.Mesh, func(), func()) {
+		return meshNodeTimed(t, bus, mc, role, serves, routes(stuck))
+	}
+	edge, _, _ := node(cluster.RoleGateway, nil, false)
+	stuck, leave, stopStuck := node(cluster.RoleGame, []string{"sys"}, true)
 	t.Cleanup(stopStuck)
 	deadline := time.Now().Add(5 * time.Second)
 	for !edge.Members().Alive(stuck.Node()) && time.Now().Before(deadline) {
@@ -231,8 +240,8 @@ func TestCallEndsWhenItsNodeLeaves(t *testing.T) {
 	}
 
 	// An idempotent call on a node that leaves is served by another.
-	fresh, _, _ := meshNodeWith(t, bus, cluster.RoleGame, []string{"sys"}, routes(false))
-	stuck2, leave2, stop2 := meshNodeWith(t, bus, cluster.RoleGame, []string{"sys"}, routes(true))
+	fresh, _, _ := node(cluster.RoleGame, []string{"sys"}, false)
+	stuck2, leave2, stop2 := node(cluster.RoleGame, []string{"sys"}, true)
 	t.Cleanup(stop2)
 	deadline = time.Now().Add(5 * time.Second)
 	for (!edge.Members().Alive(fresh.Node()) || !edge.Members().Alive(stuck2.Node()) || edge.Members().Alive(stuck.Node())) && time.Now().Before(deadline) {

@@ -1,10 +1,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"maps"
+	"reflect"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/proto/gen/pb"
 )
 
@@ -111,4 +119,140 @@ func TestClusterChat(t *testing.T) {
 	if ps := b.pushes(pc); len(ps) != 1 {
 		t.Fatalf("b got pushes it had synced: %v", texts(ps))
 	}
+}
+
+// TestClusterChatFanoutPerGateway runs three gateway processes and
+// watches the chat subjects on the bus: a message to a conversation is
+// published once per gateway that holds members online, with those
+// members, and to no other gateway; a world message goes once to each
+// gateway with sessions (not to one without); nothing goes on the shared
+// subject once the presence map is complete.
+func TestClusterChatFanoutPerGateway(t *testing.T) {
+	c := newTestCluster(t, "LORDGAME_CHAT_RATE_WORLD=50/1s")
+	gw1, gw2, gw3 := c.start("gateway"), c.start("gateway"), c.start("gateway")
+	a := newChatUser(t, gw1.addr, "fanout-node-aaaa")
+	b := newChatUser(t, gw2.addr, "fanout-node-bbbb")
+	d := newChatUser(t, gw2.addr, "fanout-node-dddd")
+	a.dial("ws://" + gw1.addr + "/ws")
+	b.dial("ws://" + gw2.addr + "/ws")
+	d.dial("ws://" + gw2.addr + "/ws")
+
+	bus := c.bus()
+	var mu sync.Mutex
+	seen := map[string][]string{} // subject → the Lg-Chat-Users of each message
+	for _, subj := range []string{c.prefix + ".node.*.chat", c.prefix + ".bcast.chat"} {
+		sub, err := bus.Subscribe(subj, "", func(_ context.Context, m *cluster.Msg) {
+			mu.Lock()
+			seen[m.Subject] = append(seen[m.Subject], m.Header.Get("Lg-Chat-Users"))
+			mu.Unlock()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = sub.Unsubscribe() })
+	}
+	if err := bus.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	kv, err := bus.OpenKV(t.Context(), "presence")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodeOf := func(u *chatUser) string {
+		t.Helper()
+		var e cluster.KVEntry
+		var err error
+		for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if e, err = kv.Get(t.Context(), strconv.FormatInt(u.uid, 10)); err == nil {
+				break
+			}
+		}
+		if err != nil { // written once the session is set up
+			t.Fatalf("presence record of %d: %v", u.uid, err)
+		}
+		node, _, _ := strings.Cut(string(e.Value()), " ")
+		return node
+	}
+	n2 := nodeOf(b)
+	if nodeOf(d) != n2 || nodeOf(a) == n2 {
+		t.Fatalf("presence: a on %s, b on %s, d on %s", nodeOf(a), n2, nodeOf(d))
+	}
+	// gw1's map holds b and d (presence.get is answered from it).
+	waitStatus(t, "gw1 sees b and d", a, []int64{b.uid, d.uid}, "online", "online")
+	// expect waits until the bus carried want (subject → user lists),
+	// then a little longer for anything that should not come.
+	expect := func(what string, want map[string][]string) {
+		t.Helper()
+		count := func(m map[string][]string) (n int) {
+			for _, v := range m {
+				n += len(v)
+			}
+			return n
+		}
+		for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			mu.Lock()
+			n := count(seen)
+			mu.Unlock()
+			if n >= count(want) {
+				break
+			}
+		}
+		time.Sleep(300 * time.Millisecond)
+		mu.Lock()
+		got := maps.Clone(seen)
+		clear(seen)
+		mu.Unlock()
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: the bus carried %v, want %v", what, got, want)
+		}
+	}
+	sorted := func(ids ...int64) string {
+		slices.Sort(ids)
+		return cluster.JoinIDs(ids)
+	}
+	sub2 := c.prefix + ".node." + n2 + ".chat"
+
+	var gc pb.GroupCreateResp
+	a.ok("group.create", &pb.GroupCreateReq{Name: "per node", Open: true}, &gc)
+	g := gc.Group.Id
+	b.ok("group.join", &pb.GroupReq{ConversationId: g}, &pb.GroupResp{})
+	d.ok("group.join", &pb.GroupReq{ConversationId: g}, &pb.GroupResp{})
+	clearSeen := func() { time.Sleep(300 * time.Millisecond); mu.Lock(); clear(seen); mu.Unlock() }
+	clearSeen() // the joins' system messages
+	gm, err := a.send(g, 0, "one message for gw2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []*chatUser{b, d} {
+		u.waitPush("the group message", g, func(ms []*pb.ChatMessage) bool { return len(ms) > 0 && ms[len(ms)-1].Seq == gm.Message.Seq })
+	}
+	got := func() string { mu.Lock(); defer mu.Unlock(); return strings.Join(seen[sub2], ",") }()
+	if ids := cluster.ParseIDs(got); sorted(ids...) != sorted(b.uid, d.uid) {
+		t.Fatalf("the group message's receivers on gw2: %q, want b and d", got)
+	}
+	expect("a group message", map[string][]string{sub2: {got}})
+
+	if _, err := a.send(0, b.uid, "private"); err != nil {
+		t.Fatal(err)
+	}
+	expect("a private message", map[string][]string{sub2: {strconv.FormatInt(b.uid, 10)}})
+
+	var op pb.ChatOpenResp
+	a.ok("chat.open", &pb.ChatOpenReq{Kind: "world"}, &op)
+	w := op.Conversation.Id
+	if _, err := a.send(w, 0, "world, gw3 has nobody"); err != nil {
+		t.Fatal(err)
+	}
+	expect("a world message with gw3 empty", map[string][]string{sub2: {""}})
+
+	e := newChatUser(t, gw3.addr, "fanout-node-eeee")
+	e.dial("ws://" + gw3.addr + "/ws")
+	n3 := nodeOf(e)
+	waitStatus(t, "gw1 sees e", a, []int64{e.uid}, "online")
+	wm, err := a.send(w, 0, "world, everyone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.waitPush("the world message on gw3", w, func(ms []*pb.ChatMessage) bool { return len(ms) > 0 && ms[len(ms)-1].Seq == wm.Message.Seq })
+	expect("a world message", map[string][]string{sub2: {""}, c.prefix + ".node." + n3 + ".chat": {""}})
 }

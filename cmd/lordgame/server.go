@@ -140,6 +140,7 @@ func (s *server) build(ctx context.Context) error {
 	dz.seats, dz.members = st, members
 	dz.svc.SetDirectory(st)
 	s.chat.pres = newPresenceNode(s, router, s.chat, presence, st)
+	s.chat.fan.UseLocator(s.chat.pres.p) // remote receivers from the presence map
 	if s.admin, err = newAdminNode(ctx, s, router); err != nil {
 		return err
 	}

@@ -37,21 +37,30 @@ const (
 )
 
 // ClusterFanout is the Fanout of a node: the users connected to this
-// node's gateway get the push directly; when some receivers are connected
-// elsewhere (or all are meant), the push is published once on the chat
-// subject, which every node subscribes to, and each node hands it to its
-// own sessions. The body is encoded once per message and node (protobuf),
-// and its JSON form once per node on first use by a text WebSocket
-// session. Each send goes to the session's bounded send queue: a slow
-// receiver is dealt with by the session's full-queue policy and never
-// delays the others.
+// node's gateway get the push directly; the others are found in the
+// presence map (a Locator: which live gateway holds each session) and the
+// push is published once per gateway that holds some of them, on that
+// node's own chat subject, with their user ids; a push to everyone goes
+// once to each gateway that holds any session. Each node hands what it
+// receives to its own sessions. The body is encoded once per message
+// (protobuf) and sent as the same bytes to every gateway; its JSON form
+// is made once per node on first use by a text WebSocket session. Each
+// send goes to the session's bounded send queue: a slow receiver is dealt
+// with by the session's full-queue policy and never delays the others.
 //
-// Run owns the subscription; Attach must be called before Run.
+// Until the presence map is complete (its first replay after start), or
+// without a Locator, a push for other nodes goes once on the shared chat
+// subject, which every node also subscribes to, and each node picks its
+// own receivers from it.
+//
+// Run owns the subscriptions; Attach and UseLocator must be called
+// before Run.
 type ClusterFanout struct {
 	bus      *cluster.NATS
 	presence *cluster.Presence
 	self     string
-	subject  string
+	subject  string // shared by every node
+	loc      Locator
 	gw       atomic.Pointer[gateway.Gateway]
 	log      *slog.Logger
 
@@ -66,24 +75,34 @@ func NewClusterFanout(bus *cluster.NATS, presence *cluster.Presence, self string
 		subject: cluster.NewSubjects(bus.Prefix()).Broadcast("chat"), ready: make(chan struct{})}
 }
 
+// UseLocator makes the fan-out find remote receivers in l.
+func (f *ClusterFanout) UseLocator(l Locator) { f.loc = l }
+
+// NodeSubject is the chat subject of one node ("lordgame.node.<id>.chat").
+func NodeSubject(prefix, node string) string { return cluster.NewSubjects(prefix).Node(node, "chat") }
+
 // Attach connects the fan-out to this node's gateway.
 func (f *ClusterFanout) Attach(gw *gateway.Gateway) { f.gw.Store(gw) }
 
 // Ready is closed once the chat subject is subscribed.
 func (f *ClusterFanout) Ready() <-chan struct{} { return f.ready }
 
-// Stats are the pushes published on the bus and handed to sessions here.
+// Stats are the messages published on the bus and the pushes handed to
+// sessions here.
 func (f *ClusterFanout) Stats() (published, delivered int64) {
 	return f.published.Load(), f.delivered.Load()
 }
 
-// Run subscribes to the chat subject until ctx ends.
+// Run subscribes to this node's chat subject and the shared one until ctx
+// ends.
 func (f *ClusterFanout) Run(ctx context.Context) error {
-	sub, err := f.bus.Subscribe(f.subject, "", f.receive)
-	if err != nil {
-		return err
+	for _, subject := range []string{NodeSubject(f.bus.Prefix(), f.self), f.subject} {
+		sub, err := f.bus.Subscribe(subject, "", f.receive)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = sub.Unsubscribe() }()
 	}
-	defer func() { _ = sub.Unsubscribe() }()
 	if err := f.bus.Flush(ctx); err != nil {
 		f.log.Warn("chat: subscription not confirmed by NATS", "err", err)
 	}
@@ -131,20 +150,53 @@ func (f *ClusterFanout) Push(ctx context.Context, route string, msg proto.Messag
 		}
 	}
 	f.delivered.Add(p.n)
-	h := cluster.Header{}
-	h.Set(hdrRoute, route)
-	h.Set(hdrType, string(msg.ProtoReflect().Descriptor().FullName()))
-	h.Set(hdrOrigin, f.self)
-	if all {
-		h.Set(hdrAll, "1")
-		if len(except) > 0 {
-			h.Set(hdrExcept, cluster.JoinIDs(except))
+	typ := string(msg.ProtoReflect().Descriptor().FullName())
+	header := func(users []int64) cluster.Header {
+		h := cluster.Header{}
+		h.Set(hdrRoute, route)
+		h.Set(hdrType, typ)
+		h.Set(hdrOrigin, f.self)
+		if all {
+			h.Set(hdrAll, "1")
+			if len(except) > 0 {
+				h.Set(hdrExcept, cluster.JoinIDs(except))
+			}
+		} else {
+			h.Set(hdrUsers, cluster.JoinIDs(users))
 		}
-	} else {
-		h.Set(hdrUsers, cluster.JoinIDs(remote))
+		return h
+	}
+	if f.loc != nil {
+		if all {
+			if nodes, ok := f.loc.Gateways(f.self, nil); ok {
+				return f.publishEach(ctx, nodes, func(string) cluster.Header { return header(nil) }, body)
+			}
+		} else {
+			byNode := map[string][]int64{}
+			if f.loc.Locate(remote, f.self, func(uid int64, node string) { byNode[node] = append(byNode[node], uid) }) {
+				nodes := make([]string, 0, len(byNode))
+				for n := range byNode {
+					nodes = append(nodes, n)
+				}
+				return f.publishEach(ctx, nodes, func(n string) cluster.Header { return header(byNode[n]) }, body)
+			}
+		}
 	}
 	f.published.Add(1)
-	return f.bus.PublishMsg(ctx, f.subject, h, body)
+	return f.bus.PublishMsg(ctx, f.subject, header(remote), body)
+}
+
+// publishEach publishes body once to each node's chat subject; the first
+// error is returned after trying every node.
+func (f *ClusterFanout) publishEach(ctx context.Context, nodes []string, header func(node string) cluster.Header, body []byte) error {
+	var first error
+	for _, n := range nodes {
+		f.published.Add(1)
+		if err := f.bus.PublishMsg(ctx, NodeSubject(f.bus.Prefix(), n), header(n), body); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // receive delivers a fan-out message published by another node.

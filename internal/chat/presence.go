@@ -62,6 +62,7 @@ type Presence struct {
 
 	mu         sync.Mutex
 	conns      map[int64]conn
+	perNode    map[string]int // sessions in conns by node (locate.go)
 	seats      map[int64]seatAt
 	shown      map[int64]shown
 	pending    map[int64]pendingOff // gone offline, within the grace
@@ -116,7 +117,7 @@ type presenceEvent struct {
 // svc, whose friend.list and group.members answers then carry statuses.
 func NewPresence(svc *Service, nodes Nodes, self string, ttl time.Duration) *Presence {
 	p := &Presence{svc: svc, nodes: nodes, self: self, ttl: ttl, now: time.Now,
-		conns: map[int64]conn{}, seats: map[int64]seatAt{}, shown: map[int64]shown{}, pending: map[int64]pendingOff{},
+		conns: map[int64]conn{}, perNode: map[string]int{}, seats: map[int64]seatAt{}, shown: map[int64]shown{}, pending: map[int64]pendingOff{},
 		alive: map[string]bool{self: true}, first: self, events: make(chan presenceEvent, presenceQueueLen)}
 	svc.presence = p
 	return p
@@ -152,9 +153,9 @@ func (f connFollower) Change(c cluster.PresenceChange) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if c.Here {
-		p.conns[c.UserID] = conn{node: c.Loc.Node, session: c.Loc.Session, at: c.At, epoch: p.connEpoch}
+		p.setConnLocked(c.UserID, conn{node: c.Loc.Node, session: c.Loc.Session, at: c.At, epoch: p.connEpoch})
 	} else {
-		delete(p.conns, c.UserID)
+		p.dropConnLocked(c.UserID)
 	}
 	p.updateLocked(c.UserID)
 }
@@ -165,7 +166,7 @@ func (f connFollower) Synced() {
 	defer p.mu.Unlock()
 	for uid, c := range p.conns {
 		if c.epoch != p.connEpoch {
-			delete(p.conns, uid)
+			p.dropConnLocked(uid)
 			p.updateLocked(uid)
 		}
 	}
@@ -247,7 +248,7 @@ func (p *Presence) sweep() {
 	cut := p.now().Add(-p.ttl)
 	for uid, c := range p.conns {
 		if c.at.Before(cut) {
-			delete(p.conns, uid)
+			p.dropConnLocked(uid)
 			p.updateLocked(uid)
 		}
 	}

@@ -1,0 +1,63 @@
+package chat
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/lordgame/lordgame/internal/cluster"
+)
+
+// located is what Locate and Gateways answer, in one comparable string.
+func located(p *Presence, self string, users ...int64) string {
+	var at []string
+	ok := p.Locate(users, self, func(uid int64, node string) { at = append(at, fmt.Sprintf("%d@%s", uid, node)) })
+	gws, ok2 := p.Gateways(self, nil)
+	slices.Sort(gws)
+	return fmt.Sprintf("%v %v %v %v", ok, at, ok2, gws)
+}
+
+// TestPresenceLocate: the fan-out's directory is the presence map: users
+// on live nodes other than self, by node; the gateways other than self
+// with at least one session; nothing known before the first replay ends.
+func TestPresenceLocate(t *testing.T) {
+	s, _, _ := newTestService(t, nil)
+	nodes := &liveNodes{ids: []string{"gw1", "gw2", "gw3"}}
+	p := NewPresence(s, nodes, "gw1", 10*time.Minute)
+	p.NodesChanged()
+	f := p.ConnFollower()
+	now := time.Now()
+	conn := func(uid int64, node string) {
+		f.Change(cluster.PresenceChange{UserID: uid, Loc: cluster.Location{Node: node, Session: "s"}, At: now, Here: true})
+	}
+	gone := func(uid int64) { f.Change(cluster.PresenceChange{UserID: uid, At: now}) }
+
+	f.Reset()
+	conn(1, "gw1")
+	conn(2, "gw2")
+	for _, c := range []struct {
+		what, want string
+		step       func()
+	}{
+		{"in the first replay: unknown", "false [] false []", nil},
+		{"replay done", "true [2@gw2] true [gw2]", f.Synced},
+		{"a second user on gw2, one on gw3", "true [2@gw2 3@gw3 4@gw2] true [gw2 gw3]", func() { conn(3, "gw3"); conn(4, "gw2") }},
+		{"3 moves to gw2: gw3 holds nobody", "true [2@gw2 3@gw2 4@gw2] true [gw2]", func() { conn(3, "gw2") }},
+		{"3 moves here", "true [2@gw2 4@gw2] true [gw2]", func() { conn(3, "gw1") }},
+		{"2 leaves, 4 is left on gw2", "true [4@gw2] true [gw2]", func() { gone(2) }},
+		{"gw2 drops out: its records name no live node", "true [] true []", func() { nodes.ids = []string{"gw1", "gw3"}; p.NodesChanged() }},
+		{"gw2 back", "true [4@gw2] true [gw2]", func() { nodes.ids = []string{"gw1", "gw2", "gw3"}; p.NodesChanged() }},
+		{"a replay without 4: gone", "true [] true []", func() { f.Reset(); conn(3, "gw1"); f.Synced() }},
+	} {
+		if c.step != nil {
+			c.step()
+		}
+		if got := located(p, "gw1", 1, 2, 3, 4, 5); got != c.want {
+			t.Errorf("%s: %s, want %s", c.what, got, c.want)
+		}
+	}
+	if len(p.perNode) != 1 || p.perNode["gw1"] != 1 {
+		t.Errorf("sessions by node %v, want gw1:1", p.perNode)
+	}
+}

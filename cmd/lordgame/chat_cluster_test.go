@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lordgame/lordgame/client"
 	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/proto/gen/pb"
 )
@@ -255,4 +256,83 @@ func TestClusterChatFanoutPerGateway(t *testing.T) {
 	}
 	e.waitPush("the world message on gw3", w, func(ms []*pb.ChatMessage) bool { return len(ms) > 0 && ms[len(ms)-1].Seq == wm.Message.Seq })
 	expect("a world message", map[string][]string{sub2: {""}, c.prefix + ".node." + n3 + ".chat": {""}})
+}
+
+// TestClusterChatTable: the Dou Dizhu table chat across the cluster. The
+// table runs on a game node; two of its players are on one gateway and
+// the third on another. A ddz.chat line reaches every seat as ddz.message
+// and as chat.msg on the table's conversation, a chat.send from the other
+// gateway reaches the first, a sync from either gateway returns the whole
+// table log, and a stranger cannot open or write to it.
+func TestClusterChatTable(t *testing.T) {
+	c := newTestCluster(t)
+	gw1, gw2 := c.start("gateway"), c.start("gateway")
+	c.start("game")
+	c.start("match")
+	addrs := []string{gw1.addr, gw1.addr, gw2.addr}
+	var us []*chatUser
+	legacy := make(chan *pb.DdzChat, 16)
+	for i, addr := range addrs {
+		u := newChatUser(t, addr, fmt.Sprintf("cluster-table-chat-%d", i))
+		u.dial("ws://" + addr + "/ws")
+		if i == 2 {
+			u.c.On("ddz.message", func(p client.Push) {
+				m := &pb.DdzChat{}
+				_ = p.Decode(m)
+				legacy <- m
+			})
+		}
+		joinRetry(t, u.c)
+		us = append(us, u)
+	}
+	var gid string
+	for i, deadline := 0, time.Now().Add(20*time.Second); i < 3; {
+		st := &pb.DdzSnapshot{}
+		if err := us[i].c.Request(t.Context(), "ddz.state", &pb.DdzStateReq{}, st); err == nil && st.GameId != "" && (gid == "" || gid == st.GameId) {
+			gid = st.GameId
+			i++
+			continue
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the three players are not at one table")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	us[0].ok("ddz.chat", &pb.DdzChatReq{Text: "good luck from gw1"}, &pb.DdzChatResp{})
+	select {
+	case m := <-legacy:
+		if m.Text != "good luck from gw1" {
+			t.Fatalf("ddz.message on gw2: %v", m)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no ddz.message push on the other gateway")
+	}
+	var op pb.ChatOpenResp
+	eventually(t, "the table conversation, opened from gw2", func() bool {
+		return us[2].call("chat.open", &pb.ChatOpenReq{Kind: "table", TableId: gid}, &op) == nil
+	})
+	tc := op.Conversation
+	if tc.Kind != "table" || tc.Role != "member" {
+		t.Fatalf("table conversation: %v", tc)
+	}
+	us[2].waitPush("the table line on gw2", tc.Id, func(ms []*pb.ChatMessage) bool {
+		return len(ms) == 1 && ms[0].Text == "good luck from gw1" && ms[0].SenderId == us[0].uid
+	})
+	r, err := us[2].send(tc.Id, 0, "thanks from gw2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range us[:2] {
+		u.waitPush("the gw2 line on gw1", tc.Id, func(ms []*pb.ChatMessage) bool { return len(ms) > 0 && ms[len(ms)-1].Seq == r.Message.Seq })
+	}
+	for _, u := range []*chatUser{us[1], us[2]} {
+		if b := u.sync(tc.Id, 0); !slices.Equal(texts(b.Messages), []string{"1:text:good luck from gw1", "2:text:thanks from gw2"}) {
+			t.Fatalf("table sync: %v", texts(b.Messages))
+		}
+	}
+	out := newChatUser(t, gw2.addr, "cluster-table-chat-out")
+	out.dial("ws://" + gw2.addr + "/ws")
+	wantRuleErr(t, "a stranger opens the table", out.call("chat.open", &pb.ChatOpenReq{Kind: "table", TableId: gid}, &op), "conversation_not_found")
+	_, err = out.send(tc.Id, 0, "let me in")
+	wantRuleErr(t, "a stranger writes at the table", err, "not_member")
 }

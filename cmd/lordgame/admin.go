@@ -21,6 +21,7 @@ import (
 	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/internal/ddz"
 	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/internal/store"
 	"github.com/lordgame/lordgame/proto/gen/pb"
@@ -115,25 +116,30 @@ func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.
 
 // routes mounts the admin API and the console on mux. Each route is
 // checked with admin.Allowed for its action (api); a route added here
-// without a line in TestAdminRoles fails that test.
+// without a line in TestAdminRoles fails that test. The reads are h, the
+// actions do: each of those is a span named as its audit entry
+// (admin.StartSpan) while traces are recorded.
 func (a *adminNode) routes(mux httpMux) {
-	h := func(pattern string, act admin.Action, f adminHandler) { mux.Handle(pattern, a.api(act, f)) }
+	h := func(pattern string, act admin.Action, f adminHandler) { mux.Handle(pattern, a.api(act, "", f)) }
+	do := func(pattern string, act admin.Action, name string, f adminHandler) {
+		mux.Handle(pattern, a.api(act, name, f))
+	}
 	h("GET /v1/admin/me", admin.View, a.handleMe)
 	h("GET /v1/admin/dashboard", admin.View, a.handleDashboard)
 	h("GET /v1/admin/players", admin.View, a.handleSearch)
 	h("GET /v1/admin/players/{id}", admin.View, a.handlePlayer)
-	h("POST /v1/admin/players/{id}/kick", admin.Kick, a.handleKick)
-	h("POST /v1/admin/players/{id}/ban", admin.Ban, a.handleBan)
-	h("POST /v1/admin/players/{id}/unban", admin.Ban, a.handleUnban)
-	h("POST /v1/admin/players/{id}/coins", admin.AdjustCoins, a.handleCoins)
+	do("POST /v1/admin/players/{id}/kick", admin.Kick, "player.kick", a.handleKick)
+	do("POST /v1/admin/players/{id}/ban", admin.Ban, "player.ban", a.handleBan)
+	do("POST /v1/admin/players/{id}/unban", admin.Ban, "player.unban", a.handleUnban)
+	do("POST /v1/admin/players/{id}/coins", admin.AdjustCoins, "player.coins", a.handleCoins)
 	h("GET /v1/admin/tables", admin.View, a.handleTables)
-	h("POST /v1/admin/tables/{id}/cancel", admin.CancelTable, a.handleCancelTable)
-	h("POST /v1/admin/announce", admin.Announce, a.handleAnnounce)
+	do("POST /v1/admin/tables/{id}/cancel", admin.CancelTable, "table.cancel", a.handleCancelTable)
+	do("POST /v1/admin/announce", admin.Announce, "announce", a.handleAnnounce)
 	h("GET /v1/admin/maintenance", admin.View, a.handleGetMaintenance)
-	h("PUT /v1/admin/maintenance", admin.Maintenance, a.handleSetMaintenance)
-	h("DELETE /v1/admin/maintenance", admin.Maintenance, a.handleClearMaintenance)
+	do("PUT /v1/admin/maintenance", admin.Maintenance, "maintenance.set", a.handleSetMaintenance)
+	do("DELETE /v1/admin/maintenance", admin.Maintenance, "maintenance.clear", a.handleClearMaintenance)
 	h("GET /v1/admin/nodes", admin.View, a.handleNodes)
-	h("POST /v1/admin/nodes/{id}/drain", admin.Drain, a.handleDrain)
+	do("POST /v1/admin/nodes/{id}/drain", admin.Drain, "node.drain", a.handleDrain)
 	h("GET /v1/admin/audit", admin.View, a.handleAudit)
 	mux.HandleFunc("GET /v1/maintenance", a.handlePublicMaintenance)
 	mux.Handle("GET /admin", http.RedirectHandler("/admin/", http.StatusMovedPermanently))
@@ -150,8 +156,10 @@ type actor struct {
 type adminHandler func(w http.ResponseWriter, r *http.Request, who actor) error
 
 // api authenticates the bearer token, checks that its roles allow act and
-// runs f; an error f returns is written as the API's JSON error.
-func (a *adminNode) api(act admin.Action, f adminHandler) http.Handler {
+// runs f; an error f returns is written as the API's JSON error. An action
+// (span: its audit name, "" for a read) is a span from the token's check
+// on, refusals included, while traces are recorded.
+func (a *adminNode) api(act admin.Action, span string, f adminHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
 		scheme, tok, ok := strings.Cut(h, " ")
@@ -164,6 +172,11 @@ func (a *adminNode) api(act admin.Action, f adminHandler) http.Handler {
 		if err != nil {
 			a.writeErr(w, r, err)
 			return
+		}
+		if span != "" && observe.Tracing() {
+			ctx, sp := admin.StartSpan(r.Context(), span, act, id.UserID, admin.Role(id.Roles), admin.PathTarget(span, r))
+			defer sp.End()
+			r = r.WithContext(ctx)
 		}
 		if !admin.Allowed(id.Roles, act) {
 			a.writeErr(w, r, status.Errorf(status.Forbidden, "%s role required", admin.Least(act)))
@@ -185,6 +198,7 @@ type apiError struct {
 }
 
 func (a *adminNode) writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	admin.Failed(r.Context(), err)
 	e := status.From(err)
 	if e.Code == status.Internal {
 		a.log.Error("admin api failure", "path", r.URL.Path, "err", err)
@@ -246,6 +260,7 @@ func (a *adminNode) audit(ctx context.Context, who actor, action, target, reason
 		}
 		return string(b)
 	}
+	admin.SetTarget(ctx, target)
 	_, err := a.db.AppendAudit(context.WithoutCancel(ctx), store.AuditEntry{ActorID: who.UserID, ActorName: who.Name,
 		Action: action, Target: target, Reason: reason, Before: enc(before), After: enc(after)})
 	if err != nil {
@@ -316,8 +331,8 @@ func (a *adminNode) handleAudit(w http.ResponseWriter, r *http.Request, _ actor)
 }
 
 // broadcastNotice pushes n to every connected player of the cluster.
-func (a *adminNode) broadcastNotice(n *pb.AdminNotice) error {
-	if err := a.s.mesh.Broadcast(routeAdminNotice, n); err != nil {
+func (a *adminNode) broadcastNotice(ctx context.Context, n *pb.AdminNotice) error {
+	if err := a.s.mesh.BroadcastContext(ctx, routeAdminNotice, n); err != nil {
 		return status.Errorf(status.Unavailable, "broadcast: %v", err)
 	}
 	return nil
@@ -349,7 +364,7 @@ func (a *adminNode) serveNode(ctx context.Context, m *cluster.Msg) {
 	var resp nodeResp
 	if err := json.Unmarshal(m.Data, &req); err != nil {
 		resp.Error = &apiError{Code: status.BadRequest, Message: "bad admin call"}
-	} else if err := a.doNode(ctx, req, &resp); err != nil {
+	} else if err := a.doNodeTraced(ctx, m.Header, req, &resp); err != nil {
 		e := status.From(err)
 		resp.Error = &apiError{Code: e.Code, Message: e.Message}
 	}
@@ -357,6 +372,22 @@ func (a *adminNode) serveNode(ctx context.Context, m *cluster.Msg) {
 	if err := m.Respond(b); err != nil {
 		a.log.Warn("admin call reply", "err", err)
 	}
+}
+
+// doNodeTraced is doNode in the trace of the caller when its request
+// carried one (admin.StartServe).
+func (a *adminNode) doNodeTraced(ctx context.Context, h cluster.Header, req nodeReq, resp *nodeResp) error {
+	if !observe.Tracing() {
+		return a.doNode(ctx, req, resp)
+	}
+	ctx, span, ok := admin.StartServe(ctx, req.Op, a.s.members.Self().ID, http.Header(h))
+	if !ok {
+		return a.doNode(ctx, req, resp)
+	}
+	defer span.End()
+	err := a.doNode(ctx, req, resp)
+	observe.SpanError(span, err)
+	return err
 }
 
 // doNode runs one admin call on this node.
@@ -381,8 +412,7 @@ func (a *adminNode) doNode(ctx context.Context, req nodeReq, resp *nodeResp) err
 }
 
 // callNode runs an admin call on node (directly when it is this one).
-func (a *adminNode) callNode(ctx context.Context, node string, req nodeReq) (nodeResp, error) {
-	var resp nodeResp
+func (a *adminNode) callNode(ctx context.Context, node string, req nodeReq) (resp nodeResp, err error) {
 	if node == a.s.members.Self().ID {
 		err := a.doNode(ctx, req, &resp)
 		return resp, err
@@ -394,11 +424,19 @@ func (a *adminNode) callNode(ctx context.Context, node string, req nodeReq) (nod
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	out, err := a.s.bus.Request(ctx, a.subj.Node(node, "admin"), b)
+	var hdr cluster.Header // the caller's trace context, when it has one
+	if observe.Tracing() {
+		h := cluster.Header{}
+		if cctx, span, ok := admin.StartCall(ctx, req.Op, node, http.Header(h)); ok {
+			ctx, hdr = cctx, h
+			defer func() { observe.SpanError(span, err); span.End() }()
+		}
+	}
+	m, err := a.s.bus.RequestMsg(ctx, a.subj.Node(node, "admin"), hdr, b)
 	if err != nil {
 		return resp, status.Errorf(status.Unavailable, "node %s: %v", node, err)
 	}
-	if err := json.Unmarshal(out, &resp); err != nil {
+	if err := json.Unmarshal(m.Data, &resp); err != nil {
 		return resp, status.Errorf(status.Unavailable, "node %s: bad answer", node)
 	}
 	if resp.Error != nil {

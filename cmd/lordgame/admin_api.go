@@ -518,7 +518,7 @@ func (a *adminNode) handleAnnounce(w http.ResponseWriter, r *http.Request, who a
 		return status.Errorf(status.BadRequest, "text: must be 1 to %d characters", maxAnnounceChars)
 	}
 	n := &pb.AdminNotice{Kind: "announcement", Text: text, SentMs: time.Now().UnixMilli()}
-	if err := a.broadcastNotice(n); err != nil {
+	if err := a.broadcastNotice(r.Context(), n); err != nil {
 		return err
 	}
 	if err := a.audit(r.Context(), who, "announce", "everyone", "", nil, map[string]string{"text": text}); err != nil {
@@ -614,7 +614,7 @@ func (a *adminNode) handleSetMaintenance(w http.ResponseWriter, r *http.Request,
 	if err := a.audit(r.Context(), who, "maintenance.set", "maintenance", "", before, m); err != nil {
 		return err
 	}
-	if err := a.broadcastNotice(&pb.AdminNotice{Kind: "maintenance", Text: text, SentMs: time.Now().UnixMilli(),
+	if err := a.broadcastNotice(r.Context(), &pb.AdminNotice{Kind: "maintenance", Text: text, SentMs: time.Now().UnixMilli(),
 		StartsMs: m.StartsAt.UnixMilli(), EndsMs: m.EndsAt.UnixMilli()}); err != nil {
 		a.log.Warn("maintenance notice", "err", err) // stored: clients still read it from GET /v1/maintenance
 	}
@@ -634,7 +634,7 @@ func (a *adminNode) handleClearMaintenance(w http.ResponseWriter, r *http.Reques
 	if err := a.audit(r.Context(), who, "maintenance.clear", "maintenance", "", before, nil); err != nil {
 		return err
 	}
-	if err := a.broadcastNotice(&pb.AdminNotice{Kind: "maintenance_cleared", SentMs: time.Now().UnixMilli()}); err != nil {
+	if err := a.broadcastNotice(r.Context(), &pb.AdminNotice{Kind: "maintenance_cleared", SentMs: time.Now().UnixMilli()}); err != nil {
 		a.log.Warn("maintenance notice", "err", err)
 	}
 	writeAdminJSON(w, http.StatusOK, map[string]any{"maintenance": nil})

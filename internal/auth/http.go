@@ -13,6 +13,7 @@ import (
 
 	"github.com/lordgame/lordgame/internal/admin"
 	"github.com/lordgame/lordgame/internal/clientaddr"
+	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/status"
 )
 
@@ -64,9 +65,9 @@ func (s *Service) routes(clientAddr func(*http.Request) string) map[string]http.
 		"POST /v1/account/password":     s.authed(s.handlePassword),
 		"POST /v1/account/display-name": s.authed(s.handleDisplayName),
 		"POST /v1/account/upgrade":      s.authed(s.handleUpgrade),
-		"POST /v1/admin/ban":            s.allow(admin.Ban, s.handleBan),
-		"POST /v1/admin/unban":          s.allow(admin.Ban, s.handleUnban),
-		"POST /v1/admin/keys/rotate":    s.allow(admin.RotateKeys, s.handleRotateKey),
+		"POST /v1/admin/ban":            s.action(admin.Ban, "player.ban", s.handleBan),
+		"POST /v1/admin/unban":          s.action(admin.Ban, "player.unban", s.handleUnban),
+		"POST /v1/admin/keys/rotate":    s.action(admin.RotateKeys, "keys.rotate", s.handleRotateKey),
 	}
 }
 
@@ -145,6 +146,7 @@ func (s *Service) writeJSON(w http.ResponseWriter, code int, v any) {
 // writeErr answers {"code","message"} with the code's HTTP status. Errors
 // without a client-visible code are logged here and answered "internal".
 func (s *Service) writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	admin.Failed(r.Context(), err) // an admin action's span (action), if any
 	e := status.From(err)
 	if e.Code == status.Internal {
 		s.log.Error("account api failure", "path", r.URL.Path, "err", err)
@@ -233,13 +235,33 @@ func (s *Service) authed(h authedHandler) http.HandlerFunc {
 // database, read by Authenticate on every request), as the admin console's
 // API does: otherwise 403 forbidden "<least role> role required".
 func (s *Service) allow(act admin.Action, h authedHandler) http.HandlerFunc {
+	return s.authed(s.allowed(act, h))
+}
+
+// action is allow for an admin action (not a read): while traces are
+// recorded it is a span named as its audit entry (admin.StartSpan), from
+// the role check on; the audit entry names its target.
+func (s *Service) action(act admin.Action, name string, h authedHandler) http.HandlerFunc {
+	check := s.allowed(act, h)
 	return s.authed(func(w http.ResponseWriter, r *http.Request, id Identity) {
+		if observe.Tracing() {
+			ctx, span := admin.StartSpan(r.Context(), name, act, id.UserID, admin.Role(id.Roles), "")
+			defer span.End()
+			r = r.WithContext(ctx)
+		}
+		check(w, r, id)
+	})
+}
+
+// allowed runs h for an identity whose roles allow act.
+func (s *Service) allowed(act admin.Action, h authedHandler) authedHandler {
+	return func(w http.ResponseWriter, r *http.Request, id Identity) {
 		if !admin.Allowed(id.Roles, act) {
 			s.writeErr(w, r, status.Errorf(status.Forbidden, "%s role required", admin.Least(act)))
 			return
 		}
 		h(w, r, id)
-	})
+	}
 }
 
 type credentialsReq struct {

@@ -13,6 +13,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/status"
 	"github.com/lordgame/lordgame/internal/store"
 	"github.com/lordgame/lordgame/proto/gen/pb"
@@ -296,6 +299,20 @@ type SendReq struct {
 
 // Send validates, stores and pushes one message.
 func (s *Service) Send(ctx context.Context, user int64, r SendReq) (*pb.ChatMessage, bool, error) {
+	if !observe.Tracing() {
+		return s.send(ctx, user, r)
+	}
+	ctx, span := startSpan(ctx, "chat send", user, given(attribute.Int64(attrConv, r.ConversationID), attribute.Int64(attrTarget, r.ToUser))...)
+	m, replayed, err := s.send(ctx, user, r)
+	if m != nil {
+		span.SetAttributes(append(messageAttrs(m), attribute.Bool("lordgame.replayed", replayed))...)
+	}
+	endSpan(span, err)
+	return m, replayed, err
+}
+
+// send is Send without its span.
+func (s *Service) send(ctx context.Context, user int64, r SendReq) (*pb.ChatMessage, bool, error) {
 	if r.ClientID == "" || len(r.ClientID) > clientIDMax || !utf8.ValidString(r.ClientID) {
 		return nil, false, ErrBadClientID
 	}
@@ -466,6 +483,21 @@ func msOf(t time.Time) int64 {
 // Open finds the world, the private conversation with peer or the table
 // conversation tableID of a table the user plays at.
 func (s *Service) Open(ctx context.Context, user int64, kind string, peer int64, tableID string) (*pb.ChatConversation, error) {
+	if !observe.Tracing() {
+		return s.open(ctx, user, kind, peer, tableID)
+	}
+	ctx, span := startSpan(ctx, "chat open", user, given(attribute.String(attrConvKind, kind), attribute.Int64(attrTarget, peer))...)
+	if tableID != "" {
+		span.SetAttributes(attribute.String("lordgame.table_id", tableID))
+	}
+	c, err := s.open(ctx, user, kind, peer, tableID)
+	span.SetAttributes(convAttrs(c)...)
+	endSpan(span, err)
+	return c, err
+}
+
+// open is Open without its span.
+func (s *Service) open(ctx context.Context, user int64, kind string, peer int64, tableID string) (*pb.ChatConversation, error) {
 	switch kind {
 	case store.ConvWorld:
 		c, err := s.World(ctx)
@@ -534,6 +566,20 @@ func visible(c store.Conversation, hide map[int64]bool, m store.Message) bool {
 
 // Sync returns, for each cursor, what came after it.
 func (s *Service) Sync(ctx context.Context, user int64, cursors []*pb.ChatSyncCursor, limit int) ([]*pb.ChatSyncBatch, error) {
+	if !observe.Tracing() {
+		return s.sync(ctx, user, cursors, limit)
+	}
+	ctx, span := startSpan(ctx, "chat sync", user, attribute.Int("lordgame.cursors", len(cursors)))
+	if len(cursors) == 1 {
+		span.SetAttributes(attribute.Int64(attrConv, cursors[0].GetConversationId()))
+	}
+	bs, err := s.sync(ctx, user, cursors, limit)
+	endSpan(span, err)
+	return bs, err
+}
+
+// sync is Sync without its span.
+func (s *Service) sync(ctx context.Context, user int64, cursors []*pb.ChatSyncCursor, limit int) ([]*pb.ChatSyncBatch, error) {
 	if len(cursors) > cursorsMax {
 		return nil, ErrTooMany
 	}
@@ -582,6 +628,17 @@ func (s *Service) Sync(ctx context.Context, user int64, cursors []*pb.ChatSyncCu
 
 // History returns a page of older messages.
 func (s *Service) History(ctx context.Context, user, convID, before int64, limit int) ([]*pb.ChatMessage, int64, error) {
+	if !observe.Tracing() {
+		return s.history(ctx, user, convID, before, limit)
+	}
+	ctx, span := startSpan(ctx, "chat history", user, given(attribute.Int64(attrConv, convID), attribute.Int64("lordgame.before_seq", before))...)
+	ms, next, err := s.history(ctx, user, convID, before, limit)
+	endSpan(span, err)
+	return ms, next, err
+}
+
+// history is History without its span.
+func (s *Service) history(ctx context.Context, user, convID, before int64, limit int) ([]*pb.ChatMessage, int64, error) {
 	if limit <= 0 {
 		limit = 50
 	}
@@ -614,6 +671,18 @@ func (s *Service) History(ctx context.Context, user, convID, before int64, limit
 
 // Inbox is the user's conversations with unread counts.
 func (s *Service) Inbox(ctx context.Context, user int64) (*pb.ChatInboxResp, error) {
+	if !observe.Tracing() {
+		return s.inbox(ctx, user)
+	}
+	ctx, span := startSpan(ctx, "chat inbox", user)
+	in, err := s.inbox(ctx, user)
+	span.SetAttributes(attribute.Int("lordgame.conversations", len(in.GetEntries())))
+	endSpan(span, err)
+	return in, err
+}
+
+// inbox is Inbox without its span.
+func (s *Service) inbox(ctx context.Context, user int64) (*pb.ChatInboxResp, error) {
 	es, err := s.db.Inbox(ctx, user)
 	if err != nil {
 		return nil, err
@@ -650,6 +719,17 @@ func (s *Service) Inbox(ctx context.Context, user int64) (*pb.ChatInboxResp, err
 
 // Read moves the user's read marker; a private peer is told.
 func (s *Service) Read(ctx context.Context, user, convID, seq int64) (*pb.ChatReadResp, error) {
+	if !observe.Tracing() {
+		return s.read(ctx, user, convID, seq)
+	}
+	ctx, span := startSpan(ctx, "chat read", user, attribute.Int64(attrConv, convID), attribute.Int64(attrSeq, seq))
+	r, err := s.read(ctx, user, convID, seq)
+	endSpan(span, err)
+	return r, err
+}
+
+// read is Read without its span.
+func (s *Service) read(ctx context.Context, user, convID, seq int64) (*pb.ChatReadResp, error) {
 	c, _, err := s.access(ctx, user, convID)
 	if err != nil {
 		return nil, err
@@ -688,6 +768,17 @@ func (s *Service) Read(ctx context.Context, user, convID, seq int64) (*pb.ChatRe
 
 // Receipts counts the readers of messages.
 func (s *Service) Receipts(ctx context.Context, user, convID int64, seqs []int64) ([]int64, error) {
+	if !observe.Tracing() {
+		return s.receipts(ctx, user, convID, seqs)
+	}
+	ctx, span := startSpan(ctx, "chat receipts", user, attribute.Int64(attrConv, convID), attribute.Int("lordgame.messages", len(seqs)))
+	n, err := s.receipts(ctx, user, convID, seqs)
+	endSpan(span, err)
+	return n, err
+}
+
+// receipts is Receipts without its span.
+func (s *Service) receipts(ctx context.Context, user, convID int64, seqs []int64) ([]int64, error) {
 	if len(seqs) > cursorsMax {
 		return nil, ErrTooMany
 	}
@@ -709,6 +800,20 @@ func (s *Service) Receipts(ctx context.Context, user, convID int64, seqs []int64
 
 // Recall lets the sender recall its message.
 func (s *Service) Recall(ctx context.Context, user, convID, seq int64) (*pb.ChatMessage, error) {
+	if !observe.Tracing() {
+		return s.recall(ctx, user, convID, seq)
+	}
+	ctx, span := startSpan(ctx, "chat recall", user, attribute.Int64(attrConv, convID), attribute.Int64(attrSeq, seq))
+	ev, err := s.recall(ctx, user, convID, seq)
+	if ev != nil {
+		span.SetAttributes(attribute.String(attrConvKind, ev.ConversationKind))
+	}
+	endSpan(span, err)
+	return ev, err
+}
+
+// recall is Recall without its span.
+func (s *Service) recall(ctx context.Context, user, convID, seq int64) (*pb.ChatMessage, error) {
 	c, _, err := s.access(ctx, user, convID)
 	if err != nil {
 		return nil, err
@@ -725,6 +830,21 @@ func (s *Service) Recall(ctx context.Context, user, convID, seq int64) (*pb.Chat
 
 // Delete is an operator's or a group admin's removal of a message.
 func (s *Service) Delete(ctx context.Context, user int64, operator bool, convID, seq int64) (*pb.ChatMessage, error) {
+	if !observe.Tracing() {
+		return s.delete(ctx, user, operator, convID, seq)
+	}
+	ctx, span := startSpan(ctx, "chat delete", user, attribute.Int64(attrConv, convID), attribute.Int64(attrSeq, seq),
+		attribute.Bool("lordgame.operator", operator))
+	ev, err := s.delete(ctx, user, operator, convID, seq)
+	if ev != nil {
+		span.SetAttributes(attribute.String(attrConvKind, ev.ConversationKind))
+	}
+	endSpan(span, err)
+	return ev, err
+}
+
+// delete is Delete without its span.
+func (s *Service) delete(ctx context.Context, user int64, operator bool, convID, seq int64) (*pb.ChatMessage, error) {
 	c, err := s.db.Conversation(ctx, convID)
 	if err != nil {
 		return nil, err
@@ -820,6 +940,20 @@ func (s *Service) groupName(name string) (string, error) {
 
 // CreateGroup makes a group owned by user.
 func (s *Service) CreateGroup(ctx context.Context, user int64, name string, maxMembers int, open bool) (*pb.ChatConversation, error) {
+	if !observe.Tracing() {
+		return s.createGroup(ctx, user, name, maxMembers, open)
+	}
+	ctx, span := startSpan(ctx, "group create", user, attribute.Bool("lordgame.open", open))
+	c, err := s.createGroup(ctx, user, name, maxMembers, open)
+	if c != nil {
+		span.SetAttributes(attribute.Int64(attrGroup, c.Id))
+	}
+	endSpan(span, err)
+	return c, err
+}
+
+// createGroup is CreateGroup without its span.
+func (s *Service) createGroup(ctx context.Context, user int64, name string, maxMembers int, open bool) (*pb.ChatConversation, error) {
 	name, err := s.groupName(name)
 	if err != nil {
 		return nil, err
@@ -875,6 +1009,17 @@ const (
 
 // Group runs one group operation.
 func (s *Service) Group(ctx context.Context, user int64, act GroupAction, convID, target int64) error {
+	if !observe.Tracing() {
+		return s.group(ctx, user, act, convID, target)
+	}
+	ctx, span := startSpan(ctx, "group "+string(act), user, given(attribute.Int64(attrGroup, convID), attribute.Int64(attrTarget, target))...)
+	err := s.group(ctx, user, act, convID, target)
+	endSpan(span, err)
+	return err
+}
+
+// group is Group without its span.
+func (s *Service) group(ctx context.Context, user int64, act GroupAction, convID, target int64) error {
 	c, err := s.db.Conversation(ctx, convID)
 	if err != nil {
 		return err
@@ -944,6 +1089,18 @@ func (s *Service) Group(ctx context.Context, user int64, act GroupAction, convID
 
 // Mute mutes target for d (0: unmute).
 func (s *Service) Mute(ctx context.Context, user, convID, target int64, d time.Duration) error {
+	if !observe.Tracing() {
+		return s.mute(ctx, user, convID, target, d)
+	}
+	ctx, span := startSpan(ctx, "group mute", user, given(attribute.Int64(attrGroup, convID), attribute.Int64(attrTarget, target))...)
+	span.SetAttributes(attribute.Int64("lordgame.seconds", int64(d/time.Second)))
+	err := s.mute(ctx, user, convID, target, d)
+	endSpan(span, err)
+	return err
+}
+
+// mute is Mute without its span.
+func (s *Service) mute(ctx context.Context, user, convID, target int64, d time.Duration) error {
 	if d < 0 || d > maxMute {
 		return status.RuleError(status.BadRequest, "group_bad_mute", "a mute lasts 0 seconds (unmute) to 30 days")
 	}
@@ -967,6 +1124,18 @@ func (s *Service) Mute(ctx context.Context, user, convID, target int64, d time.D
 
 // SetRole changes a member's role.
 func (s *Service) SetRole(ctx context.Context, user, convID, target int64, role string) error {
+	if !observe.Tracing() {
+		return s.setRole(ctx, user, convID, target, role)
+	}
+	ctx, span := startSpan(ctx, "group role", user, given(attribute.Int64(attrGroup, convID), attribute.Int64(attrTarget, target))...)
+	span.SetAttributes(attribute.String("lordgame.role", role))
+	err := s.setRole(ctx, user, convID, target, role)
+	endSpan(span, err)
+	return err
+}
+
+// setRole is SetRole without its span.
+func (s *Service) setRole(ctx context.Context, user, convID, target int64, role string) error {
 	if err := s.db.SetRole(ctx, convID, user, target, role); err != nil {
 		return err
 	}
@@ -978,6 +1147,17 @@ func (s *Service) SetRole(ctx context.Context, user, convID, target int64, role 
 
 // Members lists a group's members with their online status.
 func (s *Service) Members(ctx context.Context, user, convID int64) (*pb.GroupMembersResp, error) {
+	if !observe.Tracing() {
+		return s.members(ctx, user, convID)
+	}
+	ctx, span := startSpan(ctx, "group members", user, attribute.Int64(attrGroup, convID))
+	m, err := s.members(ctx, user, convID)
+	endSpan(span, err)
+	return m, err
+}
+
+// members is Members without its span.
+func (s *Service) members(ctx context.Context, user, convID int64) (*pb.GroupMembersResp, error) {
 	c, me, err := s.access(ctx, user, convID)
 	if err != nil {
 		return nil, err
@@ -1020,6 +1200,20 @@ const (
 
 // Friend runs one friend operation and returns the friendship's state.
 func (s *Service) Friend(ctx context.Context, user int64, act FriendAction, other int64) (string, error) {
+	if !observe.Tracing() {
+		return s.friend(ctx, user, act, other)
+	}
+	ctx, span := startSpan(ctx, "friend "+string(act), user, attribute.Int64(attrTarget, other))
+	st, err := s.friend(ctx, user, act, other)
+	if st != "" {
+		span.SetAttributes(attribute.String("lordgame.friend_state", st))
+	}
+	endSpan(span, err)
+	return st, err
+}
+
+// friend is Friend without its span.
+func (s *Service) friend(ctx context.Context, user int64, act FriendAction, other int64) (string, error) {
 	if other == user {
 		return "", store.ErrSelf
 	}
@@ -1065,6 +1259,17 @@ func (s *Service) Friend(ctx context.Context, user int64, act FriendAction, othe
 
 // Friends lists friends and requests with online status, and blocks.
 func (s *Service) Friends(ctx context.Context, user int64) (*pb.FriendListResp, error) {
+	if !observe.Tracing() {
+		return s.friends(ctx, user)
+	}
+	ctx, span := startSpan(ctx, "friend list", user)
+	l, err := s.friends(ctx, user)
+	endSpan(span, err)
+	return l, err
+}
+
+// friends is Friends without its span.
+func (s *Service) friends(ctx context.Context, user int64) (*pb.FriendListResp, error) {
 	fs, err := s.db.Friends(ctx, user)
 	if err != nil {
 		return nil, err

@@ -23,11 +23,12 @@ import (
 // a span per realtime request (the route), a forwarded call a client span
 // whose context travels in the NATS message headers (W3C traceparent), the
 // serving node a server span under it; the services (the Dou Dizhu tables,
-// the matcher) open spans for what they do, a push to another gateway
-// carries its trace context in its headers too, and the store opens a
-// span per statement and transaction. With no exporter configured nothing
-// is recorded and the hot paths skip the span calls entirely (Tracing
-// reports false). docs/ops.md, "Traces", lists the spans.
+// the matcher, chat, the MMO world, the admin API's actions) open spans
+// for what they do, a push to another gateway carries its trace context
+// in its headers too, and the store opens a span per statement and
+// transaction. With no exporter configured nothing is recorded and the hot
+// paths skip the span calls entirely (Tracing reports false). docs/ops.md,
+// "Traces", lists the spans.
 
 // TraceConfig configures trace export.
 type TraceConfig struct {

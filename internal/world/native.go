@@ -250,7 +250,8 @@ const (
 
 // RegisterNative adds the world routes to r, serving the world cur
 // returns. Attach the gateway (for pushes and disconnects) with
-// Native.Attach before serving.
+// Native.Attach before serving. world.enter, world.leave and world.chat
+// are spans while traces are recorded (trace.go).
 func RegisterNative(r *gateway.Router, cfg Config, cur func() *World) *Native {
 	n := &Native{cfg: cfg, cur: cur, remotes: map[int64]*remoteSink{}}
 	player := func(s *session.Session) (*World, int32, error) {
@@ -265,7 +266,7 @@ func RegisterNative(r *gateway.Router, cfg Config, cur func() *World) *Native {
 		}
 		return w, id, nil
 	}
-	gateway.Handle(r, "world.enter", IDEnter, func(ctx context.Context, s *session.Session, _ *pb.WorldEnterReq) (*pb.WorldEnterResp, error) {
+	gateway.Handle(r, "world.enter", IDEnter, traced("world enter", func(ctx context.Context, s *session.Session, _ *pb.WorldEnterReq) (*pb.WorldEnterResp, error) {
 		w := n.cur()
 		if w == nil || n.gw == nil {
 			return nil, ErrElsewhere
@@ -282,11 +283,12 @@ func RegisterNative(r *gateway.Router, cfg Config, cur func() *World) *Native {
 		if err != nil {
 			return nil, err
 		}
+		spanPlayer(ctx, w, e.ID, true)
 		c := w.Config()
 		return &pb.WorldEnterResp{Self: pbEntity(e), Map: &pb.WorldMap{MinX: float32(c.MinX), MaxX: float32(c.MaxX),
 			MinZ: float32(c.MinZ), MaxZ: float32(c.MaxZ), CellsX: uint32(c.CellsX), CellsZ: uint32(c.CellsZ),
 			ViewRadius: uint32(c.ViewRadius)}, TickMs: uint32(c.Tick.Milliseconds()), MaxSpeed: float32(c.MaxSpeed)}, nil
-	})
+	}))
 	gateway.Handle(r, "world.move", IDMove, func(_ context.Context, s *session.Session, req *pb.WorldMoveReq) (*pb.WorldMoveResp, error) {
 		w, id, err := player(s)
 		if err != nil {
@@ -297,26 +299,28 @@ func RegisterNative(r *gateway.Router, cfg Config, cur func() *World) *Native {
 		}
 		return &pb.WorldMoveResp{}, nil
 	})
-	gateway.Handle(r, "world.leave", IDLeave, func(_ context.Context, s *session.Session, _ *pb.WorldLeaveReq) (*pb.WorldLeaveResp, error) {
+	gateway.Handle(r, "world.leave", IDLeave, traced("world leave", func(ctx context.Context, s *session.Session, _ *pb.WorldLeaveReq) (*pb.WorldLeaveResp, error) {
 		w, id, err := player(s)
 		if err != nil {
 			return nil, err
 		}
+		spanPlayer(ctx, w, id, true)
 		if err := w.Leave(id); err != nil {
 			return nil, err
 		}
 		return &pb.WorldLeaveResp{}, nil
-	})
-	gateway.Handle(r, "world.chat", IDChat, func(ctx context.Context, s *session.Session, req *pb.WorldChatReq) (*pb.WorldChatResp, error) {
+	}))
+	gateway.Handle(r, "world.chat", IDChat, traced("world chat", func(ctx context.Context, s *session.Session, req *pb.WorldChatReq) (*pb.WorldChatResp, error) {
 		w, id, err := player(s)
 		if err != nil {
 			return nil, err
 		}
+		spanPlayer(ctx, w, id, false)
 		if err := w.Chat(ctx, id, req.Text); err != nil {
 			return nil, err
 		}
 		return &pb.WorldChatResp{}, nil
-	})
+	}))
 	// world.gone: the gateway of a session on another node tells the world
 	// that the connection closed (its value: the session id).
 	gateway.Handle(r, RouteGone, IDGone, func(_ context.Context, s *session.Session, req *wrapperspb.StringValue) (*emptypb.Empty, error) {

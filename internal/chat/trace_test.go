@@ -1,0 +1,247 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/lordgame/lordgame/client"
+	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/internal/observe"
+	"github.com/lordgame/lordgame/proto/gen/pb"
+)
+
+// tokenAuth takes "user:ID" tokens.
+type tokenAuth struct{}
+
+func (tokenAuth) Authenticate(_ context.Context, tok string) (gateway.Identity, error) {
+	v, ok := strings.CutPrefix(tok, "user:")
+	id, err := strconv.ParseInt(v, 10, 64)
+	if !ok || err != nil {
+		return gateway.Identity{}, errors.New("bad token")
+	}
+	return gateway.Identity{UserID: id}, nil
+}
+
+// TestTraceChatSend: a chat.send through the gateway is one trace: the
+// route's span, the service's "chat send" under it with the sender, the
+// peer, the conversation and the message's sequence number, and the
+// store's statements of the send under "chat send". A refused send marks
+// its span failed.
+func TestTraceChatSend(t *testing.T) {
+	s, _, _ := newTestService(t, nil)
+	exp := tracetest.NewInMemoryExporter()
+	stop := observe.InstallTracer(sdktrace.NewSimpleSpanProcessor(exp), 1, "test", "dev")
+	t.Cleanup(func() { _ = stop(context.Background()) })
+
+	r := gateway.NewRouter()
+	Register(r, s)
+	gw, err := gateway.New(gateway.DefaultConfig(), r, tokenAuth{}, discard(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /ws", gw)
+	hs := httptest.NewServer(mux)
+	t.Cleanup(hs.Close)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = gw.Shutdown(ctx)
+	})
+	c, err := client.Dial(t.Context(), "ws"+strings.TrimPrefix(hs.URL, "http")+"/ws", client.Options{Token: "user:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+
+	exp.Reset()
+	var resp pb.ChatSendResp
+	if err := c.Request(ctx, "chat.send", &pb.ChatSendReq{ToUserId: 2, ClientId: "trace-1", Text: "hello"}, &resp); err != nil {
+		t.Fatal(err)
+	}
+	tr := waitTrace(t, exp, "route chat.send")
+	send := tr.child(tr.root, "chat send")
+	if send.SpanKind != trace.SpanKindInternal {
+		t.Errorf("chat send kind %v, want internal", send.SpanKind)
+	}
+	m := resp.GetMessage()
+	for key, want := range map[string]int64{"lordgame.user_id": 1, "lordgame.target_user_id": 2,
+		"lordgame.conversation_id": m.GetConversationId(), "lordgame.message_seq": m.GetSeq()} {
+		if got, ok := attrOf(send.Attributes, key); !ok || got.AsInt64() != want {
+			t.Errorf("chat send %s = %v (set %v), want %d", key, got.Emit(), ok, want)
+		}
+	}
+	if got, _ := attrOf(send.Attributes, "lordgame.conversation_kind"); got.AsString() != "private" {
+		t.Errorf("chat send conversation kind %q, want private", got.AsString())
+	}
+	if m.GetSeq() == 0 || m.GetConversationId() == 0 {
+		t.Fatalf("the send stored nothing: %v", m)
+	}
+	// The store's spans of the send (the peer's account, the block check,
+	// the private conversation made, the sender's name) are under "chat
+	// send", none directly under the route's span. (The message's own
+	// insert is the write batcher's transaction, outside the request's
+	// context: not in this trace.)
+	for _, name := range []string{"SELECT accounts", "SELECT chat_blocks", "transaction"} {
+		tr.child(send, name)
+	}
+	direct := 0
+	for _, sp := range tr.spans {
+		if _, ok := attrOf(sp.Attributes, "db.system.name"); !ok {
+			continue
+		}
+		if sp.Parent.SpanID() == tr.root.SpanContext.SpanID() {
+			t.Errorf("store span %q is a child of the route's span, not of chat send", sp.Name)
+		}
+		if sp.Parent.SpanID() == send.SpanContext.SpanID() {
+			direct++
+		}
+	}
+	if direct < 3 {
+		t.Errorf("%d store spans under chat send, want at least 3 (account, block, conversation): %s", direct, tr.tree())
+	}
+
+	// A refused send: the service's span records the error.
+	exp.Reset()
+	if err := c.Request(ctx, "chat.send", &pb.ChatSendReq{ToUserId: 1, ClientId: "trace-2", Text: "me"}, &pb.ChatSendResp{}); err == nil {
+		t.Fatal("a send to oneself was accepted")
+	}
+	tr = waitTrace(t, exp, "route chat.send")
+	failed := tr.child(tr.root, "chat send")
+	if failed.Status.Code != codes.Error {
+		t.Errorf("refused send: span status %v, want error", failed.Status)
+	}
+}
+
+// TestTraceGroupAndFriend: the group and friend requests are spans named
+// after their routes, with the group and the other user, each a child of
+// the caller's span with its store statements under it.
+func TestTraceGroupAndFriend(t *testing.T) {
+	s, _, _ := newTestService(t, nil)
+	exp := tracetest.NewInMemoryExporter()
+	stop := observe.InstallTracer(sdktrace.NewSimpleSpanProcessor(exp), 1, "test", "dev")
+	t.Cleanup(func() { _ = stop(context.Background()) })
+	ctx, parent := observe.Tracer("test").Start(t.Context(), "route")
+	g, err := s.CreateGroup(ctx, 1, "traced", 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Group(ctx, 2, GroupJoin, g.Id, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Group(ctx, 2, GroupKick, g.Id, 1); err == nil {
+		t.Fatal("a member kicked the owner")
+	}
+	if _, err := s.Friend(ctx, 1, FriendRequest, 3); err != nil {
+		t.Fatal(err)
+	}
+	parent.End()
+	tr := waitTrace(t, exp, "route")
+	for _, c := range []struct {
+		name        string
+		user, group int64
+		target      int64
+		failed      bool
+	}{
+		{"group create", 1, g.Id, 0, false},
+		{"group join", 2, g.Id, 0, false},
+		{"group kick", 2, g.Id, 1, true},
+		{"friend request", 1, 0, 3, false},
+	} {
+		sp := tr.child(tr.root, c.name)
+		for key, want := range map[string]int64{"lordgame.user_id": c.user, "lordgame.group_id": c.group, "lordgame.target_user_id": c.target} {
+			got, ok := attrOf(sp.Attributes, key)
+			if want == 0 && ok || want != 0 && got.AsInt64() != want {
+				t.Errorf("%s: %s = %v (set %v), want %d", c.name, key, got.Emit(), ok, want)
+			}
+		}
+		if (sp.Status.Code == codes.Error) != c.failed {
+			t.Errorf("%s: status %v, want failed %v", c.name, sp.Status, c.failed)
+		}
+		stored := false
+		for _, o := range tr.spans {
+			if _, db := attrOf(o.Attributes, "db.system.name"); db && o.Parent.SpanID() == sp.SpanContext.SpanID() {
+				stored = true
+			}
+		}
+		if !stored {
+			t.Errorf("%s: no store span under it: %s", c.name, tr.tree())
+		}
+	}
+}
+
+// traced is one trace of the in-memory exporter: its spans, and its root
+// (the span named root without a parent).
+type traced struct {
+	t     *testing.T
+	spans tracetest.SpanStubs
+	root  tracetest.SpanStub
+}
+
+// waitTrace waits for the root span named root (a route's span ends just
+// after its answer went out) and returns the spans of its trace.
+func waitTrace(t *testing.T, exp *tracetest.InMemoryExporter, root string) *traced {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		for _, s := range exp.GetSpans() {
+			if s.Name == root && !s.Parent.IsValid() {
+				tr := &traced{t: t, root: s}
+				for _, o := range exp.GetSpans() {
+					if o.SpanContext.TraceID() == s.SpanContext.TraceID() {
+						tr.spans = append(tr.spans, o)
+					}
+				}
+				return tr
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no root span %q: %s", root, (&traced{spans: exp.GetSpans()}).tree())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// child is the span named name whose parent is parent.
+func (tr *traced) child(parent tracetest.SpanStub, name string) tracetest.SpanStub {
+	tr.t.Helper()
+	for _, s := range tr.spans {
+		if s.Name == name && s.Parent.SpanID() == parent.SpanContext.SpanID() {
+			return s
+		}
+	}
+	tr.t.Fatalf("no span %q under %q: %s", name, parent.Name, tr.tree())
+	return tracetest.SpanStub{}
+}
+
+func (tr *traced) tree() string {
+	var b strings.Builder
+	for _, s := range tr.spans {
+		fmt.Fprintf(&b, "\n  %s %s (parent %s, trace %s)", s.SpanContext.SpanID(), s.Name, s.Parent.SpanID(), s.SpanContext.TraceID())
+	}
+	return b.String()
+}
+
+func attrOf(kvs []attribute.KeyValue, key string) (attribute.Value, bool) {
+	for _, a := range kvs {
+		if string(a.Key) == key {
+			return a.Value, true
+		}
+	}
+	return attribute.Value{}, false
+}

@@ -59,17 +59,19 @@ type chatReport struct {
 
 // chatRun is the shared state of one run.
 type chatRun struct {
-	o     options
-	tag   string // prefix of this run's client ids
-	hist  histogram
-	errs  errorCounts
-	due   sync.Map // client id → time.Time the message was due
-	sent  atomic.Uint64
-	acc   atomic.Uint64
-	got   atomic.Uint64
-	dups  atomic.Uint64
-	mu    sync.Mutex
-	first string
+	o    options
+	tag  string // prefix of this run's client ids
+	hist histogram
+	errs errorCounts
+	due  sync.Map // client id → time.Time the message was due
+	sent atomic.Uint64
+	acc  atomic.Uint64
+	got  atomic.Uint64
+	dups atomic.Uint64
+	// retries counts the -missed sends refused for their rate and sent again.
+	retries atomic.Uint64
+	mu      sync.Mutex
+	first   string
 }
 
 // chatReceiver is what one receiver has seen, by client id.
@@ -79,6 +81,9 @@ type chatReceiver struct {
 }
 
 func runChat(ctx context.Context, o options, live *liveLine) (report, error) {
+	if o.Missed > 0 {
+		return runChatMissed(ctx, o, live)
+	}
 	if o.Receivers < 1 || o.Senders < 1 {
 		return nil, fmt.Errorf("chat needs -receivers and -senders of at least 1 (got %d and %d)", o.Receivers, o.Senders)
 	}
@@ -90,7 +95,7 @@ func runChat(ctx context.Context, o options, live *liveLine) (report, error) {
 	rep := &chatReport{Scenario: "chat", Targets: o.targetNames(), Receivers: o.Receivers, Senders: o.Senders, RatePerSender: rate}
 
 	total := o.Receivers + o.Senders
-	clients := run.connect(ctx, total, live)
+	clients, _ := run.connect(ctx, total, live)
 	var up []*client.Client
 	for _, c := range clients {
 		if c != nil {
@@ -197,10 +202,11 @@ func runChat(ctx context.Context, o options, live *liveLine) (report, error) {
 }
 
 // connect logs in (unless -anonymous) and connects n clients, client i to
-// target i mod len(targets); a client that failed is nil.
-func (run *chatRun) connect(ctx context.Context, n int, live *liveLine) []*client.Client {
+// target i mod len(targets); a client that failed is nil. tokens[i] is
+// client i's access token.
+func (run *chatRun) connect(ctx context.Context, n int, live *liveLine) (out []*client.Client, tokens []string) {
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	out := make([]*client.Client, n)
+	out, tokens = make([]*client.Client, n), make([]string, n)
 	var next, up atomic.Int64
 	var wg sync.WaitGroup
 	rampCtx, cancel := context.WithCancel(ctx)
@@ -225,7 +231,7 @@ func (run *chatRun) connect(ctx context.Context, n int, live *liveLine) []*clien
 					run.fail("dial", err)
 					continue
 				}
-				out[i] = c
+				out[i], tokens[i] = c, opts.Token
 				up.Add(1)
 			}
 		})
@@ -234,7 +240,7 @@ func (run *chatRun) connect(ctx context.Context, n int, live *liveLine) []*clien
 	cancel()
 	<-tick
 	live.end()
-	return out
+	return out, tokens
 }
 
 // worldID asks the server for the world conversation (the bare broadcast

@@ -77,6 +77,9 @@ type options struct {
 	Receivers      int           // chat: receivers in the world conversation
 	Senders        int           // chat: senders, each at Rate messages per second
 	Anonymous      bool          // chat: connect without logging in (the bare broadcast baseline)
+	Missed         int           // chat: messages each receiver misses while offline (0: the broadcast run)
+	MissedIn       string        // chat -missed: group, private or world
+	MissedFresh    bool          // chat -missed: reconnect with a new session instead of the resume token
 	Proto          string        // mmo: native (ws target) or zinx (tcp target of -mmo-zinx)
 	Interval       time.Duration // mmo: time between a player's moves
 	Step           float64       // mmo: largest step per axis of a move
@@ -132,6 +135,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&o.Think, "think", time.Second, "mean think time before each action, drawn from half to 1.5 times it (ddz)")
 	fs.IntVar(&o.Receivers, "receivers", 1000, "receivers online in the world conversation (chat)")
 	fs.IntVar(&o.Senders, "senders", 1, "senders of world messages, each at -rate (chat)")
+	fs.IntVar(&o.Missed, "missed", 0, "chat: instead of the broadcast run, the receivers (default 1 then) drop their connections, the senders store N messages in a conversation of theirs, the receivers reconnect and sync: time from reconnect to holding all, lost and duplicates")
+	fs.StringVar(&o.MissedIn, "missed-in", "group", "chat -missed: the conversation: group (one open group of every client), private (N private messages to each receiver, from the senders in turn) or world (kept: the newest -chat-world-keep, 1000 by default)")
+	fs.BoolVar(&o.MissedFresh, "missed-fresh", false, "chat -missed: reconnect with the access token alone (a new session) instead of the old session's resume token")
 	fs.BoolVar(&o.Anonymous, "anonymous", false, "connect without logging in: for the bare broadcast server, go run ./bench/wsecho -broadcast (chat)")
 	fs.StringVar(&o.Proto, "proto", "native", "mmo: native (a ws:// target) or zinx (a tcp:// target: the server's -mmo-zinx listener)")
 	fs.DurationVar(&o.Interval, "interval", 100*time.Millisecond, "mmo: each player moves once per interval, on a fixed schedule")
@@ -160,6 +166,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if idle > 0 {
 		o.Scenario, o.Conns = "idle", idle
+	}
+	if o.Missed < 0 {
+		return errors.New("-missed must be 0 (off) or a number of messages")
+	}
+	if o.Missed > 0 {
+		set := false
+		fs.Visit(func(f *flag.Flag) { set = set || f.Name == "receivers" })
+		if !set {
+			o.Receivers = 1 // one client coming back, not the broadcast's thousand
+		}
 	}
 	sc, ok := scenarios[o.Scenario]
 	if !ok {

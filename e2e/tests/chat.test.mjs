@@ -5,20 +5,27 @@
 // hides the blocked player's messages, a reload that keeps the history, a
 // dropped connection after which the missed messages show exactly once,
 // history paging on scroll, the table's chat in the panel, a friend shown
-// offline on leaving; and the sync rules on chatsync.js against a fake
+// offline on leaving; a friend request and a block from a player's seat at
+// a classic table; and the sync rules on chatsync.js against a fake
 // server. Run alone with:
 // cd e2e && node --test tests/chat.test.mjs
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openPage, shot, shotBoth, PHONE } from '../lib/harness.mjs';
-import { loginAsGuest, startPractice } from '../lib/play.mjs';
+import { startServer, launchBrowser, openPage, shot, shotBoth, DESKTOP, PHONE } from '../lib/harness.mjs';
+import { loginAsGuest, startPractice, attr } from '../lib/play.mjs';
 
 // Loose send rates for this file's server only, so that the test does not
 // wait on the world's 1 message per 2 s.
 process.env.LORDGAME_CHAT_RATE_WORLD = '30/1s';
 process.env.LORDGAME_CHAT_RATE_PRIVATE = '100/1s';
 process.env.LORDGAME_CHAT_RATE_GROUP = '100/1s';
+// Long turn timers: two players who sit at a classic table without playing
+// stay seated (in_game) for minutes instead of going to auto-play after two
+// timeouts, which would end the hand within the test.
+process.env.LORDGAME_DDZ_BID_TIMEOUT = '120s';
+process.env.LORDGAME_DDZ_FOLLOW_TIMEOUT = '120s';
+process.env.LORDGAME_DDZ_LEAD_TIMEOUT = '120s';
 
 let server;
 let browser;
@@ -35,13 +42,15 @@ after(async () => {
   if (server) await server.stop();
 });
 
-// player opens a fresh context, logs in as a guest and reads its id from
-// the chat panel.
-async function player(name, viewport) {
-  const p = await openPage(browser, viewport);
+// player opens a fresh context, logs in as a guest (or, with register,
+// signs a new account up through the form) and reads its id from the chat
+// panel. locale is the browser's language (en-US unless given).
+async function player(name, viewport, { register = false, locale } = {}) {
+  const p = await openPage(browser, viewport, { locale });
   opened.push(p);
   p.name = name;
-  await loginAsGuest(p.page, server.base);
+  if (register) await signUp(p.page, `e2e_${name}_${Date.now().toString(36)}`);
+  else await loginAsGuest(p.page, server.base);
   await p.page.getByTestId('chat-toggle').waitFor({ state: 'visible' });
   await openPanel(p);
   const idEl = p.page.getByTestId('chat-my-id');
@@ -50,6 +59,18 @@ async function player(name, viewport) {
   // The world conversation is listed once the inbox is read.
   await conv(p, 'world').waitFor();
   return p;
+}
+
+// signUp registers a new account through the page's form.
+async function signUp(page, username) {
+  const password = 'correct horse battery';
+  await page.goto(server.base + '/');
+  await page.getByTestId('tab-register').click();
+  await page.getByTestId('auth-username').fill(username);
+  await page.getByTestId('auth-password').fill(password);
+  await page.getByTestId('auth-password2').fill(password);
+  await page.getByTestId('auth-submit').click();
+  await page.getByTestId('lobby-screen').waitFor({ state: 'visible' });
 }
 
 const panel = (p) => p.page.getByTestId('chat-panel');
@@ -556,6 +577,162 @@ test('display names and group moderation in the chat panel', { timeout: 180_000 
     await a.page.getByTestId('chat-disband').waitFor({ state: 'detached' });
     assert.equal(await a.page.locator('[data-testid=chat-members] [data-mod]').count(), 0, 'no moderation in a disbanded group');
 
+    for (const p of [a, b]) assert.deepEqual(p.errors, [], `${p.name}: no console errors`);
+    assert.deepEqual(warnings, [], 'every string is in the catalogue');
+  } catch (err) {
+    for (const p of [a, b]) await shot(p.page, `failure-chat-${p.name}`).catch(() => {});
+    throw err;
+  }
+});
+
+// seatMenuShots opens the menu of a player's seat at the desktop and at the
+// phone size and takes the screenshot of each, closing it after.
+async function seatMenuShots(p, seat, name) {
+  const before = p.page.viewportSize();
+  const menu = p.page.getByTestId('chat-user-menu');
+  for (const [vp, size] of [[DESKTOP, '1280x800'], [PHONE, '390x844']]) {
+    await p.page.setViewportSize(vp);
+    await p.page.waitForTimeout(250);
+    await seat().getByTestId('opp-name').click();
+    await menu.waitFor({ state: 'visible' });
+    const box = await menu.boundingBox();
+    assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= vp.width && box.y + box.height <= vp.height, `the menu is on the screen at ${size}`);
+    await shot(p.page, `${name}-${size}`);
+    await p.page.getByTestId('me-name').click(); // a tap elsewhere closes it
+    await menu.waitFor({ state: 'hidden' });
+  }
+  await p.page.setViewportSize(before);
+  await p.page.waitForTimeout(100);
+}
+
+// A player's seat at the Dou Dizhu table opens the menu a name in the chat
+// opens: two registered players (one browser in Chinese) share a classic
+// table with a bot. A asks B from B's seat, B accepts in its panel, each
+// lists the other as a friend "in a game" and the server's friend.list
+// says in_game; then A blocks B from the seat: friend.list has B blocked
+// and no longer a friend, A's world chat hides B's lines (old and new) and
+// the server's history for A leaves them out, while B still sees A's. A
+// bot's seat opens no menu.
+test('add a friend and block from a player\'s seat at the table', { timeout: 240_000 }, async () => {
+  const a = await player('sa', undefined, { register: true });
+  const b = await player('sb', undefined, { register: true, locale: 'zh-CN' });
+  const warnings = [];
+  for (const p of [a, b]) p.page.on('console', (m) => m.type() === 'warning' && m.text().startsWith('i18n:') && warnings.push(`${p.name}: ${m.text()}`));
+  // rpc asks the server through the page's own connection (a second
+  // connection of the user would replace it).
+  const rpc = (p, route, body = {}) => p.page.evaluate(([r, q]) => window.lordgame.conn.request(r, q), [route, body]);
+  const menu = (p) => p.page.getByTestId('chat-user-menu');
+  const opp = (p) => p.page.locator('[data-testid=opp-left], [data-testid=opp-right]');
+  const seatOf = (p, name) => opp(p).filter({ has: p.page.getByTestId('opp-name').filter({ hasText: name }) });
+  try {
+    const nameA = (await a.page.getByTestId('lobby-name').textContent()).trim();
+    const nameB = (await b.page.getByTestId('lobby-name').textContent()).trim();
+    assert.notEqual(nameA, nameB);
+    // A world line of B's before the table, which A sees until the block.
+    await openConv(b, 'world');
+    await say(b, 'b in the world before the table');
+    await openConv(a, 'world');
+    await msgWith(a, 'b in the world before the table').waitFor();
+    const world = await panel(a).getAttribute('data-conv');
+
+    // ---- one classic table: A, B and a bot (after the wait)
+    for (const p of [a, b]) await closePanel(p);
+    await Promise.all([a, b].map((p) => p.page.getByTestId('mode-classic').click()));
+    for (const p of [a, b]) {
+      await p.page.getByTestId('table-screen').waitFor({ state: 'visible', timeout: 60_000 });
+      await p.page.locator('[data-testid=hand-card]').first().waitFor();
+    }
+    assert.equal(await attr(a.page, 'game-id'), await attr(b.page, 'game-id'), 'one table');
+    await seatOf(a, nameB).waitFor();
+    await seatOf(b, nameA).waitFor();
+
+    // A bot's seat offers nothing.
+    const botSeat = opp(a).filter({ hasNot: a.page.getByTestId('opp-name').filter({ hasText: nameB }) });
+    await botSeat.getByTestId('opp-name').click();
+    await a.page.waitForTimeout(300);
+    assert.ok(await menu(a).isHidden(), 'no menu for a bot');
+
+    // B's menu on A's seat is in B's language.
+    await seatOf(b, nameA).getByTestId('opp-name').click();
+    await menu(b).waitFor({ state: 'visible' });
+    assert.equal(await menu(b).getAttribute('data-user-id'), a.id);
+    assert.equal((await menu(b).getByTestId('chat-menu-message').textContent()).trim(), '发消息');
+    assert.equal((await menu(b).getByTestId('chat-menu-friend').textContent()).trim(), '加好友');
+    assert.equal((await menu(b).getByTestId('chat-menu-block').textContent()).trim(), '屏蔽');
+    assert.ok((await menu(b).textContent()).includes(`玩家 ID ${a.id}`), 'the player id, in Chinese');
+    await shot(b.page, 'chat-seat-menu-zh-1280x800');
+    await b.page.getByTestId('me-name').click();
+    await menu(b).waitFor({ state: 'hidden' });
+
+    // ---- A asks B from B's seat
+    await seatMenuShots(a, () => seatOf(a, nameB), 'chat-seat-menu');
+    await seatOf(a, nameB).getByTestId('opp-name').click();
+    await menu(a).waitFor({ state: 'visible' });
+    assert.equal(await menu(a).getAttribute('data-user-id'), b.id, 'the menu is about B');
+    assert.ok((await menu(a).textContent()).includes(nameB), 'titled with B\'s name');
+    await menu(a).getByTestId('chat-menu-friend').click();
+    await menu(a).waitFor({ state: 'hidden' });
+    await a.page.getByTestId('toast').filter({ hasText: 'Friend request sent.' }).waitFor();
+    let fl = await rpc(a, 'friend.list');
+    assert.equal((fl.friends || []).find((f) => f.user_id === b.id)?.state, 'pending_out', 'the server has the request');
+
+    // ---- B accepts in its friends panel
+    await b.page.getByTestId('toast').filter({ hasText: `${nameA} 想加你为好友。` }).waitFor();
+    await toList(b);
+    await b.page.getByTestId('chat-tab-people').click();
+    await b.page.locator(`[data-testid=chat-friend][data-user-id="${a.id}"][data-state=pending_in]`).getByTestId('chat-friend-accept').click();
+    const friendA = b.page.locator(`[data-testid=chat-friend][data-user-id="${a.id}"][data-state=accepted]`);
+    await friendA.locator('[data-testid=chat-online][data-status=in_game]').waitFor();
+    await friendA.getByTestId('chat-in-game').filter({ hasText: '游戏中' }).waitFor();
+
+    // ---- A lists B as a friend in a game, as the server says
+    await a.page.getByTestId('toast').filter({ hasText: `${nameB} accepted your friend request.` }).waitFor();
+    await toList(a);
+    await a.page.getByTestId('chat-tab-people').click();
+    const friendB = a.page.locator(`[data-testid=chat-friend][data-user-id="${b.id}"][data-state=accepted]`);
+    await friendB.locator('[data-testid=chat-online][data-status=in_game]').waitFor();
+    await friendB.getByTestId('chat-in-game').filter({ hasText: 'in a game' }).waitFor();
+    await shotBoth(a.page, 'chat-seat-friend');
+    fl = await rpc(a, 'friend.list');
+    const fb = (fl.friends || []).find((f) => f.user_id === b.id);
+    assert.equal(fb?.state, 'accepted', 'friends on the server');
+    assert.equal(fb?.status, 'in_game', 'the server says B is in a game');
+    assert.deepEqual(fl.blocked || [], [], 'nobody blocked yet');
+    const fa = ((await rpc(b, 'friend.list')).friends || []).find((f) => f.user_id === a.id);
+    assert.equal(fa?.state, 'accepted');
+
+    // ---- A blocks B from the seat
+    await closePanel(a);
+    await seatOf(a, nameB).getByTestId('opp-name').click();
+    await menu(a).waitFor({ state: 'visible' });
+    assert.equal(await menu(a).getByTestId('chat-menu-friend').count(), 0, 'a friend is not asked again');
+    await menu(a).getByTestId('chat-menu-block').filter({ hasText: /^Block$/ }).click();
+    await a.page.getByTestId('toast').filter({ hasText: `${nameB} is blocked` }).waitFor();
+    fl = await rpc(a, 'friend.list');
+    assert.deepEqual(fl.blocked, [b.id], 'the server has B blocked');
+    assert.ok(!(fl.friends || []).some((f) => f.user_id === b.id), 'a block ends the friendship');
+    await seatOf(a, nameB).getByTestId('opp-name').click();
+    await menu(a).getByTestId('chat-menu-block').filter({ hasText: /^Unblock$/ }).waitFor();
+    await a.page.getByTestId('me-name').click();
+    await menu(a).waitFor({ state: 'hidden' });
+
+    // ---- the world chat: B's lines hidden for A, old and new; A's reach B
+    await openConv(a, 'world');
+    await msgWith(a, 'b in the world before the table').waitFor({ state: 'detached' });
+    await openConv(b, 'world');
+    await say(b, 'b in the world after the block');
+    await say(a, 'a in the world after the block');
+    await msgWith(b, 'a in the world after the block').waitFor();
+    assert.ok(!(await bodies(a)).some((t) => t.startsWith('b in the world')), 'A sees nothing of B');
+    const histA = await rpc(a, 'chat.history', { conversation_id: world, limit: 100 });
+    assert.ok((histA.messages || []).some((m) => m.sender_id === a.id), 'A\'s own line is in A\'s history');
+    assert.ok(!(histA.messages || []).some((m) => m.sender_id === b.id), 'the server leaves B out of A\'s history');
+    const histB = await rpc(b, 'chat.history', { conversation_id: world, limit: 100 });
+    assert.equal((histB.messages || []).filter((m) => m.sender_id === b.id).length, 2, 'B\'s lines are stored');
+    await toList(a);
+    await a.page.getByTestId('chat-tab-people').click();
+    await a.page.locator(`[data-testid=chat-blocked][data-user-id="${b.id}"]`).getByTestId('chat-unblock').waitFor();
+    await shotBoth(a.page, 'chat-seat-blocked');
     for (const p of [a, b]) assert.deepEqual(p.errors, [], `${p.name}: no console errors`);
     assert.deepEqual(warnings, [], 'every string is in the catalogue');
   } catch (err) {

@@ -95,6 +95,7 @@ export class ChatPanel {
     this.tableSay = tableSay;
     this.phrases = phrases || (() => []);
     this.toast = toast || (() => {});
+    this.seatUser = seatUser || (() => '');
     this.state = new ChatState(conn, this.me, (cid, what) => this.changed(cid, what));
     this.open = false;
     this.view = 'list'; // list | conv | people
@@ -273,8 +274,8 @@ export class ChatPanel {
     document.addEventListener('click', (ev) => {
       const el = ev.target.closest('.seat .avatar, .seat .name');
       const seat = el && el.closest('.seat');
-      if (!seat || !seatUser) return;
-      const uid = id(seatUser(Number(seat.dataset.seat)));
+      if (!seat) return;
+      const uid = id(this.seatUser(Number(seat.dataset.seat)));
       if (uid === '0' || uid === this.me()) return;
       ev.stopPropagation();
       this.userMenu(uid, el);
@@ -1007,10 +1008,11 @@ export class ChatPanel {
     const blocked = this.friends.blocked.includes(uid);
     const f = this.friends.friends.find((x) => id(x.user_id) === uid);
     const friendBtn = f ? '' : `<button type="button" data-act="friend.request" data-testid="chat-menu-friend">${L('Add friend')}</button>`;
-    menu.innerHTML = `<div class="chat-menu-title">${esc(this.nameOf(uid))}<br><small>id ${esc(uid)}</small></div>
+    menu.innerHTML = `<div class="chat-menu-title">${esc(this.nameOf(uid))}<br><small>${esc(L('Player id {id}', { id: uid }))}</small></div>
 <button type="button" data-act="message" data-testid="chat-menu-message">${L('Message')}</button>
 ${friendBtn}
-<button type="button" data-act="${blocked ? 'friend.unblock' : 'friend.block'}" data-testid="chat-menu-block">${blocked ? 'Unblock' : 'Block'}</button>`;
+<button type="button" data-act="${blocked ? 'friend.unblock' : 'friend.block'}" data-testid="chat-menu-block">${L(blocked ? 'Unblock' : 'Block')}</button>`;
+    menu.dataset.userId = uid;
     const r = anchor.getBoundingClientRect();
     menu.style.top = `${Math.max(8, Math.min(r.bottom + 4, innerHeight - 170))}px`;
     menu.style.left = `${Math.max(8, Math.min(r.left, innerWidth - 190))}px`;

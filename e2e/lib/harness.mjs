@@ -170,23 +170,26 @@ export async function openPage(browser, viewport = DESKTOP, { locale = 'en-US' }
   return { context, page, errors };
 }
 
+// shot saves artifacts/<name>.png; name may name a folder ("screens/x").
 export async function shot(page, name) {
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `${name}.png`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   await page.screenshot({ path: file });
   return file;
 }
 
-// shotBoth takes the screenshot at the desktop and the phone width, and
-// leaves the page at the size it had.
-export async function shotBoth(page, name) {
+// shotBoth takes the screenshot at the desktop and the phone width
+// (<name>-1280x800, <name>-390x844), and leaves the page at the size it
+// had. sizes picks other sizes; check(size) runs at each size before its
+// screenshot (to scroll a panel into view, or to assert what shows).
+export async function shotBoth(page, name, { sizes = [DESKTOP, PHONE], check } = {}) {
   const before = page.viewportSize();
-  await page.setViewportSize(DESKTOP);
-  await page.waitForTimeout(250);
-  await shot(page, `${name}-1280x800`);
-  await page.setViewportSize(PHONE);
-  await page.waitForTimeout(250);
-  await shot(page, `${name}-390x844`);
+  for (const size of sizes) {
+    await page.setViewportSize(size);
+    await page.waitForTimeout(250);
+    if (check) await check(size);
+    await shot(page, `${name}-${size.width}x${size.height}`);
+  }
   await page.setViewportSize(before);
   await page.waitForTimeout(100);
 }

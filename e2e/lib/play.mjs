@@ -1,6 +1,8 @@
 // Helpers that play the game through the page, the way a person would:
 // buttons and cards only, no shortcuts into the client's state.
 
+import assert from 'node:assert/strict';
+
 export const table = (page) => page.locator('[data-testid=table-screen]');
 
 export async function loginAsGuest(page, base) {
@@ -12,6 +14,14 @@ export async function loginAsGuest(page, base) {
 export async function startPractice(page) {
   await page.getByTestId('mode-practice').click();
   await page.getByTestId('table-screen').waitFor({ state: 'visible', timeout: 30_000 });
+  await page.locator('[data-testid=hand-card]').first().waitFor({ state: 'visible' });
+}
+
+// startClassic queues for a classic table and waits for the cards (bots
+// fill the empty seats after the server's bot wait).
+export async function startClassic(page) {
+  await page.getByTestId('mode-classic').click();
+  await page.getByTestId('table-screen').waitFor({ state: 'visible', timeout: 60_000 });
   await page.locator('[data-testid=hand-card]').first().waitFor({ state: 'visible' });
 }
 
@@ -34,6 +44,16 @@ export async function tapCard(card) {
 }
 
 const resultVisible = (page) => page.getByTestId('result-screen').isVisible();
+
+// autoPlayToResult switches auto-play (托管) on, unless it is on or the
+// hand is over, and waits for the result screen.
+export async function autoPlayToResult(page, timeout = 120_000) {
+  const auto = page.getByTestId('btn-auto');
+  if (!(await resultVisible(page)) && (await auto.isEnabled()) && (await auto.getAttribute('aria-pressed')) !== 'true') {
+    await auto.click({ timeout: 5_000 }).catch(() => {}); // the hand may end meanwhile
+  }
+  await page.getByTestId('result-screen').waitFor({ state: 'visible', timeout });
+}
 
 // waitMyTurnOrEnd waits until the player must act or the hand is over.
 export async function waitMyTurnOrEnd(page, timeout = 90_000) {
@@ -129,4 +149,38 @@ export async function playToEnd(page, { onTurn, maxMoves = 80 } = {}) {
     await takeTurn(page);
   }
   throw new Error(`the hand did not end after ${maxMoves} moves`);
+}
+
+// assertHeaderFits checks the table's header as shown now: every control
+// (chat, auto-play, leave) is on the screen and clear of the chips beside
+// it, the bid history is shown and not cut off, and it is clear of the
+// opponents' seats. at names the moment in messages.
+export async function assertHeaderFits(page, at) {
+  const head = await page.evaluate(() => {
+    const box = (e) => { const r = e.getBoundingClientRect(); return { id: e.id || e.className, l: r.left, r: r.right, t: r.top, b: r.bottom }; };
+    const shown = (e) => e.offsetParent !== null && !e.hidden;
+    return {
+      vw: window.innerWidth,
+      buttons: [...document.querySelectorAll('.table-top .table-menu button')].filter(shown).map(box),
+      chips: [...document.querySelectorAll('.table-top .table-info .chip')].filter(shown).map(box),
+      history: (() => { const h = document.getElementById('bid-history'); return { shown: shown(h), scroll: h.scrollWidth, client: h.clientWidth, text: h.textContent, ...box(h) }; })(),
+      bidItems: document.querySelectorAll('#bid-history [data-testid=bid-item]').length,
+      seats: [...document.querySelectorAll('.seat-left .avatar, .seat-right .avatar, .seat-left .name, .seat-right .name')].filter(shown).map(box),
+    };
+  });
+  assert.ok(head.buttons.length >= 3, `${at}: header controls: ${JSON.stringify(head.buttons)}`);
+  assert.ok(head.history.shown && head.history.text.length > 0, 'the bid history is shown through the hand');
+  assert.ok(head.history.scroll <= head.history.client + 1, `${at}: the bid history is not cut off (${head.history.scroll} > ${head.history.client}): ${head.history.text}`);
+  assert.ok(head.bidItems >= 1, `${at}: the auction in the bid history: ${head.history.text}`);
+  for (const s of head.seats) {
+    const h = head.history;
+    assert.ok(!(h.l < s.r && s.l < h.r && h.t < s.b && s.t < h.b), `${at}: the bid history (${h.t.toFixed(0)}..${h.b.toFixed(0)}) is clear of the seat ${s.id} (${s.t.toFixed(0)}..${s.b.toFixed(0)})`);
+  }
+  for (const b of head.buttons) {
+    assert.ok(b.l >= 0 && b.r <= head.vw, `${at}: header control ${b.id} is on the screen (${b.l.toFixed(0)}..${b.r.toFixed(0)} of ${head.vw})`);
+    for (const c of head.chips) {
+      const overlap = b.l < c.r && c.l < b.r && b.t < c.b && c.t < b.b;
+      assert.ok(!overlap, `${at}: header control ${b.id} is clear of the chip ${c.id}`);
+    }
+  }
 }

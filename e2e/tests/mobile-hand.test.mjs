@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, openPage, shot, PHONE } from '../lib/harness.mjs';
-import { loginAsGuest, startPractice, attr, bid, waitMyTurnOrEnd, waitSeqAfter } from '../lib/play.mjs';
+import { loginAsGuest, startPractice, attr, bid, waitMyTurnOrEnd, waitSeqAfter, assertHeaderFits } from '../lib/play.mjs';
 
 let server;
 let browser;
@@ -53,6 +53,8 @@ test('phone 390x844: a 20-card hand is readable and every card is tapped where i
     assert.equal(await cards.count(), 20, 'a 20-card hand');
     await page.waitForTimeout(600); // the bottom cards' highlight settles
     await shot(page, 'cards-hand20-390x844');
+
+    await assertHeaderFits(page, 'phone, landlord');
 
     // The visible part of each card: its box minus what the next card in
     // its row and the row in front cover.

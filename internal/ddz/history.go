@@ -70,7 +70,7 @@ func (l *Lobby) History(ctx context.Context, userID int64, cursor string, limit 
 // summary is one history row from userID's seat.
 func summary(g store.GameRecord, userID int64, profiles map[int64]store.Profile) *pb.DdzGameSummary {
 	out := &pb.DdzGameSummary{GameId: formatID(g.ID), Mode: g.Mode, State: g.State, CreatedAtMs: g.CreatedAt.UnixMilli(),
-		Seat: -1, Landlord: -1, Names: make([]string, 3)}
+		Seat: -1, Landlord: -1, Names: make([]string, 3), Bots: make([]bool, 3)}
 	if !g.EndedAt.IsZero() {
 		out.EndedAtMs = g.EndedAt.UnixMilli()
 	}
@@ -79,6 +79,7 @@ func summary(g store.GameRecord, userID int64, profiles map[int64]store.Profile)
 			continue
 		}
 		out.Names[p.Seat] = seatName(profiles[p.UserID].DisplayName, p.Seat, p.UserID <= 0)
+		out.Bots[p.Seat] = p.UserID <= 0
 		if p.UserID == userID {
 			out.Seat = int32(p.Seat)
 		}

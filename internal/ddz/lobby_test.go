@@ -140,6 +140,11 @@ func TestLobbyAfterGamesAgainstBots(t *testing.T) {
 			if g.Names[s] != fmt.Sprint("p", uid) || slices.Index(g.Names, "") >= 0 {
 				t.Errorf("history[%d] names %q", i, g.Names)
 			}
+			for j := range 3 { // a practice table: the others are bots
+				if len(g.Bots) != 3 || g.Bots[j] != (j != s) || (j != s && g.Names[j] != fmt.Sprint("Bot ", j+1)) {
+					t.Errorf("history[%d] bots %v names %q (seat %d)", i, g.Bots, g.Names, s)
+				}
+			}
 		}
 		// The same over HTTP.
 		req, _ := http.NewRequestWithContext(ctx, "GET", nd.http+"/v1/games?limit=5", nil)

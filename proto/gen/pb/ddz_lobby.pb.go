@@ -394,7 +394,10 @@ type DdzGameSummary struct {
 	// The caller's rating after the game (0 when cancelled).
 	RatingAfter int64 `protobuf:"varint,13,opt,name=rating_after,json=ratingAfter,proto3" json:"rating_after,omitempty"`
 	// The name of each seat as the table showed it ("Bot 2" for a bot).
-	Names         []string `protobuf:"bytes,14,rep,name=names,proto3" json:"names,omitempty"`
+	Names []string `protobuf:"bytes,14,rep,name=names,proto3" json:"names,omitempty"`
+	// Which seats a bot played (a client may name those in its own
+	// language instead of the English "Bot N" of names).
+	Bots          []bool `protobuf:"varint,15,rep,packed,name=bots,proto3" json:"bots,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -523,6 +526,13 @@ func (x *DdzGameSummary) GetRatingAfter() int64 {
 func (x *DdzGameSummary) GetNames() []string {
 	if x != nil {
 		return x.Names
+	}
+	return nil
+}
+
+func (x *DdzGameSummary) GetBots() []bool {
+	if x != nil {
+		return x.Bots
 	}
 	return nil
 }
@@ -982,7 +992,7 @@ const file_lordgame_v1_ddz_lobby_proto_rawDesc = "" +
 	"\x06radius\x18\t \x01(\rR\x06radius\"=\n" +
 	"\rDdzHistoryReq\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12\x14\n" +
-	"\x05limit\x18\x02 \x01(\rR\x05limit\"\xf8\x02\n" +
+	"\x05limit\x18\x02 \x01(\rR\x05limit\"\x8c\x03\n" +
 	"\x0eDdzGameSummary\x12\x17\n" +
 	"\agame_id\x18\x01 \x01(\tR\x06gameId\x12\x12\n" +
 	"\x04mode\x18\x02 \x01(\tR\x04mode\x12\x14\n" +
@@ -1000,7 +1010,8 @@ const file_lordgame_v1_ddz_lobby_proto_rawDesc = "" +
 	"\x05coins\x18\v \x01(\x03R\x05coins\x12\x16\n" +
 	"\x06rating\x18\f \x01(\x03R\x06rating\x12!\n" +
 	"\frating_after\x18\r \x01(\x03R\vratingAfter\x12\x14\n" +
-	"\x05names\x18\x0e \x03(\tR\x05names\"d\n" +
+	"\x05names\x18\x0e \x03(\tR\x05names\x12\x12\n" +
+	"\x04bots\x18\x0f \x03(\bR\x04bots\"d\n" +
 	"\x0eDdzHistoryResp\x121\n" +
 	"\x05games\x18\x01 \x03(\v2\x1b.lordgame.v1.DdzGameSummaryR\x05games\x12\x1f\n" +
 	"\vnext_cursor\x18\x02 \x01(\tR\n" +

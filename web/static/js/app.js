@@ -744,7 +744,7 @@ class App {
     this.hints = null;
     if (e.kind === 'play' || e.kind === 'pass' || e.kind === 'bid' || e.kind === 'landlord') this.hideTableError();
     if (e.kind === 'play' && (e.type === 'bomb' || e.type === 'rocket')) this.fx(esc(tr(e.type === 'rocket' ? 'fx.rocket' : 'fx.bomb')), `×${t.multiplier}`);
-    if (e.kind === 'landlord') this.fx(t.seat === t.landlord ? esc(tr('fx.you_landlord')) : esc(tr('fx.is_landlord', { who: t.players[t.landlord].name })), tr('fx.bid', { n: t.highestBid }), true);
+    if (e.kind === 'landlord') this.fx(t.seat === t.landlord ? esc(tr('fx.you_landlord')) : esc(tr('fx.is_landlord', { who: this.view.playerName(t, t.landlord) })), tr('fx.bid', { n: t.highestBid }), true);
     this.renderTable();
   }
 
@@ -780,6 +780,7 @@ class App {
     // State for tests and tools: stable attributes on the table screen.
     const scr = $('screen-table');
     scr.dataset.seq = String(t.seq);
+    scr.dataset.deal = String(t.deal);
     scr.dataset.phase = t.phase;
     scr.dataset.turn = String(t.turn);
     scr.dataset.myTurn = String(this.myTurn());
@@ -951,7 +952,7 @@ class App {
     } else {
       $('result-title').textContent = tr(iWon ? 'result.win' : 'result.lose');
       const spring = tr(r.spring ? 'result.with_spring' : r.anti_spring ? 'result.with_anti_spring' : 'result.period');
-      $('result-sub').textContent = (landlordWon ? tr('result.landlord_wins', { who: t.players[landlord].name }) : tr('result.farmers_win')) + spring;
+      $('result-sub').textContent = (landlordWon ? tr('result.landlord_wins', { who: this.view.playerName(t, landlord) }) : tr('result.farmers_win')) + spring;
     }
     const bid = num(r.bid_value, 0);
     const bombs = num(r.bombs, 0);
@@ -976,9 +977,8 @@ class App {
     $('result-breakdown').innerHTML = rows.map(([k, v], i) => `<dt${i === rows.length - 1 ? ' class="total"' : ''}>${esc(k)}</dt><dd${i === rows.length - 1 ? ' class="total"' : ''} data-testid="breakdown-${i}">${esc(v)}</dd>`).join('');
     $('result-hands').innerHTML = [0, 1, 2]
       .map((s) => {
-        const p = t.players[s] || {};
         const v = scores[s] || 0;
-        return `<div class="row"><span>${esc(p.name)}${s === me ? esc(tr('result.you_mark')) : ''}</span><span class="role ${s === landlord ? 'landlord' : 'farmer'}">${esc(tr(s === landlord ? 'role.landlord' : 'role.farmer'))}</span><span class="score ${v > 0 ? 'plus' : v < 0 ? 'minus' : ''}">${signed(v)}</span>${revealedHTML(r, s)}</div>`;
+        return `<div class="row"><span>${esc(this.view.playerName(t, s))}${s === me ? esc(tr('result.you_mark')) : ''}</span><span class="role ${s === landlord ? 'landlord' : 'farmer'}">${esc(tr(s === landlord ? 'role.landlord' : 'role.farmer'))}</span><span class="score ${v > 0 ? 'plus' : v < 0 ? 'minus' : ''}">${signed(v)}</span>${revealedHTML(r, s)}</div>`;
       })
       .join('');
     const delta = $('result-delta');

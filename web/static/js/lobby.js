@@ -222,7 +222,9 @@ export class LobbyPanels {
     const role = landlord < 0 ? '' : t(seat === landlord ? 'role.landlord' : 'role.farmer');
     const coins = Number(g.coins || 0);
     const when = new Date(Number(g.ended_at_ms || g.created_at_ms || 0));
-    const others = (g.names || []).filter((_, i) => i !== seat).join(', ');
+    // A bot's seat is named in the page's language (the server's names say "Bot N").
+    const names = (g.names || []).map((x, i) => ((g.bots || [])[i] ? t('bot.n', { n: i + 1 }) : x));
+    const others = names.filter((_, i) => i !== seat).join(', ');
     return (
       `<li class="history-row" data-testid="history-row" data-game-id="${esc(g.game_id)}" data-state="${esc(g.state)}" data-coins="${coins}" data-won="${!!g.won}">` +
       `<div class="history-main">${outcome} <b>${esc(t(`mode.${g.mode}`))}</b> <span class="muted">${esc(role)}</span>` +

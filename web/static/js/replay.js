@@ -104,6 +104,8 @@ export class ReplayView {
       this.names = (rec.players || []).map((_, s) => t('seat.n', { n: s + 1 }));
       const h = this.app.lobby.history.find((g) => g.game_id === gameId);
       if (h && h.names) this.names = h.names.map((x, s) => x || this.names[s]);
+      // A bot ("0" in the record) is named in the page's language, as at the table.
+      this.names = this.names.map((x, s) => ((rec.players || [])[s] === '0' ? t('bot.n', { n: s + 1 }) : x));
       this.mySeat = h ? Number(h.seat ?? 0) : -1; // protojson leaves out seat 0
       $('replay').hidden = false;
       $('replay').dataset.gameId = gameId;

@@ -222,6 +222,9 @@ export class TableView {
     if (l) key = l.kind + ':' + (l.cards ? l.cards.join(',') : l.value);
     key += '|' + t.deal;
     el.dataset.seat = seat;
+    // Every card the seat has played this deal, as the server sent them
+    // (events and snapshots): for tests and tools, like data-seq.
+    el.dataset.played = ((t.played && t.played[seat]) || []).join(',');
     el.classList.toggle('to-beat', !!t.current && t.current.seat === seat && t.phase === 'playing');
     // The chat bubble lives in its own slot, so a message does not replay
     // the cards' animation.

@@ -403,8 +403,8 @@ func (a *adminNode) doNode(ctx context.Context, req nodeReq, resp *nodeResp) err
 		ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
 		return a.s.ddz.svc.CancelTable(ctx, req.Table)
-	case "drain":
-		a.s.members.SetDraining(context.WithoutCancel(ctx))
+	case "drain": // as `lordgame drain`: /readyz fails too
+		a.s.drain(ctx, "admin console")
 	default:
 		return status.Errorf(status.BadRequest, "unknown admin call %q", req.Op)
 	}

@@ -169,6 +169,10 @@ func TestAdminRoles(t *testing.T) {
 			})
 		}
 	}
+	// The console's drain is `lordgame drain`'s: /readyz fails from now on.
+	if code, err := httpGet(base + "/readyz"); err != nil || code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz after the console's drain = %d %v, want 503", code, err)
+	}
 }
 
 // TestAdminRolesReadPerRequest: every admin API reads the caller's roles

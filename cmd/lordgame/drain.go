@@ -77,9 +77,16 @@ func (s *server) handleDrain(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "drain is taken from loopback only\n")
 		return
 	}
-	if !s.draining.Swap(true) {
-		s.log.Info("draining", "by", "lordgame drain")
-		s.members.SetDraining(context.WithoutCancel(r.Context()))
-	}
+	s.drain(r.Context(), "lordgame drain")
 	_, _ = io.WriteString(w, "draining\n")
+}
+
+// drain marks the node draining for good, once: /readyz fails from now on
+// and the cluster routes no new tables or queue calls to it. by says who
+// asked (`lordgame drain`, the admin console).
+func (s *server) drain(ctx context.Context, by string) {
+	if !s.draining.Swap(true) {
+		s.log.Info("draining", "by", by)
+		s.members.SetDraining(context.WithoutCancel(ctx))
+	}
 }

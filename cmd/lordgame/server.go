@@ -47,7 +47,8 @@ type server struct {
 	// metricsLn serves /metrics off the public port (edge.go).
 	metricsLn net.Listener
 	ready     atomic.Bool
-	// draining is set by `lordgame drain` (POST /drain): /readyz fails.
+	// draining is set by `lordgame drain` (POST /drain) or the admin
+	// console's drain (server.drain): /readyz fails.
 	draining atomic.Bool
 	// startingFor says what a node that is not ready yet waits for.
 	startingFor atomic.Pointer[string]

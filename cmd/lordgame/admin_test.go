@@ -417,10 +417,10 @@ func TestAdminCancelTable(t *testing.T) {
 	joinRetry(t, c)
 	type tablesResp struct {
 		Tables []struct {
-			ID    string   `json:"id"`
-			Node  string   `json:"node"`
-			Phase string   `json:"phase"`
-			Users [3]int64 `json:"users"`
+			ID    string    `json:"id"`
+			Node  string    `json:"node"`
+			Phase string    `json:"phase"`
+			Users [3]string `json:"users"` // 64-bit ids as strings
 		} `json:"tables"`
 	}
 	var tr tablesResp
@@ -440,7 +440,7 @@ func TestAdminCancelTable(t *testing.T) {
 	}
 	seated := false
 	for _, u := range tb.Users {
-		seated = seated || u == ids["player"]
+		seated = seated || u == strconv.FormatInt(ids["player"], 10)
 	}
 	if !seated {
 		t.Errorf("table users %v lack the player %d", tb.Users, ids["player"])

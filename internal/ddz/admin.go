@@ -2,8 +2,12 @@ package ddz
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lordgame/lordgame/internal/room"
@@ -18,7 +22,7 @@ type TableInfo struct {
 	ID    int64     `json:"id,string"`
 	Game  string    `json:"game_id"`
 	Mode  string    `json:"mode"`
-	Users [3]int64  `json:"users"`
+	Users UserIDs   `json:"users"`
 	Names [3]string `json:"names"`
 	// Phase is "starting" before the room runs, then bidding, playing or
 	// over.
@@ -30,6 +34,39 @@ type TableInfo struct {
 	Stalled bool `json:"stalled"`
 }
 
+// UserIDs are the user ids of a table's seats (0: a bot). In JSON they are
+// strings, like every 64-bit id of the API (a JavaScript number loses
+// precision above 2^53); numbers are read too.
+type UserIDs [3]int64
+
+// MarshalJSON implements json.Marshaler.
+func (u UserIDs) MarshalJSON() ([]byte, error) {
+	var s [3]string
+	for i, id := range u {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return json.Marshal(s)
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (u *UserIDs) UnmarshalJSON(b []byte) error {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	if len(raw) != len(u) {
+		return fmt.Errorf("users: %d ids, want %d", len(raw), len(u))
+	}
+	for i, r := range raw {
+		id, err := strconv.ParseInt(strings.Trim(string(r), `"`), 10, 64)
+		if err != nil {
+			return fmt.Errorf("users: %s is not an id", r)
+		}
+		u[i] = id
+	}
+	return nil
+}
+
 // LiveTables lists the running tables of this node, oldest id first. The
 // phase of each is read on its room goroutine; a room that does not answer
 // before ctx ends is listed without it.
@@ -38,7 +75,7 @@ func (s *Service) LiveTables(ctx context.Context) []TableInfo {
 	for _, t := range s.liveTables() {
 		// The names are set on the room goroutine when it starts: read
 		// there, like the phase.
-		info := TableInfo{ID: t.id, Game: t.gid, Mode: t.mode.Name, Users: t.users, Phase: "starting"}
+		info := TableInfo{ID: t.id, Game: t.gid, Mode: t.mode.Name, Users: UserIDs(t.users), Phase: "starting"}
 		s.mu.Lock()
 		r := t.room
 		s.mu.Unlock()

@@ -375,9 +375,12 @@ test('players: kick disconnects the player\'s game page and is audited', { timeo
     await page.getByTestId('message').filter({ hasText: 'player disconnected' }).waitFor();
     // The game page is told and stays disconnected: a kick is not retried.
     await game.getByTestId('conn-banner').filter({ hasText: 'You were disconnected by the server.' }).waitFor();
+    assert.equal(await game.locator('#conn-banner .spinner').isVisible(), false, 'no reconnecting spinner after a kick');
     await game.waitForFunction(() => document.body.dataset.conn === 'closed');
     await game.waitForTimeout(2_000);
     assert.equal(await game.evaluate(() => document.body.dataset.conn), 'closed', 'no reconnect after a kick');
+    // The console shows the profile again: offline, without a new search.
+    await page.getByTestId('pf-online').filter({ hasText: /^no$/ }).waitFor({ timeout: 5_000 });
     await adminShot(game, 'game-client-kicked');
     const entries = await audit(boss, `player:${target.user_id}`);
     assert.equal(entries.length, 1);
@@ -417,6 +420,8 @@ test('players: a ban with a reason and a duration refuses the login, unban lifts
     const until = Date.parse(player.banned_until);
     assert.ok(until >= t0 + 24 * 3600_000 - 2000 && until <= Date.now() + 24 * 3600_000 + 1000, `banned for a day: ${player.banned_until}`);
     assert.equal(await page.getByTestId('pf-status').textContent(), `banned until ${await when(page, player.banned_until)}: collusion`);
+    // The search results say so too.
+    await page.locator(`[data-testid=player-row][data-id="${target.user_id}"]`).filter({ hasText: 'banned until' }).waitFor({ timeout: 5_000 });
     // The player's open game page is disconnected, and the login refused.
     await game.getByTestId('conn-banner').filter({ hasText: 'This account is banned.' }).waitFor();
     const refused = await postLogin('ban_me');

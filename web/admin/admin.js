@@ -7,6 +7,7 @@ const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem('lordgame-admin-token') || '';
 let perms = [];
 let current = null; // the player shown in the profile
+let lastQuery = null; // the search whose results are listed
 let auditBefore = '';
 let timer = null;
 
@@ -94,12 +95,21 @@ function playerStatus(p) {
   return `banned until ${p.banned_until === 'forever' ? 'forever' : when(p.banned_until)}: ${p.ban_reason}`;
 }
 
-async function search(q) {
+async function search(q, open = true) {
   const d = await api('GET', '/v1/admin/players?q=' + encodeURIComponent(q));
+  lastQuery = q;
   $('p-results').innerHTML = d.players.map((p) => `<tr class="pick" data-id="${esc(p.user_id)}" data-testid="player-row">` +
     `<td>${esc(p.user_id)}</td><td>${esc(p.username || '(guest)')}</td><td>${esc(p.display_name)}</td>` +
     `<td>${esc(p.roles.join(', '))}</td><td>${esc(playerStatus(p))}</td></tr>`).join('') || '<tr><td colspan="5">no players found</td></tr>';
-  if (d.players.length === 1) await openPlayer(d.players[0].user_id);
+  if (open && d.players.length === 1) await openPlayer(d.players[0].user_id);
+}
+
+// refresh shows the current player again, and the search results (their
+// status column) after an action on them.
+async function refresh() {
+  const d = await openPlayer(current);
+  if (lastQuery !== null) await search(lastQuery, false);
+  return d;
 }
 
 async function openPlayer(id) {
@@ -116,6 +126,7 @@ async function openPlayer(id) {
     `<td>${e.balance_after}</td><td>${esc(e.reason)}</td></tr>`).join('');
   $('pf-games').innerHTML = d.games.map((g) => `<tr><td>${esc(g.id)}</td><td>${esc(g.mode)}</td><td>${g.seat}</td>` +
     `<td>${esc(g.state)}</td><td>${esc(when(g.created_at))}</td></tr>`).join('') || '<tr><td colspan="5">no games</td></tr>';
+  return d;
 }
 
 async function loadTables() {
@@ -195,18 +206,25 @@ function wire() {
     const r = await api('POST', `/v1/admin/players/${current}/kick`, { reason: d.reason });
     say(r.kicked ? 'player disconnected' : 'player was not connected');
     f.reset();
+    // The cluster forgets the session a moment after it is closed: show
+    // the profile again until it says offline (at most 3 s).
+    for (let i = 0; i < 10; i++) {
+      const p = await refresh();
+      if (!r.kicked || !p.online) break;
+      await new Promise((ok) => setTimeout(ok, 300));
+    }
   });
   form('ban-form', async (d, f) => {
     await api('POST', `/v1/admin/players/${current}/ban`, { reason: d.reason, duration: d.duration });
     say('player banned');
     f.reset();
-    await openPlayer(current);
+    await refresh();
   });
   form('unban-form', async (d, f) => {
     await api('POST', `/v1/admin/players/${current}/unban`, { reason: d.reason });
     say('player unbanned');
     f.reset();
-    await openPlayer(current);
+    await refresh();
   });
   form('coins-form', async (d, f) => {
     const r = await api('POST', `/v1/admin/players/${current}/coins`, { delta: Number(d.delta), reason: d.reason });

@@ -493,6 +493,7 @@ class App {
       const banner = $('conn-banner');
       if (s === 'reconnecting') {
         banner.hidden = false;
+        $('conn-spinner').hidden = false;
         const secs = info && info.delay ? Math.max(1, Math.round(info.delay / 1000)) : 0;
         $('conn-text').textContent = secs ? tr('conn.lost', { n: secs, a: info.attempt }) : tr('conn.reconnecting');
         $('conn-retry').hidden = !secs;
@@ -507,6 +508,7 @@ class App {
     this.conn.on('kick', (reason, text) => {
       const banner = $('conn-banner');
       banner.hidden = false;
+      $('conn-spinner').hidden = true; // nothing is being tried: the player decides
       $('conn-text').textContent = text;
       $('conn-retry').hidden = false;
       $('conn-retry').textContent = tr('conn.reconnect');

@@ -269,6 +269,9 @@ export class ChatPanel {
     document.addEventListener('click', (ev) => {
       if (!$('chat-user-menu').hidden && !ev.target.closest('#chat-user-menu')) $('chat-user-menu').hidden = true;
     });
+    document.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape' && !$('chat-user-menu').hidden) $('chat-user-menu').hidden = true;
+    });
     // A player at the table: a tap on the avatar or name offers a
     // message, a friend request or a block.
     document.addEventListener('click', (ev) => {

@@ -14,6 +14,8 @@ import (
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/lordgame/lordgame/proto/gen/pb"
 )
 
 // nodeSpan is a span a node exported, with the node's id.
@@ -179,5 +181,71 @@ func TestClusterTrace(t *testing.T) {
 	}
 	if postgres == 0 {
 		t.Errorf("no PostgreSQL span under the log commit; the trace:%s", tree())
+	}
+}
+
+// TestClusterChatTrace: a private message between users on two gateway
+// processes is one trace: the sender's gateway's route span, the chat
+// service's span and its store spans, the fan-out's push to the other
+// gateway, and that gateway's delivery.
+func TestClusterChatTrace(t *testing.T) {
+	col := &nodeCollector{}
+	hs := httptest.NewServer(col)
+	defer hs.Close()
+	c := newTestCluster(t, "LORDGAME_OTLP_ENDPOINT="+strings.TrimPrefix(hs.URL, "http://"), "OTEL_BSP_SCHEDULE_DELAY=100")
+	gw1, gw2 := c.start("gateway"), c.start("gateway")
+	a := newChatUser(t, gw1.addr, "trace-chat-aaaa-"+c.prefix)
+	b := newChatUser(t, gw2.addr, "trace-chat-bbbb-"+c.prefix)
+	a.dial("ws://" + gw1.addr + "/ws")
+	b.dial("ws://" + gw2.addr + "/ws")
+	waitStatus(t, "gw1 sees b", a, []int64{b.uid}, "online")
+	r, err := a.send(0, b.uid, "traced across nodes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.waitPush("the message on gw2", r.Message.ConversationId, func(ms []*pb.ChatMessage) bool { return len(ms) == 1 })
+
+	var spans []nodeSpan
+	var root nodeSpan
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		spans = col.all()
+		delivered := false
+		for _, s := range spans {
+			if s.Name == "route chat.send" && len(s.ParentSpanId) == 0 {
+				root = s
+			}
+		}
+		for _, s := range spans {
+			delivered = delivered || root.Span != nil && s.Name == "deliver chat.msg" && string(s.TraceId) == string(root.TraceId)
+		}
+		if delivered || time.Now().After(deadline) {
+			break
+		}
+	}
+	if root.Span == nil {
+		t.Fatalf("no root route chat.send span among %d spans", len(spans))
+	}
+	child := func(parent nodeSpan, name string) nodeSpan {
+		t.Helper()
+		for _, s := range spans {
+			if s.Name == name && string(s.ParentSpanId) == string(parent.SpanId) && string(s.TraceId) == string(parent.TraceId) {
+				return s
+			}
+		}
+		var b strings.Builder
+		for _, s := range spans {
+			if string(s.TraceId) == string(root.TraceId) {
+				fmt.Fprintf(&b, "\n  %x %s on %s (parent %x)", s.SpanId, s.Name, s.node, s.ParentSpanId)
+			}
+		}
+		t.Fatalf("no span %q under %q; the trace:%s", name, parent.Name, b.String())
+		return nodeSpan{}
+	}
+	send := child(root, "chat send")
+	child(send, "chat batch commit")
+	push := child(send, "push chat.msg")
+	deliver := child(push, "deliver chat.msg")
+	if root.node == "" || send.node != root.node || push.node != root.node || deliver.node == root.node {
+		t.Errorf("nodes: route %s, send %s, push %s, deliver %s", root.node, send.node, push.node, deliver.node)
 	}
 }

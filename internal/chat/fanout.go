@@ -4,7 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync/atomic"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -13,6 +18,7 @@ import (
 
 	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/internal/gateway"
+	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/session"
 	"github.com/lordgame/lordgame/internal/transport"
 )
@@ -151,8 +157,17 @@ func (f *ClusterFanout) Push(ctx context.Context, route string, msg proto.Messag
 	}
 	f.delivered.Add(p.n)
 	typ := string(msg.ProtoReflect().Descriptor().FullName())
+	var span trace.Span
+	if observe.Tracing() && trace.SpanContextFromContext(ctx).IsValid() {
+		ctx, span = chatTracer().Start(ctx, "push "+route, trace.WithSpanKind(trace.SpanKindProducer),
+			trace.WithAttributes(attribute.String("rpc.method", route), attribute.Int("lordgame.users", len(remote)), attribute.Bool("lordgame.all", all)))
+		defer span.End()
+	}
 	header := func(users []int64) cluster.Header {
 		h := cluster.Header{}
+		if span != nil {
+			observe.Propagator.Inject(ctx, propagation.HeaderCarrier(http.Header(h)))
+		}
 		h.Set(hdrRoute, route)
 		h.Set(hdrType, typ)
 		h.Set(hdrOrigin, f.self)
@@ -200,10 +215,18 @@ func (f *ClusterFanout) publishEach(ctx context.Context, nodes []string, header 
 }
 
 // receive delivers a fan-out message published by another node.
-func (f *ClusterFanout) receive(_ context.Context, m *cluster.Msg) {
+func (f *ClusterFanout) receive(ctx context.Context, m *cluster.Msg) {
 	gw := f.gw.Load()
 	if gw == nil || m.Header.Get(hdrOrigin) == f.self {
 		return
+	}
+	if observe.Tracing() { // a consumer span under the push's, when it has one
+		if pctx := observe.Propagator.Extract(ctx, propagation.HeaderCarrier(http.Header(m.Header))); trace.SpanContextFromContext(pctx).IsValid() {
+			route := m.Header.Get(hdrRoute)
+			_, span := chatTracer().Start(pctx, "deliver "+route, trace.WithSpanKind(trace.SpanKindConsumer),
+				trace.WithAttributes(attribute.String("rpc.method", route)))
+			defer span.End()
+		}
 	}
 	mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(m.Header.Get(hdrType)))
 	if err != nil {

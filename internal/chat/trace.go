@@ -19,10 +19,11 @@ import (
 // message (lordgame.message_seq), the group (lordgame.group_id), the other
 // user (lordgame.target_user_id); a failed request records its error.
 //
-// The store's spans of a request are its children, with one exception: the
-// message a send stores goes through the write batcher (store.ChatBatcher),
-// which commits several senders' messages in one transaction outside any
-// one request's context, so that transaction is not under "chat send".
+// The store's spans of a request are its children. The message a send
+// stores goes through the write batcher (store.ChatBatcher), which commits
+// several senders' messages in one transaction: its "chat batch commit"
+// span is under the first traced sender's "chat send" and links the other
+// senders' spans.
 //
 // The spans are opened by the Service's exported methods (Send, Group,
 // Friend …, each a shell around its untraced body: send, group, friend …)

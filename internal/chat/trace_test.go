@@ -94,11 +94,21 @@ func TestTraceChatSend(t *testing.T) {
 	}
 	// The store's spans of the send (the peer's account, the block check,
 	// the private conversation made, the sender's name) are under "chat
-	// send", none directly under the route's span. (The message's own
-	// insert is the write batcher's transaction, outside the request's
-	// context: not in this trace.)
-	for _, name := range []string{"SELECT accounts", "SELECT chat_blocks", "transaction"} {
+	// send", none directly under the route's span. The message's own
+	// insert is the write batcher's transaction, one for several senders:
+	// its "chat batch commit" span is under the first traced sender's.
+	for _, name := range []string{"SELECT accounts", "SELECT chat_blocks", "transaction", "chat batch commit"} {
 		tr.child(send, name)
+	}
+	batch := tr.child(send, "chat batch commit")
+	inBatch := 0
+	for _, sp := range tr.spans {
+		if sp.Parent.SpanID() == batch.SpanContext.SpanID() {
+			inBatch++
+		}
+	}
+	if inBatch == 0 {
+		t.Errorf("no store span under chat batch commit: %s", tr.tree())
 	}
 	direct := 0
 	for _, sp := range tr.spans {

@@ -4,6 +4,10 @@ import (
 	"context"
 	"sync"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/status"
 )
 
@@ -143,10 +147,42 @@ func (b *chatShard) write(batch []*chatReq) {
 	if len(live) == 0 {
 		return
 	}
-	// The batch outlives any one caller's context.
-	res := b.db.SendMessages(context.Background(), msgs)
+	// The batch outlives any one caller's context; its span is a child of
+	// the first traced sender's and links the others'.
+	ctx := context.Background()
+	if observe.Tracing() {
+		var span trace.Span
+		ctx, span = batchSpan(ctx, live)
+		if span != nil {
+			defer span.End()
+		}
+	}
+	res := b.db.SendMessages(ctx, msgs)
 	for i, r := range live {
 		r.res = res[i]
 		close(r.done)
 	}
+}
+
+// batchSpan starts the span of one batch commit ("chat batch commit") under
+// the first traced sender of live, linking the other traced senders; nil
+// when none is traced.
+func batchSpan(ctx context.Context, live []*chatReq) (context.Context, trace.Span) {
+	var parent trace.SpanContext
+	var links []trace.Link
+	for _, r := range live {
+		sc := trace.SpanContextFromContext(r.ctx)
+		switch {
+		case !sc.IsValid():
+		case !parent.IsValid():
+			parent = sc
+		default:
+			links = append(links, trace.Link{SpanContext: sc})
+		}
+	}
+	if !parent.IsValid() {
+		return ctx, nil
+	}
+	return storeTracer().Start(trace.ContextWithSpanContext(ctx, parent), "chat batch commit", trace.WithLinks(links...),
+		trace.WithAttributes(attribute.Int("lordgame.messages", len(live))))
 }

@@ -3,18 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/lordgame/lordgame/internal/store/pgtest"
 )
 
 // TestChatMissed drives chat -missed through the real server (gateway,
@@ -141,30 +137,5 @@ func missedBench(t *testing.T, args ...string) chatMissedReport {
 // PostgreSQL (LORDGAME_TEST_POSTGRES) and drops it afterwards.
 func benchPostgresDSN(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("LORDGAME_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("set LORDGAME_TEST_POSTGRES (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run against PostgreSQL")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect LORDGAME_TEST_POSTGRES: %v", err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "lgbench_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-		_ = conn.Close(ctx)
-	})
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.DSN(t, "lgbench")
 }

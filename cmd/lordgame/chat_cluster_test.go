@@ -285,19 +285,7 @@ func TestClusterChatTable(t *testing.T) {
 		joinRetry(t, u.c)
 		us = append(us, u)
 	}
-	var gid string
-	for i, deadline := 0, time.Now().Add(20*time.Second); i < 3; {
-		st := &pb.DdzSnapshot{}
-		if err := us[i].c.Request(t.Context(), "ddz.state", &pb.DdzStateReq{}, st); err == nil && st.GameId != "" && (gid == "" || gid == st.GameId) {
-			gid = st.GameId
-			i++
-			continue
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the three players are not at one table")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	gid := oneTable(t, us, 20*time.Second)
 	us[0].ok("ddz.chat", &pb.DdzChatReq{Text: "good luck from gw1"}, &pb.DdzChatResp{})
 	select {
 	case m := <-legacy:

@@ -454,19 +454,7 @@ func TestChatTable(t *testing.T) {
 		joinRetry(t, u.c)
 		us = append(us, u)
 	}
-	var gid string
-	for i, deadline := 0, time.Now().Add(10*time.Second); i < 3; {
-		st := &pb.DdzSnapshot{}
-		if err := us[i].c.Request(t.Context(), "ddz.state", &pb.DdzStateReq{}, st); err == nil && st.GameId != "" && (gid == "" || gid == st.GameId) {
-			gid = st.GameId
-			i++
-			continue
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no table")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	gid := oneTable(t, us, 10*time.Second)
 	us[0].ok("ddz.chat", &pb.DdzChatReq{Text: "darn, good luck"}, &pb.DdzChatResp{})
 	us[0].ok("ddz.chat", &pb.DdzChatReq{Phrase: 3}, &pb.DdzChatResp{})
 	for range 2 {
@@ -506,4 +494,24 @@ func TestChatTable(t *testing.T) {
 	wantRuleErr(t, "a stranger opens the table", out.call("chat.open", &pb.ChatOpenReq{Kind: "table", TableId: gid}, &op), "conversation_not_found")
 	_, err = out.send(tc.Id, 0, "let me in")
 	wantRuleErr(t, "a stranger writes at the table", err, "not_member")
+}
+
+// oneTable waits until every user of us sits at the same table and
+// returns its game id.
+func oneTable(t *testing.T, us []*chatUser, within time.Duration) string {
+	t.Helper()
+	var gid string
+	for i, deadline := 0, time.Now().Add(within); i < len(us); {
+		st := &pb.DdzSnapshot{}
+		if err := us[i].c.Request(t.Context(), "ddz.state", &pb.DdzStateReq{}, st); err == nil && st.GameId != "" && (gid == "" || gid == st.GameId) {
+			gid = st.GameId
+			i++
+			continue
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the %d players are not at one table", len(us))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return gid
 }

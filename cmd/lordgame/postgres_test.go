@@ -1,16 +1,10 @@
 package main
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/lordgame/lordgame/client"
+	"github.com/lordgame/lordgame/internal/store/pgtest"
 	"github.com/lordgame/lordgame/proto/gen/pb"
 )
 
@@ -18,32 +12,7 @@ import (
 // PostgreSQL and drops it afterwards.
 func postgresDSN(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("LORDGAME_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("set LORDGAME_TEST_POSTGRES (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run the server against PostgreSQL")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect LORDGAME_TEST_POSTGRES: %v", err)
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "lgsrv_" + hex.EncodeToString(b[:])
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-		_ = conn.Close(ctx)
-	})
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.DSN(t, "lgsrv")
 }
 
 // TestServerOnPostgres runs the whole server against PostgreSQL with one

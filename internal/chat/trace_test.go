@@ -3,7 +3,6 @@ package chat
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -11,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -20,6 +18,7 @@ import (
 	"github.com/lordgame/lordgame/client"
 	"github.com/lordgame/lordgame/internal/gateway"
 	"github.com/lordgame/lordgame/internal/observe"
+	"github.com/lordgame/lordgame/internal/observe/spantest"
 	"github.com/lordgame/lordgame/proto/gen/pb"
 )
 
@@ -74,19 +73,19 @@ func TestTraceChatSend(t *testing.T) {
 	if err := c.Request(ctx, "chat.send", &pb.ChatSendReq{ToUserId: 2, ClientId: "trace-1", Text: "hello"}, &resp); err != nil {
 		t.Fatal(err)
 	}
-	tr := waitTrace(t, exp, "route chat.send")
-	send := tr.child(tr.root, "chat send")
+	tr := spantest.WaitRoot(t, exp, "route chat.send")
+	send := tr.Child(tr.Root, "chat send")
 	if send.SpanKind != trace.SpanKindInternal {
 		t.Errorf("chat send kind %v, want internal", send.SpanKind)
 	}
 	m := resp.GetMessage()
 	for key, want := range map[string]int64{"lordgame.user_id": 1, "lordgame.target_user_id": 2,
 		"lordgame.conversation_id": m.GetConversationId(), "lordgame.message_seq": m.GetSeq()} {
-		if got, ok := attrOf(send.Attributes, key); !ok || got.AsInt64() != want {
+		if got, ok := spantest.Attr(send.Attributes, key); !ok || got.AsInt64() != want {
 			t.Errorf("chat send %s = %v (set %v), want %d", key, got.Emit(), ok, want)
 		}
 	}
-	if got, _ := attrOf(send.Attributes, "lordgame.conversation_kind"); got.AsString() != "private" {
+	if got, _ := spantest.Attr(send.Attributes, "lordgame.conversation_kind"); got.AsString() != "private" {
 		t.Errorf("chat send conversation kind %q, want private", got.AsString())
 	}
 	if m.GetSeq() == 0 || m.GetConversationId() == 0 {
@@ -98,24 +97,24 @@ func TestTraceChatSend(t *testing.T) {
 	// insert is the write batcher's transaction, one for several senders:
 	// its "chat batch commit" span is under the first traced sender's.
 	for _, name := range []string{"SELECT accounts", "SELECT chat_blocks", "transaction", "chat batch commit"} {
-		tr.child(send, name)
+		tr.Child(send, name)
 	}
-	batch := tr.child(send, "chat batch commit")
+	batch := tr.Child(send, "chat batch commit")
 	inBatch := 0
-	for _, sp := range tr.spans {
+	for _, sp := range tr.Spans {
 		if sp.Parent.SpanID() == batch.SpanContext.SpanID() {
 			inBatch++
 		}
 	}
 	if inBatch == 0 {
-		t.Errorf("no store span under chat batch commit: %s", tr.tree())
+		t.Errorf("no store span under chat batch commit: %s", tr.Tree())
 	}
 	direct := 0
-	for _, sp := range tr.spans {
-		if _, ok := attrOf(sp.Attributes, "db.system.name"); !ok {
+	for _, sp := range tr.Spans {
+		if _, ok := spantest.Attr(sp.Attributes, "db.system.name"); !ok {
 			continue
 		}
-		if sp.Parent.SpanID() == tr.root.SpanContext.SpanID() {
+		if sp.Parent.SpanID() == tr.Root.SpanContext.SpanID() {
 			t.Errorf("store span %q is a child of the route's span, not of chat send", sp.Name)
 		}
 		if sp.Parent.SpanID() == send.SpanContext.SpanID() {
@@ -123,7 +122,7 @@ func TestTraceChatSend(t *testing.T) {
 		}
 	}
 	if direct < 3 {
-		t.Errorf("%d store spans under chat send, want at least 3 (account, block, conversation): %s", direct, tr.tree())
+		t.Errorf("%d store spans under chat send, want at least 3 (account, block, conversation): %s", direct, tr.Tree())
 	}
 
 	// A refused send: the service's span records the error.
@@ -131,8 +130,8 @@ func TestTraceChatSend(t *testing.T) {
 	if err := c.Request(ctx, "chat.send", &pb.ChatSendReq{ToUserId: 1, ClientId: "trace-2", Text: "me"}, &pb.ChatSendResp{}); err == nil {
 		t.Fatal("a send to oneself was accepted")
 	}
-	tr = waitTrace(t, exp, "route chat.send")
-	failed := tr.child(tr.root, "chat send")
+	tr = spantest.WaitRoot(t, exp, "route chat.send")
+	failed := tr.Child(tr.Root, "chat send")
 	if failed.Status.Code != codes.Error {
 		t.Errorf("refused send: span status %v, want error", failed.Status)
 	}
@@ -161,7 +160,7 @@ func TestTraceGroupAndFriend(t *testing.T) {
 		t.Fatal(err)
 	}
 	parent.End()
-	tr := waitTrace(t, exp, "route")
+	tr := spantest.WaitRoot(t, exp, "route")
 	for _, c := range []struct {
 		name        string
 		user, group int64
@@ -173,9 +172,9 @@ func TestTraceGroupAndFriend(t *testing.T) {
 		{"group kick", 2, g.Id, 1, true},
 		{"friend request", 1, 0, 3, false},
 	} {
-		sp := tr.child(tr.root, c.name)
+		sp := tr.Child(tr.Root, c.name)
 		for key, want := range map[string]int64{"lordgame.user_id": c.user, "lordgame.group_id": c.group, "lordgame.target_user_id": c.target} {
-			got, ok := attrOf(sp.Attributes, key)
+			got, ok := spantest.Attr(sp.Attributes, key)
 			if want == 0 && ok || want != 0 && got.AsInt64() != want {
 				t.Errorf("%s: %s = %v (set %v), want %d", c.name, key, got.Emit(), ok, want)
 			}
@@ -184,74 +183,13 @@ func TestTraceGroupAndFriend(t *testing.T) {
 			t.Errorf("%s: status %v, want failed %v", c.name, sp.Status, c.failed)
 		}
 		stored := false
-		for _, o := range tr.spans {
-			if _, db := attrOf(o.Attributes, "db.system.name"); db && o.Parent.SpanID() == sp.SpanContext.SpanID() {
+		for _, o := range tr.Spans {
+			if _, db := spantest.Attr(o.Attributes, "db.system.name"); db && o.Parent.SpanID() == sp.SpanContext.SpanID() {
 				stored = true
 			}
 		}
 		if !stored {
-			t.Errorf("%s: no store span under it: %s", c.name, tr.tree())
+			t.Errorf("%s: no store span under it: %s", c.name, tr.Tree())
 		}
 	}
-}
-
-// traced is one trace of the in-memory exporter: its spans, and its root
-// (the span named root without a parent).
-type traced struct {
-	t     *testing.T
-	spans tracetest.SpanStubs
-	root  tracetest.SpanStub
-}
-
-// waitTrace waits for the root span named root (a route's span ends just
-// after its answer went out) and returns the spans of its trace.
-func waitTrace(t *testing.T, exp *tracetest.InMemoryExporter, root string) *traced {
-	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		for _, s := range exp.GetSpans() {
-			if s.Name == root && !s.Parent.IsValid() {
-				tr := &traced{t: t, root: s}
-				for _, o := range exp.GetSpans() {
-					if o.SpanContext.TraceID() == s.SpanContext.TraceID() {
-						tr.spans = append(tr.spans, o)
-					}
-				}
-				return tr
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no root span %q: %s", root, (&traced{spans: exp.GetSpans()}).tree())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// child is the span named name whose parent is parent.
-func (tr *traced) child(parent tracetest.SpanStub, name string) tracetest.SpanStub {
-	tr.t.Helper()
-	for _, s := range tr.spans {
-		if s.Name == name && s.Parent.SpanID() == parent.SpanContext.SpanID() {
-			return s
-		}
-	}
-	tr.t.Fatalf("no span %q under %q: %s", name, parent.Name, tr.tree())
-	return tracetest.SpanStub{}
-}
-
-func (tr *traced) tree() string {
-	var b strings.Builder
-	for _, s := range tr.spans {
-		fmt.Fprintf(&b, "\n  %s %s (parent %s, trace %s)", s.SpanContext.SpanID(), s.Name, s.Parent.SpanID(), s.SpanContext.TraceID())
-	}
-	return b.String()
-}
-
-func attrOf(kvs []attribute.KeyValue, key string) (attribute.Value, bool) {
-	for _, a := range kvs {
-		if string(a.Key) == key {
-			return a.Value, true
-		}
-	}
-	return attribute.Value{}, false
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/lordgame/lordgame/client"
 	"github.com/lordgame/lordgame/internal/gateway"
 	"github.com/lordgame/lordgame/internal/observe"
+	"github.com/lordgame/lordgame/internal/observe/spantest"
 	"github.com/lordgame/lordgame/internal/store"
 	"github.com/lordgame/lordgame/proto/gen/pb"
 )
@@ -96,20 +97,20 @@ func TestTraceWorldEnter(t *testing.T) {
 	if resp.GetSelf().GetName() != "walker" {
 		t.Fatalf("entered as %q, want the account's name", resp.GetSelf().GetName())
 	}
-	tr := waitTrace(t, exp, "route world.enter")
-	enter := tr.child(tr.root, "world enter")
+	tr := spantest.WaitRoot(t, exp, "route world.enter")
+	enter := tr.Child(tr.Root, "world enter")
 	if got := attrInt(enter.Attributes, "lordgame.user_id"); got != uid {
 		t.Errorf("world enter user %d, want %d", got, uid)
 	}
 	if got := attrInt(enter.Attributes, "lordgame.world.player_id"); got == 0 || got != int64(resp.GetSelf().GetId()) {
 		t.Errorf("world enter player %d, want %d", got, resp.GetSelf().GetId())
 	}
-	if _, ok := attr(enter.Attributes, "lordgame.world.zone"); !ok {
+	if _, ok := spantest.Attr(enter.Attributes, "lordgame.world.zone"); !ok {
 		t.Errorf("world enter has no zone: %v", enter.Attributes)
 	}
 	stored := 0
-	for _, s := range tr.spans {
-		if _, ok := attr(s.Attributes, "db.system.name"); !ok {
+	for _, s := range tr.Spans {
+		if _, ok := spantest.Attr(s.Attributes, "db.system.name"); !ok {
 			continue
 		}
 		stored++
@@ -118,15 +119,15 @@ func TestTraceWorldEnter(t *testing.T) {
 		}
 	}
 	if stored == 0 {
-		t.Errorf("no store span in the trace of world.enter: %s", tr.tree())
+		t.Errorf("no store span in the trace of world.enter: %s", tr.Tree())
 	}
 
 	exp.Reset()
 	if err := c.Request(ctx, "world.chat", &pb.WorldChatReq{Text: "hello"}, &pb.WorldChatResp{}); err != nil {
 		t.Fatal(err)
 	}
-	tr = waitTrace(t, exp, "route world.chat")
-	if got := attrInt(tr.child(tr.root, "world chat").Attributes, "lordgame.world.player_id"); got != int64(resp.GetSelf().GetId()) {
+	tr = spantest.WaitRoot(t, exp, "route world.chat")
+	if got := attrInt(tr.Child(tr.Root, "world chat").Attributes, "lordgame.world.player_id"); got != int64(resp.GetSelf().GetId()) {
 		t.Errorf("world chat player %d, want %d", got, resp.GetSelf().GetId())
 	}
 
@@ -134,9 +135,9 @@ func TestTraceWorldEnter(t *testing.T) {
 	if err := c.Request(ctx, "world.move", &pb.WorldMoveReq{X: resp.Self.X, Z: resp.Self.Z}, &pb.WorldMoveResp{}); err != nil {
 		t.Fatal(err)
 	}
-	tr = waitTrace(t, exp, "route world.move")
-	if len(tr.spans) != 1 {
-		t.Errorf("world.move: spans %s, want its route's only", tr.tree())
+	tr = spantest.WaitRoot(t, exp, "route world.move")
+	if len(tr.Spans) != 1 {
+		t.Errorf("world.move: spans %s, want its route's only", tr.Tree())
 	}
 
 	for i, want := range []codes.Code{codes.Unset, codes.Error} { // the second: not in the world
@@ -145,75 +146,14 @@ func TestTraceWorldEnter(t *testing.T) {
 		if (err != nil) != (i == 1) {
 			t.Fatalf("leave %d: %v", i+1, err)
 		}
-		tr = waitTrace(t, exp, "route world.leave")
-		if got := tr.child(tr.root, "world leave").Status.Code; got != want {
+		tr = spantest.WaitRoot(t, exp, "route world.leave")
+		if got := tr.Child(tr.Root, "world leave").Status.Code; got != want {
 			t.Errorf("leave %d: span status %v, want %v", i+1, got, want)
 		}
 	}
 }
 
-// tracedSpans is one trace of the in-memory exporter: its spans, and its root
-// (the span named root without a parent).
-type tracedSpans struct {
-	t     *testing.T
-	spans tracetest.SpanStubs
-	root  tracetest.SpanStub
-}
-
-// waitTrace waits for the root span named root (a route's span ends just
-// after its answer went out) and returns the spans of its trace.
-func waitTrace(t *testing.T, exp *tracetest.InMemoryExporter, root string) *tracedSpans {
-	t.Helper()
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		for _, s := range exp.GetSpans() {
-			if s.Name == root && !s.Parent.IsValid() {
-				tr := &tracedSpans{t: t, root: s}
-				for _, o := range exp.GetSpans() {
-					if o.SpanContext.TraceID() == s.SpanContext.TraceID() {
-						tr.spans = append(tr.spans, o)
-					}
-				}
-				return tr
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no root span %q: %s", root, (&tracedSpans{spans: exp.GetSpans()}).tree())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// child is the span named name whose parent is parent.
-func (tr *tracedSpans) child(parent tracetest.SpanStub, name string) tracetest.SpanStub {
-	tr.t.Helper()
-	for _, s := range tr.spans {
-		if s.Name == name && s.Parent.SpanID() == parent.SpanContext.SpanID() {
-			return s
-		}
-	}
-	tr.t.Fatalf("no span %q under %q: %s", name, parent.Name, tr.tree())
-	return tracetest.SpanStub{}
-}
-
-func (tr *tracedSpans) tree() string {
-	var b strings.Builder
-	for _, s := range tr.spans {
-		fmt.Fprintf(&b, "\n  %s %s (parent %s, trace %s)", s.SpanContext.SpanID(), s.Name, s.Parent.SpanID(), s.SpanContext.TraceID())
-	}
-	return b.String()
-}
-
-func attr(kvs []attribute.KeyValue, key string) (attribute.Value, bool) {
-	for _, a := range kvs {
-		if string(a.Key) == key {
-			return a.Value, true
-		}
-	}
-	return attribute.Value{}, false
-}
-
 func attrInt(kvs []attribute.KeyValue, key string) int64 {
-	v, _ := attr(kvs, key)
+	v, _ := spantest.Attr(kvs, key)
 	return v.AsInt64()
 }

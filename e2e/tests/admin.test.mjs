@@ -779,7 +779,11 @@ test('audit log: every action with who, what, when, the target, the reason, befo
     const table = await tableOf(boss, guestName);
     const t0 = Date.now();
     // Each action once, through the API the console calls.
-    const m = { text: 'Audit window', starts_at: new Date(Date.now() + 3600_000).toISOString(), ends_at: new Date(Date.now() + 7200_000).toISOString() };
+    // Times with a millisecond part that does not end in 0: the server
+    // writes RFC 3339 without trailing zeros (.55Z), JavaScript with three
+    // digits (.550Z), and the entries are compared as text below.
+    const msAt = (ahead) => { const t = Date.now() + ahead; return new Date(t - (t % 1000) + 123).toISOString(); };
+    const m = { text: 'Audit window', starts_at: msAt(3600_000), ends_at: msAt(7200_000) };
     const actions = [
       [op, 'POST', `/v1/admin/players/${target.user_id}/kick`, { reason: 'kick for the log' }],
       [op, 'POST', `/v1/admin/players/${target.user_id}/ban`, { reason: 'ban for the log', duration: '1h' }],

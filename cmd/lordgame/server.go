@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lordgame/lordgame/internal/admin"
+	"github.com/lordgame/lordgame/internal/chat"
 	"github.com/lordgame/lordgame/internal/cluster"
 	"github.com/lordgame/lordgame/internal/gateway"
 	"github.com/lordgame/lordgame/internal/observe"
@@ -105,7 +106,8 @@ func newServer(ctx context.Context, cfg Config, logOut io.Writer) (*server, erro
 // build joins the cluster and wires the services, the router and the
 // gateway.
 func (s *server) build(ctx context.Context) error {
-	self := cluster.NodeInfo{NodeID: s.cfg.NodeID, Roles: s.roles.list(), Version: version, Protocol: gateway.ProtocolVersion}
+	self := cluster.NodeInfo{NodeID: s.cfg.NodeID, Roles: s.roles.list(), Version: version, Protocol: gateway.ProtocolVersion,
+		Features: []string{chat.FeatureNodeSubject}}
 	members, err := cluster.Join(ctx, s.bus, s.cfg.Members, self, s.load, s.log)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -40,6 +41,9 @@ const (
 	hdrAll    = "Lg-Chat-All"
 	hdrExcept = "Lg-Chat-Except"
 	hdrOrigin = "Lg-Chat-Origin"
+	// hdrOlder marks a push on the shared subject meant only for the nodes
+	// without FeatureNodeSubject: the others got theirs on their own.
+	hdrOlder = "Lg-Chat-Older"
 )
 
 // ClusterFanout is the Fanout of a node: the users connected to this
@@ -183,22 +187,46 @@ func (f *ClusterFanout) Push(ctx context.Context, route string, msg proto.Messag
 	}
 	if f.loc != nil {
 		if all {
-			if nodes, ok := f.loc.Gateways(f.self, nil); ok {
-				return f.publishEach(ctx, nodes, func(string) cluster.Header { return header(nil) }, body)
+			if nodes, older, ok := f.loc.Gateways(f.self, nil); ok {
+				err := f.publishEach(ctx, nodes, func(string) cluster.Header { return header(nil) }, body)
+				if older { // nodes of an earlier release: the shared subject, for them only
+					err = cmp.Or(err, f.publishOlder(ctx, header(nil), body))
+				}
+				return err
 			}
 		} else {
 			byNode := map[string][]int64{}
-			if f.loc.Locate(remote, f.self, func(uid int64, node string) { byNode[node] = append(byNode[node], uid) }) {
+			var older []int64
+			if f.loc.Locate(remote, f.self, func(uid int64, node string, direct bool) {
+				if direct {
+					byNode[node] = append(byNode[node], uid)
+				} else {
+					older = append(older, uid)
+				}
+			}) {
 				nodes := make([]string, 0, len(byNode))
 				for n := range byNode {
 					nodes = append(nodes, n)
 				}
-				return f.publishEach(ctx, nodes, func(n string) cluster.Header { return header(byNode[n]) }, body)
+				err := f.publishEach(ctx, nodes, func(n string) cluster.Header { return header(byNode[n]) }, body)
+				if len(older) > 0 {
+					err = cmp.Or(err, f.publishOlder(ctx, header(older), body))
+				}
+				return err
 			}
 		}
 	}
 	f.published.Add(1)
 	return f.bus.PublishMsg(ctx, f.subject, header(remote), body)
+}
+
+// publishOlder publishes on the shared subject for the nodes of an earlier
+// release, which take chat pushes only there; the nodes that take them on
+// their own subject ignore it (hdrOlder).
+func (f *ClusterFanout) publishOlder(ctx context.Context, h cluster.Header, body []byte) error {
+	h.Set(hdrOlder, "1")
+	f.published.Add(1)
+	return f.bus.PublishMsg(ctx, f.subject, h, body)
 }
 
 // publishEach publishes body once to each node's chat subject; the first
@@ -217,7 +245,7 @@ func (f *ClusterFanout) publishEach(ctx context.Context, nodes []string, header 
 // receive delivers a fan-out message published by another node.
 func (f *ClusterFanout) receive(ctx context.Context, m *cluster.Msg) {
 	gw := f.gw.Load()
-	if gw == nil || m.Header.Get(hdrOrigin) == f.self {
+	if gw == nil || m.Header.Get(hdrOrigin) == f.self || m.Header.Get(hdrOlder) != "" {
 		return
 	}
 	if observe.Tracing() { // a consumer span under the push's, when it has one

@@ -62,7 +62,8 @@ type Presence struct {
 
 	mu         sync.Mutex
 	conns      map[int64]conn
-	perNode    map[string]int // sessions in conns by node (locate.go)
+	perNode    map[string]int  // sessions in conns by node (locate.go)
+	direct     map[string]bool // live nodes that take chat pushes on their own subject
 	seats      map[int64]seatAt
 	shown      map[int64]shown
 	pending    map[int64]pendingOff // gone offline, within the grace
@@ -214,15 +215,18 @@ func (p *Presence) SeatsSynced() {
 func (p *Presence) NodesChanged() {
 	live := p.nodes.Live()
 	alive := map[string]bool{p.self: true}
+	direct := map[string]bool{p.self: true}
 	first := p.self
 	for _, n := range live {
 		alive[n.ID] = true
+		direct[n.ID] = slices.Contains(n.Features, FeatureNodeSubject)
 		if n.ID < first {
 			first = n.ID
 		}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.direct = direct
 	same := len(alive) == len(p.alive)
 	for id := range alive {
 		same = same && p.alive[id]

@@ -56,8 +56,13 @@ type NodeInfo struct {
 	Draining bool `json:"draining"`
 	// Standby lists the services this node is ready to take over but does
 	// not serve now (a matchmaker that is not the leader).
-	Standby []string  `json:"standby,omitempty"`
-	Started time.Time `json:"started"`
+	Standby []string `json:"standby,omitempty"`
+	// Features are what the node understands beyond its schema version
+	// (e.g. "chat.node": it takes chat pushes on its own subject), so that
+	// nodes of one schema but different releases work together during a
+	// rolling update.
+	Features []string  `json:"features,omitempty"`
+	Started  time.Time `json:"started"`
 	// LastSeen is when this node last heard the heartbeat (its own clock).
 	LastSeen time.Time `json:"last_seen"`
 }

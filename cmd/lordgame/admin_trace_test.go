@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/observe/spantest"
+	"github.com/lordgame/lordgame/proto/gen/pb"
 )
 
 // TestAdminActionTrace: an admin action is a span "admin <audit action>"
@@ -124,4 +127,44 @@ func (tr *adminTrace) wantAttrs(s tracetest.SpanStub, want map[string]string) {
 			tr.T.Errorf("%q %s = %q (set %v), want %q", s.Name, k, got.Emit(), ok, v)
 		}
 	}
+}
+
+// TestTraceTableChat: a table's chat line is stored after the ddz.chat
+// answer, by the chat layer's table writer; its store spans are still in
+// the trace of the ddz.chat request, under the route's span.
+func TestTraceTableChat(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	stop := observe.InstallTracer(sdktrace.NewSimpleSpanProcessor(exp), 1, "test", "dev")
+	t.Cleanup(func() { _ = stop(context.Background()) })
+	s, _, _ := startServer(t)
+	var us []*chatUser
+	for i := range 3 {
+		u := newChatUser(t, s.HTTPAddr(), fmt.Sprintf("trace-table-chat-%d", i))
+		u.dial("tcp://" + s.TCPAddr())
+		joinRetry(t, u.c)
+		us = append(us, u)
+	}
+	gid := oneTable(t, us, 10*time.Second)
+	var op pb.ChatOpenResp
+	eventually(t, "the table conversation", func() bool {
+		return us[1].call("chat.open", &pb.ChatOpenReq{Kind: "table", TableId: gid}, &op) == nil
+	})
+	exp.Reset()
+	us[0].ok("ddz.chat", &pb.DdzChatReq{Text: "traced line"}, &pb.DdzChatResp{})
+	us[1].waitPush("the table line", op.Conversation.Id, func(ms []*pb.ChatMessage) bool { return len(ms) == 1 })
+	tr := spantest.WaitRoot(t, exp, "route ddz.chat")
+	var under []string
+	eventually(t, "the table line's store spans in the request's trace", func() bool {
+		tr = spantest.WaitRoot(t, exp, "route ddz.chat")
+		under = under[:0]
+		for _, sp := range tr.Spans {
+			if _, db := spantest.Attr(sp.Attributes, "db.system.name"); db && tr.Under(sp, tr.Root) {
+				under = append(under, sp.Name)
+			}
+		}
+		return slices.ContainsFunc(under, func(n string) bool {
+			return strings.Contains(n, "chat_messages") || n == "chat batch commit" || n == "transaction"
+		})
+	})
+	t.Logf("store spans under route ddz.chat: %v", under)
 }

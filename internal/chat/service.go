@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/lordgame/lordgame/internal/observe"
 	"github.com/lordgame/lordgame/internal/status"
@@ -92,6 +93,9 @@ type tableLine struct {
 	sender  int64
 	phrase  uint32
 	text    string
+	// sc is the span of what the table was doing (invalid: none): the
+	// writer's store spans go under it.
+	sc trace.SpanContext
 }
 
 type maskerBox struct{ m Masker }
@@ -155,6 +159,9 @@ func (s *Service) Run(ctx context.Context) error {
 				return
 			case l := <-s.tableQ:
 				wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				if l.sc.IsValid() {
+					wctx = trace.ContextWithSpanContext(wctx, l.sc)
+				}
 				var err error
 				if l.phrase == 0 && l.text == "" {
 					_, err = s.tableConv(wctx, l.table, l.players)
@@ -870,10 +877,12 @@ func (s *Service) delete(ctx context.Context, user int64, operator bool, convID,
 func tableKey(id string) string { return "table:" + id }
 
 // PostTable queues a table line for TableSay without blocking; false
-// when the queue is full.
-func (s *Service) PostTable(table string, players []int64, sender int64, phrase uint32, text string) bool {
+// when the queue is full. ctx is what the table is doing (its span, when
+// traced, is the parent of the line's store spans); it does not bound the
+// write, which happens later.
+func (s *Service) PostTable(ctx context.Context, table string, players []int64, sender int64, phrase uint32, text string) bool {
 	select {
-	case s.tableQ <- tableLine{table, players, sender, phrase, text}:
+	case s.tableQ <- tableLine{table, players, sender, phrase, text, trace.SpanContextFromContext(ctx)}:
 		return true
 	default:
 		return false

@@ -23,7 +23,9 @@ import (
 // stores goes through the write batcher (store.ChatBatcher), which commits
 // several senders' messages in one transaction: its "chat batch commit"
 // span is under the first traced sender's "chat send" and links the other
-// senders' spans.
+// senders' spans. A Dou Dizhu table's line (ddz.chat) is stored by the
+// table writer after the answer; its store spans are under the span the
+// table had when it posted the line (PostTable's ctx).
 //
 // The spans are opened by the Service's exported methods (Send, Group,
 // Friend …, each a shell around its untraced body: send, group, friend …)

@@ -1,6 +1,7 @@
 package ddz
 
 import (
+	"context"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -40,8 +41,9 @@ type TableChat interface {
 	// PostTable queues a table line for its conversation without
 	// blocking the table; false when the queue is full (the players got
 	// the ddz.message push all the same). A line with neither phrase nor
-	// text only opens the conversation (the table started).
-	PostTable(gameID string, players []int64, sender int64, phrase uint32, text string) bool
+	// text only opens the conversation (the table started). ctx carries
+	// the trace of what the table is doing, not a deadline.
+	PostTable(ctx context.Context, gameID string, players []int64, sender int64, phrase uint32, text string) bool
 }
 
 type tableChatBox struct{ tc TableChat }

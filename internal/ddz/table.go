@@ -125,7 +125,7 @@ func (t *table) Start(r *room.Room) {
 		t.names[s] = seatName(name, s, false)
 	}
 	if tc := t.svc.tableChat(); tc != nil {
-		tc.PostTable(t.gid, t.humans(), 0, 0, "") // opens its conversation
+		tc.PostTable(t.traceCtx(), t.gid, t.humans(), 0, 0, "") // opens its conversation
 	}
 	if t.restored {
 		t.paused = true
@@ -1056,7 +1056,7 @@ func (t *table) say(r *room.Room, seat int, m *pb.DdzChatReq) (*pb.DdzChatResp, 
 	})
 	t.svc.metrics.ChatMessage("table")
 	if tc := t.svc.tableChat(); tc != nil {
-		if !tc.PostTable(t.gid, t.humans(), t.users[seat], msg.Phrase, msg.Text) {
+		if !tc.PostTable(t.traceCtx(), t.gid, t.humans(), t.users[seat], msg.Phrase, msg.Text) {
 			t.log.Warn("table chat line not kept: the chat queue is full")
 		}
 	}

@@ -103,6 +103,15 @@ func (s *Service) pushUser(ctx context.Context, uid int64, route string, msg pro
 	return s.push.PushUser(uid, route, msg)
 }
 
+// traceCtx is the context of what the table is doing now (tctx, set while
+// tracing only), or a context without a span.
+func (t *table) traceCtx() context.Context {
+	if t.tctx != nil {
+		return t.tctx
+	}
+	return context.Background()
+}
+
 // storeCtx is the service's store context, under the span of what the
 // table is doing now (tctx, set while tracing only).
 func (t *table) storeCtx() (context.Context, context.CancelFunc) {
